@@ -1,0 +1,131 @@
+// Redis client on hiredis 0.14: URL parsing with redaction, RAII connection,
+// typed replies, Lua scripts via EVALSHA with NOSCRIPT reload, namespaced keys.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct redisContext;
+struct redisReply;
+
+namespace ciutils {
+
+// redis://[user:password@]host[:port][/db]  or  unix:///path.sock[?db=N]
+struct RedisUrl {
+  std::string host;       // empty for unix sockets
+  int port = 6379;
+  std::string socket;     // unix socket path
+  std::string user;       // ACL user; empty means the default user
+  std::string password;   // empty means no AUTH
+  int db = 0;
+
+  // The URL with the password replaced by "***": the only form ever shown.
+  std::string redacted() const;
+};
+
+// Throws UsageError for a malformed URL and for rediss:// (no TLS in hiredis 0.14).
+RedisUrl parse_redis_url(std::string_view url);
+
+// REDIS_URL from the environment, or redis://127.0.0.1:6379/0.
+std::string redis_url_from_env();
+
+// Key names: "<namespace>:{<tag>}:<suffix>". The hash tag keeps every key one
+// script touches in one cluster slot. The namespace comes from CIUTILS_NAMESPACE.
+class KeySpace {
+public:
+  explicit KeySpace(std::string ns) : m_ns(std::move(ns)) {}
+  static KeySpace from_env();  // CIUTILS_NAMESPACE or "ciutils"
+  std::string key(std::string_view tag, std::string_view suffix) const;
+  const std::string& name() const { return m_ns; }
+
+private:
+  std::string m_ns;
+};
+
+// One reply (or an element of one). Shares ownership of the whole reply tree.
+class Reply {
+public:
+  Reply(std::shared_ptr<redisReply> root, const redisReply* node, std::string command);
+  bool is_nil() const;
+  bool is_integer() const;
+  bool is_string() const;  // bulk or status
+  bool is_array() const;
+  // Typed access; a mismatch throws std::runtime_error naming the command.
+  long long integer() const;
+  std::string string() const;
+  std::size_t size() const;  // array length
+  Reply operator[](std::size_t i) const;
+  std::vector<std::string> strings() const;  // array of strings (nil → "")
+  std::optional<std::string> optional_string() const;  // nil → nullopt
+
+private:
+  std::shared_ptr<redisReply> m_root;
+  const redisReply* m_node;
+  std::string m_command;
+};
+
+// A server error reply (WRONGTYPE, a Lua redis.error_reply, …), with the command named.
+class RedisReplyError : public std::runtime_error {
+public:
+  RedisReplyError(const std::string& command, const std::string& reply);
+  const std::string& reply() const { return m_reply; }  // the server's text, e.g. "NOSCRIPT …"
+
+private:
+  std::string m_reply;
+};
+
+// A Lua script; its SHA is learned by SCRIPT LOAD on first use and reloaded on NOSCRIPT.
+class Script {
+public:
+  explicit Script(std::string source) : m_source(std::move(source)) {}
+  const std::string& source() const { return m_source; }
+
+private:
+  friend class Redis;
+  std::string m_source;
+  mutable std::string m_sha;
+};
+
+class Redis {
+public:
+  struct Options {
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
+    std::chrono::milliseconds command_timeout{std::chrono::seconds(10)};
+  };
+
+  // Connects, AUTHs and SELECTs. Throws ServiceError naming the redacted URL.
+  static Redis connect(const RedisUrl& url, Options options);
+  static Redis connect(const RedisUrl& url) { return connect(url, Options{}); }
+
+  // Sends one command. An I/O failure throws ServiceError and drops the connection;
+  // the next command reconnects first (a command is never resent by itself).
+  // A server error reply throws RedisReplyError.
+  Reply command(const std::vector<std::string>& args);
+
+  // EVALSHA, loading the script on first use and again after NOSCRIPT.
+  Reply eval(const Script& script, const std::vector<std::string>& keys,
+             const std::vector<std::string>& args);
+
+  // Changes the command timeout (a blocking BLPOP needs more than its own timeout).
+  void set_command_timeout(std::chrono::milliseconds timeout);
+
+  const RedisUrl& url() const { return m_url; }
+
+private:
+  struct ContextFree {
+    void operator()(redisContext* c) const;
+  };
+  Redis(RedisUrl url, Options options) : m_url(std::move(url)), m_options(options) {}
+  void ensure_connected();
+
+  RedisUrl m_url;
+  Options m_options;
+  std::unique_ptr<redisContext, ContextFree> m_ctx;
+};
+
+}  // namespace ciutils

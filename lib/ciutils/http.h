@@ -28,13 +28,13 @@ CurlHandle make_curl_handle();
 
 struct HttpRequest {
   std::string method = "GET";
-  std::string url;
-  std::vector<std::string> headers;  // "Name: value"
-  std::string body;
+  std::string url{};
+  std::vector<std::string> headers{};  // "Name: value"
+  std::string body{};
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // whole request
-  std::string aws_sigv4;  // CURLOPT_AWS_SIGV4 provider string, e.g. "aws:amz:us-east-1:s3"
-  std::string userpwd;    // "user:password" for AWS keys or basic auth
+  std::string aws_sigv4{};  // CURLOPT_AWS_SIGV4 provider string, e.g. "aws:amz:us-east-1:s3"
+  std::string userpwd{};    // "user:password" for AWS keys or basic auth
 };
 
 struct HttpResponse {

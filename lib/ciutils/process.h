@@ -32,9 +32,9 @@ struct Redirect {
 };
 
 struct SpawnOptions {
-  std::vector<std::string> argv;                 // argv[0] is looked up on PATH
-  std::optional<std::vector<std::string>> env;   // "K=V" entries; nullopt inherits ours
-  std::string cwd;                               // empty: ours
+  std::vector<std::string> argv{};               // argv[0] is looked up on PATH
+  std::optional<std::vector<std::string>> env{}; // "K=V" entries; nullopt inherits ours
+  std::string cwd{};                             // empty: ours
   Redirect in = Redirect::inherit();
   Redirect out = Redirect::inherit();
   Redirect err = Redirect::inherit();

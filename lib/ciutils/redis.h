@@ -79,17 +79,21 @@ private:
   std::string m_reply;
 };
 
-// A Lua script; its SHA is learned by SCRIPT LOAD on first use and reloaded on NOSCRIPT.
+// A Lua script, named by its SHA-1 as Redis does; sent with EVALSHA and loaded with
+// SCRIPT LOAD only when the server answers NOSCRIPT. Immutable, so shareable by threads.
 class Script {
 public:
-  explicit Script(std::string source) : m_source(std::move(source)) {}
+  explicit Script(std::string source);
   const std::string& source() const { return m_source; }
+  const std::string& sha() const { return m_sha; }
 
 private:
-  friend class Redis;
   std::string m_source;
-  mutable std::string m_sha;
+  std::string m_sha;
 };
+
+// Lower-case hex SHA-1 of data (how Redis names scripts).
+std::string sha1_hex(std::string_view data);
 
 class Redis {
 public:

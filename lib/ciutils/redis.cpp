@@ -1,0 +1,419 @@
+#include "ciutils/redis.h"
+
+#include "ciutils/cli.h"
+#include "ciutils/error.h"
+
+#include <hiredis/hiredis.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+
+namespace ciutils {
+
+namespace {
+
+int parse_number(std::string_view text, std::string_view what, std::string_view url) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value < 0) {
+    throw UsageError("REDIS_URL: invalid " + std::string(what) + " '" + std::string(text) + "' in " +
+                     std::string(url));
+  }
+  return value;
+}
+
+// Percent-decoding for user and password.
+std::string decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      int value = 0;
+      auto [ptr, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+      if (ec == std::errc() && ptr == text.data() + i + 3) {
+        out += static_cast<char>(value);
+        i += 2;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+std::string command_name(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    return "(empty)";
+  }
+  std::string name = args[0];
+  for (auto& c : name) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+}  // namespace
+
+// SHA-1 as Redis names scripts by it (not used for security).
+std::string sha1_hex(std::string_view data) {
+  std::uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+  std::string msg(data);
+  std::uint64_t bit_len = static_cast<std::uint64_t>(data.size()) * 8;
+  msg += static_cast<char>(0x80);
+  while (msg.size() % 64 != 56) {
+    msg += '\0';
+  }
+  for (int i = 7; i >= 0; --i) {
+    msg += static_cast<char>((bit_len >> (i * 8)) & 0xff);
+  }
+  auto rol = [](std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
+  for (std::size_t chunk = 0; chunk < msg.size(); chunk += 64) {
+    std::array<std::uint32_t, 80> w{};
+    for (int i = 0; i < 16; ++i) {
+      const auto* p = reinterpret_cast<const unsigned char*>(msg.data() + chunk + i * 4);
+      w[i] = (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+    }
+    for (int i = 16; i < 80; ++i) {
+      w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    }
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    for (int i = 0; i < 80; ++i) {
+      std::uint32_t f = 0;
+      std::uint32_t k = 0;
+      if (i < 20) {
+        f = (b & c) | (~b & d);
+        k = 0x5A827999;
+      } else if (i < 40) {
+        f = b ^ c ^ d;
+        k = 0x6ED9EBA1;
+      } else if (i < 60) {
+        f = (b & c) | (b & d) | (c & d);
+        k = 0x8F1BBCDC;
+      } else {
+        f = b ^ c ^ d;
+        k = 0xCA62C1D6;
+      }
+      std::uint32_t t = rol(a, 5) + f + e + k + w[i];
+      e = d;
+      d = c;
+      c = rol(b, 30);
+      b = a;
+      a = t;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::uint32_t word : h) {
+    for (int i = 28; i >= 0; i -= 4) {
+      out += digits[(word >> i) & 0xf];
+    }
+  }
+  return out;
+}
+
+Script::Script(std::string source) : m_source(std::move(source)), m_sha(sha1_hex(m_source)) {}
+
+std::string RedisUrl::redacted() const {
+  std::string auth;
+  if (!user.empty() || !password.empty()) {
+    auth = user + (password.empty() ? "" : ":***") + "@";
+  }
+  if (!socket.empty()) {
+    return "unix://" + auth + socket + (db != 0 ? "?db=" + std::to_string(db) : "");
+  }
+  return "redis://" + auth + host + ":" + std::to_string(port) + "/" + std::to_string(db);
+}
+
+RedisUrl parse_redis_url(std::string_view url) {
+  // The message must never echo a password: show the URL only once we can redact it.
+  auto fail = [](const std::string& why) { return UsageError("REDIS_URL: " + why); };
+  RedisUrl out;
+  std::string_view rest = url;
+  bool is_unix = false;
+  if (rest.starts_with("rediss://")) {
+    throw fail("rediss:// (TLS) is not supported by this build (hiredis 0.14 has no TLS); "
+               "use a TLS tunnel such as stunnel and a redis:// URL");
+  } else if (rest.starts_with("redis://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("unix://")) {
+    rest.remove_prefix(7);
+    is_unix = true;
+  } else {
+    throw fail("unsupported scheme (expected redis://host:port/db or unix:///path.sock?db=N)");
+  }
+  // userinfo: everything before the last '@' of the authority part.
+  std::size_t authority_end = is_unix ? rest.find('/') : rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, authority_end);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+      out.user = decode(userinfo.substr(0, colon));
+      out.password = decode(userinfo.substr(colon + 1));
+    } else {
+      // redis://secret@host: a lone userinfo is a password, as redis-cli reads it.
+      out.password = decode(userinfo);
+    }
+    rest.remove_prefix(at + 1);
+  }
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (is_unix) {
+    if (rest.empty() || rest.front() != '/') {
+      throw fail("unix socket URL needs an absolute path (unix:///path/to/redis.sock)");
+    }
+    out.socket = std::string(rest);
+  } else {
+    std::string_view hostport = rest.substr(0, rest.find('/'));
+    std::string_view path = hostport.size() < rest.size() ? rest.substr(hostport.size() + 1) : "";
+    if (!hostport.empty() && hostport.front() == '[') {
+      auto close = hostport.find(']');
+      if (close == std::string_view::npos) {
+        throw fail("unterminated IPv6 address in " + out.redacted());
+      }
+      out.host = std::string(hostport.substr(1, close - 1));
+      hostport.remove_prefix(close + 1);
+      if (!hostport.empty()) {
+        if (hostport.front() != ':') {
+          throw fail("invalid host in URL");
+        }
+        out.port = parse_number(hostport.substr(1), "port", out.redacted());
+      }
+    } else if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
+      out.host = std::string(hostport.substr(0, colon));
+      out.port = parse_number(hostport.substr(colon + 1), "port", out.redacted());
+    } else {
+      out.host = std::string(hostport);
+    }
+    if (out.host.empty()) {
+      out.host = "127.0.0.1";
+    }
+    if (out.port == 0 || out.port > 65535) {
+      throw fail("port out of range in " + out.redacted());
+    }
+    if (!path.empty()) {
+      out.db = parse_number(path, "database number", out.redacted());
+    }
+  }
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.starts_with("db=")) {
+      out.db = parse_number(pair.substr(3), "database number", out.redacted());
+    } else if (pair.starts_with("password=")) {
+      out.password = decode(pair.substr(9));
+    } else {
+      throw fail("unknown URL parameter '" + std::string(pair.substr(0, pair.find('='))) + "' in " +
+                 out.redacted());
+    }
+  }
+  return out;
+}
+
+std::string redis_url_from_env() {
+  return env_value("REDIS_URL").value_or("redis://127.0.0.1:6379/0");
+}
+
+KeySpace KeySpace::from_env() {
+  return KeySpace(env_value("CIUTILS_NAMESPACE").value_or("ciutils"));
+}
+
+std::string KeySpace::key(std::string_view tag, std::string_view suffix) const {
+  std::string out = m_ns;
+  out += ":{";
+  out += tag;
+  out += "}";
+  if (!suffix.empty()) {
+    out += ':';
+    out += suffix;
+  }
+  return out;
+}
+
+Reply::Reply(std::shared_ptr<redisReply> root, const redisReply* node, std::string command)
+    : m_root(std::move(root)), m_node(node), m_command(std::move(command)) {}
+
+bool Reply::is_nil() const { return m_node->type == REDIS_REPLY_NIL; }
+bool Reply::is_integer() const { return m_node->type == REDIS_REPLY_INTEGER; }
+bool Reply::is_string() const {
+  return m_node->type == REDIS_REPLY_STRING || m_node->type == REDIS_REPLY_STATUS;
+}
+bool Reply::is_array() const { return m_node->type == REDIS_REPLY_ARRAY; }
+
+long long Reply::integer() const {
+  if (m_node->type == REDIS_REPLY_INTEGER) {
+    return m_node->integer;
+  }
+  if (is_string()) {
+    long long value = 0;
+    auto [ptr, ec] = std::from_chars(m_node->str, m_node->str + m_node->len, value);
+    if (ec == std::errc() && ptr == m_node->str + m_node->len) {
+      return value;
+    }
+  }
+  throw std::runtime_error("Redis " + m_command + ": expected an integer reply");
+}
+
+std::string Reply::string() const {
+  if (is_string()) {
+    return std::string(m_node->str, m_node->len);
+  }
+  if (m_node->type == REDIS_REPLY_INTEGER) {
+    return std::to_string(m_node->integer);
+  }
+  throw std::runtime_error("Redis " + m_command + ": expected a string reply");
+}
+
+std::optional<std::string> Reply::optional_string() const {
+  if (is_nil()) {
+    return std::nullopt;
+  }
+  return string();
+}
+
+std::size_t Reply::size() const {
+  if (is_nil()) {
+    return 0;
+  }
+  if (!is_array()) {
+    throw std::runtime_error("Redis " + m_command + ": expected an array reply");
+  }
+  return m_node->elements;
+}
+
+Reply Reply::operator[](std::size_t i) const {
+  if (i >= size()) {
+    throw std::runtime_error("Redis " + m_command + ": reply has no element " + std::to_string(i));
+  }
+  return Reply(m_root, m_node->element[i], m_command);
+}
+
+std::vector<std::string> Reply::strings() const {
+  std::vector<std::string> out;
+  std::size_t n = size();
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Reply element = (*this)[i];
+    out.push_back(element.is_nil() ? std::string() : element.string());
+  }
+  return out;
+}
+
+RedisReplyError::RedisReplyError(const std::string& command, const std::string& reply)
+    : std::runtime_error("Redis " + command + ": " + reply), m_reply(reply) {}
+
+void Redis::ContextFree::operator()(redisContext* c) const { redisFree(c); }
+
+Redis Redis::connect(const RedisUrl& url, Options options) {
+  Redis redis(url, options);
+  redis.ensure_connected();
+  return redis;
+}
+
+void Redis::ensure_connected() {
+  if (m_ctx) {
+    return;
+  }
+  timeval connect_tv = to_timeval(m_options.connect_timeout);
+  std::unique_ptr<redisContext, ContextFree> ctx(
+      m_url.socket.empty() ? redisConnectWithTimeout(m_url.host.c_str(), m_url.port, connect_tv)
+                           : redisConnectUnixWithTimeout(m_url.socket.c_str(), connect_tv));
+  if (!ctx) {
+    throw ServiceError("cannot connect to Redis at " + m_url.redacted() + ": out of memory");
+  }
+  if (ctx->err != 0) {
+    throw ServiceError("cannot connect to Redis at " + m_url.redacted() + ": " + ctx->errstr);
+  }
+  timeval command_tv = to_timeval(m_options.command_timeout);
+  redisSetTimeout(ctx.get(), command_tv);
+  m_ctx = std::move(ctx);
+  try {
+    if (!m_url.password.empty()) {
+      if (m_url.user.empty()) {
+        command({"AUTH", m_url.password});
+      } else {
+        command({"AUTH", m_url.user, m_url.password});
+      }
+    }
+    if (m_url.db != 0) {
+      command({"SELECT", std::to_string(m_url.db)});
+    }
+  } catch (const RedisReplyError& e) {
+    m_ctx.reset();
+    // The server's AUTH message never contains the password; name the redacted URL.
+    throw ServiceError("Redis at " + m_url.redacted() + " refused the connection: " + e.reply());
+  }
+}
+
+Reply Redis::command(const std::vector<std::string>& args) {
+  ensure_connected();
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  std::string name = command_name(args);
+  auto* raw = static_cast<redisReply*>(
+      redisCommandArgv(m_ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
+  if (raw == nullptr) {
+    std::string why = m_ctx->err != 0 ? m_ctx->errstr : "no reply";
+    if (m_ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      why = "timed out";
+    }
+    m_ctx.reset();  // the connection state is unknown: reconnect before the next command
+    throw ServiceError("Redis " + name + " at " + m_url.redacted() + ": " + why);
+  }
+  std::shared_ptr<redisReply> root(raw, freeReplyObject);
+  if (raw->type == REDIS_REPLY_ERROR) {
+    throw RedisReplyError(name, std::string(raw->str, raw->len));
+  }
+  return Reply(root, raw, name);
+}
+
+Reply Redis::eval(const Script& script, const std::vector<std::string>& keys,
+                  const std::vector<std::string>& args) {
+  auto evalsha = [&] {
+    std::vector<std::string> argv{"EVALSHA", script.sha(), std::to_string(keys.size())};
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return command(argv);
+  };
+  try {
+    return evalsha();
+  } catch (const RedisReplyError& e) {
+    if (!e.reply().starts_with("NOSCRIPT")) {
+      throw;
+    }
+  }
+  // The server lost its script cache (restart, SCRIPT FLUSH, failover): load and retry once.
+  command({"SCRIPT", "LOAD", script.source()});
+  return evalsha();
+}
+
+void Redis::set_command_timeout(std::chrono::milliseconds timeout) {
+  m_options.command_timeout = timeout;
+  if (m_ctx) {
+    redisSetTimeout(m_ctx.get(), to_timeval(timeout));
+  }
+}
+
+}  // namespace ciutils

@@ -1,0 +1,261 @@
+#include "ciutils/redis.h"
+
+#include "ciutils/error.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace ciutils;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string usage_message(auto fn) {
+  try {
+    fn();
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A throwaway redis-server in a temp dir (the Debian package), stopped by the destructor.
+class RedisServer {
+public:
+  explicit RedisServer(std::string extra = "") : m_port(free_port()), m_extra(std::move(extra)) {
+    char tmpl[] = "/tmp/ciutils-redis-XXXXXX";
+    m_dir = ::mkdtemp(tmpl);
+    start();
+  }
+  ~RedisServer() {
+    kill_now();
+    fs::remove_all(m_dir);
+  }
+  void start() {
+    std::string cmd = "redis-server --port " + std::to_string(m_port) + " --bind 127.0.0.1 --dir " +
+                      m_dir.string() + " --unixsocket " + socket() +
+                      " --save '' --appendonly no --daemonize yes --pidfile " + pidfile() +
+                      " --logfile " + (m_dir / "log").string() + " " + m_extra;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    for (int i = 0; i < 200; ++i) {
+      std::string ping = "redis-cli -p " + std::to_string(m_port) + " ping >/dev/null 2>&1";
+      if (std::system(ping.c_str()) == 0 && fs::exists(pidfile())) {
+        return;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "redis-server did not start: " << cmd;
+  }
+  void kill_now() {
+    std::ifstream in(pidfile());
+    pid_t pid = 0;
+    if (in >> pid && pid > 0) {
+      ::kill(pid, SIGKILL);
+      for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) {
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+    fs::remove(pidfile());
+  }
+  int port() const { return m_port; }
+  std::string url(std::string auth = "", int db = 0) const {
+    return "redis://" + auth + "127.0.0.1:" + std::to_string(m_port) + "/" + std::to_string(db);
+  }
+  std::string socket() const { return (m_dir / "redis.sock").string(); }
+
+private:
+  std::string pidfile() const { return (m_dir / "redis.pid").string(); }
+  int m_port;
+  std::string m_extra;
+  fs::path m_dir;
+};
+
+}  // namespace
+
+TEST(RedisUrl, ParsesTcpAuthDbAndUnixForms) {
+  auto u = parse_redis_url("redis://alice:p%40ss@db.example:6380/3");
+  EXPECT_EQ(u.host, "db.example");
+  EXPECT_EQ(u.port, 6380);
+  EXPECT_EQ(u.user, "alice");
+  EXPECT_EQ(u.password, "p@ss");
+  EXPECT_EQ(u.db, 3);
+  EXPECT_EQ(u.redacted(), "redis://alice:***@db.example:6380/3");
+
+  auto p = parse_redis_url("redis://:secret@localhost");
+  EXPECT_EQ(p.user, "");
+  EXPECT_EQ(p.password, "secret");
+  EXPECT_EQ(p.port, 6379);
+  EXPECT_EQ(p.redacted(), "redis://:***@localhost:6379/0");
+
+  auto s = parse_redis_url("unix:///run/redis/redis.sock?db=2");
+  EXPECT_EQ(s.socket, "/run/redis/redis.sock");
+  EXPECT_EQ(s.db, 2);
+  EXPECT_EQ(s.redacted(), "unix:///run/redis/redis.sock?db=2");
+
+  auto v6 = parse_redis_url("redis://[::1]:7000");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, 7000);
+}
+
+TEST(RedisUrl, RejectsBadFormsWithoutEchoingPasswords) {
+  EXPECT_EQ(usage_message([] { parse_redis_url("rediss://u:pw@host:6380"); }),
+            "REDIS_URL: rediss:// (TLS) is not supported by this build (hiredis 0.14 has no TLS); "
+            "use a TLS tunnel such as stunnel and a redis:// URL");
+  EXPECT_EQ(usage_message([] { parse_redis_url("http://host"); }),
+            "REDIS_URL: unsupported scheme (expected redis://host:port/db or unix:///path.sock?db=N)");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:99999/0"); }),
+            "REDIS_URL: port out of range in redis://u:***@host:99999/0");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:6379/x"); }),
+            "REDIS_URL: invalid database number 'x' in redis://u:***@host:6379/0");
+  EXPECT_EQ(usage_message([] { parse_redis_url("unix://relative.sock"); }),
+            "REDIS_URL: unix socket URL needs an absolute path (unix:///path/to/redis.sock)");
+}
+
+TEST(KeySpace, BuildsHashTaggedKeys) {
+  KeySpace keys("ciutils");
+  EXPECT_EQ(keys.key("lock:uat", "holders"), "ciutils:{lock:uat}:holders");
+  EXPECT_EQ(keys.key("q:e2e", ""), "ciutils:{q:e2e}");
+  ::setenv("CIUTILS_NAMESPACE", "team-a", 1);
+  EXPECT_EQ(KeySpace::from_env().key("x", "y"), "team-a:{x}:y");
+  ::unsetenv("CIUTILS_NAMESPACE");
+  EXPECT_EQ(KeySpace::from_env().name(), "ciutils");
+}
+
+TEST(Sha1, MatchesKnownDigests) {
+  EXPECT_EQ(sha1_hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  EXPECT_EQ(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(sha1_hex(std::string(1000, 'a')), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
+}
+
+TEST(Redis, CommandsAndTypedReplies) {
+  RedisServer server;
+  auto redis = Redis::connect(parse_redis_url(server.url()));
+  EXPECT_EQ(redis.command({"SET", "k", "v"}).string(), "OK");
+  EXPECT_EQ(redis.command({"GET", "k"}).string(), "v");
+  EXPECT_TRUE(redis.command({"GET", "missing"}).is_nil());
+  EXPECT_EQ(redis.command({"INCR", "n"}).integer(), 1);
+  redis.command({"RPUSH", "l", "a", "b"});
+  EXPECT_EQ(redis.command({"LRANGE", "l", "0", "-1"}).strings(), (std::vector<std::string>{"a", "b"}));
+  try {
+    redis.command({"INCR", "k"});
+    FAIL();
+  } catch (const RedisReplyError& e) {
+    EXPECT_STREQ(e.what(), "Redis INCR: ERR value is not an integer or out of range");
+  }
+  EXPECT_THROW(redis.command({"GET", "k"}).integer(), std::runtime_error);
+}
+
+TEST(Redis, SelectsTheDatabaseAndConnectsOverUnixSocket) {
+  RedisServer server;
+  auto db3 = Redis::connect(parse_redis_url(server.url("", 3)));
+  db3.command({"SET", "where", "db3"});
+  auto unix_db3 = Redis::connect(parse_redis_url("unix://" + server.socket() + "?db=3"));
+  EXPECT_EQ(unix_db3.command({"GET", "where"}).string(), "db3");
+  auto db0 = Redis::connect(parse_redis_url(server.url()));
+  EXPECT_TRUE(db0.command({"GET", "where"}).is_nil());
+}
+
+TEST(Redis, AuthenticatesWithPasswordAndAclUser) {
+  RedisServer server("--requirepass topsecret");
+  auto admin = Redis::connect(parse_redis_url(server.url(":topsecret@")));
+  admin.command({"ACL", "SETUSER", "ci", "on", ">ci-pass", "~*", "+@all"});
+  auto user = Redis::connect(parse_redis_url(server.url("ci:ci-pass@")));
+  EXPECT_EQ(user.command({"ACL", "WHOAMI"}).string(), "ci");
+  try {
+    Redis::connect(parse_redis_url(server.url(":wrong-password@")));
+    FAIL();
+  } catch (const ServiceError& e) {
+    std::string what = e.what();
+    EXPECT_EQ(what.find("wrong-password"), std::string::npos) << what;
+    EXPECT_NE(what.find("redis://:***@127.0.0.1:"), std::string::npos) << what;
+  }
+}
+
+TEST(Redis, UnreachableServerIsAServiceErrorNamingTheRedactedUrl) {
+  int port = free_port();
+  try {
+    Redis::connect(parse_redis_url("redis://:pw1234@127.0.0.1:" + std::to_string(port) + "/0"));
+    FAIL();
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot connect to Redis at redis://:***@127.0.0.1:" +
+                                         std::to_string(port) + "/0: Connection refused");
+    EXPECT_EQ(e.code(), ExitCode::unavailable);
+  }
+}
+
+TEST(Redis, ScriptsReloadAfterNoscript) {
+  RedisServer server;
+  auto redis = Redis::connect(parse_redis_url(server.url()));
+  Script incr_by("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  EXPECT_EQ(incr_by.sha(), sha1_hex(incr_by.source()));
+  EXPECT_EQ(redis.eval(incr_by, {"n"}, {"5"}).integer(), 5);
+  redis.command({"SCRIPT", "FLUSH"});
+  EXPECT_EQ(redis.eval(incr_by, {"n"}, {"2"}).integer(), 7);
+  EXPECT_EQ(redis.command({"SCRIPT", "EXISTS", incr_by.sha()})[0].integer(), 1);
+  Script failing("return redis.error_reply('BADTOKEN held by someone else')");
+  try {
+    redis.eval(failing, {}, {});
+    FAIL();
+  } catch (const RedisReplyError& e) {
+    EXPECT_EQ(e.reply(), "BADTOKEN held by someone else");
+  }
+}
+
+TEST(Redis, ServerGoingAwayMidCommandThenComingBack) {
+  RedisServer server;
+  auto redis = Redis::connect(parse_redis_url(server.url()));
+  redis.command({"SET", "k", "v"});
+  // A blocking command is in flight when the server dies.
+  std::thread killer([&] {
+    std::this_thread::sleep_for(300ms);
+    server.kill_now();
+  });
+  try {
+    redis.command({"BLPOP", "never", "5"});
+    killer.join();
+    FAIL() << "BLPOP returned although the server died";
+  } catch (const ServiceError& e) {
+    killer.join();
+    EXPECT_NE(std::string(e.what()).find("Redis BLPOP at redis://127.0.0.1:"), std::string::npos) << e.what();
+  }
+  // While it is down, commands fail fast with the same kind of error.
+  EXPECT_THROW(redis.command({"PING"}), ServiceError);
+  server.start();
+  // Back again: the next command reconnects by itself.
+  EXPECT_EQ(redis.command({"PING"}).string(), "PONG");
+}
+
+TEST(Redis, CommandTimeout) {
+  RedisServer server;
+  auto redis = Redis::connect(parse_redis_url(server.url()), {std::chrono::seconds(2), 200ms});
+  try {
+    redis.command({"BLPOP", "never", "5"});
+    FAIL();
+  } catch (const ServiceError& e) {
+    EXPECT_NE(std::string(e.what()).find(": timed out"), std::string::npos) << e.what();
+  }
+  redis.set_command_timeout(std::chrono::seconds(5));
+  EXPECT_TRUE(redis.command({"BLPOP", "never", "1"}).is_nil());
+}

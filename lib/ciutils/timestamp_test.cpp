@@ -1,0 +1,20 @@
+#include "ciutils/timestamp.h"
+
+#include <gtest/gtest.h>
+
+using namespace ciutils;
+using namespace std::chrono;
+
+TEST(Timestamp, FormatsAndParsesUtc) {
+  SysTime t = sys_days(year(2026) / 11 / 22) + hours(10) + milliseconds(123);
+  EXPECT_EQ(format_utc(t), "2026-11-22T10:00:00.123Z");
+  EXPECT_EQ(format_utc(t, 0), "2026-11-22T10:00:00Z");
+  EXPECT_EQ(format_utc(t, 6), "2026-11-22T10:00:00.123000Z");
+  EXPECT_EQ(parse_utc("2026-11-22T10:00:00.123Z"), t);
+  EXPECT_EQ(parse_utc("2026-11-22T10:00:00.123+00:00"), t);
+  EXPECT_EQ(parse_utc("2026-11-22T10:00:00Z"), t - milliseconds(123));
+  EXPECT_FALSE(parse_utc("2026-13-22T10:00:00Z"));
+  EXPECT_FALSE(parse_utc("2026-11-22T10:00:00"));
+  EXPECT_FALSE(parse_utc("2026-11-22T10:00:00+01:00"));
+  EXPECT_FALSE(parse_utc("yesterday"));
+}

@@ -14,8 +14,10 @@ function(ciutils_add_tool name)
   ciutils_warnings(${name})
   target_link_libraries(${name} PRIVATE ${name}_core)
   set_target_properties(${name} PROPERTIES OUTPUT_NAME ${name})
+  # The prefix is read when installing, so `cmake --install` and
+  # `cmake -DCIUTILS_PROGRAM_PREFIX=ci- -P cmake_install.cmake` can both set it.
   install(PROGRAMS $<TARGET_FILE:${name}> DESTINATION ${CMAKE_INSTALL_BINDIR}
-          RENAME ${CIUTILS_PROGRAM_PREFIX}${name})
+          RENAME "\${CIUTILS_PROGRAM_PREFIX}${name}")
 
   if(CIUTILS_TESTS AND ARG_TESTS)
     ciutils_unit_tests(${name}_test SOURCES ${ARG_TESTS} LIBS ${name}_core)

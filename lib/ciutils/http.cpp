@@ -136,10 +136,12 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 namespace {
 
 HttpResponse send_once(const HttpRequest& request) {
-  CurlHandle handle = make_curl_handle();
-  CURL* curl = handle.get();
+  // Declared before the handle: curl may use them until the handle is cleaned up.
   HttpResponse response;
   char error[CURL_ERROR_SIZE] = {};
+  Slist headers;
+  CurlHandle handle = make_curl_handle();
+  CURL* curl = handle.get();
 
   set(curl, CURLOPT_URL, request.url.c_str());
   set(curl, CURLOPT_ERRORBUFFER, error);
@@ -147,6 +149,8 @@ HttpResponse send_once(const HttpRequest& request) {
     set(curl, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {
     set(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "POST") {
+    set(curl, CURLOPT_POST, 1L);  // not CUSTOMREQUEST: a 303 after a POST must become a GET
   } else {
     set(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
@@ -155,7 +159,6 @@ HttpResponse send_once(const HttpRequest& request) {
     set(curl, CURLOPT_POSTFIELDS, request.body.c_str());
   }
 
-  Slist headers;
   auto add_header = [&](const std::string& line) {
     curl_slist* next = curl_slist_append(headers.get(), line.c_str());
     if (!next) throw std::bad_alloc();

@@ -3,14 +3,18 @@
 #include "ciutils/cli.h"
 #include "ciutils/error.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -454,6 +458,43 @@ void reap_group(pid_t pgid, pid_t leader, std::optional<int>& leader_status) {
   }
 }
 
+// Whether group pgid has a member that is not a zombie; nullopt when /proc cannot tell.
+// Zombie members that are our children (orphans adopted as subreaper) are reaped on the
+// way, except the group leader, whose status belongs to the caller.
+std::optional<bool> live_member(pid_t pgid) {
+  const pid_t self = ::getpid();
+  DIR* dir = ::opendir("/proc");
+  if (!dir) return std::nullopt;
+  std::unique_ptr<DIR, int (*)(DIR*)> owned(dir, ::closedir);
+  char path[sizeof "/proc/" + sizeof(dirent::d_name) + sizeof "/stat"];
+  char buffer[512];
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    std::snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
+    ::close(fd);
+    if (n <= 0) continue;
+    buffer[n] = '\0';
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+    const char* paren = std::strrchr(buffer, ')');
+    if (!paren) continue;
+    char state = 0;
+    long ppid = 0;
+    long pgrp = 0;
+    if (std::sscanf(paren + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3) continue;
+    if (pgrp != pgid) continue;
+    if (state != 'Z' && state != 'X') return true;
+    pid_t pid = static_cast<pid_t>(std::atol(entry->d_name));
+    if (ppid == self && pid != pgid) {
+      int status;
+      ::waitpid(pid, &status, WNOHANG);
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool signal_group(pid_t pgid, int sig) {
@@ -464,7 +505,10 @@ bool signal_group(pid_t pgid, int sig) {
 
 bool group_alive(pid_t pgid) {
   check_group(pgid);
-  return ::kill(-pgid, 0) == 0 || errno == EPERM;
+  if (::kill(-pgid, 0) != 0 && errno != EPERM) return false;
+  // kill() also finds zombies, which stay until their parent reaps them (an init
+  // that reaps slowly keeps a dead group "alive" for seconds): ask /proc for a live one.
+  return live_member(pgid).value_or(true);
 }
 
 std::optional<int> kill_group(pid_t pgid, pid_t leader, const KillSequence& sequence) {

@@ -82,7 +82,8 @@ KillSequence parse_kill_sequence(std::string_view text, std::string_view flag);
 
 // Sends sig to every process of group pgid. Returns false when the group is gone.
 bool signal_group(pid_t pgid, int sig);
-// True while any process of the group exists.
+// True while a live (not zombie) process of the group exists. Exited members that are
+// our children are reaped on the way, except the leader (pid == pgid): wait for it yourself.
 bool group_alive(pid_t pgid);
 
 // Walks the kill sequence on group pgid until it is empty: after each signal waits up

@@ -397,6 +397,7 @@ volatile std::sig_atomic_t g_previous_handler_ran = 0;
 void previous_handler(int) { g_previous_handler_ran = 1; }
 
 TEST(Signals, WatchReceivesRaisedSignalsAndRestoresHandlers) {
+  g_previous_handler_ran = 0;
   struct sigaction mine {};
   struct sigaction original {};
   mine.sa_handler = previous_handler;
@@ -432,6 +433,19 @@ TEST(Signals, SubreaperAdoptsADoubleForkedOrphan) {
   auto status = kill_group(child.pgid, child.pid, parse_kill_sequence("TERM,10s,KILL", "--test"));
   EXPECT_FALSE(status.has_value());
   EXPECT_FALSE(group_alive(child.pgid));
+  errno = 0;
+  EXPECT_EQ(::kill(orphan, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+}
+
+TEST(Signals, GroupAliveReapsAdoptedOrphansButNotTheLeader) {
+  become_subreaper();
+  Child child = spawn({.argv = {"sh", "-c", "sleep 0.2 >/dev/null & echo $!"}, .out = Redirect::pipe()});
+  pid_t orphan = std::stoi(read_all(child.out.get()));
+  ASSERT_GT(orphan, 1);
+  // The leader may have exited too: group_alive must leave its status to us.
+  EXPECT_TRUE(eventually([&] { return !group_alive(child.pgid); }));
+  EXPECT_EQ(exit_code_from_status(wait_for(child.pid)), 0);
   errno = 0;
   EXPECT_EQ(::kill(orphan, 0), -1);
   EXPECT_EQ(errno, ESRCH);

@@ -1,0 +1,48 @@
+// Destinations written as URLs: "slack://${SLACK_WEBHOOK}", "pagerduty://${PD_KEY}?severity=error".
+// Secrets come only from ${ENV} references, expanded here and remembered for redaction.
+#pragma once
+
+#include <ciutils/secrets.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ciutils::notify {
+
+enum class Service { webhook, slack, teams, victorops, pagerduty, clickatell, smtp };
+
+std::string_view service_name(Service service);
+
+struct Destination {
+  std::string name;  // config name, or the URL as written (${VAR} unexpanded, so secret-free)
+  std::string spec;  // the URL as written: what the spool stores, expanded again on flush
+  Service service = Service::webhook;
+  std::string scheme;                         // "webhook+https", "slack", "smtps", …
+  std::string url;                            // the expanded URL the request goes to
+  std::string user;                           // smtp: login
+  std::string password;                       // smtp: password
+  std::map<std::string, std::string> params;  // service-specific query parameters, expanded
+  std::vector<std::string> tags;
+  bool required = true;
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  int retries = 3;
+  std::chrono::milliseconds rate_interval{0};  // minimum spacing between sends; 0: unlimited
+
+  std::string param(const std::string& key, const std::string& fallback = {}) const;
+};
+
+// Parses spec; `where` prefixes every error ("--to", "notify.json:4:12"). Unknown schemes,
+// unknown parameters, missing ${VAR} and malformed parts throw UsageError.
+Destination parse_destination(std::string_view spec, std::string_view where, Secrets& secrets);
+
+// "1/s", "20/1m", "5/10s": the minimum interval between two sends.
+std::chrono::milliseconds parse_rate(std::string_view text, std::string_view where);
+
+// %XX decoding ("+" stays "+").
+std::string percent_decode(std::string_view text);
+
+}  // namespace ciutils::notify

@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# report junit: golden output, both JUnit schemas, flaky modes, suites, trimming, nasty strings.
+
+load helpers/common
+load helpers/report_common
+
+setup() {
+  common_setup
+}
+
+@test "the JUnit schemas are present beside the checkout" {
+  report_check_schemas
+}
+
+@test "result records become JUnit valid against both schemas (flaky as pass)" {
+  run -0 report junit --flaky-as pass "$REPORT_FIXTURES/results.jsonl" -o junit.xml
+  assert_output "report: junit.xml: 6 tests in 2 suites, 2 failures, 1 errors, 1 skipped"
+  assert_junit_valid junit.xml
+  assert_golden junit.xml junit-pass.xml
+}
+
+@test "flakyFailure (the default) validates against junit-10.xsd; jenkins-junit.xsd has no such element" {
+  run -0 report junit -q "$REPORT_FIXTURES/results.jsonl" -o junit.xml
+  assert_output ""
+  assert_junit_valid junit.xml junit-10
+  assert_golden junit.xml junit-flaky.xml
+  run ! xmllint --noout --schema "$REPORT_SCHEMAS/jenkins-junit.xsd" junit.xml
+}
+
+@test "--flaky-as duplicate writes a failed and a passed testcase" {
+  run -0 report junit --flaky-as duplicate "$REPORT_FIXTURES/results.jsonl" -o junit.xml
+  assert_junit_valid junit.xml
+  assert_golden junit.xml junit-duplicate.xml
+  run -0 grep -c '<testcase name="search"' junit.xml
+  assert_output 2
+}
+
+@test "TAP from bats and prove becomes valid JUnit" {
+  run -0 report junit "$REPORT_FIXTURES/bats.tap" "$REPORT_FIXTURES/prove.tap" -o junit.xml
+  assert_junit_valid junit.xml
+  assert_golden junit.xml junit-tap.xml
+}
+
+@test "--suite-name puts every test in one suite; stdout by default" {
+  run -0 report junit --suite-name nightly --flaky-as pass - <"$REPORT_FIXTURES/results.jsonl"
+  echo "$output" >out.xml
+  assert_junit_valid out.xml
+  run -0 grep -c '<testsuite ' out.xml
+  assert_output 1
+  run -0 grep -c '<testsuite name="nightly" tests="6" failures="2" errors="1" skipped="1"' out.xml
+}
+
+@test "nasty strings are cleaned: NUL, ANSI, U+FFFE, lone surrogates, ]]>, markup" {
+  run -0 report junit --flaky-as pass "$REPORT_FIXTURES/nasty.jsonl" -o junit.xml
+  assert_junit_valid junit.xml
+  assert_golden junit.xml junit-nasty.xml
+  run ! grep -q $'\x1b' junit.xml
+  run -0 grep -c 'NUL\\x00 ' junit.xml
+}
+
+@test "system-out is trimmed head and tail (--max-output)" {
+  /usr/bin/python3 -c 'import json; print(json.dumps({"name":"big","classname":"c","status":"passed","stdout_tail":"H"*100+"M"*5000+"T"*100}))' >big.jsonl
+  run -0 report junit --max-output 100 big.jsonl -o junit.xml
+  assert_junit_valid junit.xml
+  run -0 grep -c "^\[… 5000 bytes trimmed …\]$" junit.xml
+  run -2 report junit --max-output lots big.jsonl -o junit.xml
+  assert_output --partial "report: error: --max-output"
+}
+
+@test "bad flag values name the flag" {
+  run -2 report junit --flaky-as maybe "$REPORT_FIXTURES/results.jsonl"
+  assert_output "report: error: --flaky-as: 'maybe' is not one of flaky, pass, duplicate"
+  run -2 report junit --on-duplicate first "$REPORT_FIXTURES/results.jsonl"
+  assert_output "report: error: --on-duplicate: 'first' is not one of keep-all, last, worst"
+  run -2 report junit --bogus
+  assert_output --partial "report: error:"
+  run -2 report frobnicate
+  assert_output "report: error: unknown command 'frobnicate' (junit, merge, summary, annotate, metrics, store, history, html)"
+}
+
+@test "--fail-on-failure exits 1 when a test failed" {
+  run -1 report junit --fail-on-failure -q "$REPORT_FIXTURES/results.jsonl" -o junit.xml
+  assert_junit_valid junit.xml junit-10
+  printf '1..1\nok 1 fine\n' >ok.tap
+  run -0 report junit --fail-on-failure -q ok.tap -o junit.xml
+}
+
+@test "--help lists the flags, and the exit codes" {
+  run -0 report junit --help
+  assert_output --partial "--flaky-as"
+  assert_output --partial "--max-output"
+  assert_output --partial "Exit status:"
+  run -0 report --help
+  assert_output --partial "Commands:"
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# report store / history: capped Redis streams, pass and flake rates, duration trend.
+
+load helpers/common
+load helpers/redis
+load helpers/report_common
+
+setup_file() {
+  # small stream nodes so that MAXLEN ~ trims within a few entries
+  start_redis --stream-node-max-entries 4
+}
+
+teardown_file() {
+  stop_redis
+}
+
+setup() {
+  common_setup
+  flush_redis
+}
+
+# run_with STATUS DURATION RUN: one record of web.e2e::search
+record() {
+  printf '{"name":"search","classname":"web.e2e","status":"%s","duration_s":%s,"run_id":"%s"}\n' "$1" "$2" "$3"
+  printf '{"name":"login","classname":"web.e2e","status":"passed","duration_s":1,"run_id":"%s"}\n' "$3"
+}
+
+@test "store appends the run and each test to streams capped with MAXLEN" {
+  export GITHUB_SHA=abc123 GITHUB_REF_NAME=main
+  run -0 report store "$REPORT_FIXTURES/results.jsonl"
+  assert_output "report: stored run nightly@2026-11-22T02:00:00Z (6 tests) in redis://127.0.0.1:$REDIS_PORT/0"
+  run -0 redis-cli -p "$REDIS_PORT" xlen "$CIUTILS_NAMESPACE:{report}:runs"
+  assert_output 1
+  run -0 redis-cli -p "$REDIS_PORT" zcard "$CIUTILS_NAMESPACE:{report}:tests"
+  assert_output 6
+  run -0 redis-cli -p "$REDIS_PORT" --raw xrange "$CIUTILS_NAMESPACE:{report}:test:web.e2e::checkout flow" - +
+  assert_output --partial $'status\nfailed'
+  assert_output --partial $'commit\nabc123'
+  run -0 redis-cli -p "$REDIS_PORT" ttl "$CIUTILS_NAMESPACE:{report}:runs"
+  [ "$output" -gt 0 ]
+}
+
+@test "history: pass rate, flake rate and trend over the stored runs" {
+  for i in 1 2 3 4; do
+    status=passed
+    [ "$i" = 2 ] && status=flaky
+    [ "$i" = 3 ] && status=failed
+    record "$status" "$i" "run-$i" >r$i.jsonl
+    run -0 report store -q r$i.jsonl
+  done
+  run -0 report history --test search
+  assert_line --index 0 "web.e2e::search"
+  assert_line --partial "failed  3.000s  run-3"
+  assert_line "  pass rate 75.0%, flake rate 25.0%, mean 2.500s, trend +133% over 4 runs"
+  run -0 report history
+  assert_line --partial "75.0%    25.0%    4      2.500s     +133%   web.e2e::search"
+  assert_line --partial "100.0%   0.0%     4      1.000s     +0%     web.e2e::login"
+  run -0 report history --json --test web.e2e::login
+  assert_output --partial '"test":"web.e2e::login","runs":4,"passed":4'
+  run -2 report history --test nope
+  assert_output "report: error: --test: no stored results for 'nope'"
+}
+
+@test "streams stay capped (--max-per-test), approximately as MAXLEN ~ allows" {
+  for i in $(seq 1 30); do
+    record passed 1 "r$i" >r.jsonl
+    report store -q --max-per-test 5 --max-runs 5 r.jsonl
+  done
+  run -0 redis-cli -p "$REDIS_PORT" xlen "$CIUTILS_NAMESPACE:{report}:test:web.e2e::search"
+  [ "$output" -ge 5 ] && [ "$output" -le 12 ]
+  run -0 redis-cli -p "$REDIS_PORT" xlen "$CIUTILS_NAMESPACE:{report}:runs"
+  [ "$output" -ge 5 ] && [ "$output" -le 12 ]
+}
+
+@test "Redis unreachable: exit 3 naming the redacted URL" {
+  run -3 report store --redis "redis://:hunter2@127.0.0.1:1/0" "$REPORT_FIXTURES/results.jsonl"
+  assert_output --partial "report: error:"
+  refute_output --partial hunter2
+}

@@ -1,0 +1,75 @@
+// Run history in Redis: each run appended to capped streams (one for runs, one per
+// test, an index of tests), read back as pass rate, flake rate and duration trend.
+#pragma once
+
+#include "result.h"
+
+#include "ciutils/redis.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ciutils::report {
+
+struct RunInfo {
+  std::string run_id;
+  std::string commit;
+  std::string branch;
+};
+
+// --run-id / --commit / --branch, else the CI's variables (GitHub, GitLab, Jenkins),
+// else the records' run_id, else the current time.
+RunInfo run_info_from_env(const std::vector<TestResult>& results, RunInfo flags);
+
+struct StoreOptions {
+  std::size_t max_runs = 1000;        // entries kept in the runs stream (approximately)
+  std::size_t max_per_test = 200;     // entries kept per test stream
+  std::int64_t ttl_ms = 90LL * 24 * 3600 * 1000;  // a test not run for this long is forgotten
+};
+
+// Appends the run; one Lua script per batch of tests (time from Redis TIME).
+void store_run(Redis& redis, const KeySpace& keys, const std::vector<TestResult>& results, const RunInfo& run,
+               const StoreOptions& options);
+
+struct HistoryPoint {
+  std::int64_t at_ms = 0;
+  std::string run_id;
+  std::string commit;
+  Status status = Status::passed;
+  double duration_s = 0;
+};
+
+struct TestHistory {
+  std::string id;  // classname::name
+  std::vector<HistoryPoint> points;  // oldest first
+};
+
+struct HistoryStats {
+  std::size_t runs = 0, passed = 0, failed = 0, flaky = 0, skipped = 0;
+  double pass_rate = 0;   // (passed + flaky) / runs that were not skipped
+  double flake_rate = 0;  // flaky / runs that were not skipped
+  double mean_duration = 0;
+  double trend = 0;  // mean duration of the newer half over the older half, minus 1
+};
+
+HistoryStats history_stats(const TestHistory& history);
+
+struct RunPoint {
+  std::int64_t at_ms = 0;
+  std::string run_id, commit, branch;
+  std::size_t tests = 0, failures = 0, flaky = 0, skipped = 0;
+  double duration_s = 0;
+};
+
+// The last `last` runs, oldest first.
+std::vector<RunPoint> load_runs(Redis& redis, const KeySpace& keys, std::size_t last);
+
+// The last `last` results of each test (most recently run tests first, at most
+// max_tests); with `test` only that one ("classname::name", or a name matched
+// against every classname).
+std::vector<TestHistory> load_history(Redis& redis, const KeySpace& keys, std::size_t last, std::size_t max_tests,
+                                      const std::optional<std::string>& test);
+
+}  // namespace ciutils::report

@@ -1,0 +1,305 @@
+#include "html.h"
+#include "commands.h"
+#include "run_stats.h"
+#include "text.h"
+
+#include "ciutils/atomic_file.h"
+#include "ciutils/error.h"
+#include "ciutils/timestamp.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace ciutils::report {
+
+namespace {
+
+constexpr const char* k_style = R"css(
+:root{--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--skip:#6e7781;--err:#8250df;--bg:#fff;--fg:#1f2328;--mut:#656d76;--line:#d0d7de}
+*{box-sizing:border-box}body{margin:0;font:14px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
+header{padding:16px 24px;border-bottom:1px solid var(--line)}header h1{margin:0;font-size:22px}
+header.failed{border-top:6px solid var(--bad)}header.passed{border-top:6px solid var(--ok)}
+main{padding:0 24px 24px;max-width:1200px}h2{font-size:17px;margin:24px 0 8px}
+.cards{display:flex;gap:12px;flex-wrap:wrap;margin-top:16px}.card{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:96px}
+.card b{display:block;font-size:22px}.card.passed b{color:var(--ok)}.card.failed b,.card.timeout b{color:var(--bad)}.card.error b{color:var(--err)}.card.flaky b{color:var(--warn)}.card.skipped b{color:var(--skip)}
+ul.failures{list-style:none;padding:0}ul.failures li{border:1px solid var(--line);border-left:4px solid var(--bad);border-radius:4px;padding:8px 12px;margin:8px 0}
+.cls{color:var(--mut)}.msg{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-word}
+pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:320px;white-space:pre-wrap;word-break:break-word}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.st{font-weight:600}.st.passed{color:var(--ok)}.st.failed,.st.timeout{color:var(--bad)}.st.error{color:var(--err)}.st.flaky{color:var(--warn)}.st.skipped{color:var(--skip)}
+input[type=search]{padding:4px 8px;width:320px;max-width:100%;margin:4px 8px 8px 0}footer{color:var(--mut);padding:16px 24px}
+svg text{font:11px sans-serif;fill:var(--fg)}#report-js-error{background:#ffebe9;color:var(--bad);padding:8px 24px}
+)css";
+
+constexpr const char* k_onerror = R"js(
+window.onerror=function(m){var d=document.createElement('div');d.id='report-js-error';d.textContent='script error: '+m;
+(document.body||document.documentElement).appendChild(d);};
+)js";
+
+constexpr const char* k_script = R"js(
+(function(){
+var q=document.getElementById('filter'),s=document.getElementById('status-filter');
+var rows=Array.prototype.slice.call(document.querySelectorAll('#all-tests tbody tr'));
+function apply(){var t=q.value.toLowerCase(),st=s.value;var shown=0;
+rows.forEach(function(r){var ok=(!t||r.textContent.toLowerCase().indexOf(t)>=0)&&(!st||r.getAttribute('data-status')===st);
+r.style.display=ok?'':'none';if(ok)shown++;});document.getElementById('shown').textContent=shown;}
+q.addEventListener('input',apply);s.addEventListener('change',apply);apply();
+document.documentElement.setAttribute('data-report-ready','1');
+})();
+)js";
+
+std::string secs(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3fs", v);
+  return buf;
+}
+
+std::string fixed(double v, int digits = 1) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+const char* colour(Status s) {
+  switch (s) {
+    case Status::passed: return "#1a7f37";
+    case Status::failed:
+    case Status::timeout: return "#cf222e";
+    case Status::error: return "#8250df";
+    case Status::flaky: return "#9a6700";
+    case Status::skipped: return "#6e7781";
+  }
+  return "#000";
+}
+
+std::string durations_chart(const std::vector<TestResult>& results) {
+  auto top = slowest(results, 20);
+  if (top.empty()) return "<p>No timed tests.</p>";
+  double max = std::max(top.front()->duration_s, 0.001);
+  const int bar = 18, label = 360, width = 900;
+  std::string svg = "<svg role=\"img\" aria-label=\"slowest tests\" width=\"" + std::to_string(width) + "\" height=\"" +
+                    std::to_string(static_cast<int>(top.size()) * bar + 4) + "\" viewBox=\"0 0 " + std::to_string(width) +
+                    " " + std::to_string(static_cast<int>(top.size()) * bar + 4) + "\">";
+  int y = 2;
+  for (const TestResult* r : top) {
+    double w = (width - label - 80) * r->duration_s / max;
+    std::string name = std::string(utf8_prefix(r->classname + " › " + r->name, 60));
+    svg += "<text x=\"" + std::to_string(label - 6) + "\" y=\"" + std::to_string(y + 13) + "\" text-anchor=\"end\">" +
+           html_escape(name) + "</text>";
+    svg += "<rect x=\"" + std::to_string(label) + "\" y=\"" + std::to_string(y + 2) + "\" width=\"" + fixed(std::max(w, 1.0)) +
+           "\" height=\"" + std::to_string(bar - 4) + "\" fill=\"" + colour(r->status) + "\"><title>" + html_escape(name) +
+           ": " + secs(r->duration_s) + "</title></rect>";
+    svg += "<text x=\"" + fixed(label + std::max(w, 1.0) + 4) + "\" y=\"" + std::to_string(y + 13) + "\">" +
+           secs(r->duration_s) + "</text>";
+    y += bar;
+  }
+  return svg + "</svg>";
+}
+
+// Status squares, oldest first, and a duration line under them.
+std::string sparkline(const TestHistory& h) {
+  const int cell = 10;
+  int n = static_cast<int>(h.points.size());
+  int width = std::max(n * cell, 20);
+  std::string svg = "<svg width=\"" + std::to_string(width) + "\" height=\"34\" viewBox=\"0 0 " + std::to_string(width) +
+                    " 34\">";
+  double max = 0.001;
+  for (const auto& p : h.points) max = std::max(max, p.duration_s);
+  std::string line;
+  for (int i = 0; i < n; ++i) {
+    const auto& p = h.points[static_cast<std::size_t>(i)];
+    svg += "<rect x=\"" + std::to_string(i * cell) + "\" y=\"0\" width=\"" + std::to_string(cell - 2) +
+           "\" height=\"10\" fill=\"" + colour(p.status) + "\"><title>" + html_escape(p.run_id) + ": " +
+           status_name(p.status) + ", " + secs(p.duration_s) + "</title></rect>";
+    line += (i ? " " : "") + std::to_string(i * cell + cell / 2 - 1) + "," + fixed(32 - 18 * p.duration_s / max);
+  }
+  if (n > 1) svg += "<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"" + line + "\"/>";
+  return svg + "</svg>";
+}
+
+std::string runs_chart(const std::vector<RunPoint>& runs) {
+  if (runs.empty()) return "<p>No stored runs.</p>";
+  const int w = 900, h = 120, pad = 30;
+  std::size_t n = runs.size();
+  std::string svg = "<svg role=\"img\" aria-label=\"pass rate per run\" width=\"" + std::to_string(w) + "\" height=\"" +
+                    std::to_string(h) + "\" viewBox=\"0 0 " + std::to_string(w) + " " + std::to_string(h) + "\">";
+  svg += "<text x=\"0\" y=\"12\">100%</text><text x=\"0\" y=\"" + std::to_string(h - 4) + "\">0%</text>";
+  std::string pts;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& r = runs[i];
+    std::size_t counted = r.tests > r.skipped ? r.tests - r.skipped : 0;
+    double rate = counted ? 1.0 - static_cast<double>(r.failures) / static_cast<double>(counted) : 1.0;
+    double x = pad + (n > 1 ? (w - 2 * pad) * static_cast<double>(i) / static_cast<double>(n - 1) : (w - 2 * pad) / 2.0);
+    double y = 8 + (h - 20) * (1 - rate);
+    pts += (i ? " " : "") + fixed(x) + "," + fixed(y);
+    svg += "<circle cx=\"" + fixed(x) + "\" cy=\"" + fixed(y) + "\" r=\"3\" fill=\"" +
+           (r.failures ? "#cf222e" : "#1a7f37") + "\"><title>" + html_escape(r.run_id) + ": " + std::to_string(r.failures) +
+           " failed of " + std::to_string(r.tests) + "</title></circle>";
+  }
+  svg += "<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"" + pts + "\"/>";
+  return svg + "</svg>";
+}
+
+}  // namespace
+
+std::string render_html(const std::vector<TestResult>& results, const HtmlOptions& o) {
+  RunStats s = run_stats(results);
+  bool red = s.failures() > 0;
+  std::string out;
+  out.reserve(64 * 1024 + results.size() * 200);
+  out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+         "script-src 'unsafe-inline'; img-src data:\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<title>" + html_escape(o.title) + "</title>\n<script>" + std::string(k_onerror) + "</script>\n<style>" +
+         k_style + "</style></head>\n<body>\n";
+  out += "<header class=\"" + std::string(red ? "failed" : "passed") + "\"><h1>" + html_escape(o.title) + " — " +
+         (red ? "failed" : "passed") + "</h1>\n<div class=\"cards\" id=\"overview\">";
+  out += "<div class=\"card\"><b>" + std::to_string(s.total) + "</b>tests</div>";
+  for (Status st : k_statuses) {
+    out += "<div class=\"card " + std::string(status_name(st)) + "\"><b>" + std::to_string(s.count(st)) + "</b>" +
+           status_name(st) + "</div>";
+  }
+  out += "<div class=\"card\"><b>" + secs(s.duration_s) + "</b>total time</div></div></header>\n<main>\n";
+
+  auto failures = failures_of(results);
+  out += "<section id=\"failures\"><h2>Failures (" + std::to_string(failures.size()) + ")</h2>\n";
+  if (failures.empty()) {
+    out += "<p>None.</p>\n";
+  } else {
+    out += "<ul class=\"failures\" id=\"failure-list\">\n";
+    for (const TestResult* r : failures) {
+      out += "<li class=\"failure\"><span class=\"st " + std::string(status_name(r->status)) + "\">" +
+             status_name(r->status) + "</span> <b class=\"name\">" + html_escape(r->name) + "</b> <span class=\"cls\">" +
+             html_escape(r->classname) + "</span> <span class=\"cls\">" + secs(r->duration_s) + "</span>";
+      if (!r->file.empty()) {
+        out += " <span class=\"cls\">" + html_escape(r->file) + (r->line > 0 ? ":" + std::to_string(r->line) : "") + "</span>";
+      }
+      if (!r->message.empty()) out += "<div class=\"msg\">" + html_escape(utf8_prefix(r->message, 4096)) + "</div>";
+      std::string output;
+      if (!r->details.empty() && r->details != r->message) output += r->details + "\n";
+      output += r->stdout_tail;
+      if (!r->stderr_tail.empty()) output += (output.empty() ? "" : "\n") + r->stderr_tail;
+      if (!output.empty()) {
+        out += "<details><summary>output</summary><pre>" + html_escape(trim_middle(output, 8192, 32768)) + "</pre></details>";
+      }
+      out += "</li>\n";
+    }
+    out += "</ul>\n";
+  }
+  out += "</section>\n";
+
+  auto flaky = with_status(results, Status::flaky);
+  if (!flaky.empty()) {
+    out += "<section id=\"flaky\"><h2>Flaky in this run (" + std::to_string(flaky.size()) + ")</h2><ul>\n";
+    for (const TestResult* r : flaky) {
+      out += "<li><b>" + html_escape(r->name) + "</b> <span class=\"cls\">" + html_escape(r->classname) +
+             "</span> passed after " + std::to_string(r->attempts) + " attempts" +
+             (r->message.empty() ? "" : ": <span class=\"msg\">" + html_escape(first_line(r->message)) + "</span>") +
+             "</li>\n";
+    }
+    out += "</ul></section>\n";
+  }
+
+  out += "<section id=\"durations\"><h2>Slowest tests</h2>\n" + durations_chart(results) + "\n</section>\n";
+
+  if (o.with_history) {
+    out += "<section id=\"history\"><h2>Pass rate over the last " + std::to_string(o.runs.size()) + " runs</h2>\n" +
+           runs_chart(o.runs) + "\n";
+    std::vector<std::pair<const TestHistory*, HistoryStats>> stats;
+    for (const auto& h : o.history) stats.emplace_back(&h, history_stats(h));
+    out += "<h2>Flaky tests</h2>\n";
+    std::vector<std::pair<const TestHistory*, HistoryStats>> flaky_hist;
+    for (const auto& e : stats) {
+      if (e.second.flaky > 0 || (e.second.failed > 0 && e.second.passed > 0)) flaky_hist.push_back(e);
+    }
+    std::stable_sort(flaky_hist.begin(), flaky_hist.end(),
+                     [](const auto& a, const auto& b) {
+                       if (a.second.flake_rate != b.second.flake_rate) return a.second.flake_rate > b.second.flake_rate;
+                       return a.second.pass_rate < b.second.pass_rate;
+                     });
+    if (flaky_hist.empty()) {
+      out += "<p>None in the stored history.</p>\n";
+    } else {
+      out += "<table id=\"flaky-tests\"><thead><tr><th>test</th><th class=\"num\">flake rate</th><th class=\"num\">pass "
+             "rate</th><th class=\"num\">runs</th></tr></thead><tbody>\n";
+      for (const auto& [h, st] : flaky_hist) {
+        out += "<tr><td>" + html_escape(h->id) + "</td><td class=\"num\">" + fixed(st.flake_rate * 100) +
+               "%</td><td class=\"num\">" + fixed(st.pass_rate * 100) + "%</td><td class=\"num\">" +
+               std::to_string(st.runs) + "</td></tr>\n";
+      }
+      out += "</tbody></table>\n";
+    }
+    out += "<h2>Per test (oldest → newest)</h2>\n<table id=\"test-history\"><thead><tr><th>test</th><th>last runs</th><th "
+           "class=\"num\">pass rate</th><th class=\"num\">mean</th><th class=\"num\">trend</th></tr></thead><tbody>\n";
+    for (const auto& [h, st] : stats) {
+      out += "<tr><td>" + html_escape(h->id) + "</td><td>" + sparkline(*h) + "</td><td class=\"num\">" +
+             fixed(st.pass_rate * 100) + "%</td><td class=\"num\">" + secs(st.mean_duration) + "</td><td class=\"num\">" +
+             (st.trend >= 0 ? "+" : "") + fixed(st.trend * 100, 0) + "%</td></tr>\n";
+    }
+    out += "</tbody></table></section>\n";
+  }
+
+  out += "<section id=\"tests\"><h2>All tests (<span id=\"shown\">" + std::to_string(results.size()) + "</span> of " +
+         std::to_string(results.size()) + ")</h2>\n";
+  out += "<input type=\"search\" id=\"filter\" placeholder=\"filter by name, class or message\" aria-label=\"filter\">";
+  out += "<select id=\"status-filter\" aria-label=\"status\"><option value=\"\">any status</option>";
+  for (Status st : k_statuses) out += "<option>" + std::string(status_name(st)) + "</option>";
+  out += "</select>\n<table id=\"all-tests\"><thead><tr><th>status</th><th>test</th><th>class</th><th "
+         "class=\"num\">time</th><th>message</th></tr></thead><tbody>\n";
+  for (const auto& r : results) {
+    out += "<tr data-status=\"" + std::string(status_name(r.status)) + "\"><td class=\"st " + status_name(r.status) +
+           "\">" + status_name(r.status) + "</td><td>" + html_escape(r.name) + "</td><td>" + html_escape(r.classname) +
+           "</td><td class=\"num\">" + secs(r.duration_s) + "</td><td class=\"msg\">" +
+           html_escape(utf8_prefix(first_line(r.message), 300)) + "</td></tr>\n";
+  }
+  out += "</tbody></table></section>\n</main>\n<footer>ciutils report";
+  if (!o.generated_at.empty()) out += " · " + html_escape(o.generated_at);
+  out += "</footer>\n<script>" + std::string(k_script) + "</script>\n</body></html>\n";
+  return out;
+}
+
+int cmd_html(const std::vector<std::string>& args) {
+  Inputs in;
+  CommonOptions common;
+  std::string output = "-", title = "Test report", redis_url, last = "30", limit = "500";
+  bool history = false;
+  po::options_description visible("Options");
+  visible.add_options()("output,o", po::value(&output), "write here, atomically (default: stdout)")(
+      "title", po::value(&title), "page title (default: Test report)")(
+      "history", po::bool_switch(&history), "add pass rate and duration over the last runs from Redis ('report store')")(
+      "redis", po::value(&redis_url), "Redis URL for --history (default: $REDIS_URL)")(
+      "last", po::value(&last), "runs shown with --history (default 30)")(
+      "limit", po::value(&limit), "tests shown with --history, most recently run first (default 500)");
+  po::options_description hidden, all;
+  add_input_options(hidden, visible, in);
+  all.add(hidden);
+  po::variables_map vm;
+  if (!parse(args, visible, true, common, "report html [OPTIONS] [INPUT...] [--history] -o report.html",
+             "One self-contained HTML file (inline CSS, JS and SVG; loads nothing from the network):\n"
+             "overview, failures with their output, a chart of the slowest tests, every test with a filter.",
+             "Environment:\n  REDIS_URL, CIUTILS_NAMESPACE  as for 'report store' (with --history)\n", all, vm)) {
+    return 0;
+  }
+  HtmlOptions o;
+  o.title = title;
+  o.generated_at = format_utc(std::chrono::system_clock::now(), 0);
+  std::size_t n = static_cast<std::size_t>(parse_integer(last, "--last", 1, 10000));
+  std::size_t max_tests = static_cast<std::size_t>(parse_integer(limit, "--limit", 1, 1000000));
+  auto results = read_all(in);
+  if (history) {
+    Redis redis = Redis::connect(parse_redis_url(redis_url.empty() ? redis_url_from_env() : redis_url));
+    KeySpace keys = KeySpace::from_env();
+    o.with_history = true;
+    o.runs = load_runs(redis, keys, n);
+    o.history = load_history(redis, keys, n, max_tests, std::nullopt);
+  }
+  AtomicFile file(output);
+  file.stream() << render_html(results, o);
+  file.commit();
+  return 0;
+}
+
+}  // namespace ciutils::report

@@ -1,0 +1,163 @@
+#include "metrics.h"
+#include "run_stats.h"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+namespace ciutils::report {
+
+std::string prometheus_label(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+namespace {
+
+constexpr std::array<double, 11> k_buckets{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
+
+std::string number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  std::string s = buf;
+  // Short forms for round numbers: 0.1 rather than 0.10000000000000001.
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  if (std::strtod(buf, nullptr) == v) return buf;
+  return s;
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+std::string base64url(std::string_view in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::size_t i = 0;
+  while (i + 2 < in.size()) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
+    out += k[(v >> 18) & 63];
+    out += k[(v >> 12) & 63];
+    out += k[(v >> 6) & 63];
+    out += k[v & 63];
+    i += 3;
+  }
+  if (i + 1 == in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += k[(v >> 18) & 63];
+    out += k[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += k[(v >> 18) & 63];
+    out += k[(v >> 12) & 63];
+    out += k[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+bool plain_path_segment(std::string_view v) {
+  if (v.empty()) return false;
+  for (char c : v) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string pushgateway_url(std::string_view base, std::string_view job, std::string_view instance) {
+  std::string url(base);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  auto segment = [&](const char* label, std::string_view value) {
+    if (plain_path_segment(value)) {
+      url += "/" + std::string(label) + "/" + std::string(value);
+    } else {
+      url += "/" + std::string(label) + "@base64/" + (value.empty() ? std::string("=") : base64url(value));
+    }
+  };
+  url += "/metrics";
+  segment("job", job);
+  if (!instance.empty()) segment("instance", instance);
+  return url;
+}
+
+std::string render_metrics(const std::vector<TestResult>& results, double now_s) {
+  RunStats stats = run_stats(results);
+  std::string out;
+  header(out, "ciutils_report_tests", "gauge", "Tests of the last run by status.");
+  for (Status s : k_statuses) {
+    out += "ciutils_report_tests{status=\"" + std::string(status_name(s)) + "\"} " +
+           std::to_string(stats.count(s)) + "\n";
+  }
+  header(out, "ciutils_report_failed", "gauge", "1 when the last run had a failed, errored or timed-out test.");
+  out += "ciutils_report_failed " + std::string(stats.failures() > 0 ? "1" : "0") + "\n";
+
+  header(out, "ciutils_report_test_duration_seconds", "histogram", "Durations of the tests of the last run.");
+  std::array<std::size_t, k_buckets.size()> counts{};
+  std::size_t timed = 0;
+  double sum = 0;
+  for (const auto& r : results) {
+    if (r.status == Status::skipped) continue;
+    ++timed;
+    sum += r.duration_s;
+    for (std::size_t i = 0; i < k_buckets.size(); ++i) {
+      if (r.duration_s <= k_buckets[i]) ++counts[i];
+    }
+  }
+  for (std::size_t i = 0; i < k_buckets.size(); ++i) {
+    out += "ciutils_report_test_duration_seconds_bucket{le=\"" + number(k_buckets[i]) + "\"} " +
+           std::to_string(counts[i]) + "\n";
+  }
+  out += "ciutils_report_test_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(timed) + "\n";
+  out += "ciutils_report_test_duration_seconds_sum " + number(sum) + "\n";
+  out += "ciutils_report_test_duration_seconds_count " + std::to_string(timed) + "\n";
+
+  struct SuiteStats {
+    std::array<std::size_t, 6> by_status{};
+    double duration = 0;
+  };
+  std::map<std::string, SuiteStats> suites;
+  for (const auto& r : results) {
+    auto& s = suites[r.classname];
+    s.by_status[static_cast<std::size_t>(r.status)] += 1;
+    s.duration += r.duration_s;
+  }
+  header(out, "ciutils_report_suite_tests", "gauge", "Tests of the last run by suite (classname) and status.");
+  for (const auto& [name, s] : suites) {
+    for (Status st : k_statuses) {
+      out += "ciutils_report_suite_tests{suite=\"" + prometheus_label(name) + "\",status=\"" + status_name(st) +
+             "\"} " + std::to_string(s.by_status[static_cast<std::size_t>(st)]) + "\n";
+    }
+  }
+  header(out, "ciutils_report_suite_duration_seconds", "gauge", "Summed test durations of the last run by suite.");
+  for (const auto& [name, s] : suites) {
+    out += "ciutils_report_suite_duration_seconds{suite=\"" + prometheus_label(name) + "\"} " + number(s.duration) +
+           "\n";
+  }
+  header(out, "ciutils_report_last_run_timestamp_seconds", "gauge", "When the last run was reported (Unix time).");
+  out += "ciutils_report_last_run_timestamp_seconds " + number(now_s) + "\n";
+  return out;
+}
+
+}  // namespace ciutils::report

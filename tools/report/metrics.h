@@ -1,0 +1,23 @@
+// Prometheus text exposition of one run, for node_exporter's textfile collector or a
+// Pushgateway: tests by status, a duration histogram, per-suite gauges, last-run time.
+#pragma once
+
+#include "result.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ciutils::report {
+
+// Label value escaping: backslash, double quote and line feed.
+std::string prometheus_label(std::string_view value);
+
+// now_s: the run's time in seconds since the epoch (ciutils_report_last_run_timestamp_seconds).
+std::string render_metrics(const std::vector<TestResult>& results, double now_s);
+
+// The Pushgateway URL for a job and instance: <base>/metrics/job/<job>[/instance/<instance>],
+// values that are empty or hold '/' sent in the base64 form (job@base64/…).
+std::string pushgateway_url(std::string_view base, std::string_view job, std::string_view instance);
+
+}  // namespace ciutils::report

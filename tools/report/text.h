@@ -1,0 +1,38 @@
+// Text cleaning shared by every output: valid UTF-8 only, ANSI escapes stripped,
+// control characters shown visibly, long output trimmed head + tail.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace ciutils::report {
+
+// Valid UTF-8 with every character allowed in XML 1.0: invalid bytes and encoded
+// surrogates become U+FFFD, ANSI escape sequences (CSI, OSC, two-byte) are removed,
+// other C0 controls except TAB, LF and CR become "\xNN", U+FFFE and U+FFFF become
+// "\uFFFE" / "\uFFFF".
+std::string clean_text(std::string_view text);
+
+// Keeps the first `head` and last `tail` bytes (cut on UTF-8 character boundaries)
+// with a "[… N bytes trimmed …]" line between; text that fits is returned as is.
+std::string trim_middle(std::string_view text, std::size_t head, std::size_t tail);
+
+// The last `max` bytes, starting on a character boundary.
+std::string_view tail_of(std::string_view text, std::size_t max);
+
+// The text up to the first line break, without surrounding blanks.
+std::string first_line(std::string_view text);
+
+// Cuts at most `max` bytes, never inside a UTF-8 character.
+std::string_view utf8_prefix(std::string_view text, std::size_t max);
+
+// XML character data / attribute value escaping (attributes keep TAB, LF and CR as
+// character references so parsers do not normalise them away).
+void append_xml_escaped(std::string& out, std::string_view text, bool attribute);
+std::string xml_escape(std::string_view text, bool attribute = false);
+
+// HTML escaping for text and attribute values.
+std::string html_escape(std::string_view text);
+
+}  // namespace ciutils::report

@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# --retries, flaky jobs, --fail-on-flaky and --halt.
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/prun_common
+
+setup() {
+  common_setup
+}
+
+flaky_job='if [ -e seen ]; then echo second; else touch seen; echo first; exit 1; fi'
+
+@test "a job passing on retry is flaky and the run passes" {
+  run -0 --separate-stderr prun -q --retries 2 --results r.jsonl <<<"$flaky_job"
+  [ "$(field r.jsonl "$flaky_job" status)" = flaky ]
+  [ "$(field r.jsonl "$flaky_job" attempts)" = 2 ]
+  [ "$(field r.jsonl "$flaky_job" stdout_tail)" = second ]
+  check_results r.jsonl 1
+  [[ $output == *"retrying (attempt 2 of 3)"* ]]
+}
+
+@test "--fail-on-flaky turns flaky into a failure" {
+  run -1 prun -q --retries 1 --fail-on-flaky --results r.jsonl <<<"$flaky_job"
+  [ "$(field r.jsonl "$flaky_job" status)" = flaky ]
+}
+
+@test "a job failing every attempt fails with all attempts counted" {
+  run -1 prun -q --retries 2 --results r.jsonl <<<'exit 4'
+  [ "$(field r.jsonl 'exit 4' status)" = failed ]
+  [ "$(field r.jsonl 'exit 4' attempts)" = 3 ]
+}
+
+@test "timeouts are retried too" {
+  run -1 prun -q --retries 1 --timeout 0.1s --results r.jsonl <<<'sleep 5'
+  [ "$(field r.jsonl 'sleep 5' status)" = timeout ]
+  [ "$(field r.jsonl 'sleep 5' attempts)" = 2 ]
+}
+
+@test "default keeps going after a failure" {
+  run -1 prun -j 1 -q --results r.jsonl <<<$'exit 1\necho a\necho b'
+  [ "$(field r.jsonl 'echo b' status)" = passed ]
+}
+
+@test "--halt soon stops dispatching and lets running jobs finish" {
+  run -1 prun -j 2 -q --halt soon --results r.jsonl <<<$'sleep 0.5; echo slow\nexit 1\necho later'
+  [ "$(field r.jsonl 'sleep 0.5; echo slow' status)" = passed ]
+  [ "$(field r.jsonl 'echo later' status)" = skipped ]
+  check_results r.jsonl 3
+}
+
+@test "--halt now kills running jobs" {
+  run -1 prun -j 2 -q --halt now --results r.jsonl <<<$'sleep 30\nsleep 0.2; exit 1\necho later'
+  [ "$(field r.jsonl 'sleep 30' status)" = error ]
+  [[ "$(field r.jsonl 'sleep 30' message)" == "stopped by --halt now"* ]]
+  [ "$(field r.jsonl 'echo later' status)" = skipped ]
+}
+
+@test "--halt fail=2 stops after the second failure" {
+  run -1 prun -j 1 -q --halt fail=2 --results r.jsonl <<<$'exit 1\necho ok\nexit 2\necho never'
+  [ "$(field r.jsonl 'echo ok' status)" = passed ]
+  [ "$(field r.jsonl 'echo never' status)" = skipped ]
+}

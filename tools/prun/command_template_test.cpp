@@ -1,0 +1,28 @@
+#include "command_template.h"
+
+#include <gtest/gtest.h>
+
+namespace ciutils::prun {
+namespace {
+
+TEST(ShellQuoteTest, LeavesSafeWordsAlone) {
+  EXPECT_EQ(shell_quote("tests/a_test.py"), "tests/a_test.py");
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(shell_quote("a b"), "'a b'");
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+}
+
+TEST(TemplateTest, FillsPlaceholders) {
+  EXPECT_EQ(expand_template("gzip -9 {}", "a b.txt", 3, 1), "gzip -9 'a b.txt'");
+  EXPECT_EQ(expand_template("run {} --shard {#} --slot {%}", "x", 7, 2), "run x --shard 7 --slot 2");
+  EXPECT_EQ(expand_template("echo", "x", 1, 0), "echo x");
+  EXPECT_EQ(expand_template("echo {", "x", 1, 0), "echo { x");
+  EXPECT_TRUE(template_uses_slot("a {%}"));
+  EXPECT_FALSE(template_uses_slot("a {}"));
+}
+
+TEST(TemplateTest, JoinsWords) { EXPECT_EQ(join_template({"echo", "{}", "|", "wc"}), "echo {} | wc"); }
+
+}  // namespace
+}  // namespace ciutils::prun

@@ -1,0 +1,50 @@
+// What prun runs (a job), how (its settings) and what came of it (an outcome).
+#pragma once
+
+#include "ciutils/process.h"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ciutils::prun {
+
+struct Job {
+  std::string name;        // the record's name: the command, the template item or the plan's name
+  std::string classname;   // the plan step's name, or empty
+  std::string command;     // run with /bin/sh -c
+  std::size_t number = 0;  // 1-based, unique within the run (PRUN_JOB, {#})
+  int fixed_slot = -1;     // a slot the job must run on (plan list steps), or -1
+  std::string item;        // template mode: the input item ({}), for {%} expansion at dispatch
+  bool has_template = false;
+  int attempt = 1;         // 1 on the first try, +1 per retry
+};
+
+// How the jobs of one batch run.
+struct JobSettings {
+  std::optional<std::chrono::milliseconds> timeout;
+  int retries = 0;
+  std::vector<std::string> env;  // "K=V", after the run's own
+};
+
+enum class Status { passed, failed, error, timeout, skipped, flaky };
+const char* status_name(Status status);
+
+struct Outcome {
+  Status status = Status::skipped;
+  int exit_code = 0;
+  std::optional<int> signal;
+  bool timed_out = false;
+  bool leaked = false;  // processes outlived the job and were killed
+  std::chrono::system_clock::time_point started_at{};
+  double duration_s = 0;
+  int attempts = 0;
+  int slot = -1;
+  std::string message;
+  std::string stdout_tail;
+  std::string stderr_tail;
+  std::string log;  // path of the job's log file, or empty
+};
+
+}  // namespace ciutils::prun

@@ -1,0 +1,269 @@
+#include "options.h"
+
+#include "ciutils/error.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+namespace ciutils::prun {
+
+namespace {
+
+constexpr const char* k_synopsis =
+    "prun [OPTIONS] < jobs.txt\n"
+    "       prun [OPTIONS] -a FILE\n"
+    "       prun [OPTIONS] -- COMMAND [ARG…] {}   (items from stdin or -a)\n"
+    "       prun [OPTIONS] -f plan.json";
+
+constexpr const char* k_description =
+    "Runs shell commands in parallel on a pool of slots: one command per input line, a\n"
+    "command template filled with each input line, or the steps of a plan file. Every job\n"
+    "runs in its own process group with its output captured; timeouts kill the whole group;\n"
+    "cleanup and teardown always run; one result record per job goes to --results.";
+
+constexpr const char* k_extra =
+    "Placeholders in a command template: {} the item (shell-quoted), {#} the job number,\n"
+    "{%} the slot. Without {} the item is appended.\n"
+    "\n"
+    "Environment of every job:\n"
+    "  PRUN_JOB           the job number (1-based)\n"
+    "  PRUN_SLOT          the slot (0-based, stable per worker); CI_COMMAND_NUMBER is the same\n"
+    "  PRUN_SLOT_COUNT    the number of slots\n"
+    "  PRUN_RUN_ID        unique per run (--run-id)\n"
+    "  PROJECT_NAME       <run-id>-<slot>, usable as a docker compose project name\n"
+    "\n"
+    "Environment read by prun:\n"
+    "  GITHUB_ACTIONS     \"true\": job output in ::group:: blocks, workflow commands neutralised\n"
+    "  CI_NODE_INDEX/CI_NODE_TOTAL, CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL,\n"
+    "  BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT   --shard auto\n"
+    "\n"
+    "Exit status:\n"
+    "  0    every job passed (flaky counts as passed unless --fail-on-flaky)\n"
+    "  1    a job failed, timed out or could not start\n"
+    "  2    bad usage or an invalid plan\n"
+    "  125  prun itself failed\n"
+    "  130  interrupted (SIGINT); 143 terminated (SIGTERM); 129 hung up (SIGHUP)\n";
+
+struct RawOptions {
+  std::string jobs;
+  std::string timeout;
+  std::string kill_sequence;
+  std::string retries;
+  std::string halt;
+  std::vector<std::string> env;
+  std::vector<std::string> slot_env;
+  std::string shard;
+  std::string cancel_grace;
+  std::string tail;
+  bool group = false;
+  bool tag = false;
+  bool ungroup = false;
+  bool progress = false;
+  bool no_progress = false;
+};
+
+po::options_description describe(Options& o, RawOptions& r) {
+  po::options_description desc("Options");
+  add_common_options(desc, o.common);
+  // clang-format off
+  desc.add_options()
+      ("arg-file,a", po::value(&o.arg_files)->composing(), "read job lines (or template items) from FILE instead of stdin")
+      ("plan,f", po::value(&o.plan_file), "run the steps of a plan file (JSON)")
+      ("jobs,j", po::value(&r.jobs), "number of slots (default: number of CPUs)")
+      ("timeout", po::value(&r.timeout), "kill a job that runs longer than D (\"90s\", \"0.5s\", \"10m\")")
+      ("kill-sequence", po::value(&r.kill_sequence), "signals for a timed-out or cancelled job (default TERM,10s,KILL)")
+      ("retries", po::value(&r.retries), "retry a failed job up to N times; passing after a retry is flaky")
+      ("fail-on-flaky", po::bool_switch(&o.fail_on_flaky), "count flaky jobs as failures")
+      ("halt", po::value(&r.halt), "now|soon|fail=N|now,fail=N|soon,fail=N: stop after failures")
+      ("env,e", po::value(&r.env)->composing(), "K=V: set in every job's environment (repeatable)")
+      ("slot-env", po::value(&r.slot_env)->composing(), "K=V1,V2,…: slot i gets value i modulo the count (repeatable)")
+      ("results", po::value(&o.results_file), "write one JSON result record per job to FILE as each ends")
+      ("joblog", po::value(&o.joblog_file), "write GNU parallel's --joblog format to FILE")
+      ("log-dir", po::value(&o.log_dir), "keep each job's output in DIR/<job>.log")
+      ("group", po::bool_switch(&r.group), "print each job's output whole when it ends, under a header (default)")
+      ("tag", po::bool_switch(&r.tag), "print output lines as they come, prefixed [slot/job]")
+      ("ungroup", po::bool_switch(&r.ungroup), "pass output through as it comes")
+      ("timestamps", po::bool_switch(&o.timestamps), "with --tag: prefix lines with the UTC time")
+      ("timings", po::value(&o.timings_file), "a previous results FILE: run the longest-known jobs first")
+      ("shard", po::value(&r.shard), "I/N or auto: run only shard I of N (longest-first split)")
+      ("cancel-grace", po::value(&r.cancel_grace), "on SIGINT/SIGTERM/SIGHUP, time for jobs, teardown and cleanup (default 7s)")
+      ("run-id", po::value(&o.run_id), "the run's id (default: prun-<time>-<pid>)")
+      ("tail", po::value(&r.tail), "bytes of stdout/stderr kept in each record (default 4KiB)")
+      ("progress", po::bool_switch(&r.progress), "show progress on stderr even when it is not a terminal")
+      ("no-progress", po::bool_switch(&r.no_progress), "never show progress")
+      ("dry-run", po::bool_switch(&o.dry_run), "print the jobs that would run, in order, and exit");
+  // clang-format on
+  return desc;
+}
+
+}  // namespace
+
+HaltPolicy parse_halt(std::string_view text) {
+  HaltPolicy policy;
+  bool when_given = false;
+  std::string_view rest = text;
+  if (text.empty()) throw UsageError("--halt: empty value");
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view part = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (part == "now" || part == "soon" || part == "never") {
+      if (when_given) throw UsageError("--halt: '" + std::string(text) + "' names two modes");
+      when_given = true;
+      policy.when = part == "now" ? HaltPolicy::When::now
+                    : part == "soon" ? HaltPolicy::When::soon
+                                     : HaltPolicy::When::never;
+    } else if (part.starts_with("fail=")) {
+      policy.after_failures = static_cast<int>(parse_integer(part.substr(5), "--halt", 1, 1000000000));
+      if (!when_given) policy.when = HaltPolicy::When::soon;
+    } else {
+      throw UsageError("--halt: invalid value '" + std::string(text) +
+                       "' (expected now, soon, fail=N, now,fail=N or soon,fail=N)");
+    }
+  }
+  if (policy.when == HaltPolicy::When::never && text.find("fail=") != std::string_view::npos) {
+    throw UsageError("--halt: 'never' cannot take fail=N");
+  }
+  return policy;
+}
+
+Shard parse_shard(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    throw UsageError("--shard: invalid value '" + std::string(text) + "' (expected I/N or auto)");
+  }
+  Shard shard;
+  shard.total = static_cast<int>(parse_integer(text.substr(slash + 1), "--shard", 1, 100000));
+  shard.index = static_cast<int>(parse_integer(text.substr(0, slash), "--shard", 1, 100000));
+  if (shard.index > shard.total) {
+    throw UsageError("--shard: index " + std::to_string(shard.index) + " is beyond the total " +
+                     std::to_string(shard.total) + " (I is 1-based)");
+  }
+  return shard;
+}
+
+std::optional<Shard> shard_from_environment() {
+  struct Source {
+    const char* index;
+    const char* total;
+    int base;
+  };
+  static constexpr Source k_sources[] = {
+      {"CI_NODE_INDEX", "CI_NODE_TOTAL", 1},
+      {"CIRCLE_NODE_INDEX", "CIRCLE_NODE_TOTAL", 0},
+      {"BUILDKITE_PARALLEL_JOB", "BUILDKITE_PARALLEL_JOB_COUNT", 0},
+  };
+  for (const auto& source : k_sources) {
+    auto index = env_value(source.index);
+    auto total = env_value(source.total);
+    if (!index || !total) continue;
+    Shard shard;
+    shard.total = static_cast<int>(parse_integer(*total, source.total, 1, 100000));
+    shard.index = static_cast<int>(parse_integer(*index, source.index, 0, 100000)) + (1 - source.base);
+    if (shard.index < 1 || shard.index > shard.total) {
+      throw UsageError(std::string(source.index) + ": " + *index + " is out of range for " + source.total +
+                       "=" + *total);
+    }
+    return shard;
+  }
+  return std::nullopt;
+}
+
+std::string parse_env_assignment(std::string_view text, std::string_view flag) {
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw UsageError(std::string(flag) + ": invalid value '" + std::string(text) + "' (expected K=V)");
+  }
+  return std::string(text);
+}
+
+SlotEnv parse_slot_env(std::string_view text) {
+  parse_env_assignment(text, "--slot-env");
+  auto eq = text.find('=');
+  SlotEnv slot_env;
+  slot_env.key = std::string(text.substr(0, eq));
+  std::string_view values = text.substr(eq + 1);
+  while (true) {
+    auto comma = values.find(',');
+    slot_env.values.emplace_back(values.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    values = values.substr(comma + 1);
+  }
+  return slot_env;
+}
+
+Options parse_options(const std::vector<std::string>& args) {
+  Options o;
+  RawOptions r;
+  auto desc = describe(o, r);
+  std::vector<std::string> flags;
+  auto dashdash = std::find(args.begin(), args.end(), "--");
+  flags.assign(args.begin(), dashdash);
+  if (dashdash != args.end()) o.command_template.assign(dashdash + 1, args.end());
+  po::positional_options_description positional;
+  positional.add("command", -1);
+  std::vector<std::string> words;
+  po::options_description with_words = desc;
+  with_words.add_options()("command", po::value(&words)->composing(), "");
+  auto vm = parse_args(flags, with_words, positional);
+  if (!words.empty()) {
+    if (!o.command_template.empty()) throw UsageError("a command template given both before and after '--'");
+    o.command_template = words;
+  }
+  if (o.common.help || o.common.version) return o;
+
+  if (!r.jobs.empty()) {
+    o.jobs = static_cast<int>(parse_integer(r.jobs, "--jobs", 1, 4096));
+    o.jobs_given = true;
+  } else {
+    o.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  if (!r.timeout.empty()) {
+    o.timeout = parse_duration(r.timeout, "--timeout");
+    if (o.timeout->count() == 0) throw UsageError("--timeout: must be more than 0");
+  }
+  if (!r.kill_sequence.empty()) o.kill_sequence = parse_kill_sequence(r.kill_sequence, "--kill-sequence");
+  if (!r.retries.empty()) o.retries = static_cast<int>(parse_integer(r.retries, "--retries", 0, 1000));
+  if (!r.halt.empty()) o.halt = parse_halt(r.halt);
+  for (const auto& e : r.env) o.env.push_back(parse_env_assignment(e, "--env"));
+  for (const auto& e : r.slot_env) o.slot_env.push_back(parse_slot_env(e));
+  if (!r.shard.empty()) {
+    if (r.shard == "auto") {
+      o.shard = shard_from_environment();
+      if (!o.shard) {
+        throw UsageError("--shard auto: none of CI_NODE_INDEX/CI_NODE_TOTAL, CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL, "
+                         "BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT is set");
+      }
+    } else {
+      o.shard = parse_shard(r.shard);
+    }
+  }
+  if (!r.cancel_grace.empty()) o.cancel_grace = parse_duration(r.cancel_grace, "--cancel-grace");
+  if (!r.tail.empty()) o.tail_bytes = parse_size(r.tail, "--tail");
+
+  int modes = int(r.group) + int(r.tag) + int(r.ungroup);
+  if (modes > 1) throw UsageError("--group, --tag and --ungroup exclude each other");
+  if (r.tag) o.output = OutputMode::tag;
+  if (r.ungroup) o.output = OutputMode::ungroup;
+  if (o.timestamps && o.output != OutputMode::tag) throw UsageError("--timestamps needs --tag");
+  if (r.progress && r.no_progress) throw UsageError("--progress and --no-progress exclude each other");
+  if (r.progress) o.progress = true;
+  if (r.no_progress) o.progress = false;
+
+  if (!o.plan_file.empty()) {
+    if (!o.arg_files.empty()) throw UsageError("--plan and --arg-file exclude each other");
+    if (!o.command_template.empty()) throw UsageError("--plan and a command template exclude each other");
+    if (o.shard) throw UsageError("--shard works on job lines and templates, not with --plan");
+  }
+  if (vm.count("run-id") != 0 && o.run_id.empty()) throw UsageError("--run-id: empty value");
+  return o;
+}
+
+std::string usage_help() {
+  Options o;
+  RawOptions r;
+  return help_text(k_synopsis, k_description, describe(o, r), k_extra);
+}
+
+}  // namespace ciutils::prun

@@ -1,0 +1,78 @@
+// prun's command line: flags parsed into Options, checked for conflicts.
+#pragma once
+
+#include "ciutils/cli.h"
+#include "ciutils/process.h"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ciutils::prun {
+
+enum class OutputMode { group, tag, ungroup };
+
+// --halt: when to stop after failures.
+struct HaltPolicy {
+  enum class When { never, soon, now };
+  When when = When::never;
+  int after_failures = 1;  // fail=N
+};
+// "now", "soon", "fail=N", "now,fail=N", "soon,fail=N", "never".
+HaltPolicy parse_halt(std::string_view text);
+
+// --shard I/N (1-based I) or "auto" (from the CI's variables).
+struct Shard {
+  int index = 1;  // 1..total
+  int total = 1;
+};
+Shard parse_shard(std::string_view text);
+// The shard from CI_NODE_INDEX/CI_NODE_TOTAL (1-based), CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL
+// or BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT (0-based); nullopt when none is set.
+std::optional<Shard> shard_from_environment();
+
+// --slot-env K=V1,V2,…: slot i gets value i modulo the number of values.
+struct SlotEnv {
+  std::string key;
+  std::vector<std::string> values;
+};
+SlotEnv parse_slot_env(std::string_view text);
+// "K=V" checked (non-empty key without '=').
+std::string parse_env_assignment(std::string_view text, std::string_view flag);
+
+struct Options {
+  CommonOptions common;
+  std::vector<std::string> arg_files;        // -a
+  std::string plan_file;                     // -f
+  std::vector<std::string> command_template; // words after --
+  int jobs = 0;                              // -j; 0: number of CPUs
+  bool jobs_given = false;
+  std::optional<std::chrono::milliseconds> timeout;
+  KillSequence kill_sequence = default_kill_sequence();
+  int retries = 0;
+  bool fail_on_flaky = false;
+  HaltPolicy halt;
+  std::vector<std::string> env;    // K=V
+  std::vector<SlotEnv> slot_env;
+  std::string results_file;
+  std::string joblog_file;
+  std::string log_dir;
+  OutputMode output = OutputMode::group;
+  bool timestamps = false;
+  std::string timings_file;
+  std::optional<Shard> shard;
+  std::chrono::milliseconds cancel_grace{7000};
+  std::string run_id;
+  std::size_t tail_bytes = 4096;
+  std::optional<bool> progress;  // nullopt: when stderr is a terminal
+  bool dry_run = false;
+};
+
+// Parses args (without argv[0]); UsageError naming the flag on bad input.
+// Returns nullopt-free Options; help/version are flagged in common.
+Options parse_options(const std::vector<std::string>& args);
+
+std::string usage_help();
+
+}  // namespace ciutils::prun

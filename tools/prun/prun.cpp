@@ -1,0 +1,417 @@
+#include "prun.h"
+
+#include "command_template.h"
+#include "job_order.h"
+#include "options.h"
+#include "output.h"
+#include "plan.h"
+#include "record.h"
+#include "runner.h"
+
+#include "ciutils/error.h"
+#include "ciutils/json.h"
+
+#include <boost/json.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+namespace ciutils::prun {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string default_run_id() {
+  auto ms = std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string b36;
+  auto v = static_cast<unsigned long long>(ms);
+  do {
+    b36.insert(b36.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36]);
+    v /= 36;
+  } while (v != 0);
+  return "prun-" + b36 + "-" + std::to_string(::getpid());
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "localhost";
+  return buffer;
+}
+
+UniqueFd open_output(const std::string& path, const char* flag) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw UsageError(std::string(flag) + ": " + path + ": " + std::strerror(errno));
+  return UniqueFd(fd);
+}
+
+// Job lines (or template items): one per line; blank lines skipped, and in job-line mode
+// lines starting with '#' too.
+void read_jobs(std::istream& in, bool template_mode, std::vector<Job>& jobs) {
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    Job job;
+    if (template_mode) {
+      job.item = line;
+      job.name = line;
+      job.has_template = true;
+    } else {
+      if (line.find_first_not_of(" \t") == line.find('#')) continue;
+      job.command = line;
+      job.name = line;
+    }
+    jobs.push_back(std::move(job));
+  }
+}
+
+struct Summary {
+  std::map<std::string, std::size_t> counts;
+  std::size_t total = 0;
+  struct Slow {
+    double seconds;
+    std::string name;
+  };
+  std::vector<Slow> slowest;
+  struct Failure {
+    std::string header;
+    std::string output;
+    bool truncated;
+    std::string log;
+  };
+  std::vector<Failure> failures;
+  std::size_t failures_not_shown = 0;
+};
+
+constexpr std::size_t k_slowest = 5;
+constexpr std::size_t k_failures_shown = 10;
+
+class Run {
+public:
+  explicit Run(Options options) : m_options(std::move(options)) {}
+
+  int execute() {
+    auto& o = m_options;
+    m_info.run_id = o.run_id.empty() ? default_run_id() : o.run_id;
+    m_info.host = host_name();
+    std::vector<Job> jobs;
+    Plan plan;
+    bool plan_mode = !o.plan_file.empty();
+    if (plan_mode) {
+      plan = read_plan(o.plan_file);
+      if (!o.timings_file.empty()) m_timings = read_timings(o.timings_file);
+    } else {
+      bool template_mode = !o.command_template.empty();
+      if (o.arg_files.empty()) {
+        read_jobs(std::cin, template_mode, jobs);
+      } else {
+        for (const auto& file : o.arg_files) {
+          std::ifstream in(file);
+          if (!in) throw UsageError("--arg-file: " + file + ": cannot open");
+          read_jobs(in, template_mode, jobs);
+        }
+      }
+      Timings timings;
+      if (!o.timings_file.empty()) timings = read_timings(o.timings_file);
+      if (o.shard) jobs = select_shard(jobs, timings, *o.shard);
+      for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].number = i + 1;
+      if (!o.timings_file.empty()) order_by_timings(jobs, timings);
+    }
+    if (o.dry_run) return dry_run(jobs, plan, plan_mode);
+
+    if (!o.results_file.empty()) m_results = open_output(o.results_file, "--results");
+    if (!o.joblog_file.empty()) {
+      m_joblog = open_output(o.joblog_file, "--joblog");
+      write_all(m_joblog.get(), joblog_header());
+    }
+    if (!o.log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(o.log_dir, ec);
+      if (ec) throw UsageError("--log-dir: " + o.log_dir + ": " + ec.message());
+    }
+
+    RunnerConfig config;
+    config.output = o.output;
+    config.timestamps = o.timestamps;
+    auto gha = env_value("GITHUB_ACTIONS");
+    config.github = gha && *gha == "true";
+    config.kill_sequence = o.kill_sequence;
+    config.halt = o.halt;
+    config.fail_on_flaky = o.fail_on_flaky;
+    config.run = m_info;
+    config.log_dir = o.log_dir;
+    config.tail_bytes = o.tail_bytes;
+    config.env = o.env;
+    config.slot_env = o.slot_env;
+    config.command_template = join_template(o.command_template);
+    config.cancel_grace = o.cancel_grace;
+    config.progress = o.progress.value_or(::isatty(2) == 1) && !o.common.quiet;
+    config.quiet = o.common.quiet;
+    config.verbose = o.common.verbose;
+    m_start = std::chrono::steady_clock::now();
+
+    std::string github_token;
+    if (config.github && o.output == OutputMode::ungroup) {
+      github_token = random_token();
+      write_all(1, github_stop_commands(github_token));
+    }
+    Runner runner(config, [this](const Job& job, const std::string& command, const Outcome& outcome,
+                                 std::size_t bytes, const std::string& combined) {
+      on_job_end(job, command, outcome, bytes, combined);
+    });
+    bool ok = plan_mode ? run_plan(runner, plan) : run_jobs(runner, jobs);
+    runner.sweep();
+    if (!github_token.empty()) write_all(1, github_resume_commands(github_token));
+    if (!o.common.quiet) print_summary(runner);
+    int code = runner.cancelled() ? 128 + runner.cancel_signal() : ok ? 0 : 1;
+    if (o.common.json) print_json_summary(runner, code);
+    return code;
+  }
+
+private:
+  int dry_run(const std::vector<Job>& jobs, const Plan& plan, bool plan_mode) {
+    std::string out;
+    if (!plan_mode) {
+      std::string tmpl = join_template(m_options.command_template);
+      for (const auto& job : jobs) {
+        out += job.has_template ? expand_template(tmpl, job.item, job.number, 0) : job.command;
+        out += '\n';
+      }
+    } else {
+      for (const auto& c : plan.setup) out += "setup (per slot): " + c + "\n";
+      for (const auto& step : plan.steps) {
+        out += "step " + step.name + ":\n";
+        for (const auto& c : step.commands) out += "  " + c.command + "\n";
+      }
+      for (const auto& c : plan.teardown) out += "teardown (per slot): " + c + "\n";
+      for (const auto& step : plan.cleanup) {
+        out += "cleanup " + step.name + ":\n";
+        for (const auto& c : step.commands) out += "  " + c.command + "\n";
+      }
+    }
+    write_all(1, out);
+    return 0;
+  }
+
+  bool run_jobs(Runner& runner, std::vector<Job>& jobs) {
+    JobSettings settings;
+    settings.timeout = m_options.timeout;
+    settings.retries = m_options.retries;
+    std::deque<Job> queue(std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
+    jobs.clear();
+    jobs.shrink_to_fit();
+    return runner.run_batch(std::move(queue), m_options.jobs, settings, BatchKind::normal).ok();
+  }
+
+  int step_slots(const Plan& plan, const PlanStep& step) const {
+    switch (step.kind) {
+      case PlanStep::Kind::command: return 1;
+      case PlanStep::Kind::list: return static_cast<int>(step.commands.size());
+      case PlanStep::Kind::jobs:
+        if (step.workers > 0) return step.workers;
+        if (plan.workers > 0 && !m_options.jobs_given) return plan.workers;
+        return m_options.jobs;
+    }
+    return 1;
+  }
+
+  std::deque<Job> step_jobs(const PlanStep& step, const std::string& classname) {
+    std::deque<Job> queue;
+    for (std::size_t i = 0; i < step.commands.size(); ++i) {
+      Job job;
+      job.name = step.commands[i].name;
+      job.classname = classname;
+      job.command = step.commands[i].command;
+      job.number = ++m_next_number;
+      if (step.kind == PlanStep::Kind::list) job.fixed_slot = static_cast<int>(i);
+      queue.push_back(std::move(job));
+    }
+    if (step.kind == PlanStep::Kind::jobs && !m_timings.empty()) {
+      std::vector<Job> jobs(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.end()));
+      order_by_timings(jobs, m_timings);
+      queue.assign(std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
+    }
+    return queue;
+  }
+
+  JobSettings step_settings(const Plan& plan, const PlanStep& step) const {
+    JobSettings s;
+    s.timeout = step.timeout ? step.timeout : plan.timeout ? plan.timeout : m_options.timeout;
+    s.retries = step.retries.value_or(plan.retries > 0 ? plan.retries : m_options.retries);
+    s.env = plan.env;
+    s.env.insert(s.env.end(), step.env.begin(), step.env.end());
+    return s;
+  }
+
+  // One job per slot running `command`.
+  std::deque<Job> per_slot(const std::string& command, int slots, const std::string& what) {
+    std::deque<Job> queue;
+    for (int s = 0; s < slots; ++s) {
+      Job job;
+      job.name = what + " (slot " + std::to_string(s) + ")";
+      job.classname = what;
+      job.command = command;
+      job.number = ++m_next_number;
+      job.fixed_slot = s;
+      queue.push_back(std::move(job));
+    }
+    return queue;
+  }
+
+  bool run_plan(Runner& runner, const Plan& plan) {
+    int slots = 1;
+    for (const auto& step : plan.steps) slots = std::max(slots, step_slots(plan, step));
+    JobSettings hook_settings;
+    hook_settings.timeout = plan.timeout ? plan.timeout : m_options.timeout;
+    hook_settings.env = plan.env;
+    bool ok = true;
+    for (const auto& command : plan.setup) {
+      auto queue = per_slot(command, slots, "setup");
+      if (!ok) {
+        runner.skip_all(std::move(queue), "not started: an earlier setup failed");
+        continue;
+      }
+      ok = runner.run_batch(std::move(queue), slots, hook_settings, BatchKind::normal).ok() && ok;
+    }
+    for (const auto& step : plan.steps) {
+      auto queue = step_jobs(step, step.name);
+      if (!ok || runner.halted()) {
+        runner.skip_all(std::move(queue), ok ? "not started: --halt" : "not started: an earlier step failed");
+        continue;
+      }
+      ok = runner.run_batch(std::move(queue), step_slots(plan, step), step_settings(plan, step), BatchKind::normal)
+               .ok() && ok;
+    }
+    for (const auto& command : plan.teardown) {
+      runner.run_batch(per_slot(command, slots, "teardown"), slots, hook_settings, BatchKind::always);
+    }
+    for (const auto& step : plan.cleanup) {
+      runner.run_batch(step_jobs(step, "cleanup"), step_slots(plan, step), step_settings(plan, step),
+                       BatchKind::always);
+    }
+    return ok;
+  }
+
+  void on_job_end(const Job& job, const std::string& command, const Outcome& outcome, std::size_t bytes,
+                  const std::string& combined) {
+    if (m_results.valid()) {
+      JsonlWriter(m_results.get()).write(make_record(job, command, outcome, m_info));
+    }
+    if (m_joblog.valid() && outcome.status != Status::skipped) {
+      write_all(m_joblog.get(), joblog_line(job, command, outcome, m_info, bytes));
+    }
+    ++m_summary.counts[status_name(outcome.status)];
+    ++m_summary.total;
+    if (outcome.status != Status::skipped) {
+      auto& slow = m_summary.slowest;
+      slow.push_back({outcome.duration_s, job.name});
+      std::sort(slow.begin(), slow.end(), [](const auto& a, const auto& b) { return a.seconds > b.seconds; });
+      if (slow.size() > k_slowest) slow.pop_back();
+    }
+    bool bad = outcome.status == Status::failed || outcome.status == Status::timeout ||
+               outcome.status == Status::error || (outcome.status == Status::flaky && m_options.fail_on_flaky);
+    if (bad) {
+      if (m_summary.failures.size() < k_failures_shown) {
+        std::string header = "[" + std::to_string(outcome.slot) + "/" + std::to_string(job.number) + "] " +
+                             (job.classname.empty() ? "" : job.classname + " / ") + job.name + ": " +
+                             status_name(outcome.status) + " (" + outcome.message + ")";
+        m_summary.failures.push_back({header, combined, bytes > combined.size(), outcome.log});
+      } else {
+        ++m_summary.failures_not_shown;
+      }
+    }
+  }
+
+  void print_summary(const Runner& runner) {
+    auto elapsed = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - m_start);
+    std::string out;
+    if (!m_summary.failures.empty()) {
+      out += "\nprun: output of failed jobs:\n";
+      for (const auto& f : m_summary.failures) {
+        out += "==> " + f.header + "\n";
+        if (f.truncated) out += "[… earlier output cut" + (f.log.empty() ? std::string() : "; whole log: " + f.log) + "]\n";
+        out += f.output;
+        if (!f.output.empty() && f.output.back() != '\n') out += '\n';
+      }
+      if (m_summary.failures_not_shown > 0) {
+        out += "(" + std::to_string(m_summary.failures_not_shown) + " more failed jobs not shown)\n";
+      }
+    }
+    if (!m_summary.slowest.empty() && m_summary.total > 1) {
+      out += "prun: slowest:";
+      for (const auto& s : m_summary.slowest) {
+        out += "  " + format_duration(milliseconds(static_cast<long long>(s.seconds * 1000))) + " " + s.name;
+        if (out.size() > 4096) break;
+      }
+      out += "\n";
+    }
+    out += "prun: " + std::to_string(m_summary.total) + " job" + (m_summary.total == 1 ? "" : "s") + ":";
+    bool first = true;
+    for (const char* status : {"passed", "flaky", "failed", "timeout", "error", "skipped"}) {
+      auto it = m_summary.counts.find(status);
+      if (it == m_summary.counts.end()) continue;
+      out += std::string(first ? " " : ", ") + std::to_string(it->second) + " " + status;
+      first = false;
+    }
+    out += " in " + format_duration(elapsed);
+    if (runner.cancelled()) out += " (cancelled by SIG" + signal_name(runner.cancel_signal()) + ")";
+    if (runner.halted()) out += " (halted)";
+    out += "\n";
+    write_all(2, out);
+  }
+
+  // --json: one object on stdout after the jobs' output.
+  void print_json_summary(const Runner& runner, int code) {
+    boost::json::object summary;
+    summary["run_id"] = m_info.run_id;
+    summary["host"] = m_info.host;
+    summary["jobs"] = m_summary.total;
+    for (const char* status : {"passed", "flaky", "failed", "timeout", "error", "skipped"}) {
+      auto it = m_summary.counts.find(status);
+      summary[status] = it == m_summary.counts.end() ? 0 : it->second;
+    }
+    summary["duration_s"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    summary["cancelled"] = runner.cancelled();
+    summary["halted"] = runner.halted();
+    summary["exit_code"] = code;
+    write_all(1, to_json(summary) + "\n");
+  }
+
+  Options m_options;
+  Timings m_timings;
+  RunInfo m_info;
+  UniqueFd m_results;
+  UniqueFd m_joblog;
+  Summary m_summary;
+  std::size_t m_next_number = 0;
+  std::chrono::steady_clock::time_point m_start;
+};
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  Options options = parse_options(args_of(argc, argv));
+  if (options.common.help) {
+    std::cout << usage_help();
+    return 0;
+  }
+  if (options.common.version) {
+    std::cout << version_text("prun") << "\n";
+    return 0;
+  }
+  return Run(std::move(options)).execute();
+}
+
+}  // namespace ciutils::prun

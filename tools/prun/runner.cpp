@@ -1,0 +1,665 @@
+#include "runner.h"
+
+#include "command_template.h"
+#include "shell_spawn.h"
+
+#include "ciutils/cli.h"
+#include "ciutils/error.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+#include <thread>
+
+extern char** environ;
+
+namespace ciutils::prun {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds k_drain_grace{2000};
+constexpr milliseconds k_group_check{20};
+constexpr milliseconds k_progress_interval{250};
+
+bool group_exists(pid_t pgid) { return pgid > 1 && (::kill(-pgid, 0) == 0 || errno == EPERM); }
+
+void set_var(std::vector<std::string>& env, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  std::string_view key(assignment.data(), eq + 1);
+  for (auto& entry : env) {
+    if (std::string_view(entry).starts_with(key)) {
+      entry = assignment;
+      return;
+    }
+  }
+  env.push_back(assignment);
+}
+
+void unset_var(std::vector<std::string>& env, std::string_view name) {
+  std::erase_if(env, [&](const std::string& entry) {
+    return entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 && entry[name.size()] == '=';
+  });
+}
+
+// Lower-case letters, digits, '-' and '_': what docker compose accepts as a project name.
+std::string project_name(const std::string& run_id, int slot) {
+  std::string out;
+  for (char c : run_id) {
+    if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+      out += c;
+    } else {
+      out += '-';
+    }
+  }
+  if (out.empty() || !((out[0] >= 'a' && out[0] <= 'z') || (out[0] >= '0' && out[0] <= '9'))) out = "p" + out;
+  return out + "-" + std::to_string(slot);
+}
+
+std::string read_small_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string data;
+  char buffer[4096];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buffer, static_cast<std::size_t>(n));
+    if (data.size() > (1 << 20)) break;
+  }
+  ::close(fd);
+  return data;
+}
+
+std::vector<pid_t> our_children() {
+  std::string self = std::to_string(::getpid());
+  std::string text = read_small_file("/proc/" + self + "/task/" + self + "/children");
+  std::vector<pid_t> pids;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+    if (j > i) pids.push_back(static_cast<pid_t>(std::stol(text.substr(i, j - i))));
+    i = j + 1;
+  }
+  return pids;
+}
+
+void kill_process_and_group(pid_t pid) {
+  pid_t pg = ::getpgid(pid);
+  if (pg > 1 && pg != ::getpgrp()) ::kill(-pg, SIGKILL);
+  ::kill(pid, SIGKILL);
+}
+
+std::string describe_signal(int sig) { return "SIG" + signal_name(sig); }
+
+}  // namespace
+
+struct Runner::Signals {
+  SignalWatch watch{{SIGCHLD, SIGINT, SIGTERM, SIGHUP}};
+};
+
+struct Runner::Running {
+  Job job;
+  int slot = 0;
+  BatchKind kind = BatchKind::normal;
+  std::string command;
+  pid_t pid = -1;
+  UniqueFd out;
+  UniqueFd err;
+  SteadyTime start{};
+  std::chrono::system_clock::time_point started_at{};
+  std::optional<SteadyTime> deadline;
+  std::optional<milliseconds> timeout;
+  std::optional<int> wait_status;
+  SteadyTime ended{};
+  bool timed_out = false;
+  std::string stop_reason;  // why prun stopped it: cancellation or --halt now
+  bool killing = false;
+  std::size_t kill_step = 0;
+  SteadyTime next_kill{};
+  int first_kill_signal = 0;
+  bool hard_killed = false;
+  bool leftovers = false;
+  bool escape_scanned = false;
+  std::size_t escapees = 0;
+  bool pipe_held = false;
+  std::optional<SteadyTime> drain_deadline;
+  std::unique_ptr<JobCapture> capture;
+  std::string log_path;
+};
+
+Runner::Runner(RunnerConfig config, JobEndCallback on_end)
+    : m_config(std::move(config)),
+      m_on_end(std::move(on_end)),
+      m_signals(std::make_unique<Signals>()),
+      m_started(Clock::now()) {
+  ::signal(SIGPIPE, SIG_IGN);
+  become_subreaper();
+  if (m_config.github) m_github_token = random_token();
+}
+
+Runner::~Runner() {
+  // Only reached with jobs still running when an exception left run_batch: kill them.
+  for (auto& r : m_slots) {
+    if (r) ::kill(-r->pid, SIGKILL);
+  }
+  sweep();
+}
+
+void Runner::build_slot_env(int slots, const JobSettings& settings) {
+  std::vector<std::string> base;
+  for (char** e = environ; *e != nullptr; ++e) base.emplace_back(*e);
+  unset_var(base, "PRUN_JOB");
+  for (const auto& kv : m_config.env) set_var(base, kv);
+  for (const auto& kv : settings.env) set_var(base, kv);
+  set_var(base, "PRUN_SLOT_COUNT=" + std::to_string(slots));
+  set_var(base, "PRUN_RUN_ID=" + m_config.run.run_id);
+  m_slot_env.assign(static_cast<std::size_t>(slots), {});
+  for (int s = 0; s < slots; ++s) {
+    auto& env = m_slot_env[static_cast<std::size_t>(s)];
+    env = base;
+    for (const auto& se : m_config.slot_env) {
+      set_var(env, se.key + "=" + se.values[static_cast<std::size_t>(s) % se.values.size()]);
+    }
+    set_var(env, "PRUN_SLOT=" + std::to_string(s));
+    set_var(env, "CI_COMMAND_NUMBER=" + std::to_string(s));
+    set_var(env, "PROJECT_NAME=" + project_name(m_config.run.run_id, s));
+  }
+}
+
+void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settings, BatchKind kind) {
+  auto r = std::make_unique<Running>();
+  r->slot = slot;
+  r->kind = kind;
+  job.attempt = attempt;
+  r->command = job.has_template ? expand_template(m_config.command_template, job.item, job.number, slot)
+                                : job.command;
+  r->job = std::move(job);
+  if (!m_config.log_dir.empty()) {
+    char name[64];
+    if (attempt == 1) {
+      std::snprintf(name, sizeof name, "/%04zu.log", r->job.number);
+    } else {
+      std::snprintf(name, sizeof name, "/%04zu.%d.log", r->job.number, attempt);
+    }
+    r->log_path = m_config.log_dir + name;
+  }
+  CaptureSettings cs;
+  cs.mode = m_config.output;
+  cs.timestamps = m_config.timestamps;
+  cs.tail_bytes = m_config.tail_bytes;
+  cs.log_path = r->log_path;
+  cs.slot = slot;
+  cs.job = r->job.number;
+  r->capture = std::make_unique<JobCapture>(cs);
+
+  auto& slot_env = m_slot_env[static_cast<std::size_t>(slot)];
+  std::vector<char*> envp;
+  envp.reserve(slot_env.size() + 2);
+  for (auto& e : slot_env) envp.push_back(e.data());
+  std::string job_var = "PRUN_JOB=" + std::to_string(r->job.number);
+  envp.push_back(job_var.data());
+  envp.push_back(nullptr);
+
+  r->start = Clock::now();
+  r->started_at = std::chrono::system_clock::now();
+  ShellChild child = spawn_shell(r->command, envp.data());
+  r->pid = child.pid;
+  r->out = std::move(child.out);
+  r->err = std::move(child.err);
+  r->timeout = settings.timeout;
+  if (settings.timeout) r->deadline = r->start + *settings.timeout;
+  if (kind == BatchKind::always && cancelled()) {
+    SteadyTime limit = m_cancel_started + m_config.cancel_grace;
+    r->deadline = r->deadline ? std::min(*r->deadline, limit) : limit;
+    if (!r->timeout || *r->deadline < r->start + *r->timeout) {
+      r->timeout = std::chrono::duration_cast<milliseconds>(*r->deadline - r->start);
+    }
+  }
+  if (m_config.verbose) {
+    write_all(2, "prun: start [" + std::to_string(slot) + "/" + std::to_string(r->job.number) + "] " + r->command +
+                     (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : "") + "\n");
+  }
+  m_slots[static_cast<std::size_t>(slot)] = std::move(r);
+}
+
+void Runner::reap() {
+  while (true) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid <= 0) return;
+    for (auto& r : m_slots) {
+      if (r && r->pid == pid && !r->wait_status) {
+        r->wait_status = status;
+        r->ended = Clock::now();
+        break;
+      }
+    }
+  }
+}
+
+void Runner::read_pipes(Running& r, short revents_out, short revents_err) {
+  static thread_local std::string buffer(1 << 18, '\0');
+  auto drain = [&](UniqueFd& fd, int stream, short revents) {
+    if (!fd.valid() || (revents & (POLLIN | POLLHUP | POLLERR)) == 0) return;
+    for (int round = 0; round < 16; ++round) {
+      ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return;
+      if (n <= 0) {
+        fd.reset();
+        r.capture->on_eof(stream);
+        return;
+      }
+      r.capture->on_data(stream, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      if (static_cast<std::size_t>(n) < buffer.size()) return;
+    }
+  };
+  drain(r.out, 1, revents_out);
+  drain(r.err, 2, revents_err);
+}
+
+void Runner::on_signal(int sig) {
+  auto now = Clock::now();
+  if (m_cancel_signal == 0) {
+    m_cancel_signal = sig;
+    m_cancel_started = now;
+    m_stop_dispatch = true;
+    std::size_t running = 0;
+    for (auto& r : m_slots) {
+      if (!r) continue;
+      ++running;
+      if (r->kind == BatchKind::normal) {
+        if (r->stop_reason.empty()) r->stop_reason = "cancelled by " + describe_signal(sig);
+        if (!r->killing && !r->wait_status) begin_kill(*r, now);
+      } else {
+        SteadyTime limit = m_cancel_started + m_config.cancel_grace;
+        if (!r->deadline || *r->deadline > limit) r->deadline = limit;
+      }
+    }
+    if (!m_config.quiet) {
+      std::string msg = "prun: " + describe_signal(sig) + " received: stopping " + std::to_string(running) +
+                        " running job(s), then teardown and cleanup (a second signal kills at once)\n";
+      write_all(2, msg);
+    }
+    return;
+  }
+  if (!m_hard_cancel) {
+    m_hard_cancel = true;
+    if (!m_config.quiet) write_all(2, "prun: " + describe_signal(sig) + " received again: killing everything\n");
+  }
+  for (auto& r : m_slots) {
+    if (!r) continue;
+    if (r->stop_reason.empty()) r->stop_reason = "cancelled by " + describe_signal(sig);
+    ::kill(-r->pid, SIGKILL);
+    r->hard_killed = true;
+  }
+}
+
+void Runner::begin_kill(Running& r, SteadyTime now) {
+  r.killing = true;
+  r.kill_step = 0;
+  advance_kill(r, now);
+}
+
+void Runner::advance_kill(Running& r, SteadyTime now) {
+  if (!group_exists(r.pid)) {
+    r.killing = false;
+    return;
+  }
+  const auto& seq = m_config.kill_sequence;
+  if (r.kill_step < seq.size()) {
+    int sig = seq[r.kill_step].signal;
+    ::kill(-r.pid, sig);
+    if (sig != SIGKILL && sig != SIGCONT) ::kill(-r.pid, SIGCONT);
+    if (r.first_kill_signal == 0) r.first_kill_signal = sig;
+    r.next_kill = now + seq[r.kill_step].grace;
+    ++r.kill_step;
+  } else {
+    ::kill(-r.pid, SIGKILL);
+    r.next_kill = now + milliseconds(1000);
+  }
+}
+
+std::size_t Runner::kill_escapees(const Running& r) {
+  std::vector<pid_t> children = our_children();
+  if (children.empty()) return 0;
+  std::string run_var = "PRUN_RUN_ID=" + m_config.run.run_id;
+  std::string job_var = "PRUN_JOB=" + std::to_string(r.job.number);
+  std::size_t killed = 0;
+  for (pid_t pid : children) {
+    bool known = false;
+    pid_t pg = ::getpgid(pid);
+    for (const auto& other : m_slots) {
+      if (other && (other->pid == pid || (other.get() != &r && other->pid == pg))) known = true;
+    }
+    if (known) continue;
+    std::string environ_text = read_small_file("/proc/" + std::to_string(pid) + "/environ");
+    bool run_match = false;
+    bool job_match = false;
+    std::size_t i = 0;
+    while (i < environ_text.size()) {
+      std::size_t end = environ_text.find('\0', i);
+      if (end == std::string::npos) end = environ_text.size();
+      std::string_view entry(environ_text.data() + i, end - i);
+      if (entry == run_var) run_match = true;
+      if (entry == job_var) job_match = true;
+      i = end + 1;
+    }
+    if (run_match && job_match) {
+      kill_process_and_group(pid);
+      ++killed;
+    }
+  }
+  return killed;
+}
+
+bool Runner::try_finish(Running& r, SteadyTime now) {
+  if (!r.wait_status) return false;
+  if (group_exists(r.pid)) {
+    if (!r.killing) {
+      r.leftovers = true;
+      begin_kill(r, now);
+    }
+    return false;
+  }
+  if (!r.escape_scanned) {
+    r.escapees = kill_escapees(r);
+    r.escape_scanned = true;
+  }
+  if (!r.out.valid() && !r.err.valid()) return true;
+  if (!r.drain_deadline) r.drain_deadline = now + k_drain_grace;
+  if (now >= *r.drain_deadline) {
+    r.pipe_held = true;
+    if (r.out.valid()) r.capture->on_eof(1);
+    if (r.err.valid()) r.capture->on_eof(2);
+    r.out.reset();
+    r.err.reset();
+    return true;
+  }
+  return false;
+}
+
+void Runner::check_halt(BatchKind kind) {
+  if (kind != BatchKind::normal || m_config.halt.when == HaltPolicy::When::never) return;
+  if (m_failures < static_cast<std::size_t>(m_config.halt.after_failures) || m_halted) return;
+  m_halted = true;
+  m_stop_dispatch = true;
+  if (m_config.halt.when != HaltPolicy::When::now) return;
+  auto now = Clock::now();
+  for (auto& r : m_slots) {
+    if (r && !r->wait_status && r->kind == BatchKind::normal) {
+      if (r->stop_reason.empty()) r->stop_reason = "stopped by --halt now";
+      if (!r->killing) begin_kill(*r, now);
+    }
+  }
+}
+
+void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<Job>& queue,
+                    const JobSettings& settings, BatchKind kind) {
+  Outcome o;
+  o.attempts = r->job.attempt;
+  o.slot = r->slot;
+  o.started_at = r->started_at;
+  o.duration_s = std::chrono::duration<double>(r->ended - r->start).count();
+  int status = *r->wait_status;
+  int code = exit_code_from_status(status);
+  if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+  o.exit_code = code;
+  if (r->timed_out) {
+    o.status = Status::timeout;
+    o.timed_out = true;
+    o.exit_code = 124;
+    o.message = "timed out after " + format_duration(*r->timeout);
+    if (r->first_kill_signal != 0) o.message += ", sent " + describe_signal(r->first_kill_signal);
+  } else if (!r->stop_reason.empty() && (r->first_kill_signal != 0 || r->hard_killed)) {
+    o.status = Status::error;
+    o.message = r->stop_reason;
+    if (o.signal && *o.signal != m_cancel_signal) o.message += ", ended by " + describe_signal(*o.signal);
+  } else if (WIFEXITED(status) && code == 0) {
+    o.status = r->job.attempt > 1 ? Status::flaky : Status::passed;
+    o.message = r->job.attempt > 1 ? "passed on attempt " + std::to_string(r->job.attempt) : "";
+  } else if (WIFEXITED(status) && (code == 126 || code == 127)) {
+    o.status = Status::error;
+    o.message = code == 127 ? "command not found (exit 127)" : "command could not be executed (exit 126)";
+  } else if (o.signal) {
+    o.status = Status::failed;
+    o.message = "killed by " + describe_signal(*o.signal);
+  } else {
+    o.status = Status::failed;
+    o.message = "exit status " + std::to_string(code);
+  }
+  if (r->leftovers) {
+    o.leaked = true;
+    o.message += std::string(o.message.empty() ? "" : "; ") + "left background processes, killed";
+  }
+  if (r->escapees > 0) {
+    o.leaked = true;
+    o.message += std::string(o.message.empty() ? "" : "; ") + std::to_string(r->escapees) +
+                 " escaped process(es) leaked, killed";
+  }
+  if (r->pipe_held) o.message += std::string(o.message.empty() ? "" : "; ") + "output pipe held open after exit";
+  o.stdout_tail = r->capture->stdout_tail();
+  o.stderr_tail = r->capture->stderr_tail();
+  o.log = r->log_path;
+
+  bool failed = o.status == Status::failed || o.status == Status::timeout;
+  bool retry = failed && r->job.attempt <= settings.retries && !cancelled() && !m_stop_dispatch;
+
+  if (m_config.progress) write_all(2, "\r\x1b[K");
+  std::string header = "[" + std::to_string(r->slot) + "/" + std::to_string(r->job.number) + "] " + r->job.name +
+                       ": " + status_name(o.status) + (o.message.empty() ? "" : " (" + o.message + ")") + " in " +
+                       format_duration(std::chrono::duration_cast<milliseconds>(r->ended - r->start));
+  if (retry) header += ", retrying (attempt " + std::to_string(r->job.attempt + 1) + " of " +
+                       std::to_string(settings.retries + 1) + ")";
+  if (m_config.output == OutputMode::group) {
+    std::string head;
+    if (m_config.github) {
+      head = "::group::" + header + "\n" + github_stop_commands(m_github_token);
+    } else {
+      head = "==> " + header + "\n";
+    }
+    write_all(1, head);
+    r->capture->replay(1);
+    std::string combined = r->capture->combined_tail();
+    std::string tail_text;
+    if (!combined.empty() && combined.back() != '\n') tail_text = "\n";
+    if (m_config.github) tail_text += github_resume_commands(m_github_token) + "::endgroup::\n";
+    if (!tail_text.empty()) write_all(1, tail_text);
+  } else if (retry && !m_config.quiet) {
+    write_all(2, "prun: " + header + "\n");
+  }
+
+  if (retry) {
+    Job job = std::move(r->job);
+    job.attempt += 1;
+    queue.push_front(std::move(job));
+    return;
+  }
+  ++m_done;
+  if (o.status == Status::passed || (o.status == Status::flaky && !m_config.fail_on_flaky)) {
+    ++result.passed;
+    if (o.status == Status::flaky) ++result.flaky;
+  } else {
+    if (o.status == Status::flaky) ++result.flaky;
+    ++result.failed;
+    ++m_failures;
+  }
+  m_on_end(r->job, r->command, o, r->capture->bytes(), r->capture->combined_tail());
+  if (failed || o.status == Status::error || o.status == Status::flaky) check_halt(kind);
+}
+
+BatchResult Runner::skip_all(std::deque<Job> queue, const std::string& message) {
+  BatchResult result;
+  for (auto& job : queue) {
+    Outcome o;
+    o.status = Status::skipped;
+    o.started_at = std::chrono::system_clock::now();
+    o.message = message;
+    std::string command = job.has_template ? expand_template(m_config.command_template, job.item, job.number, 0)
+                                           : job.command;
+    m_on_end(job, command, o, 0, {});
+    ++result.skipped;
+  }
+  return result;
+}
+
+void Runner::print_progress(bool final) {
+  if (!m_config.progress) return;
+  auto now = Clock::now();
+  if (!final && now - m_last_progress < k_progress_interval) return;
+  m_last_progress = now;
+  std::size_t running = 0;
+  for (auto& r : m_slots) running += r ? 1 : 0;
+  std::string line = "\rprun: " + std::to_string(m_done) + " done, " + std::to_string(running) + " running, " +
+                     std::to_string(m_queued) + " queued";
+  if (m_done > 0) {
+    auto elapsed = std::chrono::duration_cast<milliseconds>(now - m_started);
+    auto eta = elapsed * static_cast<long long>(m_queued + running) / static_cast<long long>(m_done);
+    line += ", ETA " + format_duration(std::chrono::duration_cast<milliseconds>(eta));
+  }
+  line += "\x1b[K";
+  if (final) line = "\r\x1b[K";
+  write_all(2, line);
+}
+
+BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSettings& settings, BatchKind kind) {
+  BatchResult result;
+  if (slots < 1) slots = 1;
+  if (kind == BatchKind::normal && (cancelled() || m_stop_dispatch)) {
+    return skip_all(std::move(queue), cancelled() ? "not started: cancelled" : "not started: --halt");
+  }
+  if (kind == BatchKind::always && m_hard_cancel) return skip_all(std::move(queue), "not started: killed");
+  m_slots.clear();
+  m_slots.resize(static_cast<std::size_t>(slots));
+  build_slot_env(slots, settings);
+  std::vector<pollfd> fds;
+  std::vector<Running*> owners;
+
+  while (true) {
+    bool may_dispatch = kind == BatchKind::always ? !m_hard_cancel : !(cancelled() || m_stop_dispatch);
+    while (may_dispatch && !queue.empty()) {
+      int slot = -1;
+      int fixed = queue.front().fixed_slot;
+      if (fixed >= 0) {
+        fixed %= slots;
+        if (!m_slots[static_cast<std::size_t>(fixed)]) slot = fixed;
+      } else {
+        for (int s = 0; s < slots; ++s) {
+          if (!m_slots[static_cast<std::size_t>(s)]) {
+            slot = s;
+            break;
+          }
+        }
+      }
+      if (slot < 0) break;
+      Job job = std::move(queue.front());
+      queue.pop_front();
+      int attempt = job.attempt;
+      try {
+        start_job(std::move(job), slot, attempt, settings, kind);
+      } catch (const std::system_error& e) {
+        throw Error(ExitCode::tool_failed, std::string("cannot start a job: ") + e.what());
+      }
+    }
+    m_queued = queue.size();
+    bool any_running = std::any_of(m_slots.begin(), m_slots.end(), [](const auto& r) { return r != nullptr; });
+    if (!any_running && (queue.empty() || !may_dispatch)) break;
+
+    fds.clear();
+    owners.clear();
+    fds.push_back({m_signals->watch.fd(), POLLIN, 0});
+    owners.push_back(nullptr);
+    auto now = Clock::now();
+    auto next = now + milliseconds(1000);
+    for (auto& r : m_slots) {
+      if (!r) continue;
+      fds.push_back({r->out.get(), POLLIN, 0});  // a negative fd is ignored by poll
+      owners.push_back(r.get());
+      fds.push_back({r->err.get(), POLLIN, 0});
+      owners.push_back(r.get());
+      if (!r->wait_status && r->deadline && !r->timed_out) next = std::min(next, *r->deadline);
+      if (r->killing) next = std::min(next, r->next_kill);
+      if (r->wait_status) next = std::min(next, now + k_group_check);
+      if (r->drain_deadline) next = std::min(next, *r->drain_deadline);
+    }
+    if (cancelled()) {
+      next = std::min(next, m_cancel_started + m_config.cancel_grace / 2);
+      next = std::min(next, m_cancel_started + m_config.cancel_grace);
+    }
+    if (m_config.progress) next = std::min(next, now + k_progress_interval);
+    auto wait = std::chrono::ceil<milliseconds>(next - now).count();
+    if (wait < 0) wait = 0;
+    int rc = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
+    if (rc < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+    if (rc > 0) {
+      if (fds[0].revents != 0) {
+        for (int sig : m_signals->watch.read()) {
+          if (sig != SIGCHLD) on_signal(sig);
+        }
+      }
+      for (std::size_t i = 1; i + 1 < fds.size(); i += 2) {
+        if (fds[i].revents != 0 || fds[i + 1].revents != 0) {
+          read_pipes(*owners[i], fds[i].revents, fds[i + 1].revents);
+        }
+      }
+    }
+    reap();
+    now = Clock::now();
+    for (auto& r : m_slots) {
+      if (!r) continue;
+      if (!r->wait_status && r->deadline && !r->timed_out && now >= *r->deadline) {
+        r->timed_out = true;
+        if (!r->killing) begin_kill(*r, now);
+      }
+      if (r->killing && now >= r->next_kill) advance_kill(*r, now);
+      if (cancelled() && !r->hard_killed) {
+        SteadyTime hard = m_cancel_started + (r->kind == BatchKind::normal ? m_config.cancel_grace / 2
+                                                                            : m_config.cancel_grace);
+        if (now >= hard) {
+          ::kill(-r->pid, SIGKILL);
+          r->hard_killed = true;
+        }
+      }
+    }
+    for (auto& r : m_slots) {
+      if (r && try_finish(*r, now)) finish(std::move(r), result, queue, settings, kind);
+    }
+    print_progress(false);
+  }
+  print_progress(true);
+  if (!queue.empty()) {
+    auto skipped = skip_all(std::move(queue), cancelled() ? "not started: cancelled" : "not started: --halt");
+    result.skipped += skipped.skipped;
+  }
+  m_slots.clear();
+  return result;
+}
+
+void Runner::sweep() {
+  for (int round = 0; round < 100; ++round) {
+    reap();
+    std::vector<pid_t> children = our_children();
+    if (children.empty()) return;
+    for (pid_t pid : children) kill_process_and_group(pid);
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+}
+
+}  // namespace ciutils::prun

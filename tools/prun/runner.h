@@ -1,0 +1,113 @@
+// The event loop: one poll() over every running job's pipes, the signal self-pipe and
+// the nearest timer; a pool of slots pulling jobs from a queue; timeouts and
+// cancellation through the kill sequence; escaped processes found as a subreaper.
+#pragma once
+
+#include "job.h"
+#include "options.h"
+#include "output.h"
+#include "record.h"
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ciutils::prun {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct RunnerConfig {
+  OutputMode output = OutputMode::group;
+  bool timestamps = false;
+  bool github = false;  // GITHUB_ACTIONS=true
+  KillSequence kill_sequence = default_kill_sequence();
+  HaltPolicy halt;
+  bool fail_on_flaky = false;
+  RunInfo run;
+  std::string log_dir;
+  std::size_t tail_bytes = 4096;
+  std::vector<std::string> env;  // --env (K=V)
+  std::vector<SlotEnv> slot_env;
+  std::string command_template;  // template mode: the joined words
+  std::chrono::milliseconds cancel_grace{7000};
+  bool progress = false;
+  bool quiet = false;
+  bool verbose = false;  // a line on stderr as each job starts
+};
+
+// What the loop tells its caller as each job ends (final attempt only).
+using JobEndCallback = std::function<void(const Job&, const std::string& command, const Outcome&,
+                                          std::size_t output_bytes, const std::string& combined_tail)>;
+
+enum class BatchKind {
+  normal,   // stops dispatching on cancellation or --halt
+  always,   // setup/teardown/cleanup: runs after a cancellation too, within --cancel-grace
+};
+
+struct BatchResult {
+  std::size_t passed = 0, failed = 0, flaky = 0, skipped = 0;
+  bool ok() const { return failed == 0; }
+};
+
+class Runner {
+public:
+  Runner(RunnerConfig config, JobEndCallback on_end);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Runs the queue on `slots` slots with the given settings. Jobs not started because of a
+  // cancellation or --halt are reported as skipped.
+  BatchResult run_batch(std::deque<Job> queue, int slots, const JobSettings& settings, BatchKind kind);
+
+  // Reports every job of the queue as skipped (a step after a failed one).
+  BatchResult skip_all(std::deque<Job> queue, const std::string& message);
+
+  bool cancelled() const { return m_cancel_signal != 0; }
+  int cancel_signal() const { return m_cancel_signal; }
+  bool halted() const { return m_halted; }
+
+  // Kills whatever is left: children of ours that outlived their jobs (subreaped
+  // escapees whose job could not be told), then reaps until none is left.
+  void sweep();
+
+private:
+  struct Running;
+  void start_job(Job job, int slot, int attempt, const JobSettings& settings, BatchKind kind);
+  void reap();
+  void read_pipes(Running& r, short revents_out, short revents_err);
+  void on_signal(int sig);
+  void begin_kill(Running& r, SteadyTime now);
+  void advance_kill(Running& r, SteadyTime now);
+  std::size_t kill_escapees(const Running& r);
+  bool try_finish(Running& r, SteadyTime now);
+  void finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<Job>& queue,
+              const JobSettings& settings, BatchKind kind);
+  void check_halt(BatchKind kind);
+  void build_slot_env(int slots, const JobSettings& settings);
+  void print_progress(bool final);
+
+  RunnerConfig m_config;
+  JobEndCallback m_on_end;
+  struct Signals;
+  std::unique_ptr<Signals> m_signals;
+  std::vector<std::unique_ptr<Running>> m_slots;
+  std::vector<std::vector<std::string>> m_slot_env;
+  int m_cancel_signal = 0;
+  bool m_hard_cancel = false;
+  SteadyTime m_cancel_started{};
+  bool m_halted = false;
+  bool m_stop_dispatch = false;
+  std::size_t m_failures = 0;
+  std::size_t m_done = 0;
+  std::size_t m_queued = 0;
+  SteadyTime m_started{};
+  SteadyTime m_last_progress{};
+  std::string m_github_token;
+};
+
+}  // namespace ciutils::prun

@@ -1,0 +1,23 @@
+// Starting a job: /bin/sh -c COMMAND through posix_spawn (vfork speed), in its own
+// process group, stdin from /dev/null, stdout and stderr into non-blocking pipes.
+#pragma once
+
+#include "ciutils/fd.h"
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace ciutils::prun {
+
+struct ShellChild {
+  pid_t pid = -1;  // also the process group id
+  UniqueFd out;    // read ends, non-blocking, close-on-exec
+  UniqueFd err;
+};
+
+// envp: a null-terminated "K=V" array. Throws std::system_error when the shell cannot
+// be started at all (fork or pipe failure).
+ShellChild spawn_shell(const std::string& command, char* const* envp);
+
+}  // namespace ciutils::prun

@@ -6,6 +6,8 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -243,8 +245,59 @@ std::optional<boost::json::value> JsonlReader::next() {
   return std::nullopt;
 }
 
+namespace {
+
+// Boost.JSON 1.81 writes every double in exponent form (0.202 → 2.02E-1); records are
+// read by people too, so doubles get the shortest round-trip form instead (0.202, 12.345).
+void serialize_into(std::string& out, const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::double_: {
+      char buf[32];
+      auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, value.get_double());
+      if (ec != std::errc() || !std::isfinite(value.get_double())) {
+        out += "null";
+      } else {
+        out.append(buf, ptr);
+      }
+      return;
+    }
+    case boost::json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, member] : value.get_object()) {
+        if (!first) {
+          out += ',';
+        }
+        first = false;
+        out += boost::json::serialize(boost::json::string_view(key));
+        out += ':';
+        serialize_into(out, member);
+      }
+      out += '}';
+      return;
+    }
+    case boost::json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& element : value.get_array()) {
+        if (!first) {
+          out += ',';
+        }
+        first = false;
+        serialize_into(out, element);
+      }
+      out += ']';
+      return;
+    }
+    default:
+      out += boost::json::serialize(value);
+  }
+}
+
+}  // namespace
+
 void JsonlWriter::write(const boost::json::value& record) {
-  std::string line = boost::json::serialize(record);
+  std::string line = to_json(record);
   line += '\n';
   std::size_t done = 0;
   while (done < line.size()) {
@@ -260,7 +313,9 @@ void JsonlWriter::write(const boost::json::value& record) {
 }
 
 std::string to_json(const boost::json::value& value) {
-  return boost::json::serialize(value);
+  std::string out;
+  serialize_into(out, value);
+  return out;
 }
 
 const boost::json::object& as_object(const boost::json::value& value, std::string_view where) {

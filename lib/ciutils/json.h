@@ -69,7 +69,7 @@ private:
   int m_fd;
 };
 
-// Compact serialisation.
+// Compact serialisation; doubles in their shortest round-trip form (12.345, not 1.2345E1).
 std::string to_json(const boost::json::value& value);
 
 // Typed access to an object's field; throws UsageError "<where>: field '<key>' …" when

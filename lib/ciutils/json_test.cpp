@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fcntl.h>
 #include <fstream>
@@ -93,4 +94,12 @@ TEST(JsonFields, TypedAccessNamesTheField) {
   EXPECT_EQ(usage_message([&] { get_string(obj, "bad", "r:1"); }), "r:1: field 'bad' must be a string");
   EXPECT_EQ(usage_message([&] { get_string(obj, "missing", "r:1"); }), "r:1: field 'missing' is missing");
   EXPECT_EQ(usage_message([&] { as_object(parse_json("[]", "r"), "r:2"); }), "r:2: expected a JSON object");
+}
+
+TEST(ToJson, DoublesInShortestPlainForm) {
+  boost::json::object o{{"a", 0.202}, {"b", 12.345}, {"c", 3.0}, {"d", boost::json::array{1.5, "x", nullptr}}};
+  EXPECT_EQ(to_json(o), R"({"a":0.202,"b":12.345,"c":3,"d":[1.5,"x",null]})");
+  EXPECT_EQ(to_json(boost::json::value(1e-7)), "1e-07");
+  EXPECT_EQ(to_json(boost::json::value(std::nan(""))), "null");
+  EXPECT_EQ(to_json(boost::json::object{{"k\"ey", "v\n"}}), R"({"k\"ey":"v\n"})");
 }

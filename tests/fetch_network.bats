@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# HTTP errors, retries with backoff and Retry-After, resume, stalls, deadlines, redirects
+# and signals, against a fault-injecting local server.
+load helpers/common
+load helpers/fetch_common
+
+setup_file() {
+  fetch_start_server
+  BATS_TEST_TMPDIR="$BATS_FILE_TMPDIR" make_suite suite.tgz
+}
+teardown_file() { stop_servers; }
+setup() { common_setup; }
+
+@test "404 is exit 3 with the status and the URL, not retried" {
+  run -3 fetch "$BASE/files/missing.tgz" -o out
+  assert_output "fetch: error: GET $BASE/files/missing.tgz: HTTP 404 Not Found"
+  assert_not_published out
+  [ "$(requests_for /files/missing.tgz)" = 1 ]
+}
+
+@test "credentials in the URL are redacted in messages" {
+  run -3 fetch "http://user:hunter2@127.0.0.1:$FETCH_HTTP_PORT/status/403" -o out --retry 0
+  refute_output --partial hunter2
+  assert_output --partial "HTTP 403"
+}
+
+@test "503 with Retry-After is retried after the server's delay" {
+  run -0 --separate-stderr fetch "$BASE/flaky/2/suite.tgz" -o out
+  [ -f out/suite/plan.json ]
+  [[ "$stderr" == *"GET $BASE/flaky/2/suite.tgz: HTTP 503 Service Unavailable; retrying in 1s (retry 1 of 3)"* ]]
+  [ "$(requests_for /flaky/2/suite.tgz)" = 3 ]
+}
+
+@test "retries run out: exit 3 with the last status" {
+  run -3 --separate-stderr fetch "$BASE/status/500" -o out --retry 1
+  [ "$stderr" != "" ]
+  [[ "$stderr" == *"fetch: error: GET $BASE/status/500: HTTP 500 Internal Server Error" ]]
+  [ "$(requests_for /status/500)" = 2 ]
+  assert_not_published out
+}
+
+@test "a connection dropped mid-body is resumed with Range when saving" {
+  run -0 fetch "$BASE/drop/suite.tgz" -o saved.tgz --no-extract -q
+  cmp saved.tgz "$FETCH_ROOT/files/suite.tgz"
+  grep -q "GET /drop/suite.tgz 206" "$FETCH_ROOT/requests.log"
+}
+
+@test "a connection dropped mid-body restarts the stream cleanly when extracting" {
+  : >"$FETCH_ROOT/requests.log"
+  run -0 fetch "$BASE/drop/suite.tgz?x=2" -o out -q --sha256 "$(sha256_of "$FETCH_ROOT/files/suite.tgz")"
+  cmp out/suite/data/blob.bin "$BATS_FILE_TMPDIR/suite-src/suite/data/blob.bin"
+  [ "$(grep -c 'GET /drop/suite.tgz?x=2 200' "$FETCH_ROOT/requests.log")" = 2 ]
+}
+
+@test "a wrong Content-Length is a transport error, retried, then exit 3" {
+  run -3 fetch "$BASE/short/suite.tgz" -o out --retry 1 -q
+  assert_output --regexp "^fetch: error: GET $BASE/short/suite.tgz: transfer closed with 1 bytes remaining to read$"
+  assert_not_published out
+}
+
+@test "a stalled server is detected by --stall-timeout" {
+  run -3 fetch "$BASE/stall/suite.tgz" -o out --stall-timeout 1s --retry 0
+  assert_output "fetch: error: GET $BASE/stall/suite.tgz: stalled: nothing received for 1s (--stall-timeout)"
+  assert_not_published out
+}
+
+@test "--deadline bounds the whole fetch" {
+  run -3 fetch "$BASE/drip/suite.tgz" -o out --deadline 1s
+  assert_output --regexp "^fetch: error: GET $BASE/drip/suite.tgz: Operation timed out after [0-9]+ milliseconds.*--deadline 1s"
+  assert_not_published out
+}
+
+@test "a refused connection is exit 3" {
+  local port
+  port="$(free_port)"
+  run -3 fetch "http://127.0.0.1:$port/a.tgz" -o out --retry 0
+  assert_output --regexp "^fetch: error: GET http://127.0.0.1:$port/a.tgz: .*(refused|connect)"
+}
+
+@test "redirects are followed, limited, and never to file://" {
+  run -0 fetch "$BASE/redirect/2/suite.tgz" -o out
+  [ -f out/suite/plan.json ]
+  run -3 fetch "$BASE/redirect/9/suite.tgz" -o out2 --retry 0
+  assert_output --regexp "fetch: error: GET $BASE/redirect/9/suite.tgz: Maximum \(5\) redirects followed"
+  run -3 fetch "$BASE/redirect-file" -o out3 --retry 0
+  assert_output --partial "fetch: error: GET $BASE/redirect-file: "
+  assert_not_published out3
+}
+
+@test "SIGTERM aborts the transfer, removes the staging directory, exits 143" {
+  fetch "$BASE/stall/suite.tgz" -o out 2>err.txt 3>&- &
+  local pid=$!
+  wait_until 10 sh -c "ls -a | grep -q '^\.out\.fetch-'"
+  kill -TERM "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 143 ]
+  grep -q "fetch: error: terminated by SIGTERM; nothing was published" err.txt
+  assert_not_published out
+}
+
+@test "SIGINT while saving exits 130 and leaves nothing" {
+  fetch "$BASE/stall/suite.tgz" -o saved.tgz --no-extract 2>err.txt 3>&- &
+  local pid=$!
+  wait_until 10 sh -c "ls -a | grep -q '^\.saved\.tgz\.fetch-'"
+  kill -INT "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 130 ]
+  assert_not_published saved.tgz
+}

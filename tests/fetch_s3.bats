@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# s3:// GET and PUT, signed with SigV4 by libcurl, against a local S3-compatible server
+# that verifies every signature (tests/helpers/fetch_s3.py).
+load helpers/common
+load helpers/fetch_common
+
+setup_file() {
+  S3_ROOT="$BATS_FILE_TMPDIR/s3"
+  export S3_ROOT
+  start_server fetch-s3 "$PY" "$FETCH_HELPERS/fetch_s3.py" "$S3_ROOT" AKIDFETCHTEST 'se/cr+et=key' session-token-1
+  start_server fetch-s3-plain "$PY" "$FETCH_HELPERS/fetch_s3.py" "$BATS_FILE_TMPDIR/s3-plain" AKIDPLAIN plainsecret
+  FETCH_ROOT="$BATS_FILE_TMPDIR/www"
+  mkdir -p "$FETCH_ROOT/files"
+  export FETCH_ROOT
+  BATS_TEST_TMPDIR="$BATS_FILE_TMPDIR" make_suite suite.tgz
+}
+teardown_file() { stop_servers; }
+setup() {
+  common_setup
+  export AWS_ACCESS_KEY_ID=AKIDFETCHTEST AWS_SECRET_ACCESS_KEY='se/cr+et=key' AWS_SESSION_TOKEN=session-token-1
+  export AWS_REGION=eu-west-1 AWS_ENDPOINT_URL="http://127.0.0.1:$FETCH_S3_PORT"
+}
+
+@test "put then get a key with spaces and '=' (signed, session token, payload hash)" {
+  run -0 fetch put "$FETCH_ROOT/files/suite.tgz" "s3://tests/suites/web e2e=1.tgz"
+  run -0 --separate-stderr fetch "s3://tests/suites/web e2e=1.tgz" -o out --sha256 "$(sha256_of "$FETCH_ROOT/files/suite.tgz")"
+  assert_output "out"
+  cmp out/suite/data/blob.bin "$BATS_FILE_TMPDIR/suite-src/suite/data/blob.bin"
+  [ ! -s "$S3_ROOT/s3.log" ]
+}
+
+@test "a directory is packed as tar.gz on upload and unpacks the same" {
+  mkdir -p logs/sub && echo one >logs/a.log && echo two >logs/sub/b.log
+  run -0 fetch put logs "s3://tests/runs/run 7.tar.gz" --json
+  echo "$output" | grep -q '"packed":true'
+  run -0 fetch "s3://tests/runs/run 7.tar.gz" -o back
+  diff -r logs back
+}
+
+@test "credentials from the ~/.aws/credentials profile" {
+  unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$FETCH_S3_PLAIN_PORT"
+  mkdir -p "$HOME/.aws"
+  printf '[default]\naws_access_key_id = nobody\naws_secret_access_key = x\n\n[ci]\naws_access_key_id = AKIDPLAIN\naws_secret_access_key = plainsecret\n' >"$HOME/.aws/credentials"
+  AWS_PROFILE=ci run -0 fetch put "$FETCH_ROOT/files/suite.tgz" s3://b/k.tgz
+  AWS_PROFILE=ci run -0 fetch s3://b/k.tgz -o out
+  [ -f out/suite/plan.json ]
+  run -3 fetch s3://b/k.tgz -o out2
+  assert_output "fetch: error: GET s3://b/k.tgz: HTTP 403 Forbidden"
+  AWS_PROFILE=nope run -2 fetch s3://b/k.tgz -o out3
+  assert_output "fetch: error: $HOME/.aws/credentials: no profile 'nope'"
+}
+
+@test "a wrong secret is refused by the server's signature check" {
+  export AWS_SECRET_ACCESS_KEY=wrong
+  run -3 fetch put "$FETCH_ROOT/files/suite.tgz" s3://tests/x.tgz --retry 0
+  assert_output "fetch: error: PUT s3://tests/x.tgz: HTTP 403"
+  grep -q "SignatureDoesNotMatch" "$S3_ROOT/s3.log"
+}
+
+@test "a missing session token is refused" {
+  unset AWS_SESSION_TOKEN
+  run -3 fetch s3://tests/suites/x.tgz -o out --retry 0
+  assert_output "fetch: error: GET s3://tests/suites/x.tgz: HTTP 403 Forbidden"
+}
+
+@test "a missing key is exit 3 with the status; no credentials is exit 2" {
+  run -3 fetch s3://tests/nothing/here.tgz -o out
+  assert_output "fetch: error: GET s3://tests/nothing/here.tgz: HTTP 404 Not Found"
+  assert_not_published out
+  unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  run -2 fetch s3://tests/nothing/here.tgz -o out
+  assert_output "fetch: error: s3: no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile in ~/.aws/credentials"
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""Builds hostile and ordinary archives for fetch's tests.
+
+Usage: fetch_archives.py KIND OUT [ARG]
+"""
+import gzip
+import io
+import sys
+import tarfile
+import zipfile
+
+kind, out = sys.argv[1], sys.argv[2]
+arg = sys.argv[3] if len(sys.argv) > 3 else None
+
+
+class Zeros(io.RawIOBase):
+    def __init__(self, size):
+        self.left = size
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = min(len(b), self.left)
+        b[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def add_file(tar, name, data=b"data\n", mode=0o644):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = mode
+    tar.addfile(info, io.BytesIO(data))
+
+
+def add_link(tar, name, target, type_=tarfile.SYMTYPE):
+    info = tarfile.TarInfo(name)
+    info.type = type_
+    info.linkname = target
+    tar.addfile(info)
+
+
+def tar_gz():
+    return tarfile.open(out, "w:gz", format=tarfile.PAX_FORMAT)
+
+
+if kind == "dotdot":
+    with tar_gz() as t:
+        add_file(t, "ok.txt")
+        add_file(t, "../evil")
+elif kind == "absolute":
+    with tar_gz() as t:
+        add_file(t, "/tmp/fetch-absolute-evil")
+elif kind == "symlink-etc":
+    # a symlink to /etc, then a file written through it
+    with tar_gz() as t:
+        add_link(t, "etc", "/etc")
+        add_file(t, "etc/fetch-evil", b"pwned\n")
+elif kind == "symlink-climb":
+    with tar_gz() as t:
+        add_link(t, "up", "../../../../../../tmp")
+elif kind == "symlink-through":
+    # an allowed symlink inside, then a file written through it
+    with tar_gz() as t:
+        add_file(t, "real/x.txt")
+        add_link(t, "alias", "real")
+        add_file(t, "alias/y.txt")
+elif kind == "hardlink-outside":
+    with tar_gz() as t:
+        add_link(t, "passwd", "../../../../etc/passwd", tarfile.LNKTYPE)
+elif kind == "hardlink-absolute":
+    with tar_gz() as t:
+        add_link(t, "passwd", "/etc/passwd", tarfile.LNKTYPE)
+elif kind == "fifo":
+    with tar_gz() as t:
+        info = tarfile.TarInfo("pipe")
+        info.type = tarfile.FIFOTYPE
+        t.addfile(info)
+elif kind == "device":
+    with tar_gz() as t:
+        info = tarfile.TarInfo("null")
+        info.type = tarfile.CHRTYPE
+        info.devmajor, info.devminor = 1, 3
+        t.addfile(info)
+elif kind == "setuid":
+    with tar_gz() as t:
+        add_file(t, "tool", b"#!/bin/sh\n", 0o6755)
+elif kind == "many":
+    with tar_gz() as t:
+        for i in range(int(arg)):
+            add_file(t, f"e{i}", b"")
+elif kind == "zeros":
+    # one file of ARG MiB of zeros, gzip-compressed as it is generated
+    with gzip.open(out, "wb", compresslevel=6) as gz:
+        with tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as t:
+            info = tarfile.TarInfo("zeros.bin")
+            info.size = int(arg) << 20
+            t.addfile(info, Zeros(info.size))
+elif kind == "zip":
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("dir/a.txt", "alpha\n")
+        info = zipfile.ZipInfo("run.sh")
+        info.external_attr = (0o100755 << 16)
+        z.writestr(info, "#!/bin/sh\necho hi\n")
+elif kind == "zip-dotdot":
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("../zip-evil", "x")
+else:
+    sys.exit(f"unknown kind {kind}")

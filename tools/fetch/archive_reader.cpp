@@ -1,0 +1,291 @@
+#include "archive_reader.h"
+
+#include "entry_path.h"
+#include "safe_tree.h"
+#include "signals.h"
+#include "zip_directory.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <memory>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ciutils::fetch {
+
+namespace {
+
+struct ArchiveFree {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
+
+struct ReadState {
+  DownloadStream& in;
+  std::exception_ptr error;
+};
+
+la_ssize_t read_callback(archive* a, void* context, const void** buffer) {
+  auto* state = static_cast<ReadState*>(context);
+  try {
+    auto chunk = state->in.read();
+    *buffer = chunk.data();
+    return static_cast<la_ssize_t>(chunk.size());
+  } catch (...) {
+    state->error = std::current_exception();
+    archive_set_error(a, EIO, "download failed");
+    return -1;
+  }
+}
+
+[[noreturn]] void refuse(std::string_view name, const std::string& why) {
+  throw IntegrityError("entry '" + std::string(name) + "': " + why);
+}
+
+timespec entry_mtime(archive_entry* entry) {
+  if (!archive_entry_mtime_is_set(entry)) return {0, UTIME_NOW};
+  return {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
+}
+
+class Extractor {
+public:
+  Extractor(DownloadStream& in, const std::filesystem::path& root, const Budgets& budgets, int strip,
+            bool want_hashes, std::string source_name)
+      : m_state{in, nullptr},
+        m_tree(root),
+        m_budgets(budgets),
+        m_strip(strip),
+        m_want_hashes(want_hashes),
+        m_source_name(std::move(source_name)) {}
+
+  ExtractResult run() {
+    m_archive.reset(archive_read_new());
+    archive* a = m_archive.get();
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_bzip2(a);
+    archive_read_support_filter_xz(a);
+    archive_read_support_filter_zstd(a);
+    archive_read_support_format_tar(a);
+    archive_read_support_format_zip_streamable(a);
+    m_state.in.keep_zip_tail(k_zip_tail);
+    if (archive_read_open(a, &m_state, nullptr, read_callback, nullptr) != ARCHIVE_OK) fail("open");
+    for (;;) {
+      throw_if_interrupted();
+      archive_entry* entry = nullptr;
+      int r = archive_read_next_header(a, &entry);
+      if (r == ARCHIVE_EOF) break;
+      if (r < ARCHIVE_WARN) fail("read");
+      one_entry(entry);
+    }
+    if (m_state.in.bytes() == 0) throw IntegrityError(m_source_name + ": the download is empty");
+    m_state.in.drain();
+    if (m_zip) check_zip_directory();
+    m_tree.finish();
+    return std::move(m_result);
+  }
+
+private:
+  [[noreturn]] void fail(std::string_view) {
+    if (m_state.error) std::rethrow_exception(m_state.error);
+    std::string detail = archive_error_string(m_archive.get()) ? archive_error_string(m_archive.get()) : "unknown error";
+    if (m_state.in.bytes() == 0) throw IntegrityError(m_source_name + ": the download is empty");
+    if (detail.find("nrecognized archive format") != std::string::npos)
+      throw IntegrityError(m_source_name + ": not a tar or zip archive (" + detail + "; content starts with '" +
+                           m_state.in.preview() + "')");
+    std::string where = m_current.empty() ? "" : " (at entry '" + m_current + "')";
+    throw IntegrityError(m_source_name + ": damaged archive: " + detail + where);
+  }
+
+  void count_bytes(std::uint64_t n, std::string_view name) {
+    m_result.unpacked_bytes += n;
+    if (m_result.unpacked_bytes > m_budgets.max_bytes)
+      refuse(name, "unpacked size exceeds --max-bytes " + std::to_string(m_budgets.max_bytes));
+    std::uint64_t downloaded = std::max<std::uint64_t>(1, m_state.in.bytes());
+    if (m_result.unpacked_bytes > k_ratio_floor &&
+        static_cast<double>(m_result.unpacked_bytes) > m_budgets.max_ratio * static_cast<double>(downloaded))
+      refuse(name, "compression ratio exceeds --max-ratio " + format_ratio() + " (" +
+                       std::to_string(m_result.unpacked_bytes) + " bytes unpacked from " +
+                       std::to_string(downloaded) + " downloaded)");
+  }
+
+  std::string format_ratio() const {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", m_budgets.max_ratio);
+    return text;
+  }
+
+  void check_zip_directory() {
+    ZipDirectory directory;
+    try {
+      directory = parse_zip_directory(m_state.in.tail(), m_state.in.bytes());
+    } catch (const IntegrityError& e) {
+      throw IntegrityError(m_source_name + ": damaged archive: " + e.what());
+    }
+    if (directory.entry_count != m_zip_names.size())
+      throw IntegrityError(m_source_name + ": damaged archive: zip central directory lists " +
+                           std::to_string(directory.entry_count) + " entries, the archive holds " +
+                           std::to_string(m_zip_names.size()));
+    if (!directory.complete) return;
+    for (const auto& entry : directory.entries) {
+      if (!m_zip_names.contains(entry.name))
+        throw IntegrityError(m_source_name + ": damaged archive: zip central directory names '" + entry.name +
+                             "', which no local header holds");
+      if (!entry.unix_mode || (*entry.unix_mode & 0170000) != 0100000) continue;
+      auto stripped = strip_parts(entry_parts(entry.name), m_strip);
+      if (!stripped) continue;
+      unsigned mode = *entry.unix_mode & 0777;
+      m_tree.set_file_mode(*stripped, mode, entry.name);
+      for (auto& record : m_result.entries)
+        if (record.type == "file" && record.path == join_parts(*stripped)) record.mode = mode;
+    }
+  }
+
+  void one_entry(archive_entry* entry) {
+    const char* raw_name = archive_entry_pathname(entry);
+    if (!raw_name) refuse("?", "name is not valid in this locale");
+    std::string name = raw_name;
+    m_current = name;
+    if (m_result.entry_count == 0 && (archive_format(m_archive.get()) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP) {
+      m_zip = true;
+    }
+    if (m_zip) m_zip_names.insert(name);
+    if (++m_result.entry_count > m_budgets.max_entries)
+      refuse(name, "archive has more than --max-entries " + std::to_string(m_budgets.max_entries) + " entries");
+    if (archive_entry_filetype(entry) == AE_IFDIR && names_root(name)) {
+      archive_read_data_skip(m_archive.get());
+      return;
+    }
+    PathParts parts = entry_parts(name);
+    auto stripped = strip_parts(parts, m_strip);
+    if (!stripped) {
+      archive_read_data_skip(m_archive.get());
+      return;
+    }
+    std::string path = join_parts(*stripped);
+    if (const char* hardlink = archive_entry_hardlink(entry)) {
+      PathParts target_parts;
+      try {
+        target_parts = entry_parts(hardlink);
+      } catch (const IntegrityError&) {
+        refuse(name, "hardlink target '" + std::string(hardlink) + "' points outside the destination");
+      }
+      auto target = strip_parts(target_parts, m_strip);
+      if (!target) refuse(name, "hardlink target '" + std::string(hardlink) + "' is stripped away");
+      m_tree.make_hardlink(*stripped, *target, name);
+      auto it = m_files.find(join_parts(*target));
+      ManifestEntry record{path, "file", 0, 0, "", ""};
+      if (it != m_files.end()) {
+        record.size = it->second.size;
+        record.mode = it->second.mode;
+        record.sha256 = it->second.sha256;
+      }
+      m_files[path] = record;
+      m_result.entries.push_back(record);
+      archive_read_data_skip(m_archive.get());
+      return;
+    }
+    switch (archive_entry_filetype(entry)) {
+      case AE_IFREG:
+        write_file(entry, *stripped, path, name);
+        break;
+      case AE_IFDIR:
+        m_tree.make_directory(*stripped, archive_entry_perm(entry), entry_mtime(entry), name);
+        break;
+      case AE_IFLNK: {
+        const char* target = archive_entry_symlink(entry);
+        if (!target) refuse(name, "symlink without a target");
+        m_tree.make_symlink(*stripped, target, entry_mtime(entry), name);
+        m_result.entries.push_back({path, "symlink", 0, 0777, "", target});
+        break;
+      }
+      default:
+        refuse(name, "device files, fifos and sockets are not allowed");
+    }
+  }
+
+  void write_file(archive_entry* entry, const PathParts& parts, const std::string& path, const std::string& name) {
+    if (archive_entry_size_is_set(entry)) {
+      auto declared = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(entry)));
+      if (m_result.unpacked_bytes + declared > m_budgets.max_bytes)
+        refuse(name, "unpacked size exceeds --max-bytes " + std::to_string(m_budgets.max_bytes));
+    }
+    UniqueFd fd = m_tree.create_file(parts, name);
+    Sha256 hash;
+    std::uint64_t position = 0;
+    static const std::vector<char> k_zeros(64 * 1024, 0);
+    for (;;) {
+      throw_if_interrupted();
+      const void* block = nullptr;
+      size_t size = 0;
+      la_int64_t offset = 0;
+      int r = archive_read_data_block(m_archive.get(), &block, &size, &offset);
+      if (r == ARCHIVE_EOF) break;
+      if (r < ARCHIVE_WARN) fail("data");
+      auto at = static_cast<std::uint64_t>(std::max<la_int64_t>(0, offset));
+      if (at > position) {  // a hole in a sparse file
+        count_bytes(at - position, name);
+        if (m_want_hashes)
+          for (std::uint64_t left = at - position; left > 0;) {
+            auto n = std::min<std::uint64_t>(left, k_zeros.size());
+            hash.update(k_zeros.data(), n);
+            left -= n;
+          }
+        if (lseek(fd.get(), static_cast<off_t>(at), SEEK_SET) < 0) refuse(name, "seek failed");
+        position = at;
+      }
+      count_bytes(size, name);
+      write_all(fd.get(), static_cast<const char*>(block), size, "entry '" + name + "'");
+      if (m_want_hashes) hash.update(block, size);
+      position += size;
+    }
+    if (archive_entry_size_is_set(entry)) {
+      auto declared = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(entry)));
+      if (declared > position) {
+        count_bytes(declared - position, name);
+        if (ftruncate(fd.get(), static_cast<off_t>(declared)) != 0) refuse(name, "truncate failed");
+        if (m_want_hashes)
+          for (std::uint64_t left = declared - position; left > 0;) {
+            auto n = std::min<std::uint64_t>(left, k_zeros.size());
+            hash.update(k_zeros.data(), n);
+            left -= n;
+          }
+        position = declared;
+      }
+    }
+    unsigned mode = archive_entry_perm(entry) & 0777;
+    SafeTree::finish_file(fd.get(), mode, entry_mtime(entry), name);
+    ManifestEntry record{path, "file", position, mode, m_want_hashes ? hash.hex_digest() : "", ""};
+    m_files[path] = record;
+    m_result.entries.push_back(std::move(record));
+  }
+
+  ReadState m_state;
+  SafeTree m_tree;
+  const Budgets& m_budgets;
+  int m_strip;
+  bool m_want_hashes;
+  std::string m_source_name;
+  ArchivePtr m_archive;
+  ExtractResult m_result;
+  std::string m_current;
+  std::map<std::string, ManifestEntry> m_files;
+  bool m_zip = false;
+  std::set<std::string> m_zip_names;
+  static constexpr std::size_t k_zip_tail = 8 << 20;  // central directories up to this size are checked entry by entry
+};
+
+}  // namespace
+
+ExtractResult extract_archive(DownloadStream& in, const std::filesystem::path& root, const Budgets& budgets,
+                              int strip_components, bool want_hashes, const std::string& source_name) {
+  Extractor extractor(in, root, budgets, strip_components, want_hashes, source_name);
+  return extractor.run();
+}
+
+}  // namespace ciutils::fetch

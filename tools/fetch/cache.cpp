@@ -1,0 +1,107 @@
+#include "cache.h"
+
+#include "sha256.h"
+
+#include <ciutils/error.h>
+#include <ciutils/json.h>
+
+#include <boost/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace ciutils::fetch {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path url_entry(const fs::path& dir, const std::string& url) { return dir / "urls" / (sha256_hex(url) + ".json"); }
+
+void write_atomically(const fs::path& path, const std::string& content) {
+  std::string temp = (path.parent_path() / ".tmp-XXXXXX").string();
+  int fd = mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) throw UsageError("--cache: cannot write in '" + path.parent_path().string() + "': " + std::strerror(errno));
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    throw UsageError("--cache: cannot write '" + path.string() + "'");
+  }
+}
+
+}  // namespace
+
+Cache::Cache(fs::path dir) : m_dir(std::move(dir)) {
+  std::error_code ec;
+  fs::create_directories(m_dir / "objects", ec);
+  if (!ec) fs::create_directories(m_dir / "urls", ec);
+  if (ec) throw UsageError("--cache: cannot create '" + m_dir.string() + "': " + ec.message());
+}
+
+std::optional<fs::path> Cache::object(const std::string& sha256) const {
+  fs::path path = m_dir / "objects" / sha256;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return path;
+  return std::nullopt;
+}
+
+std::optional<CachedUrl> Cache::lookup(const std::string& url) const {
+  std::ifstream in(url_entry(m_dir, url));
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    auto value = parse_json(text.str(), "cache entry");
+    const auto& obj = as_object(value, "cache entry");
+    CachedUrl entry;
+    entry.sha256 = get_string(obj, "sha256", "cache entry");
+    entry.etag = find_string(obj, "etag", "cache entry").value_or("");
+    entry.last_modified = find_string(obj, "last_modified", "cache entry").value_or("");
+    if (!is_sha256_hex(entry.sha256)) return std::nullopt;
+    return entry;
+  } catch (const Error&) {
+    return std::nullopt;  // a damaged entry is a miss
+  }
+}
+
+void Cache::remember(const std::string& url, const CachedUrl& entry) const {
+  boost::json::object obj;
+  obj["sha256"] = entry.sha256;
+  if (!entry.etag.empty()) obj["etag"] = entry.etag;
+  if (!entry.last_modified.empty()) obj["last_modified"] = entry.last_modified;
+  write_atomically(url_entry(m_dir, url), to_json(obj) + "\n");
+}
+
+void Cache::forget_object(const std::string& sha256) const { ::unlink((m_dir / "objects" / sha256).c_str()); }
+
+Cache::Writer::Writer(const fs::path& objects) : m_objects(objects) {
+  std::string temp = (objects / ".tmp-XXXXXX").string();
+  m_fd = UniqueFd(mkostemp(temp.data(), O_CLOEXEC));
+  if (!m_fd.valid()) throw UsageError("--cache: cannot write in '" + objects.string() + "': " + std::strerror(errno));
+  m_temp = temp;
+}
+
+Cache::Writer::~Writer() {
+  if (!m_committed) ::unlink(m_temp.c_str());
+}
+
+void Cache::Writer::restart() {
+  if (ftruncate(m_fd.get(), 0) != 0 || lseek(m_fd.get(), 0, SEEK_SET) != 0)
+    throw Error(ExitCode::tool_failed, "--cache: cannot truncate '" + m_temp.string() + "'");
+}
+
+void Cache::Writer::commit(const std::string& sha256) {
+  fsync(m_fd.get());
+  if (std::rename(m_temp.c_str(), (m_objects / sha256).c_str()) != 0)
+    throw Error(ExitCode::tool_failed, "--cache: cannot store object " + sha256 + ": " + std::strerror(errno));
+  m_committed = true;
+}
+
+}  // namespace ciutils::fetch

@@ -1,0 +1,56 @@
+// The download cache: archives stored by the SHA-256 of their bytes (objects/<sha256>),
+// and per URL the validators of the last response (urls/<sha256 of the URL>.json), so a
+// repeated fetch revalidates with If-None-Match / If-Modified-Since and downloads nothing.
+// Every file appears by rename(2) from a complete temp file, so processes sharing the
+// cache never see partial objects; objects are immutable once named.
+#pragma once
+
+#include <ciutils/fd.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace ciutils::fetch {
+
+struct CachedUrl {
+  std::string sha256;
+  std::string etag;
+  std::string last_modified;
+};
+
+class Cache {
+public:
+  // Creates dir/objects and dir/urls as needed; UsageError naming --cache when impossible.
+  explicit Cache(std::filesystem::path dir);
+
+  std::optional<std::filesystem::path> object(const std::string& sha256) const;
+  std::optional<CachedUrl> lookup(const std::string& url) const;
+  void remember(const std::string& url, const CachedUrl& entry) const;
+  // Removes an object whose bytes do not match its name.
+  void forget_object(const std::string& sha256) const;
+
+  // A new object being written; it appears under its hash on commit, or vanishes.
+  class Writer {
+  public:
+    explicit Writer(const std::filesystem::path& objects);
+    ~Writer();
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+    int fd() const { return m_fd.get(); }
+    void restart();
+    void commit(const std::string& sha256);
+
+  private:
+    std::filesystem::path m_objects;
+    std::filesystem::path m_temp;
+    UniqueFd m_fd;
+    bool m_committed = false;
+  };
+  std::unique_ptr<Writer> writer() const { return std::make_unique<Writer>(m_dir / "objects"); }
+
+private:
+  std::filesystem::path m_dir;
+};
+
+}  // namespace ciutils::fetch

@@ -1,0 +1,270 @@
+#include "download.h"
+
+#include "byte_source.h"
+#include "cache.h"
+#include "http_source.h"
+#include "s3.h"
+#include "sha256.h"
+#include "signals.h"
+#include "staging.h"
+
+#include <ciutils/cli.h>
+#include <ciutils/http.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <optional>
+#include <unistd.h>
+
+namespace ciutils::fetch {
+
+namespace {
+
+constexpr std::string_view k_empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr std::chrono::seconds k_max_retry_after{120};
+
+// Hands out a chunk already read from the inner source first, then the rest of it.
+class PeekedSource : public ByteSource {
+public:
+  PeekedSource(ByteSource& inner, std::span<const char> first) : m_inner(inner), m_first(first) {}
+  std::span<const char> read() override {
+    if (!m_given) {
+      m_given = true;
+      return m_first;
+    }
+    return m_inner.read();
+  }
+  std::optional<std::uint64_t> size() const override { return m_inner.size(); }
+  std::uint64_t start_offset() const override { return m_inner.start_offset(); }
+
+private:
+  ByteSource& m_inner;
+  std::span<const char> m_first;
+  bool m_given = false;
+};
+
+// One attempt's source: the network, or the cache when it has the bytes.
+struct Opened {
+  std::unique_ptr<ByteSource> source;
+  std::unique_ptr<ByteSource> peeked;
+  HttpSource* http = nullptr;
+  bool cached = false;
+  std::string cache_key;  // the object's hash when cached
+  ByteSource& use() { return peeked ? *peeked : *source; }
+};
+
+Opened open_source(const GetOptions& o, std::chrono::steady_clock::time_point started, const Cache* cache,
+                   std::uint64_t range_start, const std::string& if_range) {
+  Opened opened;
+  std::string scheme = url_scheme(o.url);
+  std::optional<CachedUrl> validators;
+  if (cache && range_start == 0) {
+    if (o.sha256 && cache->object(*o.sha256)) {
+      opened.source = std::make_unique<FileSource>(cache->object(*o.sha256)->string());
+      opened.cached = true;
+      opened.cache_key = *o.sha256;
+      return opened;
+    }
+    if (auto entry = cache->lookup(o.url); entry && cache->object(entry->sha256)) validators = entry;
+  }
+  if (scheme == "file") {
+    opened.source = std::make_unique<FileSource>(file_url_path(o.url), range_start);
+    return opened;
+  }
+  HttpGet get;
+  get.url = o.url;
+  if (scheme == "s3") {
+    S3Request s3 = s3_request(o.url, std::string(k_empty_sha256));
+    get.url = s3.url;
+    get.display_url = o.url;
+    get.aws_sigv4 = s3.sigv4;
+    get.userpwd = s3.userpwd;
+    get.headers = s3.headers;
+  }
+  get.connect_timeout = o.net.connect_timeout;
+  get.stall_timeout = o.net.stall_timeout;
+  get.timeout = remaining_time(o.net, started);
+  get.range_start = range_start;
+  get.if_range = if_range;
+  get.max_download = o.budgets.max_download > range_start ? o.budgets.max_download - range_start : 1;
+  if (validators) {
+    if (!validators->etag.empty()) get.headers.push_back("If-None-Match: " + validators->etag);
+    if (!validators->last_modified.empty()) get.headers.push_back("If-Modified-Since: " + validators->last_modified);
+    get.allow_not_modified = true;
+  }
+  auto http = std::make_unique<HttpSource>(std::move(get));
+  opened.http = http.get();
+  opened.source = std::move(http);
+  if (validators) {
+    auto first = opened.source->read();
+    if (first.empty() && opened.http->not_modified()) {
+      opened.source = std::make_unique<FileSource>(cache->object(validators->sha256)->string());
+      opened.http = nullptr;
+      opened.cached = true;
+      opened.cache_key = validators->sha256;
+    } else {
+      opened.peeked = std::make_unique<PeekedSource>(*opened.source, first);
+    }
+  }
+  return opened;
+}
+
+void remember_in_cache(const Cache& cache, const GetOptions& o, HttpSource* http, const std::string& sha) {
+  if (!http) return;
+  CachedUrl entry{sha, http->header("etag").value_or(""), http->header("last-modified").value_or("")};
+  if (!entry.etag.empty() || !entry.last_modified.empty()) cache.remember(o.url, entry);
+}
+
+[[noreturn]] void checksum_mismatch(const std::string& url, const std::string& expected, const std::string& got) {
+  throw IntegrityError("sha256 mismatch for " + url + ": expected " + expected + ", got " + got +
+                       "; nothing was published");
+}
+
+GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, Progress& progress,
+                     const RetryNotice& notice) {
+  auto started = std::chrono::steady_clock::now();
+  Staging staging(o.output, Staging::Kind::directory);
+  with_retries(o.net, started, notice, [&](int attempt) {
+    if (attempt > 0) staging.reset();
+    Opened opened = open_source(o, started, cache, 0, "");
+    std::unique_ptr<Cache::Writer> writer;
+    if (cache && !opened.cached && opened.http) writer = cache->writer();
+    DownloadStream stream(opened.use(), o.budgets.max_download, &progress, writer ? writer->fd() : -1);
+    result.extract = extract_archive(stream, staging.path(), o.budgets, o.strip_components, o.json, result.url);
+    progress.finish();
+    result.sha256 = stream.sha256();
+    result.downloaded = stream.bytes();
+    result.from_cache = opened.cached;
+    if (opened.cached && result.sha256 != opened.cache_key) {
+      cache->forget_object(opened.cache_key);
+      throw TransferError("cache object " + opened.cache_key + " was damaged; removed it", true);
+    }
+    if (writer && (!o.sha256 || *o.sha256 == result.sha256)) {
+      writer->commit(result.sha256);
+      remember_in_cache(*cache, o, opened.http, result.sha256);
+    }
+  });
+  if (o.sha256 && *o.sha256 != result.sha256) checksum_mismatch(result.url, *o.sha256, result.sha256);
+  staging.publish(o.replace);
+  return result;
+}
+
+GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Progress& progress,
+                  const RetryNotice& notice) {
+  auto started = std::chrono::steady_clock::now();
+  bool to_stdout = o.output == "-";
+  std::optional<Staging> staging;
+  UniqueFd file;
+  int fd = STDOUT_FILENO;
+  if (!to_stdout) {
+    staging.emplace(o.output, Staging::Kind::file);
+    file = UniqueFd(open(staging->path().c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!file.valid()) throw Error(ExitCode::tool_failed, "cannot open '" + staging->path().string() + "': " + std::strerror(errno));
+    fd = file.get();
+  }
+  Sha256 hash;
+  std::uint64_t written = 0;
+  std::string validator;
+  std::unique_ptr<Cache::Writer> writer;
+  with_retries(o.net, started, notice, [&](int) {
+    Opened opened = open_source(o, started, cache, written, validator);
+    ByteSource& source = opened.use();
+    if (cache && !opened.cached && opened.http && !writer) writer = cache->writer();
+    if (opened.cached) writer.reset();
+    bool first = true;
+    for (;;) {
+      auto chunk = source.read();
+      if (first) {
+        first = false;
+        if (opened.http) validator = opened.http->header("etag").value_or(opened.http->header("last-modified").value_or(""));
+        if (source.start_offset() != written) {
+          if (to_stdout) throw TransferError("GET " + result.url + ": cannot resume: the server ignored the Range request", false);
+          if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+            throw Error(ExitCode::tool_failed, "cannot truncate '" + staging->path().string() + "'");
+          if (writer) writer->restart();
+          hash.reset();
+          written = 0;
+        }
+      }
+      if (chunk.empty()) break;
+      write_all(fd, chunk.data(), chunk.size(), to_stdout ? "stdout" : "'" + o.output + "'");
+      if (writer) write_all(writer->fd(), chunk.data(), chunk.size(), "cache");
+      hash.update(chunk.data(), chunk.size());
+      written += chunk.size();
+      if (o.budgets.max_download > 0 && written > o.budgets.max_download)
+        throw IntegrityError("download exceeds --max-download " + std::to_string(o.budgets.max_download) + " bytes");
+      progress.update(written, source.size());
+    }
+    progress.finish();
+    result.from_cache = opened.cached;
+    result.sha256 = hash.hex_digest();
+    result.downloaded = written;
+    if (opened.cached && result.sha256 != opened.cache_key) {
+      cache->forget_object(opened.cache_key);
+      if (ftruncate(fd, 0) == 0) lseek(fd, 0, SEEK_SET);
+      written = 0;
+      throw TransferError("cache object " + opened.cache_key + " was damaged; removed it", !to_stdout);
+    }
+    if (writer && (!o.sha256 || *o.sha256 == result.sha256)) {
+      writer->commit(result.sha256);
+      remember_in_cache(*cache, o, opened.http, result.sha256);
+      writer.reset();
+    }
+  });
+  if (o.sha256 && *o.sha256 != result.sha256) checksum_mismatch(result.url, *o.sha256, result.sha256);
+  if (!to_stdout) {
+    if (fsync(fd) != 0 && errno != EINVAL)
+      throw IntegrityError("'" + o.output + "': " + std::strerror(errno) + "; nothing was published");
+    staging->publish(o.replace);
+  }
+  return result;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> remaining_time(const NetOptions& net,
+                                                        std::chrono::steady_clock::time_point started) {
+  if (!net.deadline) return std::nullopt;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*net.deadline -
+                                                                     (std::chrono::steady_clock::now() - started));
+  if (left.count() <= 0) throw ServiceError("--deadline " + format_duration(*net.deadline) + " reached");
+  return left;
+}
+
+void with_retries(const NetOptions& net, std::chrono::steady_clock::time_point started, const RetryNotice& notice,
+                  const std::function<void(int)>& attempt) {
+  RetryPolicy policy;
+  policy.retries = net.retries;
+  for (int n = 0;; ++n) {
+    try {
+      attempt(n);
+      return;
+    } catch (const TransferError& e) {
+      if (!e.retryable() || n >= net.retries) throw;
+      std::chrono::milliseconds wait = backoff_delay(n + 1, policy);
+      if (e.retry_after()) wait = std::min<std::chrono::milliseconds>(*e.retry_after(), k_max_retry_after);
+      if (net.deadline && std::chrono::steady_clock::now() + wait >= started + *net.deadline)
+        throw ServiceError(std::string(e.what()) + " (no time left for a retry within --deadline " +
+                           format_duration(*net.deadline) + ")");
+      if (notice) notice(n + 1, wait, e.what());
+      sleep_interruptible(wait);
+    }
+  }
+}
+
+GetResult run_get(const GetOptions& o, const RetryNotice& notice) {
+  GetResult result;
+  result.url = redact_url(o.url);
+  result.destination = o.output;
+  result.extracted = !o.no_extract;
+  if (o.output != "-") check_destination(o.output, o.replace);
+  std::optional<Cache> cache;
+  if (o.cache_dir && url_scheme(o.url) != "file") cache.emplace(*o.cache_dir);
+  Progress progress(!o.quiet);
+  const Cache* cache_ptr = cache ? &*cache : nullptr;
+  return o.no_extract ? save_to(o, std::move(result), cache_ptr, progress, notice)
+                      : extract_to(o, std::move(result), cache_ptr, progress, notice);
+}
+
+}  // namespace ciutils::fetch

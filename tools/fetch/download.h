@@ -1,0 +1,38 @@
+// `fetch URL`: one download (with retries, the cache and resume) unpacked into a staging
+// directory or saved to a file, verified, then published.
+#pragma once
+
+#include "archive_reader.h"
+#include "fetch_options.h"
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace ciutils::fetch {
+
+struct GetResult {
+  std::string destination;  // "-" for stdout
+  std::string url;          // redacted
+  std::string sha256;
+  std::uint64_t downloaded = 0;
+  bool extracted = false;
+  bool from_cache = false;
+  ExtractResult extract;
+};
+
+// Hears each wait before a retry: attempt number (1-based), the wait and the reason.
+using RetryNotice = std::function<void(int attempt, std::chrono::milliseconds wait, const std::string& why)>;
+
+GetResult run_get(const GetOptions& options, const RetryNotice& notice);
+
+// Calls attempt(n) for n = 0.. until it returns, retrying a retryable TransferError up to
+// net.retries times with backoff (or the server's Retry-After) within net.deadline.
+void with_retries(const NetOptions& net, std::chrono::steady_clock::time_point started, const RetryNotice& notice,
+                  const std::function<void(int)>& attempt);
+
+// What is left of net.deadline, if one was set; ServiceError once it has passed.
+std::optional<std::chrono::milliseconds> remaining_time(const NetOptions& net,
+                                                        std::chrono::steady_clock::time_point started);
+
+}  // namespace ciutils::fetch

@@ -1,0 +1,253 @@
+#include "fetch_options.h"
+
+#include "sha256.h"
+
+#include <ciutils/cli.h>
+#include <ciutils/error.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace ciutils::fetch {
+
+namespace {
+
+constexpr std::string_view k_get_synopsis =
+    "fetch [options] URL [-o DIR|FILE|-]\n       fetch put [options] PATH URL";
+
+constexpr std::string_view k_description =
+    "Downloads URL (https, http, file, s3) and unpacks the tar (plain, gzip, bzip2, xz, zstd) or zip\n"
+    "archive into DIR in one streaming pass, hashing it on the way; refuses unsafe entries and\n"
+    "budget overruns, checks --sha256, then publishes DIR atomically. `fetch put` uploads a file,\n"
+    "or a directory packed as tar.gz, with HTTP PUT or to S3.";
+
+constexpr std::string_view k_extra =
+    "Environment:\n"
+    "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   S3 credentials\n"
+    "  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE   profile in ~/.aws/credentials (default: default)\n"
+    "  AWS_REGION, AWS_DEFAULT_REGION             S3 region (default: us-east-1)\n"
+    "  AWS_ENDPOINT_URL                           S3-compatible endpoint, path-style addressing\n"
+    "  CIUTILS_FETCH_CACHE                        default for --cache\n"
+    "\n"
+    "Exit status:\n"
+    "  0    success\n"
+    "  2    usage error or invalid input\n"
+    "  3    the server was unreachable or refused after retries (HTTP status and URL in the message)\n"
+    "  4    refused for integrity or safety (checksum, unsafe entry, budget, not an archive);\n"
+    "       nothing was published\n"
+    "  130  interrupted (SIGINT), 143 terminated (SIGTERM); nothing was published\n";
+
+void add_net_options(po::options_description& desc) {
+  desc.add_options()
+      ("retry", po::value<std::string>()->value_name("N"), "retries after a failed attempt (default 3)")
+      ("connect-timeout", po::value<std::string>()->value_name("D"), "TCP/TLS connect timeout (default 15s)")
+      ("stall-timeout", po::value<std::string>()->value_name("D"),
+       "abort an attempt that receives nothing for D (default 30s)")
+      ("deadline", po::value<std::string>()->value_name("D"), "overall time limit, retries included");
+}
+
+NetOptions net_options(const po::variables_map& vm) {
+  NetOptions net;
+  if (vm.count("retry")) net.retries = static_cast<int>(parse_integer(vm["retry"].as<std::string>(), "--retry", 0, 100));
+  if (vm.count("connect-timeout"))
+    net.connect_timeout = parse_duration(vm["connect-timeout"].as<std::string>(), "--connect-timeout");
+  if (vm.count("stall-timeout"))
+    net.stall_timeout = parse_duration(vm["stall-timeout"].as<std::string>(), "--stall-timeout");
+  if (vm.count("deadline")) net.deadline = parse_duration(vm["deadline"].as<std::string>(), "--deadline");
+  if (net.connect_timeout.count() <= 0) throw UsageError("--connect-timeout: must be positive");
+  if (net.stall_timeout < std::chrono::seconds(1)) throw UsageError("--stall-timeout: must be at least 1s");
+  if (net.deadline && net.deadline->count() <= 0) throw UsageError("--deadline: must be positive");
+  return net;
+}
+
+void check_url(const std::string& url, std::string_view what) {
+  std::string scheme = url_scheme(url);
+  if (scheme.empty()) throw UsageError(std::string(what) + ": not a URL: '" + url + "' (use file:// for local files)");
+  if (scheme != "http" && scheme != "https" && scheme != "file" && scheme != "s3")
+    throw UsageError(std::string(what) + ": unsupported scheme '" + scheme + "' (http, https, file, s3)");
+  if (scheme == "s3") {
+    std::string rest = url.substr(5);
+    auto slash = rest.find('/');
+    if (slash == 0 || slash == std::string::npos || slash + 1 == rest.size())
+      throw UsageError(std::string(what) + ": s3 URL must be s3://BUCKET/KEY");
+  }
+}
+
+Command parse_put(const std::vector<std::string>& args) {
+  Command command;
+  command.kind = Command::Kind::put;
+  CommonOptions common;
+  po::options_description desc("Options (fetch put)");
+  add_common_options(desc, common);
+  desc.add_options()
+      ("content-type", po::value<std::string>()->value_name("TYPE"), "Content-Type of the upload");
+  add_net_options(desc);
+  po::options_description hidden;
+  hidden.add_options()("path", po::value<std::string>())("url", po::value<std::string>());
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("path", 1).add("url", 1);
+  auto vm = parse_args(args, all, positional);
+  if (common.help) {
+    command.kind = Command::Kind::help;
+    command.text = help_text("fetch put [options] PATH URL",
+                             "Uploads PATH (a file as is, a directory as a tar.gz packed on the fly) to URL\n"
+                             "(https, http or s3) with PUT, retrying like fetch.",
+                             desc, k_extra);
+    return command;
+  }
+  if (common.version) {
+    command.kind = Command::Kind::version;
+    command.text = version_text("fetch");
+    return command;
+  }
+  if (!vm.count("path") || !vm.count("url")) throw UsageError("put: expected PATH and URL");
+  PutOptions& put = command.put;
+  put.path = vm["path"].as<std::string>();
+  put.url = vm["url"].as<std::string>();
+  check_url(put.url, "URL");
+  if (url_scheme(put.url) == "file") throw UsageError("URL: put supports http, https and s3, not file");
+  if (vm.count("content-type")) put.content_type = vm["content-type"].as<std::string>();
+  put.net = net_options(vm);
+  put.json = common.json;
+  put.quiet = common.quiet;
+  put.verbose = common.verbose;
+  return command;
+}
+
+}  // namespace
+
+std::string url_scheme(const std::string& url) {
+  auto colon = url.find("://");
+  if (colon == std::string::npos || colon == 0) return "";
+  std::string scheme = url.substr(0, colon);
+  for (char& c : scheme) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return "";
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return scheme;
+}
+
+std::string default_output(const std::string& url, bool extract) {
+  std::string path = url;
+  auto scheme_end = path.find("://");
+  if (scheme_end != std::string::npos) path = path.substr(scheme_end + 3);
+  path = path.substr(0, path.find_first_of("?#"));
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  auto slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? "" : path.substr(slash + 1);
+  if (extract) {
+    static constexpr std::array<std::string_view, 11> k_suffixes{
+        ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar", ".zip", ".tbz"};
+    for (std::string_view suffix : k_suffixes) {
+      if (name.size() > suffix.size() && name.ends_with(suffix)) {
+        name.resize(name.size() - suffix.size());
+        break;
+      }
+    }
+  }
+  if (name.empty() || name == "." || name == ".." || name.find('%') != std::string::npos)
+    throw UsageError("-o: cannot derive a name from the URL; give -o");
+  return name;
+}
+
+Command parse_command(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "put") return parse_put(std::vector<std::string>(args.begin() + 1, args.end()));
+
+  Command command;
+  CommonOptions common;
+  po::options_description desc("Options");
+  add_common_options(desc, common);
+  desc.add_options()
+      ("output,o", po::value<std::string>()->value_name("DIR"),
+       "destination directory (default: the URL's name without .tar.gz etc.); with --no-extract a file; "
+       "- writes the download to stdout")
+      ("no-extract", "save the downloaded file itself instead of unpacking it")
+      ("replace", "replace an existing destination atomically")
+      ("strip-components", po::value<std::string>()->value_name("N"), "drop N leading path components of entries")
+      ("sha256", po::value<std::string>()->value_name("HEX"), "expected SHA-256 of the downloaded bytes")
+      ("cache", po::value<std::string>()->value_name("DIR"),
+       "content-addressed download cache, revalidated with ETag/Last-Modified")
+      ("max-bytes", po::value<std::string>()->value_name("SIZE"), "unpacked total limit (default 10GiB)")
+      ("max-entries", po::value<std::string>()->value_name("N"), "archive entry limit (default 100000)")
+      ("max-ratio", po::value<std::string>()->value_name("R"),
+       "unpacked/downloaded ratio limit, against compression bombs (default 200)")
+      ("max-download", po::value<std::string>()->value_name("SIZE"), "downloaded bytes limit (default 10GiB)");
+  add_net_options(desc);
+  po::options_description hidden;
+  hidden.add_options()("url", po::value<std::string>());
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("url", 1);
+  auto vm = parse_args(args, all, positional);
+  if (common.help) {
+    command.kind = Command::Kind::help;
+    command.text = help_text(k_get_synopsis, k_description, desc, k_extra);
+    return command;
+  }
+  if (common.version) {
+    command.kind = Command::Kind::version;
+    command.text = version_text("fetch");
+    return command;
+  }
+  if (!vm.count("url")) throw UsageError("expected a URL (see fetch --help)");
+  GetOptions& get = command.get;
+  get.url = vm["url"].as<std::string>();
+  check_url(get.url, "URL");
+  get.no_extract = vm.count("no-extract") > 0;
+  get.replace = vm.count("replace") > 0;
+  if (vm.count("output")) {
+    get.output = vm["output"].as<std::string>();
+    if (get.output.empty()) throw UsageError("-o: empty path");
+  }
+  if (get.output == "-") {
+    get.no_extract = true;
+    if (get.replace) throw UsageError("--replace: not with -o -");
+  }
+  if (vm.count("strip-components")) {
+    if (get.no_extract) throw UsageError("--strip-components: not with --no-extract or -o -");
+    get.strip_components =
+        static_cast<int>(parse_integer(vm["strip-components"].as<std::string>(), "--strip-components", 0, 1000));
+  }
+  if (vm.count("sha256")) {
+    std::string hex = vm["sha256"].as<std::string>();
+    if (hex.starts_with("sha256:")) hex = hex.substr(7);
+    if (!is_sha256_hex(hex)) throw UsageError("--sha256: expected 64 hex digits, got '" + hex + "'");
+    std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return std::tolower(c); });
+    get.sha256 = hex;
+  }
+  std::string cache = flag_env_default(vm, "cache", "CIUTILS_FETCH_CACHE", "");
+  if (!cache.empty()) get.cache_dir = cache;
+  if (vm.count("max-bytes")) get.budgets.max_bytes = parse_size(vm["max-bytes"].as<std::string>(), "--max-bytes");
+  if (vm.count("max-download"))
+    get.budgets.max_download = parse_size(vm["max-download"].as<std::string>(), "--max-download");
+  if (vm.count("max-entries"))
+    get.budgets.max_entries = static_cast<std::uint64_t>(
+        parse_integer(vm["max-entries"].as<std::string>(), "--max-entries", 1, 1000000000000LL));
+  if (vm.count("max-ratio")) {
+    const std::string text = vm["max-ratio"].as<std::string>();
+    std::size_t used = 0;
+    double ratio = 0;
+    try {
+      ratio = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || !(ratio >= 1)) throw UsageError("--max-ratio: expected a number >= 1, got '" + text + "'");
+    get.budgets.max_ratio = ratio;
+  }
+  get.net = net_options(vm);
+  if (get.output.empty()) get.output = default_output(get.url, !get.no_extract);
+  if (get.output != "-") {
+    while (get.output.size() > 1 && get.output.back() == '/') get.output.pop_back();
+  }
+  get.json = common.json;
+  get.quiet = common.quiet;
+  get.verbose = common.verbose;
+  return command;
+}
+
+}  // namespace ciutils::fetch

@@ -1,0 +1,67 @@
+// fetch's command line: flags parsed and checked into plain structs (no I/O).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ciutils::fetch {
+
+struct Budgets {
+  std::uint64_t max_bytes = 10ULL << 30;     // unpacked total
+  std::uint64_t max_entries = 100000;
+  double max_ratio = 200;                    // unpacked / downloaded
+  std::uint64_t max_download = 10ULL << 30;  // bytes received
+};
+
+struct NetOptions {
+  int retries = 3;
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(15)};
+  std::chrono::milliseconds stall_timeout{std::chrono::seconds(30)};
+  std::optional<std::chrono::milliseconds> deadline;
+};
+
+struct GetOptions {
+  std::string url;
+  std::string output;  // destination directory, file, or "-"
+  bool no_extract = false;
+  bool replace = false;
+  int strip_components = 0;
+  std::optional<std::string> sha256;  // lower-case hex
+  std::optional<std::string> cache_dir;
+  Budgets budgets;
+  NetOptions net;
+  bool json = false;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+struct PutOptions {
+  std::string path;
+  std::string url;
+  std::optional<std::string> content_type;
+  NetOptions net;
+  bool json = false;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+struct Command {
+  enum class Kind { get, put, help, version } kind = Kind::get;
+  GetOptions get;
+  PutOptions put;
+  std::string text;  // help or version text
+};
+
+// Parses argv[1..]. Throws UsageError naming the flag or argument.
+Command parse_command(const std::vector<std::string>& args);
+
+// "suite" for ".../suite.tar.gz?x=1" (extract) or "suite.tar.gz" (save).
+std::string default_output(const std::string& url, bool extract);
+
+// The URL's scheme in lower case ("" when there is none).
+std::string url_scheme(const std::string& url);
+
+}  // namespace ciutils::fetch

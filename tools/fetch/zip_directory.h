@@ -1,0 +1,29 @@
+// A zip's central directory, checked after a streaming read: the streaming reader unpacks
+// from the local headers, so the directory at the end is verified against them (a damaged
+// or disagreeing directory is refused) and supplies the Unix modes (executable bits).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ciutils::fetch {
+
+struct ZipCentralEntry {
+  std::string name;
+  std::optional<unsigned> unix_mode;  // when made on Unix
+};
+
+struct ZipDirectory {
+  std::uint64_t entry_count = 0;
+  bool complete = false;  // the whole directory was within the retained tail
+  std::vector<ZipCentralEntry> entries;
+};
+
+// Parses the end of a zip stream: `tail` is its last bytes, `total` the stream's length.
+// Throws IntegrityError "zip central directory: <why>".
+ZipDirectory parse_zip_directory(std::string_view tail, std::uint64_t total);
+
+}  // namespace ciutils::fetch

@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# schedule: help, lint, next, and bad input (exit 2, nothing enqueued); Redis unreachable (exit 3).
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/redis
+load helpers/schedule_helpers
+
+setup_file() { start_redis; }
+teardown_file() { stop_redis; }
+
+setup() {
+  common_setup
+  flush_redis
+}
+
+@test "--help lists the commands, environment and exit codes" {
+  run -0 schedule --help
+  assert_output --partial "tick -f FILE"
+  assert_output --partial "work --queue Q [-j N] -- CMD"
+  assert_output --partial "REDIS_URL"
+  assert_output --partial "CIUTILS_NAMESPACE"
+  assert_output --partial "Exit status:"
+  run -0 schedule work --help
+  assert_output --partial "--infra-exit-codes"
+  assert_output --partial "--visibility"
+  run -0 schedule --version
+  assert_output --partial "schedule (ciutils)"
+}
+
+@test "unknown command and unknown flag exit 2" {
+  run -2 schedule frobnicate
+  assert_output "schedule: error: unknown command 'frobnicate' (see schedule --help)"
+  run -2 schedule tick --bogus
+  assert_output --partial "schedule: error:"
+  assert_output --partial "bogus"
+}
+
+@test "lint accepts a valid file" {
+  write_schedules s.json '{"name": "nightly-e2e", "cron": "H 2 * * *", "timezone": "Europe/Berlin", "queue": "e2e",
+    "payload": {"test": "opm-tests-1", "app": "opm"}, "catch_up": "latest", "concurrency": "forbid"}'
+  run -0 schedule lint -f s.json
+  assert_output "s.json: 1 schedule, all valid"
+  run -0 schedule lint --json s.json
+  assert_output '{"file":"s.json","valid":true,"schedules":["nightly-e2e"]}'
+}
+
+@test "lint: invalid cron names the field, with file:line:column" {
+  printf '{"schedules": [\n  {"name": "a", "cron": "0 24 * * *", "queue": "q"}]}\n' >s.json
+  run -2 schedule lint -f s.json
+  assert_output "schedule: error: s.json:2:25: field 'cron': field 2 (hour): value 24 out of range 0-23"
+}
+
+@test "lint: unknown zone, unknown policy, duplicate names, payload not an object, JSON syntax" {
+  write_schedules s.json '{"name": "a", "cron": "@daily", "queue": "q", "timezone": "Mars/Base"}'
+  run -2 schedule lint -f s.json
+  assert_output --regexp "^schedule: error: s.json:1:[0-9]+: field 'timezone': unknown time zone 'Mars/Base'$"
+  write_schedules s.json '{"name": "a", "cron": "@daily", "queue": "q", "catch_up": "sometimes"}'
+  run -2 schedule lint -f s.json
+  assert_output --regexp "field 'catch_up': unknown value 'sometimes' \(expected skip, latest or all\)$"
+  write_schedules s.json '{"name": "a", "cron": "@daily", "queue": "q", "concurrency": "never"}'
+  run -2 schedule lint -f s.json
+  assert_output --regexp "field 'concurrency': unknown value 'never' \(expected allow, forbid or replace\)$"
+  write_schedules s.json '{"name": "a", "cron": "@daily", "queue": "q"}, {"name": "a", "cron": "@hourly", "queue": "q"}'
+  run -2 schedule lint -f s.json
+  assert_output --regexp "duplicate schedule name 'a'$"
+  write_schedules s.json '{"name": "a", "cron": "@daily", "queue": "q", "payload": "x"}'
+  run -2 schedule lint -f s.json
+  assert_output --regexp "field 'payload' must be a JSON object$"
+  printf '{"schedules": [\n  {"name": "a",,}]}\n' >s.json
+  run -2 schedule lint -f s.json
+  assert_output --regexp "^schedule: error: s.json:2:[0-9]+: "
+  run -2 schedule lint -f missing.json
+  assert_output --partial "missing.json"
+}
+
+@test "tick with an invalid file enqueues nothing and exits 2" {
+  write_schedules s.json '{"name": "a", "cron": "* * * * *", "queue": "q"}, {"name": "b", "cron": "61 * * * *", "queue": "q"}'
+  run -2 schedule tick -f s.json
+  assert_output --regexp "field 1 \(minute\): value 61 out of range 0-59$"
+  run -0 rcli --scan --pattern "$CIUTILS_NAMESPACE:*"
+  assert_output ""
+}
+
+@test "enqueue: payload must be a JSON object" {
+  run -2 schedule enqueue --queue q '[1,2]'
+  assert_output "schedule: error: payload: must be a JSON object"
+  run -2 schedule enqueue --queue q '{bad'
+  assert_output --partial "schedule: error: payload:1:"
+  run -2 schedule enqueue --queue 'a b' '{}'
+  assert_output "schedule: error: --queue: 'a b' must be 1-200 letters, digits, '.', '_' or '-'"
+  run -0 queue_length q
+  assert_output 0
+  run -0 schedule enqueue --queue q --name deploy '{"app":"opm"}'
+  assert_output --regexp '^\{"id":"deploy@[0-9T:.-]+Z","schedule":"deploy","slot":"[^"]+","queue":"q","attempt":1,"enqueued_at":"[^"]+","payload":\{"app":"opm"\}\}$'
+  run -0 queue_length q
+  assert_output 1
+}
+
+@test "next prints zone and UTC times" {
+  write_schedules s.json '{"name": "n", "cron": "30 2 * * *", "timezone": "Europe/Berlin", "queue": "q"}'
+  run -0 schedule next -f s.json -n 2 --now 2026-11-22T00:00:00Z
+  assert_output "n: cron '30 2 * * *' in Europe/Berlin
+  2026-11-22 02:30:00 CET   2026-11-22T01:30:00Z
+  2026-11-23 02:30:00 CET   2026-11-23T01:30:00Z"
+  run -0 schedule next -f s.json --name n -n 1 --json --now 2026-11-22T00:00:00Z
+  assert_output '{"schedule":"n","slot":"2026-11-22T01:30:00Z","local":"2026-11-22 02:30:00 CET","id":"n@2026-11-22T01:30:00Z"}'
+  run -2 schedule next -f s.json --name other
+  assert_output "schedule: error: --name: no schedule 'other' in s.json"
+  run -2 schedule next --cron '* * *'
+  assert_output "schedule: error: --cron: expected 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, got 3"
+}
+
+@test "H spreads schedules and is stable across runs" {
+  run -0 schedule next --cron 'H H * * *' --name nightly -n 1 --json --now 2026-01-01T00:00:00Z
+  first="$output"
+  run -0 schedule next --cron 'H H * * *' --name nightly -n 1 --json --now 2026-01-01T00:00:00Z
+  assert_output "$first"
+  run -0 schedule next --cron 'H H * * *' --name other-job -n 1 --json --now 2026-01-01T00:00:00Z
+  refute_output "$first"
+}
+
+@test "Redis unreachable: exit 3" {
+  write_schedules s.json '{"name": "a", "cron": "* * * * *", "queue": "q"}'
+  REDIS_URL=redis://127.0.0.1:1/0 run -3 schedule tick -f s.json
+  assert_output --partial "schedule: error:"
+  assert_output --partial "127.0.0.1:1"
+  REDIS_URL=redis://127.0.0.1:1/0 run -3 schedule take --queue q
+}

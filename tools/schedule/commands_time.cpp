@@ -1,0 +1,262 @@
+// lint, next, explain: the commands that read a schedule file (explain also reads Redis).
+#include "commands.h"
+
+#include "keys.h"
+#include "tick.h"
+
+#include "ciutils/error.h"
+#include "ciutils/json.h"
+
+#include <boost/json.hpp>
+
+#include <ostream>
+#include <sstream>
+
+namespace ciutils::schedule {
+
+void add_redis_options(po::options_description& desc) {
+  desc.add_options()("redis", po::value<std::string>(), "Redis URL (default: $REDIS_URL)");
+}
+
+RedisUrl redis_url_of(const po::variables_map& vm) {
+  return parse_redis_url(flag_env_default(vm, "redis", "REDIS_URL", "redis://127.0.0.1:6379/0"));
+}
+
+std::optional<SysSeconds> now_of(const po::variables_map& vm) {
+  if (!vm.count("now")) return std::nullopt;
+  auto text = vm["now"].as<std::string>();
+  auto t = parse_utc(text);
+  if (!t) throw UsageError("--now: invalid time '" + text + "' (expected e.g. 2026-11-22T02:00:00Z)");
+  return date::floor<std::chrono::seconds>(*t);
+}
+
+std::string local_time_text(const Schedule& schedule, SysSeconds t) {
+  if (!schedule.timing.zone) return date::format("%F %T UTC", t);
+  return date::format("%F %T %Z", date::zoned_seconds(schedule.timing.zone, t));
+}
+
+namespace {
+
+bool show_help(const CommonOptions& common, CommandContext& ctx, const char* synopsis, const char* description,
+               const po::options_description& desc) {
+  if (common.help) {
+    ctx.out << help_text(synopsis, description, desc, k_help_footer);
+    return true;
+  }
+  if (common.version) {
+    ctx.out << version_text("schedule") << "\n";
+    return true;
+  }
+  return false;
+}
+
+std::string cron_summary(const Schedule& s) {
+  std::string out = "cron '" + s.timing.cron.text + "' in " + s.zone_name;
+  if (s.timing.cron.text.find('H') == std::string::npos || s.timing.cron.every) return out;
+  // Show what each H field resolved to for this name.
+  std::vector<std::string> fields;
+  std::istringstream in(s.timing.cron.text);
+  for (std::string f; in >> f;) fields.push_back(f);
+  const auto& c = s.timing.cron;
+  const std::vector<std::pair<const char*, std::uint64_t>> kinds = {
+      {"second", c.seconds}, {"minute", c.minutes}, {"hour", c.hours},
+      {"day-of-month", c.days}, {"month", c.months}, {"day-of-week", c.weekdays}};
+  std::size_t offset = fields.size() == 6 ? 0 : 1;
+  std::string resolved;
+  for (std::size_t i = 0; i < fields.size() && i + offset < kinds.size(); ++i) {
+    if (fields[i].find('H') == std::string::npos) continue;
+    std::string values;
+    for (int v = 0; v < 64; ++v)
+      if (kinds[i + offset].second & (1ULL << v)) values += (values.empty() ? "" : ",") + std::to_string(v);
+    resolved += std::string(resolved.empty() ? "" : ", ") + kinds[i + offset].first + " " + values;
+  }
+  return out + " (H resolved: " + resolved + ")";
+}
+
+const Schedule& find_schedule(const std::vector<Schedule>& list, const std::string& name, const std::string& file) {
+  for (const auto& s : list)
+    if (s.name == name) return s;
+  throw UsageError("--name: no schedule '" + name + "' in " + file);
+}
+
+}  // namespace
+
+int cmd_lint(CommandContext& ctx) {
+  CommonOptions common;
+  std::string file;
+  po::options_description desc("Options");
+  desc.add_options()("file,f", po::value(&file), "schedule file (JSON)");
+  add_common_options(desc, common);
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  parse_args(ctx.args, desc, pos);
+  if (show_help(common, ctx, "schedule lint -f FILE",
+                "Checks a schedule file: JSON syntax, cron expressions, time zones, policies, payloads,\n"
+                "duplicate names. Errors name file:line:column.",
+                desc))
+    return 0;
+  if (file.empty()) throw UsageError("-f/--file is required");
+  auto list = load_schedules(file);
+  if (common.json) {
+    boost::json::array names;
+    for (const auto& s : list) names.push_back(boost::json::string(s.name));
+    ctx.out << to_json(boost::json::object{{"file", file}, {"valid", true}, {"schedules", names}}) << "\n";
+  } else if (!common.quiet) {
+    ctx.out << file << ": " << list.size() << " schedule" << (list.size() == 1 ? "" : "s") << ", all valid\n";
+    if (common.verbose)
+      for (const auto& s : list) ctx.out << "  " << s.name << ": " << cron_summary(s) << " → queue " << s.queue << "\n";
+  }
+  return 0;
+}
+
+int cmd_next(CommandContext& ctx) {
+  CommonOptions common;
+  std::string file, name, cron, zone = "UTC";
+  int count = 5;
+  po::options_description desc("Options");
+  desc.add_options()
+      ("file,f", po::value(&file), "schedule file (JSON)")
+      ("name", po::value(&name), "only this schedule")
+      ("cron", po::value(&cron), "a cron expression instead of a file")
+      ("timezone", po::value(&zone), "with --cron: IANA time zone (default UTC)")
+      ("count,n", po::value(&count), "how many fire times (default 5)")
+      ("now", po::value<std::string>(), "compute from this UTC time instead of the clock");
+  add_common_options(desc, common);
+  auto vm = parse_args(ctx.args, desc);
+  if (show_help(common, ctx, "schedule next (-f FILE [--name N] | --cron EXPR [--timezone Z]) [-n 5]",
+                "Prints the next fire times of each schedule, in its time zone and in UTC.", desc))
+    return 0;
+  if (count < 1 || count > 10000) throw UsageError("--count: must be from 1 to 10000");
+  std::vector<Schedule> list;
+  if (!cron.empty()) {
+    if (!file.empty()) throw UsageError("--cron and --file cannot be used together");
+    Schedule s;
+    s.name = name.empty() ? "cron" : name;
+    try {
+      s.timing.cron = parse_cron(cron, s.name);
+    } catch (const CronError& e) {
+      throw UsageError(std::string("--cron: ") + e.what());
+    }
+    s.zone_name = zone;
+    if (zone != "UTC") {
+      s.timing.zone = find_zone(zone);
+      if (!s.timing.zone) throw UsageError("--timezone: unknown time zone '" + zone + "'");
+    }
+    list.push_back(std::move(s));
+  } else {
+    if (file.empty()) throw UsageError("-f/--file or --cron is required");
+    list = load_schedules(file);
+    if (!name.empty()) list = {find_schedule(list, name, file)};
+  }
+  auto now = now_of(vm).value_or(date::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  for (const auto& s : list) {
+    if (!common.json) ctx.out << s.name << ": " << cron_summary(s) << "\n";
+    auto t = now;
+    for (int i = 0; i < count; ++i) {
+      auto next = next_slot(s.timing, t);
+      if (!next) break;
+      t = *next;
+      if (common.json) {
+        ctx.out << to_json(boost::json::object{{"schedule", s.name},
+                                               {"slot", format_utc(t, 0)},
+                                               {"local", local_time_text(s, t)},
+                                               {"id", task_id(s.name, t)}})
+                << "\n";
+      } else {
+        ctx.out << "  " << local_time_text(s, t) << "   " << format_utc(t, 0) << "\n";
+      }
+    }
+  }
+  return 0;
+}
+
+int cmd_explain(CommandContext& ctx) {
+  CommonOptions common;
+  std::string file, name, slot_text;
+  po::options_description desc("Options");
+  desc.add_options()
+      ("file,f", po::value(&file), "schedule file (JSON)")
+      ("name", po::value(&name), "the schedule")
+      ("slot", po::value(&slot_text), "the slot (UTC); default: the latest slot before now")
+      ("now", po::value<std::string>(), "take this UTC time as now");
+  add_redis_options(desc);
+  add_common_options(desc, common);
+  auto vm = parse_args(ctx.args, desc);
+  if (show_help(common, ctx, "schedule explain -f FILE --name N [--slot T]",
+                "Says why a slot of a schedule was or was not enqueued, from the decisions ticks\n"
+                "recorded in Redis.",
+                desc))
+    return 0;
+  if (file.empty()) throw UsageError("-f/--file is required");
+  if (name.empty()) throw UsageError("--name is required");
+  auto list = load_schedules(file);
+  const auto& s = find_schedule(list, name, file);
+  auto redis = Redis::connect(redis_url_of(vm));
+  auto space = KeySpace::from_env();
+  auto now = now_of(vm).value_or(redis_now(redis));
+  SysSeconds slot;
+  if (!slot_text.empty()) {
+    auto t = parse_utc(slot_text);
+    if (!t) throw UsageError("--slot: invalid time '" + slot_text + "' (expected e.g. 2026-11-22T02:00:00Z)");
+    slot = date::floor<std::chrono::seconds>(*t);
+  } else {
+    auto latest = latest_slots(s.timing, now - std::chrono::hours(24 * 400), now, 1);
+    if (latest.empty()) {
+      ctx.out << s.name << ": no slot in the last 400 days\n";
+      return 0;
+    }
+    slot = latest.back();
+  }
+  ctx.out << s.name << ": " << cron_summary(s) << ", queue " << s.queue << ", catch_up " << to_string(s.catch_up)
+          << ", grace " << format_duration(s.grace) << ", concurrency " << to_string(s.concurrency) << "\n";
+  auto is_slot = next_slot(s.timing, slot - std::chrono::seconds(1));
+  if (!is_slot || *is_slot != slot) {
+    ctx.out << "slot " << format_utc(slot, 0) << " (" << local_time_text(s, slot)
+            << "): not a fire time of this schedule";
+    if (is_slot) ctx.out << "; the next one is " << format_utc(*is_slot, 0) << " (" << local_time_text(s, *is_slot) << ")";
+    ctx.out << "\n";
+    return 0;
+  }
+  ctx.out << "slot " << format_utc(slot, 0) << " (" << local_time_text(s, slot) << "), task id " << task_id(s.name, slot)
+          << "\n";
+  if (slot > now) {
+    ctx.out << "  not due yet: due in " << format_duration(slot - now) << "\n";
+    return 0;
+  }
+  QueueKeys keys(space, s.queue);
+  auto slot_iso = format_utc(slot, 0);
+  auto events = redis.command({"XRANGE", keys.events(s.name), "-", "+"});
+  bool found = false;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    auto fields = events[i][1].strings();
+    std::string ev_slot, decision, at;
+    for (std::size_t k = 0; k + 1 < fields.size(); k += 2) {
+      if (fields[k] == "slot") ev_slot = fields[k + 1];
+      if (fields[k] == "decision") decision = fields[k + 1];
+      if (fields[k] == "at") at = fields[k + 1];
+    }
+    if (ev_slot == slot_iso) {
+      ctx.out << "  " << decision << " (decided at " << at << ")\n";
+      found = true;
+    }
+  }
+  if (found) return 0;
+  auto last = redis.command({"HGET", keys.last, s.name});
+  if (last.is_nil()) {
+    ctx.out << "  no tick has run for this schedule on queue " << s.queue << " yet\n";
+  } else {
+    auto last_t = SysSeconds(std::chrono::seconds(std::stoll(last.string())));
+    if (slot <= last_t) {
+      ctx.out << "  not enqueued: it is not after the last slot ticks decided (" << format_utc(last_t, 0)
+              << "); no decision for it is recorded (older than the kept history, before the schedule's first "
+                 "tick, or passed over by catch_up "
+              << to_string(s.catch_up) << ")\n";
+    } else {
+      ctx.out << "  pending: no tick has run since it fell due (last decided slot " << format_utc(last_t, 0)
+              << "); the next tick will decide it per catch_up " << to_string(s.catch_up) << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace ciutils::schedule

@@ -1,0 +1,82 @@
+#include "schedule.h"
+
+#include "commands.h"
+
+#include "ciutils/error.h"
+
+#include <iostream>
+#include <map>
+
+namespace ciutils::schedule {
+
+const char* const k_help_footer = R"(Environment:
+  REDIS_URL           redis://[user:password@]host:port/db or unix:///path.sock?db=N
+                      (default redis://127.0.0.1:6379/0; --redis wins)
+  CIUTILS_NAMESPACE   key prefix (default ciutils)
+
+Exit status:
+  0    success
+  1    take: no task within --wait; ack/fail: no worker holds the task
+  2    usage error or invalid input (schedule file, cron, zone, policy, payload):
+       nothing was enqueued
+  3    Redis unreachable
+  130/143  work, daemon: interrupted / terminated (work hands back unfinished tasks)
+)";
+
+namespace {
+
+const char* const k_usage = R"(Usage: schedule COMMAND [OPTIONS]
+
+Cron schedules enqueued exactly once into Redis streams, and workers that never lose a task.
+
+Schedules (-f FILE, a JSON schedule file; see docs/schedule.md):
+  lint -f FILE                check a schedule file
+  next -f FILE [--name N] [-n 5]   the next fire times, in the schedule's zone and in UTC
+  explain -f FILE --name N [--slot T]   why a slot was or was not enqueued
+  tick -f FILE                enqueue everything due now (and missed slots per policy)
+  daemon -f FILE              the same, long-running; SIGHUP reloads the file
+  status [-f FILE] [--queue Q]   schedules' last/next slots, queues' lengths and leases
+
+Tasks:
+  enqueue --queue Q [--name N] PAYLOAD   an ad-hoc task (PAYLOAD is a JSON object)
+  take --queue Q [--wait D]   lease one task and print it as JSON
+  ack ID --queue Q            finish a task
+  fail ID --queue Q [--retry-in D] [--max-attempts N]   retry a task later or dead-letter it
+  work --queue Q [-j N] -- CMD [ARG...]   run CMD once per task
+  dead-letters --queue Q [--requeue]   list (or requeue) dead letters
+  history NAME [--limit N]    finished runs of a schedule
+
+Run `schedule COMMAND --help` for a command's options.
+
+)";
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  auto args = args_of(argc, argv);
+  if (args.empty()) {
+    std::cerr << k_usage << k_help_footer;
+    return to_int(ExitCode::usage);
+  }
+  if (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << k_usage << k_help_footer;
+    return 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << version_text("schedule") << "\n";
+    return 0;
+  }
+  static const std::map<std::string, int (*)(CommandContext&)> k_commands = {
+      {"lint", cmd_lint},       {"next", cmd_next},       {"explain", cmd_explain},
+      {"tick", cmd_tick},       {"daemon", cmd_daemon},   {"enqueue", cmd_enqueue},
+      {"take", cmd_take},       {"ack", cmd_ack},         {"fail", cmd_fail},
+      {"work", cmd_work},       {"status", cmd_status},   {"dead-letters", cmd_dead_letters},
+      {"history", cmd_history},
+  };
+  auto it = k_commands.find(args[0]);
+  if (it == k_commands.end()) throw UsageError("unknown command '" + args[0] + "' (see schedule --help)");
+  CommandContext ctx{{args.begin() + 1, args.end()}, std::cout, std::cerr};
+  return it->second(ctx);
+}
+
+}  // namespace ciutils::schedule

@@ -1,0 +1,75 @@
+// Taking and finishing tasks on a queue's stream: lease (consumer group pending entry),
+// reclaim after the visibility timeout, ack, retry later, dead-letter, hand back.
+// Every state change is one Lua script using Redis time.
+#pragma once
+
+#include "keys.h"
+
+#include "ciutils/redis.h"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ciutils::schedule {
+
+struct Task {
+  std::string entry;     // stream entry id
+  std::string json;      // task JSON as enqueued
+  int attempt = 1;       // attempt of this delivery (retries and reclaims count)
+  bool cancelled = false;  // replaced by a newer run before it started
+  boost::json::object doc;  // parsed json, with "attempt" set to `attempt`
+
+  std::string id() const;
+  std::string schedule() const;  // empty for tasks without one
+};
+
+// Takes one task without blocking: retries that are due move back onto the stream, an
+// entry idle longer than `visibility` is reclaimed, else a new entry is read.
+std::optional<Task> take_now(Redis& redis, const QueueKeys& keys, const std::string& consumer,
+                             std::chrono::milliseconds visibility);
+
+// Waits up to `wait` for a task (XREADGROUP BLOCK on `blocking`, its own connection).
+std::optional<Task> take(Redis& redis, Redis& blocking, const QueueKeys& keys, const std::string& consumer,
+                         std::chrono::milliseconds visibility, std::chrono::milliseconds wait);
+
+// Resets the entry's idle time (XCLAIM to ourselves) and extends the schedule's lease.
+// Returns false when the task is no longer ours (reclaimed or finished elsewhere);
+// `cancelled` is set when a newer run replaced it.
+bool heartbeat(Redis& redis, const QueueKeys& keys, const std::string& consumer, const Task& task,
+               std::chrono::milliseconds visibility, bool& cancelled);
+
+// Finishes a task by id. Each returns false when no worker holds the task.
+bool ack(Redis& redis, const QueueKeys& keys, const std::string& id);
+// Back to the queue after `delay` as attempt+1 (or, with `count` false, the same attempt).
+bool retry(Redis& redis, const QueueKeys& keys, const std::string& id, std::chrono::milliseconds delay,
+           bool count = true);
+bool dead_letter(Redis& redis, const QueueKeys& keys, const std::string& id, const std::string& reason);
+
+// The task a worker holds, by id (for `schedule fail` from a shell).
+std::optional<Task> held_task(Redis& redis, const QueueKeys& keys, const std::string& id);
+
+// Ad-hoc task; returns its JSON.
+std::string enqueue(Redis& redis, const QueueKeys& keys, const std::string& name, const boost::json::object& payload);
+
+struct DeadLetter {
+  std::string entry;
+  std::string task;
+  std::string reason;
+  std::string at;
+};
+std::vector<DeadLetter> dead_letters(Redis& redis, const QueueKeys& keys, std::size_t limit);
+// Moves every dead letter back onto the queue as attempt 1; returns how many.
+std::size_t requeue_dead_letters(Redis& redis, const QueueKeys& keys);
+
+// Run history, a capped stream per schedule.
+void record_history(Redis& redis, const KeySpace& space, const std::string& schedule,
+                    const std::vector<std::pair<std::string, std::string>>& fields);
+std::vector<std::vector<std::pair<std::string, std::string>>> read_history(Redis& redis, const KeySpace& space,
+                                                                           const std::string& schedule,
+                                                                           std::size_t limit);
+
+}  // namespace ciutils::schedule

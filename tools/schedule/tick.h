@@ -1,0 +1,35 @@
+// tick: enqueue every due slot of a set of schedules exactly once. Slots are computed here;
+// one Lua script per queue batch dedups them against the last decided slot of each
+// schedule, applies the catch-up and concurrency policies and XADDs, atomically.
+#pragma once
+
+#include "schedule_file.h"
+
+#include "ciutils/redis.h"
+
+#include <string>
+#include <vector>
+
+namespace ciutils::schedule {
+
+struct TickDecision {
+  std::string schedule;
+  std::string slot;      // UTC, "2026-11-22T02:00:00Z"
+  std::string decision;  // "enqueued", "missed: …", "skipped: …", "enqueued, replacing …"
+};
+
+// The slots a tick at `now` offers the script: the latest slot <= now, or for catch_up
+// all the latest catch_up_max of them (oldest first).
+std::vector<SysSeconds> tick_candidates(const Schedule& schedule, SysSeconds now);
+
+// Task JSON head for a slot, without enqueued_at and payload (the script adds those).
+std::string task_id(std::string_view schedule, SysSeconds slot);
+
+// Runs the tick. `now` is Redis time unless the caller overrides it.
+std::vector<TickDecision> run_tick(Redis& redis, const KeySpace& space, const std::vector<Schedule>& schedules,
+                                   SysSeconds now, std::size_t batch_size = 500);
+
+// Redis server time.
+SysSeconds redis_now(Redis& redis);
+
+}  // namespace ciutils::schedule

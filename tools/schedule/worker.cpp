@@ -1,0 +1,365 @@
+#include "worker.h"
+
+#include "ciutils/cli.h"
+#include "ciutils/error.h"
+#include "ciutils/json.h"
+#include "ciutils/process.h"
+#include "ciutils/timestamp.h"
+
+#include <boost/json.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+namespace ciutils::schedule {
+
+std::chrono::milliseconds backoff(const WorkerOptions& options, int attempt) {
+  auto delay = options.retry_delay;
+  for (int i = 1; i < attempt && delay < options.retry_max_delay; ++i) delay *= 2;
+  return std::min(delay, options.retry_max_delay);
+}
+
+std::vector<std::string> payload_environment(const boost::json::object& payload) {
+  std::vector<std::string> out;
+  for (const auto& field : payload) {
+    std::string name = "TASK_PAYLOAD_";
+    for (char c : field.key()) {
+      auto u = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      name += ((u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) ? u : '_';
+    }
+    std::string value = field.value().is_string() ? std::string(field.value().as_string()) : to_json(field.value());
+    out.push_back(name + "=" + value);
+  }
+  return out;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Running {
+  Task task;
+  Child child;
+  Clock::time_point start;
+  SysTime started_at;
+  Clock::time_point next_beat;
+  std::optional<Clock::time_point> kill_at;  // SIGKILL after SIGTERM when still running
+  bool timed_out = false;
+  bool replaced = false;
+};
+
+std::string field_of(const Task& task, const char* key) {
+  if (auto it = task.doc.find(key); it != task.doc.end() && it->value().is_string())
+    return std::string(it->value().as_string());
+  return {};
+}
+
+class Worker {
+public:
+  Worker(const WorkerOptions& options, const KeySpace& space, const RedisUrl& url, std::ostream& log)
+      : m_options(options),
+        m_space(space),
+        m_keys(space, options.queue),
+        m_redis(Redis::connect(url)),
+        m_blocking(Redis::connect(url)),
+        m_beat(Redis::connect(url)),
+        m_log(log) {}
+
+  int run() {
+    SignalWatch signals({SIGTERM, SIGINT, SIGCHLD});
+    int stop_signal = 0;
+    Clock::time_point stop_deadline{};
+    long long taken = 0;
+    while (true) {
+      for (int sig : signals.read()) {
+        if ((sig == SIGTERM || sig == SIGINT) && !stop_signal) {
+          stop_signal = sig;
+          stop_deadline = Clock::now() + m_options.grace;
+          say("stopping: no new tasks; " + std::to_string(m_running.size()) + " running, grace " +
+              format_duration(m_options.grace));
+        }
+      }
+      reap();
+      supervise();
+      if (stop_signal) {
+        auto code = stop_signal == SIGINT ? to_int(ExitCode::interrupted) : to_int(ExitCode::terminated);
+        if (m_running.empty()) return leave(code);
+        if (Clock::now() >= stop_deadline) {
+          hand_back();
+          return leave(code);
+        }
+      }
+      bool limit_reached = m_options.max_tasks > 0 && taken >= m_options.max_tasks;
+      if (limit_reached && m_running.empty()) return leave(0);
+      if (!stop_signal && !limit_reached && static_cast<int>(m_running.size()) < m_options.jobs) {
+        std::optional<Task> task;
+        try {
+          if (m_options.exit_when_empty) {
+            task = take_now(m_redis, m_keys, m_options.consumer, m_options.visibility);
+            if (!task && m_running.empty()) return leave(0);
+          } else {
+            auto wait = m_running.empty() ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(100);
+            task = take(m_redis, m_blocking, m_keys, m_options.consumer, m_options.visibility, wait);
+          }
+        } catch (const ServiceError& e) {
+          // Keep running tasks going; Redis may come back. Retry taking in a second.
+          say(std::string("cannot take a task, retrying in 1s: ") + e.what());
+          pollfd p{signals.fd(), POLLIN, 0};
+          ::poll(&p, 1, 1000);
+          continue;
+        }
+        if (task) {
+          ++taken;
+          start(std::move(*task));
+          continue;
+        }
+        if (!m_options.exit_when_empty) continue;
+      }
+      wait_for_event(signals.fd());
+    }
+  }
+
+private:
+  // Leaving with nothing held: drop our consumer from the group so consumers do not pile up.
+  int leave(int code) {
+    // Only when it holds no entry: deleting a consumer drops its pending entries.
+    try {
+      auto held = m_redis.command({"XPENDING", m_keys.tasks, std::string(k_group), "-", "+", "1", m_options.consumer});
+      if (held.size() == 0)
+        m_redis.command({"XGROUP", "DELCONSUMER", m_keys.tasks, std::string(k_group), m_options.consumer});
+    } catch (const std::exception&) {
+    }
+    return code;
+  }
+
+  void say(const std::string& message) {
+    if (!m_options.quiet) m_log << "schedule: " << message << std::endl;
+  }
+
+  void wait_for_event(int fd) {
+    auto timeout = std::chrono::milliseconds(1000);
+    auto now = Clock::now();
+    for (const auto& r : m_running) {
+      timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(r.next_beat - now));
+      if (r.kill_at) timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(*r.kill_at - now));
+      if (m_options.timeout.count() > 0 && !r.timed_out)
+        timeout = std::min(timeout,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(r.start + m_options.timeout - now));
+    }
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(std::max<long long>(1, timeout.count())));
+  }
+
+  void start(Task task) {
+    auto id = task.id();
+    if (task.cancelled) {
+      ack(m_redis, m_keys, id);
+      history(task, SysTime{}, std::chrono::system_clock::now(), "", "replaced");
+      say("task " + id + ": replaced by a newer run before it started");
+      return;
+    }
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string templ = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/schedule-task.XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    int fd = ::mkstemp(buf.data());
+    if (fd < 0) throw Error(ExitCode::tool_failed, "cannot create a temporary file in " + templ.substr(0, templ.rfind('/')));
+    auto json = to_json(task.doc) + "\n";
+    [[maybe_unused]] auto written = ::write(fd, json.data(), json.size());
+    ::close(fd);
+    std::vector<std::string> env{"TASK_ID=" + id, "TASK_QUEUE=" + m_options.queue,
+                                 "TASK_ATTEMPT=" + std::to_string(task.attempt),
+                                 "TASK_SCHEDULE=" + task.schedule(), "TASK_SLOT=" + field_of(task, "slot")};
+    if (auto it = task.doc.find("payload"); it != task.doc.end() && it->value().is_object()) {
+      auto extra = payload_environment(it->value().as_object());
+      env.insert(env.end(), extra.begin(), extra.end());
+    }
+    SpawnOptions spawn_options;
+    spawn_options.argv = m_options.command;
+    spawn_options.env = environment_with(env);
+    spawn_options.in = Redirect::file(buf.data());
+    Running r;
+    r.started_at = std::chrono::system_clock::now();
+    r.start = Clock::now();
+    r.next_beat = r.start + m_options.visibility / 3;
+    r.child = spawn(spawn_options);
+    ::unlink(buf.data());
+    if (m_options.verbose) say("task " + id + " attempt " + std::to_string(task.attempt) + ": started");
+    r.task = std::move(task);
+    if (r.child.exec_errno) {
+      auto code = exit_code_for_exec_errno(r.child.exec_errno);
+      wait_for(r.child.pid);
+      finished(r, code);
+      return;
+    }
+    m_running.push_back(std::move(r));
+  }
+
+  void reap() {
+    for (auto it = m_running.begin(); it != m_running.end();) {
+      auto status = try_wait(it->child.pid);
+      if (!status) {
+        ++it;
+        continue;
+      }
+      // The group may still hold grandchildren: end them with the leader.
+      signal_group(it->child.pgid, SIGKILL);
+      Running r = std::move(*it);
+      it = m_running.erase(it);
+      finished(r, exit_code_from_status(*status));
+    }
+  }
+
+  void supervise() {
+    auto now = Clock::now();
+    for (auto& r : m_running) {
+      if (m_options.timeout.count() > 0 && !r.timed_out && now - r.start >= m_options.timeout) {
+        r.timed_out = true;
+        say("task " + r.task.id() + ": timed out after " + format_duration(m_options.timeout) + ", killing it");
+        terminate(r);
+      }
+      if (r.kill_at && now >= *r.kill_at) {
+        signal_group(r.child.pgid, SIGKILL);
+        r.kill_at.reset();
+      }
+      if (now >= r.next_beat) {
+        r.next_beat = now + m_options.visibility / 3;
+        bool cancelled = false;
+        bool ours = false;
+        try {
+          ours = heartbeat(m_beat, m_keys, m_options.consumer, r.task, m_options.visibility, cancelled);
+        } catch (const ServiceError& e) {
+          say(std::string("heartbeat failed: ") + e.what());
+          continue;
+        }
+        if (!ours) say("task " + r.task.id() + ": lease lost (reclaimed by another worker)");
+        if (cancelled && !r.replaced) {
+          r.replaced = true;
+          say("task " + r.task.id() + ": replaced by a newer run, killing it");
+          terminate(r);
+        }
+      }
+    }
+  }
+
+  void terminate(Running& r) {
+    signal_group(r.child.pgid, SIGTERM);
+    r.kill_at = Clock::now() + m_options.kill_grace;
+  }
+
+  void hand_back() {
+    for (auto& r : m_running) {
+      signal_group(r.child.pgid, SIGKILL);
+      wait_for(r.child.pid);
+      try {
+        retry(m_redis, m_keys, r.task.id(), std::chrono::milliseconds(0), false);
+      } catch (const ServiceError& e) {
+        say("task " + r.task.id() + ": could not hand it back (it is reclaimed after the visibility timeout): " + e.what());
+        continue;
+      }
+      say("task " + r.task.id() + ": still running after the grace period; handed back to the queue");
+    }
+    m_running.clear();
+  }
+
+  void history(const Task& task, SysTime started, SysTime ended, const std::string& exit, const std::string& status) {
+    auto schedule = task.schedule();
+    if (schedule.empty()) return;
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    try {
+      record_history(m_redis, m_space, schedule,
+                     {{"id", task.id()},
+                      {"slot", field_of(task, "slot")},
+                      {"enqueued", field_of(task, "enqueued_at")},
+                      {"started", started == SysTime{} ? "" : format_utc(started)},
+                      {"ended", format_utc(ended)},
+                      {"worker", m_options.consumer},
+                      {"exit", exit},
+                      {"attempts", std::to_string(task.attempt)},
+                      {"status", status}});
+    } catch (const ServiceError& e) {
+      say(std::string("could not record history: ") + e.what());
+    }
+  }
+
+  void finished(Running& r, int code) {
+    try {
+      record_result(r, code);
+    } catch (const ServiceError& e) {
+      say("task " + r.task.id() + ": could not record its result (it is reclaimed after the visibility timeout): " +
+          e.what());
+    }
+  }
+
+  void record_result(Running& r, int code) {
+    auto id = r.task.id();
+    auto ended = std::chrono::system_clock::now();
+    int attempt = r.task.attempt;
+    if (r.replaced) {
+      ack(m_redis, m_keys, id);
+      history(r.task, r.started_at, ended, std::to_string(code), "replaced");
+      return;
+    }
+    std::string reason;
+    if (r.timed_out) {
+      code = to_int(ExitCode::timeout);
+      reason = "timed out after " + format_duration(m_options.timeout);
+    } else if (code > 128 && code < 128 + 65) {
+      reason = "killed by signal " + signal_name(code - 128);
+    } else {
+      reason = "exit status " + std::to_string(code);
+    }
+    if (code == 0) {
+      ack(m_redis, m_keys, id);
+      history(r.task, r.started_at, ended, "0", "passed");
+      if (m_options.verbose) say("task " + id + ": done");
+      return;
+    }
+    if (m_options.infra_exit_codes.contains(code)) {
+      auto delay = backoff(m_options, attempt);
+      retry(m_redis, m_keys, id, delay, false);
+      history(r.task, r.started_at, ended, std::to_string(code), "error");
+      say("task " + id + " attempt " + std::to_string(attempt) + ": " + reason +
+          " (infrastructure), retrying in " + format_duration(delay) + " without counting the attempt");
+      return;
+    }
+    auto status = r.timed_out ? "timeout" : "failed";
+    if (attempt < m_options.max_attempts) {
+      auto delay = backoff(m_options, attempt);
+      retry(m_redis, m_keys, id, delay, true);
+      history(r.task, r.started_at, ended, std::to_string(code), status);
+      say("task " + id + " attempt " + std::to_string(attempt) + ": " + reason + ", retrying in " +
+          format_duration(delay));
+      return;
+    }
+    auto dead_reason = reason + " on attempt " + std::to_string(attempt) + " of " + std::to_string(m_options.max_attempts);
+    dead_letter(m_redis, m_keys, id, dead_reason);
+    history(r.task, r.started_at, ended, std::to_string(code), status);
+    say("task " + id + ": " + dead_reason + "; moved to the dead letters");
+  }
+
+  const WorkerOptions& m_options;
+  const KeySpace& m_space;
+  QueueKeys m_keys;
+  Redis m_redis;
+  Redis m_blocking;
+  Redis m_beat;
+  std::ostream& m_log;
+  std::vector<Running> m_running;
+};
+
+}  // namespace
+
+int run_worker(const WorkerOptions& options, const KeySpace& space, const RedisUrl& url, std::ostream& log) {
+  Worker worker(options, space, url, log);
+  return worker.run();
+}
+
+}  // namespace ciutils::schedule

@@ -8,8 +8,9 @@ mkdir -p "$run_dir" && cd "$run_dir" || exit 125
 
 lockctl run --pool uat --ttl 30s --wait 5m -- sh -c '
   echo "running on $LOCKCTL_RESOURCES (fence $LOCKCTL_FENCE)"
-  fetch -q "$TASK_PAYLOAD_LOCATION" -o suite --sha256 "$TASK_PAYLOAD_SHA256" &&
-  prun -j 2 --timeout 1m --retries 1 --results results.jsonl --log-dir logs -f suite/plan.json'
+  fetch -q "$TASK_PAYLOAD_LOCATION" -o suite --sha256 "$TASK_PAYLOAD_SHA256" >/dev/null &&
+  cd suite &&
+  prun -j 2 --timeout 1m --results ../results.jsonl --log-dir ../logs -f plan.json'
 status=$?
 echo "suite finished with exit $status"
 

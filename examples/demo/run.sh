@@ -65,7 +65,9 @@ cat >"$suite/plan.json" <<'T'
   "steps": [
     {"name": "prepare", "command": "echo preparing test data"},
     {"name": "tests", "workers": 2, "timeout": "30s", "retries": 1,
-     "jobs": ["sh tests/login.sh", "sh tests/search.sh", "sh tests/checkout.sh"]}
+     "jobs": [{"name": "login", "command": "sh tests/login.sh"},
+              {"name": "search", "command": "sh tests/search.sh"},
+              {"name": "checkout", "command": "sh tests/checkout.sh"}]}
   ],
   "cleanup": [{"name": "clean", "command": "echo cleaning up"}]
 }
@@ -116,12 +118,15 @@ done
 echo "--- lock history of the pool"
 lockctl history uat-1 || true
 lockctl history uat-2 || true
+echo "--- runs of the schedule"
+schedule history opm-tests-1 || true
 echo "--- requests the outside world received (alerts, artifacts)"
 /usr/bin/python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    print(r["method"], r["path"], r["bytes"], "bytes")
+    body = json.dumps(r["json"])[:150] if "json" in r else str(r["bytes"]) + " bytes"
+    print(r["method"], r["path"], body)
 ' "$DEMO_DIR/received.jsonl"
 echo
 echo "demo finished: files in $DEMO_DIR"

@@ -1,0 +1,32 @@
+# Shared by the lockctl suites: one redis-server per file, flushed between tests.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/redis
+
+lockctl_setup_file() {
+  start_redis "$@"
+}
+
+lockctl_setup() {
+  common_setup
+  flush_redis
+}
+
+# queue_length NAME: waiters on resource NAME, or on a pool when NAME is pool:POOL.
+queue_length() {
+  local args=("$1")
+  [[ "$1" == pool:* ]] && args=(--pool "${1#pool:}")
+  lockctl status "${args[@]}" --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["queue"]))'
+}
+
+# wait_queue NAME N: waits until NAME has N waiters.
+wait_queue() {
+  local deadline=$((SECONDS + 15))
+  until [ "$(queue_length "$1")" = "$2" ]; do
+    if ((SECONDS >= deadline)); then
+      echo "queue of $1 never reached $2" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bats
+# Fencing tokens persist across a Redis restart (with persistence), and so do leases.
+
+load helpers/lockctl_common
+
+setup_file() { lockctl_setup_file --appendonly yes --appendfsync always; }
+teardown_file() { stop_redis; }
+setup() { lockctl_setup; }
+
+restart_redis() {
+  local pid
+  pid="$(cat "$REDIS_DIR/redis.pid")"
+  redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --save "" --appendonly yes \
+    --appendfsync always --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" 3>&-
+  wait_until 10 redis-cli -p "$REDIS_PORT" ping
+}
+
+@test "fences strictly increase across grants and a Redis restart; the lease survives" {
+  last=0
+  for i in $(seq 1 20); do
+    out="$(lockctl acquire f --json)"
+    fence="$(echo "$out" | sed 's/.*"fence":\([0-9]*\).*/\1/')"
+    [ "$fence" -gt "$last" ]
+    last="$fence"
+    lockctl release f --token "$(echo "$out" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')"
+  done
+  held="$(lockctl acquire f --ttl 60s --json)"
+  restart_redis
+  # the lease survived the restart
+  run -75 lockctl acquire f --no-wait
+  lockctl release f --token "$(echo "$held" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')"
+  out="$(lockctl acquire f --json)"
+  fence="$(echo "$out" | sed 's/.*"fence":\([0-9]*\).*/\1/')"
+  [ "$fence" -eq 22 ]
+}
+
+@test "run keeps its lease through a Redis restart" {
+  lockctl run r --ttl 2s -- sleep 3 3>&- &
+  pid=$!
+  wait_until 10 bash -c '[ "$(lockctl status r --json | grep -c "\"held\":1")" = 1 ]'
+  restart_redis
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 0 ]
+  run lockctl history r --json
+  refute_output --partial '"event":"expired"'
+}

@@ -1,0 +1,229 @@
+#include "lock_store.h"
+
+#include "names.h"
+#include "scripts.h"
+
+#include "ciutils/error.h"
+#include "ciutils/json.h"
+
+#include <boost/json.hpp>
+
+#include <signal.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace ciutils::lockctl {
+
+namespace json = boost::json;
+
+std::string member_pool_key(const KeySpace& keys) { return keys.key("lock", "member-pool"); }
+std::string pools_key(const KeySpace& keys) { return keys.key("lock", "pools"); }
+
+std::string resource_prefix(const KeySpace& keys, const std::string& resource) {
+  return keys.key("lock:" + resource, "") + ":";
+}
+
+std::string pool_prefix(const KeySpace& keys, const std::string& pool) {
+  return keys.key("lock:pool:" + pool, "") + ":";
+}
+
+std::string scope_prefix(Redis& redis, const KeySpace& keys, const Target& target) {
+  if (target.pool) {
+    return pool_prefix(keys, target.name);
+  }
+  auto pool = redis.command({"HGET", member_pool_key(keys), target.name}).optional_string();
+  return pool ? pool_prefix(keys, *pool) : resource_prefix(keys, target.name);
+}
+
+std::string scope_prefix_for_name(Redis& redis, const KeySpace& keys, const std::string& name) {
+  if (auto pool = redis.command({"HGET", member_pool_key(keys), name}).optional_string()) {
+    return pool_prefix(keys, *pool);
+  }
+  if (redis.command({"SISMEMBER", pools_key(keys), name}).integer() == 1) {
+    return pool_prefix(keys, name);
+  }
+  return resource_prefix(keys, name);
+}
+
+json::object decode_reply(const std::string& text) {
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("status")) {
+    throw std::runtime_error("unexpected reply from a lockctl script: " + text.substr(0, 200));
+  }
+  return std::move(v.as_object());
+}
+
+json::object call_script(Redis& redis, const Script& script, const std::string& prefix,
+                         const std::vector<std::string>& args) {
+  return decode_reply(redis.eval(script, {prefix}, args).string());
+}
+
+std::vector<std::string> string_list(const json::value& v) {
+  std::vector<std::string> out;
+  if (v.is_array()) {
+    for (const auto& e : v.as_array()) {
+      out.emplace_back(e.is_string() ? std::string(e.as_string()) : json::serialize(e));
+    }
+  }
+  return out;
+}
+
+namespace {
+long long to_integer(const json::value& v) {
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_uint64()) return static_cast<long long>(v.as_uint64());
+  if (v.is_double()) return static_cast<long long>(v.as_double());
+  if (v.is_string()) return std::stoll(std::string(v.as_string()));
+  return 0;
+}
+}  // namespace
+
+std::vector<long long> integer_list(const json::value& v) {
+  std::vector<long long> out;
+  if (v.is_array()) {
+    for (const auto& e : v.as_array()) out.push_back(to_integer(e));
+  }
+  return out;
+}
+
+long long integer_field(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v ? to_integer(*v) : 0;
+}
+
+std::string string_field(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string request_json(const AcquireRequest& request, const std::string& token, bool wait) {
+  json::object o;
+  o["kind"] = request.target.pool ? "pool" : "resource";
+  o["name"] = request.target.name;
+  o["quantity"] = request.target.quantity;
+  o["slots"] = request.slots.value_or(0);
+  o["ttl_ms"] = request.ttl.count();
+  o["priority"] = request.priority;
+  o["token"] = token;
+  o["owner"] = request.owner;
+  o["host"] = request.owner.substr(0, request.owner.find(':'));
+  o["pid"] = static_cast<long long>(getpid());
+  o["ci"] = to_json(request.ci);
+  o["wait"] = wait;
+  o["heartbeat_ms"] = k_waiter_heartbeat.count();
+  return json::serialize(o);
+}
+
+Grant decode_grant(const json::object& reply, std::string prefix, std::string token, milliseconds ttl) {
+  Grant g;
+  g.prefix = std::move(prefix);
+  g.token = std::move(token);
+  g.resources = string_list(reply.at("resources"));
+  g.fences = integer_list(reply.at("fences"));
+  g.expires_ms = integer_field(reply, "expires");
+  g.now_ms = integer_field(reply, "now");
+  g.waited_ms = integer_field(reply, "waited_ms");
+  g.ttl = ttl;
+  if (g.resources.empty() || g.resources.size() != g.fences.size()) {
+    throw std::runtime_error("malformed grant reply: " + json::serialize(reply));
+  }
+  return g;
+}
+
+namespace {
+
+// Leaves the queue on every way out of the wait that is not a grant.
+class QueueSeat {
+public:
+  QueueSeat(Redis& redis, std::string prefix, std::string token)
+      : m_redis(redis), m_prefix(std::move(prefix)), m_token(std::move(token)) {}
+  ~QueueSeat() {
+    if (!m_seated) return;
+    try {
+      call_script(m_redis, leave_script(), m_prefix, {m_token});
+    } catch (...) {
+      // Redis gone: the heartbeat lapses and the next script drops the seat.
+    }
+  }
+  QueueSeat(const QueueSeat&) = delete;
+  QueueSeat& operator=(const QueueSeat&) = delete;
+  void seated(bool on) { m_seated = on; }
+
+private:
+  Redis& m_redis;
+  std::string m_prefix;
+  std::string m_token;
+  bool m_seated = false;
+};
+
+[[noreturn]] void throw_signal(int sig, const Target& target) {
+  std::string what = "interrupted by SIG" + signal_name(sig) + " while waiting for " +
+                     std::string(target.pool ? "pool " : "") + target.name;
+  throw Error(static_cast<ExitCode>(128 + sig), what);
+}
+
+}  // namespace
+
+std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
+                                   SignalWatch& signals) {
+  using Clock = std::chrono::steady_clock;
+  const std::string prefix = scope_prefix(redis, keys, request.target);
+  const std::string token = new_token();
+  const bool wait = !request.wait || request.wait->count() > 0;
+  const auto deadline = request.wait ? Clock::now() + *request.wait : Clock::time_point::max();
+
+  QueueSeat seat(redis, prefix, token);
+  std::optional<Redis> blocking;
+  const std::string wake_key = prefix + "wake:" + token;
+  while (true) {
+    for (int sig : signals.read()) {
+      if (sig != SIGCHLD) throw_signal(sig, request.target);
+    }
+    json::object reply = call_script(redis, acquire_script(), prefix, {request_json(request, token, wait)});
+    const std::string status = string_field(reply, "status");
+    if (status == "granted") {
+      seat.seated(false);
+      return decode_grant(reply, prefix, token, request.ttl);
+    }
+    if (status == "unknown-pool") {
+      throw UsageError("--pool: unknown pool '" + request.target.name + "' (define it with: lockctl pool set " +
+                       request.target.name + " MEMBER...)");
+    }
+    if (status == "too-many") {
+      throw UsageError("--quantity: " + std::to_string(request.target.quantity) + " is more than pool '" +
+                       request.target.name + "' has (" + std::to_string(integer_field(reply, "members")) +
+                       " members)");
+    }
+    if (status == "busy") {
+      return std::nullopt;
+    }
+    if (status != "queued") {
+      throw std::runtime_error("unexpected acquire reply: " + json::serialize(reply));
+    }
+    seat.seated(true);
+    auto now = Clock::now();
+    if (now >= deadline) {
+      return std::nullopt;  // the seat leaves the queue
+    }
+    auto block = std::min<Clock::duration>(k_recheck, deadline - now);
+    auto block_ms = std::max<long long>(10, std::chrono::duration_cast<milliseconds>(block).count());
+    if (!blocking) {
+      Redis::Options options;
+      options.command_timeout = k_recheck + std::chrono::seconds(5);
+      blocking.emplace(Redis::connect(redis.url(), options));
+    }
+    char timeout[32];
+    std::snprintf(timeout, sizeof timeout, "%.3f", static_cast<double>(block_ms) / 1000.0);
+    try {
+      blocking->command({"BLPOP", wake_key, timeout});
+    } catch (const ServiceError&) {
+      // The next script call tells whether Redis is really gone; until then, re-check.
+      blocking.reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+}
+
+}  // namespace ciutils::lockctl

@@ -1,0 +1,97 @@
+// The client side of the Lua scripts: where a resource's state lives (its scope),
+// calling a script and decoding its JSON reply, and acquiring with a fair wait.
+//
+// Scopes: a standalone resource R keeps its state under "<ns>:{lock:R}:"; a pool P and
+// all its members keep theirs under "<ns>:{lock:pool:P}:", so one script can take K
+// members atomically (and the keys stay in one Redis Cluster slot). Which pool a member
+// belongs to is recorded in "<ns>:{lock}:member-pool"; a resource is in at most one pool.
+#pragma once
+
+#include "ci_context.h"
+
+#include "ciutils/process.h"
+#include "ciutils/redis.h"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ciutils::lockctl {
+
+using std::chrono::milliseconds;
+
+struct Target {
+  bool pool = false;  // false: a resource (standalone or a pool member)
+  std::string name;
+  int quantity = 1;   // pools only
+};
+
+// Registry keys (outside any scope; written by `pool` commands only).
+std::string member_pool_key(const KeySpace& keys);
+std::string pools_key(const KeySpace& keys);
+
+std::string resource_prefix(const KeySpace& keys, const std::string& resource);
+std::string pool_prefix(const KeySpace& keys, const std::string& pool);
+// The scope of a target: a pool member's scope is its pool's.
+std::string scope_prefix(Redis& redis, const KeySpace& keys, const Target& target);
+
+// The scope of a name given to release/renew/force-release/history: a pool member's
+// pool, else the pool of that name when one exists, else the resource's own.
+std::string scope_prefix_for_name(Redis& redis, const KeySpace& keys, const std::string& name);
+
+// Runs a script on a scope and parses its JSON reply.
+boost::json::object call_script(Redis& redis, const Script& script, const std::string& prefix,
+                                const std::vector<std::string>& args);
+
+// Parses a script's reply (a JSON object with a "status"); throws std::runtime_error otherwise.
+boost::json::object decode_reply(const std::string& text);
+// A Lua array (cjson encodes an empty one as {}) as strings / integers.
+std::vector<std::string> string_list(const boost::json::value& v);
+std::vector<long long> integer_list(const boost::json::value& v);
+long long integer_field(const boost::json::object& o, const char* key);
+std::string string_field(const boost::json::object& o, const char* key);
+
+struct AcquireRequest {
+  Target target;
+  std::optional<long long> slots;  // resources only: set the slot count
+  milliseconds ttl{60000};
+  std::optional<milliseconds> wait;  // nullopt: wait as long as it takes
+  int priority = 0;
+  std::string owner;
+  CiContext ci;
+};
+
+// The request JSON sent to the acquire script.
+std::string request_json(const AcquireRequest& request, const std::string& token, bool wait);
+
+struct Grant {
+  std::string prefix;
+  std::string token;
+  std::vector<std::string> resources;
+  std::vector<long long> fences;
+  long long expires_ms = 0;  // Redis clock
+  long long now_ms = 0;      // Redis clock at the grant
+  long long waited_ms = 0;
+  milliseconds ttl{0};
+};
+
+// Decodes a "granted" acquire reply.
+Grant decode_grant(const boost::json::object& reply, std::string prefix, std::string token,
+                   milliseconds ttl);
+
+// Waiter timing: the heartbeat a waiter must refresh, and the longest it blocks on its
+// wake-up list before re-checking.
+constexpr milliseconds k_waiter_heartbeat{3000};
+constexpr milliseconds k_recheck{500};
+
+// Acquires, waiting in the queue (wake-up list + bounded re-check) up to request.wait.
+// nullopt when not acquired in time. UsageError for an unknown pool or too large a
+// quantity; Error(interrupted/terminated) when a watched signal arrives while waiting
+// (the waiter has left the queue by then).
+std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
+                                   SignalWatch& signals);
+
+}  // namespace ciutils::lockctl

@@ -1,0 +1,263 @@
+#include "lockctl.h"
+
+#include "keeper.h"
+#include "lock_store.h"
+#include "options.h"
+#include "runner.h"
+#include "scripts.h"
+#include "status_view.h"
+
+#include "ciutils/cli.h"
+#include "ciutils/error.h"
+#include "ciutils/json.h"
+#include "ciutils/timestamp.h"
+
+#include <boost/json.hpp>
+
+#include <signal.h>
+
+#include <iostream>
+
+namespace ciutils::lockctl {
+
+namespace json = boost::json;
+
+namespace {
+
+std::optional<std::string> real_env(const char* name) { return env_value(name); }
+
+Redis connect_to(const Connection& c) { return Redis::connect(parse_redis_url(c.redis_url)); }
+
+std::string describe(const Target& t) {
+  if (!t.pool) return t.name;
+  if (t.quantity > 1) return std::to_string(t.quantity) + " members of pool " + t.name;
+  return "pool " + t.name;
+}
+
+// --help / --version handled; true when the command should stop there.
+bool help_or_version(const Parsed& p, const std::string& command) {
+  if (p.common.help) {
+    std::cout << command_help(command);
+    return true;
+  }
+  if (p.common.version) {
+    std::cout << version_text("lockctl") << "\n";
+    return true;
+  }
+  return false;
+}
+
+json::array string_array(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
+void print_grant(const Grant& g, bool as_json, std::optional<pid_t> keeper) {
+  if (as_json) {
+    json::object o;
+    o["resources"] = string_array(g.resources);
+    o["token"] = g.token;
+    o["fence"] = g.fences.front();
+    json::array fences;
+    for (long long f : g.fences) fences.emplace_back(f);
+    o["fences"] = std::move(fences);
+    o["expires_at"] = iso_ms(g.expires_ms);
+    o["waited_ms"] = g.waited_ms;
+    if (keeper) o["keeper_pid"] = static_cast<long long>(*keeper);
+    std::cout << json::serialize(o) << "\n";
+  } else {
+    std::string names;
+    for (const auto& r : g.resources) names += (names.empty() ? "" : " ") + r;
+    std::cout << names << "\n" << g.token << "\n";
+  }
+  std::cout.flush();
+}
+
+[[noreturn]] void not_acquired(const AcquireCli& cli) {
+  const auto& req = cli.request;
+  std::string what = describe(req.target);
+  if (req.wait && req.wait->count() == 0) {
+    throw Error(static_cast<ExitCode>(cli.conflict_exit_code), "could not acquire " + what + ": busy (--no-wait)");
+  }
+  throw Error(static_cast<ExitCode>(cli.conflict_exit_code),
+              "could not acquire " + what + " within --wait " + format_duration(*req.wait));
+}
+
+int cmd_acquire(const std::vector<std::string>& args, bool is_run) {
+  AcquireCli cli = parse_acquire_cli(args, is_run, real_env);
+  if (help_or_version(cli.parsed, is_run ? "run" : "acquire")) return 0;
+  RedisUrl url = parse_redis_url(cli.parsed.connection.redis_url);
+  Redis redis = Redis::connect(url);
+  KeySpace keys(cli.parsed.connection.ns);
+  std::vector<int> watched{SIGINT, SIGTERM, SIGHUP};
+  if (is_run) watched.push_back(SIGCHLD);
+  SignalWatch signals(watched);
+  auto grant = acquire_lease(redis, keys, cli.request, signals);
+  if (!grant) not_acquired(cli);
+  if (cli.parsed.common.verbose) {
+    std::cerr << "lockctl: acquired " << describe(cli.request.target) << " after "
+              << format_duration(milliseconds(grant->waited_ms)) << "\n";
+  }
+  if (!is_run) {
+    std::optional<pid_t> keeper;
+    if (cli.keep_alive) keeper = start_keeper(url, *grant, cli.max_hold, cli.watch_pid);
+    print_grant(*grant, cli.parsed.common.json, keeper);
+    return 0;
+  }
+  RunOptions run_options;
+  run_options.argv = cli.command;
+  run_options.max_hold = cli.max_hold;
+  run_options.kill_grace = cli.kill_grace;
+  run_options.quiet = cli.parsed.common.quiet;
+  return run_under_lease(redis, *grant, run_options, signals, std::cerr);
+}
+
+int cmd_token(const std::vector<std::string>& args, const std::string& command) {
+  TokenCli cli = parse_token_cli(args, command, real_env);
+  if (help_or_version(cli.parsed, command)) return 0;
+  Redis redis = connect_to(cli.parsed.connection);
+  KeySpace keys(cli.parsed.connection.ns);
+  const std::string prefix = scope_prefix_for_name(redis, keys, cli.resource);
+  const bool as_json = cli.parsed.common.json;
+
+  if (command == "force-release") {
+    auto reply = call_script(redis, force_release_script(), prefix, {cli.resource, cli.token});
+    long long count = integer_field(reply, "count");
+    if (as_json) {
+      json::object o{{"resource", cli.resource}, {"forced", count}};
+      std::cout << json::serialize(o) << "\n";
+    } else if (!cli.parsed.common.quiet) {
+      std::cerr << "lockctl: " << cli.resource << ": force-released " << count << " lease(s)\n";
+    }
+    if (count == 0 && !cli.token.empty()) {
+      throw Error(ExitCode::failed, cli.resource + " is not held by " + cli.token);
+    }
+    return 0;
+  }
+
+  json::object reply;
+  if (command == "renew") {
+    milliseconds ttl = cli.ttl.value_or(milliseconds(60000));
+    reply = call_script(redis, renew_script(), prefix, {cli.token, std::to_string(ttl.count())});
+  } else {
+    reply = call_script(redis, release_script(), prefix, {cli.token, cli.resource});
+  }
+  const std::string status = string_field(reply, "status");
+  if (as_json) {
+    json::object o{{"resource", cli.resource}, {"status", status}};
+    if (status == "renewed") o["expires_at"] = iso_ms(integer_field(reply, "expires"));
+    std::cout << json::serialize(o) << "\n";
+  }
+  if (status == "renewed") {
+    if (!as_json) std::cout << iso_ms(integer_field(reply, "expires")) << "\n";
+    return 0;
+  }
+  if (status == "released") return 0;
+  if (status == "already-released") {
+    if (command == "release") {
+      if (!cli.parsed.common.quiet && !as_json) std::cerr << "lockctl: " << cli.resource << ": already released\n";
+      return 0;
+    }
+    throw Error(ExitCode::failed, "lease on " + cli.resource + " was already released");
+  }
+  if (status == "expired") throw Error(ExitCode::failed, "lease on " + cli.resource + " already expired");
+  if (status == "forced") throw Error(ExitCode::failed, "lease on " + cli.resource + " was force-released");
+  if (status == "held-by-other") {
+    auto owners = string_list(reply.at("owners"));
+    std::string who;
+    for (const auto& o : owners) who += (who.empty() ? "" : ", ") + o;
+    throw Error(ExitCode::failed, cli.resource + " is held by someone else (" + who + ")");
+  }
+  throw Error(ExitCode::failed, cli.resource + " is not held by this token");
+}
+
+int cmd_query(const std::vector<std::string>& args, const std::string& command) {
+  QueryCli cli = parse_query_cli(args, command, real_env);
+  if (help_or_version(cli.parsed, command)) return 0;
+  Redis redis = connect_to(cli.parsed.connection);
+  KeySpace keys(cli.parsed.connection.ns);
+  const bool as_json = cli.parsed.common.json;
+
+  if (command == "history") {
+    const std::string prefix = scope_prefix_for_name(redis, keys, cli.names.front());
+    json::array events = read_history(redis, prefix, cli.names.front(), cli.limit);
+    if (as_json) {
+      std::cout << json::serialize(events) << "\n";
+    } else {
+      print_history(std::cout, events);
+    }
+    return 0;
+  }
+  if (command == "pool") {
+    const std::string& op = cli.names.front();
+    if (op == "list") {
+      json::object pools = read_pools(redis, keys);
+      if (as_json) {
+        std::cout << json::serialize(pools) << "\n";
+      } else {
+        for (const auto& [name, members] : pools) {
+          std::cout << std::string(name);
+          for (const auto& m : members.as_array()) std::cout << " " << std::string(m.as_string());
+          std::cout << "\n";
+        }
+      }
+      return 0;
+    }
+    std::vector<std::string> members(cli.names.begin() + 2, cli.names.end());
+    json::array result = change_pool(redis, keys, op, cli.names[1], members);
+    if (as_json) {
+      std::cout << json::serialize(json::object{{"pool", cli.names[1]}, {"members", result}}) << "\n";
+    } else if (cli.parsed.common.verbose) {
+      std::cerr << "lockctl: pool " << cli.names[1] << ": " << result.size() << " member(s)\n";
+    }
+    return 0;
+  }
+  if (command == "status" && (cli.pool || !cli.names.empty())) {
+    Target target{cli.pool.has_value(), cli.pool ? *cli.pool : cli.names.front(), 1};
+    if (!target.pool && redis.command({"SISMEMBER", pools_key(keys), target.name}).integer() == 1) {
+      target.pool = true;  // `status POOL` reads as `status --pool POOL`
+    }
+    const std::string prefix = scope_prefix(redis, keys, target);
+    json::object view = read_status(redis, prefix, target);
+    if (as_json) {
+      std::cout << json::serialize(view) << "\n";
+    } else {
+      print_status(std::cout, view);
+    }
+    return 0;
+  }
+  json::object all = read_everything(redis, keys);
+  if (as_json) {
+    std::cout << json::serialize(all) << "\n";
+  } else {
+    print_list(std::cout, all);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::vector<std::string> args = args_of(argc, argv);
+  if (args.empty()) throw UsageError("missing command (see lockctl --help)");
+  const std::string command = args.front();
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::cout << command_help("");
+    return 0;
+  }
+  if (command == "--version") {
+    std::cout << version_text("lockctl") << "\n";
+    return 0;
+  }
+  if (command == "acquire") return cmd_acquire(rest, false);
+  if (command == "run") return cmd_acquire(rest, true);
+  if (command == "release" || command == "renew" || command == "force-release") return cmd_token(rest, command);
+  if (command == "status" || command == "list" || command == "history" || command == "pool") {
+    return cmd_query(rest, command);
+  }
+  throw UsageError("unknown command '" + command + "' (see lockctl --help)");
+}
+
+}  // namespace ciutils::lockctl

@@ -1,0 +1,357 @@
+#include "options.h"
+
+#include "names.h"
+
+#include "ciutils/error.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace ciutils::lockctl {
+
+namespace {
+
+constexpr milliseconds k_default_ttl{60000};
+constexpr milliseconds k_min_ttl{1000};
+
+const char* const k_environment = R"(Environment:
+  REDIS_URL            redis://[user:password@]host:port/db or unix:///path.sock?db=N
+                       (default redis://127.0.0.1:6379/0)
+  CIUTILS_NAMESPACE    key prefix (default ciutils)
+  LOCKCTL_TOKEN        the lease token for release and renew when --token is not given
+  LOCKCTL_OWNER        the owner recorded with leases and waits (default host:pid)
+  GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, BUILD_URL, CI_JOB_URL,
+  BUILDKITE_BUILD_URL, CIRCLE_BUILD_URL
+                       the CI job recorded with leases and waits
+)";
+
+const char* const k_exit_codes = R"(Exit status:
+  0        success (also: releasing a lease that was already released)
+  1        release/renew refused: the lease expired, was force-released, or the
+           resource is held by someone else
+  2        usage error or invalid input
+  3        Redis unreachable (the URL is shown with its password redacted)
+  74       run: the lease was lost; the command's process group was stopped
+  75       not acquired within --wait (--conflict-exit-code changes it)
+  124      run: --max-hold passed; the command's process group was stopped
+  125      lockctl itself failed
+  126/127  run: the command could not be executed / was not found
+  130/143  interrupted / terminated while waiting (the wait is withdrawn)
+  other    run: the command's own exit status (128+N when killed by signal N)
+)";
+
+std::optional<std::string> opt(const po::variables_map& vm, const char* name) {
+  if (vm.count(name) == 0) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+void add_connection(po::options_description& desc) {
+  desc.add_options()
+      ("redis-url", po::value<std::string>()->value_name("URL"), "Redis URL (else $REDIS_URL)")
+      ("namespace", po::value<std::string>()->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, ciutils)");
+}
+
+Connection connection_of(const po::variables_map& vm, const EnvLookup& env) {
+  Connection c;
+  c.redis_url = opt(vm, "redis-url").value_or(env("REDIS_URL").value_or("redis://127.0.0.1:6379/0"));
+  c.ns = opt(vm, "namespace").value_or(env("CIUTILS_NAMESPACE").value_or("ciutils"));
+  if (c.ns.empty() || c.ns.find_first_of("{}: ") != std::string::npos) {
+    throw UsageError("--namespace: invalid namespace '" + c.ns + "'");
+  }
+  return c;
+}
+
+po::options_description acquire_description(bool is_run, CommonOptions& common) {
+  po::options_description desc("Options");
+  add_common_options(desc, common);
+  add_connection(desc);
+  desc.add_options()
+      ("pool", po::value<std::string>()->value_name("POOL"), "take any free member of POOL")
+      ("quantity", po::value<std::string>()->value_name("K"), "with --pool: take K members, all or nothing")
+      ("slots", po::value<std::string>()->value_name("N"), "the resource has N slots (a semaphore); default 1")
+      ("ttl", po::value<std::string>()->value_name("D"), "lease time to live, renewed by run/--keep-alive (default 60s)")
+      ("wait", po::value<std::string>()->value_name("D"), "give up after D (default: wait as long as it takes)")
+      ("no-wait", "do not wait: fail at once when busy (same as --wait 0)")
+      ("priority", po::value<std::string>()->value_name("N"), "queue priority -1000..1000; higher goes first (default 0)")
+      ("owner", po::value<std::string>()->value_name("NAME"), "owner recorded with the lease (else $LOCKCTL_OWNER, host:pid)")
+      ("conflict-exit-code", po::value<std::string>()->value_name("N"), "exit status when not acquired (default 75)")
+      ("max-hold", po::value<std::string>()->value_name("D"), is_run ? "stop the command and release after D in total"
+                                                                      : "with --keep-alive: stop renewing and release after D");
+  if (is_run) {
+    desc.add_options()
+        ("kill-grace", po::value<std::string>()->value_name("D"), "time between TERM and KILL when stopping the command (default 10s)");
+  } else {
+    desc.add_options()
+        ("keep-alive", "leave a background renewer that keeps the lease until it is released")
+        ("watch-pid", po::value<std::string>()->value_name("PID"), "with --keep-alive: stop renewing when PID exits");
+  }
+  return desc;
+}
+
+po::options_description token_description(const std::string& command, CommonOptions& common) {
+  po::options_description desc("Options");
+  add_common_options(desc, common);
+  add_connection(desc);
+  if (command == "force-release") {
+    desc.add_options()("holder", po::value<std::string>()->value_name("TOKEN"), "end only this holder's lease (default: all holders)");
+  } else {
+    desc.add_options()("token", po::value<std::string>()->value_name("T"), "the lease token printed by acquire (else $LOCKCTL_TOKEN)");
+  }
+  if (command == "renew") {
+    desc.add_options()("ttl", po::value<std::string>()->value_name("D"), "new time to live from now (default 60s)");
+  }
+  return desc;
+}
+
+po::options_description query_description(const std::string& command, CommonOptions& common) {
+  po::options_description desc("Options");
+  add_common_options(desc, common);
+  add_connection(desc);
+  if (command == "status") {
+    desc.add_options()("pool", po::value<std::string>()->value_name("POOL"), "show a pool and its members");
+  }
+  if (command == "history") {
+    desc.add_options()("limit", po::value<std::string>()->value_name("N"), "the last N events (default 50)");
+  }
+  return desc;
+}
+
+po::positional_options_description names_positional() {
+  po::positional_options_description pos;
+  pos.add("name", -1);
+  return pos;
+}
+
+void add_names(po::options_description& hidden) {
+  hidden.add_options()("name", po::value<std::vector<std::string>>());
+}
+
+struct Synopsis {
+  const char* command;
+  const char* synopsis;
+  const char* description;
+};
+
+const Synopsis k_synopses[] = {
+    {"acquire", "lockctl acquire RESOURCE | --pool POOL [--quantity K] [--ttl D] [--wait D | --no-wait] [--keep-alive]",
+     "Takes a lease on RESOURCE (or on any free member(s) of POOL) and prints the granted\n"
+     "resource name(s) on one line and the lease token on the next. Waiters queue in FIFO\n"
+     "order (then by --priority). Without --keep-alive the lease expires after --ttl unless\n"
+     "renewed: prefer `lockctl run` when the work is one command."},
+    {"run", "lockctl run RESOURCE | --pool POOL [--quantity K] [--ttl D] [--wait D] [--max-hold D] -- COMMAND [ARG...]",
+     "Acquires, runs COMMAND in its own process group with LOCKCTL_RESOURCE, LOCKCTL_RESOURCES,\n"
+     "LOCKCTL_TOKEN, LOCKCTL_FENCE and LOCKCTL_FENCES set, renews the lease every TTL/3 from a\n"
+     "separate connection, forwards INT/TERM/HUP to the group, releases at the end and exits\n"
+     "with COMMAND's status. When the lease is lost the group gets TERM, then KILL after\n"
+     "--kill-grace, and lockctl exits 74."},
+    {"release", "lockctl release RESOURCE --token T",
+     "Ends the lease T on RESOURCE (all resources it covers). Owner-safe: only the token's\n"
+     "holder can release; releasing twice succeeds."},
+    {"renew", "lockctl renew RESOURCE --token T [--ttl D]", "Extends the lease T to --ttl from now and prints the new expiry."},
+    {"status", "lockctl status [RESOURCE | --pool POOL]",
+     "Shows holders (owner, CI job, since, expiry, fence) and the waiting queue in order.\n"
+     "Without arguments, the same as `lockctl list`."},
+    {"list", "lockctl list", "Lists every known resource and pool with its holders and waiters."},
+    {"history", "lockctl history RESOURCE [--limit N]",
+     "Shows the last events of RESOURCE (or a pool): acquired (with the wait), released,\n"
+     "expired, forced, lost, abandoned."},
+    {"force-release", "lockctl force-release RESOURCE [--holder TOKEN]",
+     "Administrator's escape hatch: ends the leases on RESOURCE (whole leases, every\n"
+     "resource they cover), recorded in the history as forced."},
+    {"pool", "lockctl pool set|add|remove POOL MEMBER... | lockctl pool list",
+     "Defines pools: named sets of resources. A resource belongs to at most one pool."},
+};
+
+const Synopsis* find_synopsis(const std::string& command) {
+  for (const auto& s : k_synopses) {
+    if (command == s.command) return &s;
+  }
+  return nullptr;
+}
+
+std::string extra_text() { return std::string(k_environment) + "\n" + k_exit_codes; }
+
+}  // namespace
+
+AcquireCli parse_acquire_cli(const std::vector<std::string>& args_in, bool is_run, const EnvLookup& env) {
+  AcquireCli cli;
+  std::vector<std::string> args = args_in;
+  if (is_run) {
+    auto dash = std::find(args.begin(), args.end(), "--");
+    if (dash != args.end()) {
+      cli.command.assign(dash + 1, args.end());
+      args.erase(dash, args.end());
+    }
+  }
+  po::options_description desc = acquire_description(is_run, cli.parsed.common);
+  po::options_description hidden;
+  add_names(hidden);
+  po::options_description all;
+  all.add(desc).add(hidden);
+  cli.parsed.vm = parse_args(args, all, names_positional());
+  const auto& vm = cli.parsed.vm;
+  if (cli.parsed.common.help || cli.parsed.common.version) return cli;
+  cli.parsed.connection = connection_of(vm, env);
+
+  std::vector<std::string> names;
+  if (vm.count("name")) names = vm["name"].as<std::vector<std::string>>();
+  auto& req = cli.request;
+  if (auto pool = opt(vm, "pool")) {
+    if (!names.empty()) throw UsageError("give either RESOURCE or --pool, not both");
+    validate_name(*pool, "pool");
+    req.target.pool = true;
+    req.target.name = *pool;
+  } else if (names.size() == 1) {
+    validate_name(names.front(), "resource");
+    req.target.name = names.front();
+  } else if (names.empty()) {
+    throw UsageError(is_run && cli.command.empty() && !args_in.empty() && args_in.front() != "--"
+                         ? "missing RESOURCE or --pool POOL (and the command after --)"
+                         : "missing RESOURCE or --pool POOL");
+  } else {
+    throw UsageError(is_run ? "too many arguments (put the command after --)" : "too many arguments");
+  }
+  if (is_run && cli.command.empty()) throw UsageError("missing the command to run after --");
+
+  if (auto q = opt(vm, "quantity")) {
+    if (!req.target.pool) throw UsageError("--quantity needs --pool");
+    req.target.quantity = static_cast<int>(parse_integer(*q, "--quantity", 1, 1000));
+  }
+  if (auto s = opt(vm, "slots")) {
+    if (req.target.pool) throw UsageError("--slots applies to a RESOURCE, not to --pool");
+    req.slots = parse_integer(*s, "--slots", 1, 100000);
+  }
+  req.ttl = k_default_ttl;
+  if (auto t = opt(vm, "ttl")) {
+    req.ttl = parse_duration(*t, "--ttl");
+    if (req.ttl < k_min_ttl) throw UsageError("--ttl: " + *t + " is shorter than the minimum 1s");
+  }
+  if (vm.count("no-wait") && vm.count("wait")) throw UsageError("--wait and --no-wait are mutually exclusive");
+  if (vm.count("no-wait")) req.wait = milliseconds(0);
+  if (auto w = opt(vm, "wait")) req.wait = parse_duration(*w, "--wait");
+  if (auto p = opt(vm, "priority")) req.priority = static_cast<int>(parse_integer(*p, "--priority", -1000, 1000));
+  req.owner = opt(vm, "owner").value_or(env("LOCKCTL_OWNER").value_or(default_owner()));
+  if (req.owner.empty() || req.owner.size() > 200) throw UsageError("--owner: must be 1 to 200 characters");
+  req.ci = detect_ci_context(env);
+  if (auto c = opt(vm, "conflict-exit-code")) {
+    cli.conflict_exit_code = static_cast<int>(parse_integer(*c, "--conflict-exit-code", 1, 255));
+  }
+  if (auto m = opt(vm, "max-hold")) {
+    cli.max_hold = parse_duration(*m, "--max-hold");
+    if (cli.max_hold->count() <= 0) throw UsageError("--max-hold: must be longer than 0");
+  }
+  if (is_run) {
+    if (auto g = opt(vm, "kill-grace")) cli.kill_grace = parse_duration(*g, "--kill-grace");
+  } else {
+    cli.keep_alive = vm.count("keep-alive") != 0;
+    if (auto p = opt(vm, "watch-pid")) {
+      if (!cli.keep_alive) throw UsageError("--watch-pid needs --keep-alive");
+      cli.watch_pid = static_cast<pid_t>(parse_integer(*p, "--watch-pid", 1, 4194304));
+    }
+    if (cli.max_hold && !cli.keep_alive) throw UsageError("--max-hold needs --keep-alive (or use lockctl run)");
+  }
+  return cli;
+}
+
+TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string& command, const EnvLookup& env) {
+  TokenCli cli;
+  po::options_description desc = token_description(command, cli.parsed.common);
+  po::options_description hidden;
+  add_names(hidden);
+  po::options_description all;
+  all.add(desc).add(hidden);
+  cli.parsed.vm = parse_args(args, all, names_positional());
+  const auto& vm = cli.parsed.vm;
+  if (cli.parsed.common.help || cli.parsed.common.version) return cli;
+  cli.parsed.connection = connection_of(vm, env);
+  std::vector<std::string> names;
+  if (vm.count("name")) names = vm["name"].as<std::vector<std::string>>();
+  if (names.empty()) throw UsageError("missing RESOURCE");
+  if (names.size() > 1) throw UsageError("too many arguments");
+  validate_name(names.front(), "resource");
+  cli.resource = names.front();
+  if (command == "force-release") {
+    if (auto h = opt(vm, "holder")) {
+      validate_token(*h, "--holder");
+      cli.token = *h;
+    }
+  } else {
+    auto token = opt(vm, "token");
+    if (!token) token = env("LOCKCTL_TOKEN");
+    if (!token) throw UsageError("missing --token (or $LOCKCTL_TOKEN)");
+    validate_token(*token, "--token");
+    cli.token = *token;
+  }
+  if (auto t = opt(vm, "ttl")) {
+    cli.ttl = parse_duration(*t, "--ttl");
+    if (*cli.ttl < k_min_ttl) throw UsageError("--ttl: " + *t + " is shorter than the minimum 1s");
+  }
+  return cli;
+}
+
+QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string& command, const EnvLookup& env) {
+  QueryCli cli;
+  po::options_description desc = query_description(command, cli.parsed.common);
+  po::options_description hidden;
+  add_names(hidden);
+  po::options_description all;
+  all.add(desc).add(hidden);
+  cli.parsed.vm = parse_args(args, all, names_positional());
+  const auto& vm = cli.parsed.vm;
+  if (cli.parsed.common.help || cli.parsed.common.version) return cli;
+  cli.parsed.connection = connection_of(vm, env);
+  if (vm.count("name")) cli.names = vm["name"].as<std::vector<std::string>>();
+  cli.pool = opt(vm, "pool");
+  if (cli.pool) validate_name(*cli.pool, "pool");
+  if (auto l = opt(vm, "limit")) cli.limit = parse_integer(*l, "--limit", 1, 10000);
+  if (command == "status") {
+    if (cli.pool && !cli.names.empty()) throw UsageError("give either RESOURCE or --pool, not both");
+    if (cli.names.size() > 1) throw UsageError("too many arguments");
+    for (const auto& n : cli.names) validate_name(n, "resource");
+  } else if (command == "history") {
+    if (cli.names.empty()) throw UsageError("missing RESOURCE");
+    if (cli.names.size() > 1) throw UsageError("too many arguments");
+    validate_name(cli.names.front(), "resource");
+  } else if (command == "list") {
+    if (!cli.names.empty()) throw UsageError("too many arguments");
+  } else if (command == "pool") {
+    if (cli.names.empty()) throw UsageError("missing pool command: set, add, remove or list");
+    const std::string& op = cli.names.front();
+    if (op == "list") {
+      if (cli.names.size() > 1) throw UsageError("too many arguments");
+    } else if (op == "set" || op == "add" || op == "remove") {
+      if (cli.names.size() < 2) throw UsageError("pool " + op + ": missing POOL");
+      validate_name(cli.names[1], "pool");
+      if (cli.names.size() < 3) throw UsageError("pool " + op + ": missing MEMBER");
+      for (std::size_t i = 2; i < cli.names.size(); ++i) validate_name(cli.names[i], "resource");
+    } else {
+      throw UsageError("unknown pool command '" + op + "' (expected set, add, remove or list)");
+    }
+  }
+  return cli;
+}
+
+std::string command_help(const std::string& command) {
+  CommonOptions common;
+  const Synopsis* s = find_synopsis(command);
+  if (s == nullptr) {
+    std::ostringstream out;
+    out << "Usage: lockctl COMMAND [OPTIONS] [ARGS]\n\n"
+        << "Locks on shared test environments in Redis: mutexes, N-slot semaphores and pools,\n"
+        << "with leases that expire when a CI job dies, fair FIFO waiting and fencing tokens.\n\n"
+        << "Commands:\n";
+    for (const auto& c : k_synopses) out << "  " << c.synopsis << "\n";
+    out << "\nEvery command takes -h/--help, --json, -q, -v, --redis-url URL and --namespace NS.\n\n"
+        << extra_text();
+    return out.str();
+  }
+  if (command == "acquire" || command == "run") {
+    return help_text(s->synopsis, s->description, acquire_description(command == "run", common), extra_text());
+  }
+  if (command == "release" || command == "renew" || command == "force-release") {
+    return help_text(s->synopsis, s->description, token_description(command, common), extra_text());
+  }
+  return help_text(s->synopsis, s->description, query_description(command, common), extra_text());
+}
+
+}  // namespace ciutils::lockctl

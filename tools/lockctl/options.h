@@ -1,0 +1,67 @@
+// Command-line parsing for each lockctl command: pure (no Redis), so the validation
+// of every flag combination is unit-tested.
+#pragma once
+
+#include "lock_store.h"
+
+#include "ciutils/cli.h"
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ciutils::lockctl {
+
+// Options every command shares.
+struct Connection {
+  std::string redis_url;   // --redis-url, REDIS_URL, default
+  std::string ns;          // --namespace, CIUTILS_NAMESPACE, "ciutils"
+};
+
+struct Parsed {
+  CommonOptions common;
+  Connection connection;
+  po::variables_map vm;
+};
+
+// acquire and run.
+struct AcquireCli {
+  Parsed parsed;
+  AcquireRequest request;
+  int conflict_exit_code = 75;
+  bool keep_alive = false;
+  std::optional<pid_t> watch_pid;
+  std::optional<milliseconds> max_hold;
+  milliseconds kill_grace{10000};
+  std::vector<std::string> command;  // run: after "--"
+};
+
+// `is_run`: the `run` command (a command after "--", --kill-grace). Throws UsageError.
+AcquireCli parse_acquire_cli(const std::vector<std::string>& args, bool is_run, const EnvLookup& env);
+
+// release / renew / force-release: RESOURCE and a token.
+struct TokenCli {
+  Parsed parsed;
+  std::string resource;
+  std::string token;  // force-release: may be empty (all holders)
+  std::optional<milliseconds> ttl;
+};
+TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string& command,
+                         const EnvLookup& env);
+
+// status / list / history / pool: names after the command.
+struct QueryCli {
+  Parsed parsed;
+  std::vector<std::string> names;
+  std::optional<std::string> pool;
+  long long limit = 50;
+};
+QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string& command,
+                         const EnvLookup& env);
+
+// The help text of a command ("" for the overview).
+std::string command_help(const std::string& command);
+
+}  // namespace ciutils::lockctl

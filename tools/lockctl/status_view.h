@@ -1,0 +1,40 @@
+// Read side: status, list, history and pool definitions, as JSON documents (the
+// --json output) and as text.
+#pragma once
+
+#include "lock_store.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace ciutils::lockctl {
+
+// A Redis-clock millisecond timestamp as 2026-11-22T10:00:00.123Z.
+std::string iso_ms(long long ms);
+
+// {"resources":[{name,slots,fence,holders:[…]}],"queue":[…]} of one resource or pool.
+boost::json::object status_view(const boost::json::object& script_reply, const Target& target);
+boost::json::object read_status(Redis& redis, const std::string& prefix, const Target& target);
+void print_status(std::ostream& out, const boost::json::object& view);
+
+// {"pools":[status…], "resources":[status…]}: every pool and every resource ever granted.
+boost::json::object read_everything(Redis& redis, const KeySpace& keys);
+void print_list(std::ostream& out, const boost::json::object& all);
+
+// Events oldest first: {"id","event","at",…fields}.
+boost::json::array read_history(Redis& redis, const std::string& prefix, const std::string& resource,
+                                long long limit);
+void print_history(std::ostream& out, const boost::json::array& events);
+
+// {"pool":["member",…]}.
+boost::json::object read_pools(Redis& redis, const KeySpace& keys);
+// set / add / remove; returns the pool's members afterwards. UsageError when a member
+// already belongs to another pool.
+boost::json::array change_pool(Redis& redis, const KeySpace& keys, const std::string& op,
+                               const std::string& pool, const std::vector<std::string>& members);
+
+}  // namespace ciutils::lockctl

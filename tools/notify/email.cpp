@@ -2,6 +2,7 @@
 
 #include <ciutils/cli.h>
 #include <ciutils/error.h>
+#include <ciutils/html_escape.h>
 #include <ciutils/http.h>
 
 #include <curl/curl.h>
@@ -12,21 +13,6 @@
 namespace ciutils::notify {
 
 namespace {
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // base64 wrapped at 76 columns with CRLF, as MIME bodies require.
 std::string base64_body(std::string_view data) {

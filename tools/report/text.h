@@ -2,6 +2,8 @@
 // control characters shown visibly, long output trimmed head + tail.
 #pragma once
 
+#include <ciutils/html_escape.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -33,6 +35,6 @@ void append_xml_escaped(std::string& out, std::string_view text, bool attribute)
 std::string xml_escape(std::string_view text, bool attribute = false);
 
 // HTML escaping for text and attribute values.
-std::string html_escape(std::string_view text);
+using ciutils::html_escape;
 
 }  // namespace ciutils::report

@@ -1,0 +1,12 @@
+// HTML escaping for text and attribute values (report's dashboard, notify's email).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ciutils {
+
+// & < > " ' replaced by entities: safe in element content and in quoted attributes.
+std::string html_escape(std::string_view text);
+
+}  // namespace ciutils

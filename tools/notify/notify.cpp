@@ -179,6 +179,11 @@ std::optional<Spool> open_spool(const Options& o, Redis* redis, const KeySpace& 
 
 int run_flush(const Options& o, const Reporter& rep) {
   Secrets secrets;
+  auto claim_timeout = Spool::k_default_claim_timeout;
+  if (!o.claim_timeout.empty()) {
+    claim_timeout = parse_duration(o.claim_timeout, "--claim-timeout");
+    if (claim_timeout <= std::chrono::milliseconds(0)) throw UsageError("--claim-timeout: must be more than 0");
+  }
   auto keys = KeySpace::from_env();
   std::unique_ptr<Redis> redis;
   std::string dir = o.spool.empty() ? env_value("NOTIFY_SPOOL").value_or("") : o.spool;
@@ -190,6 +195,7 @@ int run_flush(const Options& o, const Reporter& rep) {
     }
   }
   auto spool = open_spool(o, redis.get(), keys);
+  spool->set_claim_timeout(claim_timeout);
   std::vector<DeliveryResult> results;
   std::size_t sent = 0, left = 0, dropped = 0;
   DeliveryContext ctx;
@@ -197,39 +203,68 @@ int run_flush(const Options& o, const Reporter& rep) {
   ctx.keys = &keys;
   ctx.secrets = &secrets;
   ctx.log = [&](const std::string& line) { rep.note(secrets.redact(line)); };
-  for (const auto& entry : spool->list()) {
-    std::string where = dir.empty() ? spool->describe() : entry.id;
-    std::optional<Outbound> out;
-    try {
-      auto [dest, alert] = parse_spool_entry(entry.text, where, secrets);
-      out = prepare(dest, alert);
-    } catch (const UsageError& e) {
-      // An entry that can no longer be built (a ${VAR} now unset) stays for a later flush.
-      rep.note(secrets.redact(e.what()));
-      ++left;
-      continue;
-    }
-    if (o.dry_run) {
-      std::cout << describe(*out, secrets) << "\n";
-      ++left;
-      continue;
-    }
-    auto r = deliver(*out, ctx);
-    if (r.outcome == Outcome::accepted) {
-      spool->remove(entry);
-      ++sent;
-    } else if (r.outcome == Outcome::rejected) {
-      spool->remove(entry);
-      ++dropped;
-    } else {
+  if (o.dry_run) {
+    // Shows what would be sent; claims nothing, so it never delays a real flush.
+    for (const auto& entry : spool->list()) {
+      std::string where = dir.empty() ? spool->describe() : entry.id;
+      try {
+        auto [dest, alert] = parse_spool_entry(entry.text, where, secrets);
+        std::cout << describe(prepare(dest, alert), secrets) << "\n";
+      } catch (const UsageError& e) {
+        rep.note(secrets.redact(e.what()));
+      }
       ++left;
     }
-    std::string line = out->dest.name + " (" + r.service + "): " + std::string(outcome_name(r.outcome));
-    if (!r.error.empty()) line += ": " + r.error;
-    if (r.outcome == Outcome::rejected) line += "; removed from the spool";
-    if (r.outcome != Outcome::accepted || !rep.json) rep.note(secrets.redact(line));
-    results.push_back(std::move(r));
   }
+  // Each entry is claimed before it is sent, so concurrent flushes never send one twice.
+  // What could not be delivered stays claimed until the end, then goes back to the spool.
+  std::vector<SpoolEntry> unsent;
+  auto put_back = [&] {
+    for (auto it = unsent.rbegin(); it != unsent.rend(); ++it) {
+      try {
+        spool->release(*it);
+      } catch (const std::exception& e) {
+        rep.warn(secrets.redact(e.what()));
+      }
+    }
+    unsent.clear();
+  };
+  try {
+    while (!o.dry_run) {
+      auto entry = spool->claim();
+      if (!entry) break;
+      std::string where = dir.empty() ? spool->describe() : entry->home;
+      std::optional<Outbound> out;
+      try {
+        auto [dest, alert] = parse_spool_entry(entry->text, where, secrets);
+        out = prepare(dest, alert);
+      } catch (const UsageError& e) {
+        // An entry that can no longer be built (a ${VAR} now unset) stays for a later flush.
+        rep.note(secrets.redact(e.what()));
+        unsent.push_back(std::move(*entry));
+        ++left;
+        continue;
+      }
+      auto r = deliver(*out, ctx);
+      if (r.outcome == Outcome::failed) {
+        unsent.push_back(std::move(*entry));
+        ++left;
+      } else {
+        if (!spool->remove(*entry))
+          rep.warn(out->dest.name + ": the claim outlived --claim-timeout and was taken over; another flush may send it again");
+        ++(r.outcome == Outcome::accepted ? sent : dropped);
+      }
+      std::string line = out->dest.name + " (" + r.service + "): " + std::string(outcome_name(r.outcome));
+      if (!r.error.empty()) line += ": " + r.error;
+      if (r.outcome == Outcome::rejected) line += "; removed from the spool";
+      if (r.outcome != Outcome::accepted || !rep.json) rep.note(secrets.redact(line));
+      results.push_back(std::move(r));
+    }
+  } catch (...) {
+    put_back();
+    throw;
+  }
+  put_back();
   if (rep.json) {
     json::object doc{{"sent", sent}, {"rejected", dropped}, {"remaining", left}, {"deliveries", results_json(results)}};
     std::cout << secrets.redact(to_json(doc)) << "\n";
@@ -267,9 +302,10 @@ int run(int argc, char** argv) {
 
   if (flush) {
     if (!positional.empty() || !o.to.empty() || !o.tags.empty() || !o.key.empty())
-      throw UsageError("flush: takes only --spool, --redis, --dry-run, --json and -q");
+      throw UsageError("flush: takes only --spool, --claim-timeout, --redis, --dry-run, --json and -q");
     return run_flush(o, rep);
   }
+  if (!o.claim_timeout.empty()) throw UsageError("--claim-timeout: only for notify flush");
 
   // 1. Everything that can be wrong with the input, before any state changes or sends.
   if (o.stdin_message && vm.count("message")) throw UsageError("--message and --stdin: give one");

@@ -7,7 +7,7 @@ namespace {
 constexpr std::string_view k_synopsis =
     "notify [DEST…] [--to DEST…] [--tag T…] [--config FILE] (--title T [--message M | --stdin] |\n"
     "              --key KEY (--status failed|passed | --from results.jsonl)) [options]\n"
-    "       notify flush [--spool DIR] [options]";
+    "       notify flush [--spool DIR] [--claim-timeout D] [options]";
 
 constexpr std::string_view k_description =
     "Sends alerts to webhooks, Slack, Teams, VictorOps, PagerDuty, Clickatell SMS and email.\n"
@@ -60,6 +60,8 @@ po::options_description describe_options(Options& o) {
       ("source", po::value(&o.source), "where the alert comes from (default: CI job or host name)")
       ("link", po::value(&o.links)->composing(), "a link to add, URL or TEXT=URL (repeatable)")
       ("spool", po::value(&o.spool), "spool undeliverable alerts to files in DIR (env NOTIFY_SPOOL; default: a Redis list)")
+      ("claim-timeout", po::value(&o.claim_timeout),
+       "flush: take over entries another flush claimed D ago (default 15m; sooner if it died on this host)")
       ("redis", po::value(&o.redis), "Redis URL (env REDIS_URL)")
       ("dry-run", po::bool_switch(&o.dry_run), "print the exact requests (secrets redacted); send nothing, change no state");
   return desc;

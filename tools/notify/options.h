@@ -27,6 +27,7 @@ struct Options {
   std::string severity;
   std::string source;
   std::string spool;
+  std::string claim_timeout;
   std::string redis;
   bool dry_run = false;
 };

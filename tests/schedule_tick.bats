@@ -147,3 +147,42 @@ h@$(iso 10800): enqueued"
   assert_output --partial "status=replaced"
   run -0 grep -c "replaced by a newer run, killing it" worker.log
 }
+
+@test "4,500 schedules in one script call: each slot once; a tick with nothing due runs no script" {
+  awk 'BEGIN {
+    printf "{\"schedules\": ["
+    for (i = 0; i < 4500; i++) printf "%s{\"name\": \"s%d\", \"cron\": \"0 * * * *\", \"queue\": \"q\"}", (i ? "," : ""), i
+    print "]}"
+  }' >s.json
+  run -0 schedule tick -q -f s.json --batch 10000 --now "$(iso 30)"
+  run -0 queue_length q
+  assert_output 4500
+  # Nothing after the last decided slots: the schedules are filtered out before any script.
+  rcli CONFIG RESETSTAT >/dev/null
+  run -0 schedule tick -f s.json --batch 10000 --now "$(iso 1800)"
+  assert_output ""
+  run -0 rcli INFO commandstats
+  refute_output --partial "cmdstat_evalsha"
+  run -0 schedule tick -q -f s.json --batch 10000 --now "$(iso 3600)"
+  run -0 queue_length q
+  assert_output 9000
+  run -0 rcli HGET "$CIUTILS_NAMESPACE:{q:q}:last" s4499
+  assert_output 1780275600
+}
+
+@test "decisions are kept per schedule, 200 to 250 of them, for explain" {
+  write_schedules s.json '{"name": "m", "cron": "* * * * *", "queue": "q", "catch_up": "all",
+    "catch_up_max": 300, "grace": "1s"}'
+  run -0 schedule tick -q -f s.json --now "$(iso 0)"
+  run -0 schedule tick -q -f s.json --now "$(iso 18000)"
+  run -0 queue_length q
+  assert_output 301
+  run -0 rcli LLEN "$CIUTILS_NAMESPACE:{q:q}:decisions:m"
+  assert_output 250
+  run -0 schedule explain -f s.json --name m --slot "$(iso 18000)" --now "$(iso 18000)"
+  assert_output --partial "task id m@$(iso 18000)"
+  assert_output --partial "  enqueued (decided at "
+  # Trimmed away: the decision is no longer recorded, the last decided slot still tells.
+  run -0 schedule explain -f s.json --name m --slot "$(iso 60)" --now "$(iso 18000)"
+  assert_output --partial "not enqueued: it is not after the last slot ticks decided"
+}

@@ -11,6 +11,7 @@
 
 #include <ostream>
 #include <sstream>
+#include <string_view>
 
 namespace ciutils::schedule {
 
@@ -225,18 +226,14 @@ int cmd_explain(CommandContext& ctx) {
   }
   QueueKeys keys(space, s.queue);
   auto slot_iso = format_utc(slot, 0);
-  auto events = redis.command({"XRANGE", keys.events(s.name), "-", "+"});
+  auto decisions = redis.command({"LRANGE", keys.decisions(s.name), "0", "-1"}).strings();
   bool found = false;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    auto fields = events[i][1].strings();
-    std::string ev_slot, decision, at;
-    for (std::size_t k = 0; k + 1 < fields.size(); k += 2) {
-      if (fields[k] == "slot") ev_slot = fields[k + 1];
-      if (fields[k] == "decision") decision = fields[k + 1];
-      if (fields[k] == "at") at = fields[k + 1];
-    }
-    if (ev_slot == slot_iso) {
-      ctx.out << "  " << decision << " (decided at " << at << ")\n";
+  for (const auto& entry : decisions) {
+    auto tab1 = entry.find('\t');
+    auto tab2 = tab1 == std::string::npos ? std::string::npos : entry.find('\t', tab1 + 1);
+    if (tab2 == std::string::npos) continue;
+    if (std::string_view(entry).substr(0, tab1) == slot_iso) {
+      ctx.out << "  " << entry.substr(tab2 + 1) << " (decided at " << entry.substr(tab1 + 1, tab2 - tab1 - 1) << ")\n";
       found = true;
     }
   }

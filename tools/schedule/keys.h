@@ -23,7 +23,8 @@ struct QueueKeys {
         cancel(prefix + ":cancel") {}
 
   std::string lease(std::string_view schedule) const { return prefix + ":lease:" + std::string(schedule); }
-  std::string events(std::string_view schedule) const { return prefix + ":events:" + std::string(schedule); }
+  // List of a schedule's latest tick decisions (200 to 250, oldest first), each "slot\tat\tdecision".
+  std::string decisions(std::string_view schedule) const { return prefix + ":decisions:" + std::string(schedule); }
 
   std::string queue;
   std::string prefix;    // <ns>:{q:<queue>}

@@ -1,6 +1,7 @@
 // tick: enqueue every due slot of a set of schedules exactly once. Slots are computed here;
-// one Lua script per queue batch dedups them against the last decided slot of each
-// schedule, applies the catch-up and concurrency policies and XADDs, atomically.
+// schedules with nothing after their last decided slot are left out; one Lua script per
+// queue batch dedups the rest against the last decided slot of each schedule, applies the
+// catch-up and concurrency policies and XADDs, atomically.
 #pragma once
 
 #include "schedule_file.h"

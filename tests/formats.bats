@@ -3,6 +3,15 @@
 # and the schemas reject what they must.
 
 load helpers/common
+load helpers/redis
+
+setup_file() {
+  start_redis
+}
+
+teardown_file() {
+  stop_redis
+}
 
 setup() {
   common_setup
@@ -49,4 +58,30 @@ example_after() {
   run "$VALIDATE" "$SCHEMAS/task.schema.json" bad.jsonl
   assert_failure 1
   assert_output --partial "bad.jsonl:1: payload: [1] is not of type 'object'"
+}
+
+@test "prun's result records validate against result.schema.json" {
+  printf '%s\n' 'true' 'exit 3' 'sleep 5' >jobs.txt
+  run -1 prun -j 3 --timeout 0.3s --kill-sequence KILL --results results.jsonl -a jobs.txt
+  [ "$(wc -l <results.jsonl)" -eq 3 ]
+  run "$VALIDATE" "$SCHEMAS/result.schema.json" results.jsonl
+  assert_success
+}
+
+@test "report reads what prun writes" {
+  printf '%s\n' 'true' 'exit 3' >jobs.txt
+  run -1 prun -j 2 --results results.jsonl -a jobs.txt
+  run -0 report junit results.jsonl -o junit.xml
+  run -0 xmllint --noout junit.xml
+}
+
+@test "schedule's tasks validate against task.schema.json" {
+  run -0 --separate-stderr schedule enqueue --queue formats '{"test":"opm-tests-1","app":"opm"}'
+  echo "$output" >enqueued.jsonl
+  run "$VALIDATE" "$SCHEMAS/task.schema.json" enqueued.jsonl
+  assert_success
+  run -0 --separate-stderr schedule take --queue formats --wait 1s
+  echo "$output" >taken.jsonl
+  run "$VALIDATE" "$SCHEMAS/task.schema.json" taken.jsonl
+  assert_success
 }

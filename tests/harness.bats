@@ -29,11 +29,13 @@ setup() {
 @test "start_redis fails, not skips, when the server cannot start" {
   run bash -c "
     load() { :; }
+    bats_require_minimum_version() { :; }
     source '$CIUTILS_SOURCE_DIR/tests/helpers/common.bash'
     source '$CIUTILS_SOURCE_DIR/tests/helpers/redis.bash'
     BATS_FILE_TMPDIR='$BATS_TEST_TMPDIR'
     start_redis --no-such-option yes"
-  assert_failure
+  assert_failure 1
+  assert_output --partial "redis-server failed to start"
 }
 
 @test "start_server waits for READY and exports the port" {

@@ -1,5 +1,6 @@
 # Loaded by every bats file: bats-support/assert, the freshly built tools first on
 # PATH, and a sealed environment (own HOME and temp dir, tool variables unset).
+bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
 

@@ -116,14 +116,15 @@ po::options_description query_description(const std::string& command, CommonOpti
   return desc;
 }
 
-po::positional_options_description names_positional() {
+// Parses desc's flags plus the positional names (RESOURCE…, hidden from --help) into "name".
+po::variables_map parse_with_names(const std::vector<std::string>& args, const po::options_description& desc) {
+  po::options_description hidden;
+  hidden.add_options()("name", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(desc).add(hidden);
   po::positional_options_description pos;
   pos.add("name", -1);
-  return pos;
-}
-
-void add_names(po::options_description& hidden) {
-  hidden.add_options()("name", po::value<std::vector<std::string>>());
+  return parse_args(args, all, pos);
 }
 
 struct Synopsis {
@@ -184,11 +185,7 @@ AcquireCli parse_acquire_cli(const std::vector<std::string>& args_in, bool is_ru
     }
   }
   po::options_description desc = acquire_description(is_run, cli.parsed.common);
-  po::options_description hidden;
-  add_names(hidden);
-  po::options_description all;
-  all.add(desc).add(hidden);
-  cli.parsed.vm = parse_args(args, all, names_positional());
+  cli.parsed.vm = parse_with_names(args, desc);
   const auto& vm = cli.parsed.vm;
   if (cli.parsed.common.help || cli.parsed.common.version) return cli;
   cli.parsed.connection = connection_of(vm, env);
@@ -256,11 +253,7 @@ AcquireCli parse_acquire_cli(const std::vector<std::string>& args_in, bool is_ru
 TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string& command, const EnvLookup& env) {
   TokenCli cli;
   po::options_description desc = token_description(command, cli.parsed.common);
-  po::options_description hidden;
-  add_names(hidden);
-  po::options_description all;
-  all.add(desc).add(hidden);
-  cli.parsed.vm = parse_args(args, all, names_positional());
+  cli.parsed.vm = parse_with_names(args, desc);
   const auto& vm = cli.parsed.vm;
   if (cli.parsed.common.help || cli.parsed.common.version) return cli;
   cli.parsed.connection = connection_of(vm, env);
@@ -292,11 +285,7 @@ TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string
 QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string& command, const EnvLookup& env) {
   QueryCli cli;
   po::options_description desc = query_description(command, cli.parsed.common);
-  po::options_description hidden;
-  add_names(hidden);
-  po::options_description all;
-  all.add(desc).add(hidden);
-  cli.parsed.vm = parse_args(args, all, names_positional());
+  cli.parsed.vm = parse_with_names(args, desc);
   const auto& vm = cli.parsed.vm;
   if (cli.parsed.common.help || cli.parsed.common.version) return cli;
   cli.parsed.connection = connection_of(vm, env);

@@ -42,6 +42,10 @@ std::optional<SysSeconds> now_of(const po::variables_map& vm);  // --now, when g
 // "2026-11-24 02:37:00 CET" for a slot in a schedule's zone.
 std::string local_time_text(const Schedule& schedule, SysSeconds t);
 
+// Prints the subcommand's help or the version when -h/--version was given; true when it did.
+bool show_help(const CommonOptions& common, CommandContext& ctx, const char* synopsis, const char* description,
+               const po::options_description& desc);
+
 // The text printed after each subcommand's options: environment and exit codes.
 extern const char* const k_help_footer;
 

@@ -21,19 +21,6 @@
 namespace ciutils::schedule {
 namespace {
 
-bool show_help(const CommonOptions& common, CommandContext& ctx, const char* synopsis, const char* description,
-               const po::options_description& desc) {
-  if (common.help) {
-    ctx.out << help_text(synopsis, description, desc, k_help_footer);
-    return true;
-  }
-  if (common.version) {
-    ctx.out << version_text("schedule") << "\n";
-    return true;
-  }
-  return false;
-}
-
 std::string require(const std::string& value, const char* flag) {
   if (value.empty()) throw UsageError(std::string(flag) + " is required");
   return value;

@@ -38,19 +38,6 @@ std::string local_time_text(const Schedule& schedule, SysSeconds t) {
 
 namespace {
 
-bool show_help(const CommonOptions& common, CommandContext& ctx, const char* synopsis, const char* description,
-               const po::options_description& desc) {
-  if (common.help) {
-    ctx.out << help_text(synopsis, description, desc, k_help_footer);
-    return true;
-  }
-  if (common.version) {
-    ctx.out << version_text("schedule") << "\n";
-    return true;
-  }
-  return false;
-}
-
 std::string cron_summary(const Schedule& s) {
   std::string out = "cron '" + s.timing.cron.text + "' in " + s.zone_name;
   if (s.timing.cron.text.find('H') == std::string::npos || s.timing.cron.every) return out;

@@ -23,6 +23,19 @@ Exit status:
   130/143  work, daemon: interrupted / terminated (work hands back unfinished tasks)
 )";
 
+bool show_help(const CommonOptions& common, CommandContext& ctx, const char* synopsis, const char* description,
+               const po::options_description& desc) {
+  if (common.help) {
+    ctx.out << help_text(synopsis, description, desc, k_help_footer);
+    return true;
+  }
+  if (common.version) {
+    ctx.out << version_text("schedule") << "\n";
+    return true;
+  }
+  return false;
+}
+
 namespace {
 
 const char* const k_usage = R"(Usage: schedule COMMAND [OPTIONS]

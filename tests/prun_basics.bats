@@ -53,6 +53,14 @@ setup() {
   assert_line "2 1 1 2 Nightly@1 nightly-1-1 1 h1"
 }
 
+@test "--slot-env values may hold commas, and a repeated key adds values" {
+  yes 'echo "$PRUN_SLOT:$OPTS"; sleep 0.3' | head -n 3 >jobs.txt
+  run -0 prun -j 3 -q --ungroup --slot-env 'OPTS=-Da=1\,2' --slot-env 'OPTS=-Db' --slot-env 'OPTS=x\\' -a jobs.txt
+  assert_line '0:-Da=1,2'
+  assert_line '1:-Db'
+  assert_line '2:x\'
+}
+
 @test "two runs get different run ids" {
   a=$(echo 'echo $PRUN_RUN_ID' | prun -q --ungroup)
   b=$(echo 'echo $PRUN_RUN_ID' | prun -q --ungroup)

@@ -62,6 +62,22 @@ JSON
   [ "$(grep -c '^down-' "$HOME/log")" -eq 3 ]
 }
 
+@test "plan commands fill {%} and {#}, and leave the shell's \${#} alone" {
+  cat >plan.json <<'JSON'
+{
+  "workers": 2,
+  "setup": "echo setup-{%} >>$HOME/log",
+  "steps": [{"jobs": ["echo job-{#}-slot-{%}-$PRUN_SLOT >>$HOME/log"]},
+            {"command": "set -- a b; echo args-${#} >>$HOME/log"}]
+}
+JSON
+  run -0 prun -q -f plan.json
+  grep -qx setup-0 "$HOME/log"
+  grep -qx setup-1 "$HOME/log"
+  grep -Eqx 'job-3-slot-([01])-\1' "$HOME/log"
+  grep -qx args-2 "$HOME/log"
+}
+
 @test "a step timeout applies to its jobs" {
   echo '{"steps": [{"command": "sleep 5", "timeout": "0.2s"}]}' >plan.json
   run -1 prun -q -f plan.json --results r.jsonl

@@ -11,12 +11,16 @@ std::string format_utc(SysTime t, int digits) {
   auto since = t.time_since_epoch();
   auto secs = floor<seconds>(since);
   auto micros = duration_cast<microseconds>(since - secs).count();
-  std::time_t tt = static_cast<std::time_t>(secs.count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
+  // Civil time by hand: no time zone involved, nothing read from /etc/localtime.
+  auto day = floor<days>(secs);
+  year_month_day ymd{sys_days(day)};
+  hh_mm_ss hms{secs - day};
   char buf[64];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf, n);
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld", static_cast<int>(ymd.year()),
+                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                        static_cast<long long>(hms.hours().count()), static_cast<long long>(hms.minutes().count()),
+                        static_cast<long long>(hms.seconds().count()));
+  std::string out(buf, static_cast<std::size_t>(n));
   if (digits == 3) {
     std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(micros / 1000));
     out += buf;

@@ -10,6 +10,9 @@ TEST(Timestamp, FormatsAndParsesUtc) {
   EXPECT_EQ(format_utc(t), "2026-11-22T10:00:00.123Z");
   EXPECT_EQ(format_utc(t, 0), "2026-11-22T10:00:00Z");
   EXPECT_EQ(format_utc(t, 6), "2026-11-22T10:00:00.123000Z");
+  EXPECT_EQ(format_utc(sys_days(year(2024) / 2 / 29) + hours(23) + minutes(59) + seconds(58), 0),
+            "2024-02-29T23:59:58Z");
+  EXPECT_EQ(format_utc(SysTime{} - seconds(1), 0), "1969-12-31T23:59:59Z");
   EXPECT_EQ(parse_utc("2026-11-22T10:00:00.123Z"), t);
   EXPECT_EQ(parse_utc("2026-11-22T10:00:00.123+00:00"), t);
   EXPECT_EQ(parse_utc("2026-11-22T10:00:00Z"), t - milliseconds(123));

@@ -68,6 +68,24 @@ std::string expand_template(std::string_view text, std::string_view item, std::s
   return out;
 }
 
+std::string expand_numbers(std::string_view text, std::size_t job, int slot) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool after_dollar = i > 0 && text[i - 1] == '$';
+    if (!after_dollar && text.substr(i, 3) == "{#}") {
+      out += std::to_string(job);
+      i += 2;
+    } else if (!after_dollar && text.substr(i, 3) == "{%}") {
+      out += std::to_string(slot);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 bool template_uses_slot(std::string_view text) { return text.find("{%}") != std::string_view::npos; }
 
 }  // namespace ciutils::prun

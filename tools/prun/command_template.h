@@ -19,6 +19,10 @@ std::string join_template(const std::vector<std::string>& words);
 // quoted item is appended after a space.
 std::string expand_template(std::string_view text, std::string_view item, std::size_t job, int slot);
 
+// Plan commands: fills {#} (job number) and {%} (slot), except after '$' ("${#}" is
+// the shell's own). {} is left alone: a plan command has no item.
+std::string expand_numbers(std::string_view text, std::size_t job, int slot);
+
 // True when text holds {%}: the command depends on the slot, so expand at dispatch.
 bool template_uses_slot(std::string_view text);
 

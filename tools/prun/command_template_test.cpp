@@ -22,6 +22,11 @@ TEST(TemplateTest, FillsPlaceholders) {
   EXPECT_FALSE(template_uses_slot("a {}"));
 }
 
+TEST(TemplateTest, PlanCommandsGetNumbersButNotTheShellsOwn) {
+  EXPECT_EQ(expand_numbers("up -p ci{%} --job {#} {} ${#} $# {%%}", 12, 3), "up -p ci3 --job 12 {} ${#} $# {%%}");
+  EXPECT_EQ(expand_numbers("{%}{#}", 1, 0), "01");
+}
+
 TEST(TemplateTest, JoinsWords) { EXPECT_EQ(join_template({"echo", "{}", "|", "wc"}), "echo {} | wc"); }
 
 }  // namespace

@@ -18,6 +18,7 @@ struct Job {
   int fixed_slot = -1;     // a slot the job must run on (plan list steps), or -1
   std::string item;        // template mode: the input item ({}), for {%} expansion at dispatch
   bool has_template = false;
+  bool numbers = false;    // plan commands: {#} and {%} filled at dispatch
   int attempt = 1;         // 1 on the first try, +1 per retry
 };
 

@@ -24,7 +24,9 @@ constexpr const char* k_description =
 
 constexpr const char* k_extra =
     "Placeholders in a command template: {} the item (shell-quoted), {#} the job number,\n"
-    "{%} the slot. Without {} the item is appended.\n"
+    "{%} the slot. Without {} the item is appended. Plan commands fill {#} and {%} too\n"
+    "(not after '$'). The input is read as the jobs run, so a slow producer feeds the pool;\n"
+    "--timings, --shard and --dry-run read all of it first.\n"
     "\n"
     "Environment of every job:\n"
     "  PRUN_JOB           the job number (1-based)\n"
@@ -77,7 +79,7 @@ po::options_description describe(Options& o, RawOptions& r) {
       ("fail-on-flaky", po::bool_switch(&o.fail_on_flaky), "count flaky jobs as failures")
       ("halt", po::value(&r.halt), "now|soon|fail=N|now,fail=N|soon,fail=N: stop after failures")
       ("env,e", po::value(&r.env)->composing(), "K=V: set in every job's environment (repeatable)")
-      ("slot-env", po::value(&r.slot_env)->composing(), "K=V1,V2,…: slot i gets value i modulo the count (repeatable)")
+      ("slot-env", po::value(&r.slot_env)->composing(), "K=V1,V2,…: slot i gets value i modulo the count (\\, is a comma in a value; repeating K adds values)")
       ("results", po::value(&o.results_file), "write one JSON result record per job to FILE as each ends")
       ("joblog", po::value(&o.joblog_file), "write GNU parallel's --joblog format to FILE")
       ("log-dir", po::value(&o.log_dir), "keep each job's output in DIR/<job>.log")
@@ -183,13 +185,21 @@ SlotEnv parse_slot_env(std::string_view text) {
   auto eq = text.find('=');
   SlotEnv slot_env;
   slot_env.key = std::string(text.substr(0, eq));
+  // Values are split at commas; \, is a comma inside a value and \\ a backslash.
+  std::string value;
   std::string_view values = text.substr(eq + 1);
-  while (true) {
-    auto comma = values.find(',');
-    slot_env.values.emplace_back(values.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    values = values.substr(comma + 1);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    char c = values[i];
+    if (c == '\\' && i + 1 < values.size() && (values[i + 1] == ',' || values[i + 1] == '\\')) {
+      value += values[++i];
+    } else if (c == ',') {
+      slot_env.values.push_back(std::move(value));
+      value.clear();
+    } else {
+      value += c;
+    }
   }
+  slot_env.values.push_back(std::move(value));
   return slot_env;
 }
 
@@ -227,7 +237,16 @@ Options parse_options(const std::vector<std::string>& args) {
   if (!r.retries.empty()) o.retries = static_cast<int>(parse_integer(r.retries, "--retries", 0, 1000));
   if (!r.halt.empty()) o.halt = parse_halt(r.halt);
   for (const auto& e : r.env) o.env.push_back(parse_env_assignment(e, "--env"));
-  for (const auto& e : r.slot_env) o.slot_env.push_back(parse_slot_env(e));
+  for (const auto& e : r.slot_env) {
+    SlotEnv parsed = parse_slot_env(e);
+    auto same =
+        std::find_if(o.slot_env.begin(), o.slot_env.end(), [&](const SlotEnv& s) { return s.key == parsed.key; });
+    if (same == o.slot_env.end()) {
+      o.slot_env.push_back(std::move(parsed));
+    } else {  // a repeated key adds values: one flag per slot
+      same->values.insert(same->values.end(), parsed.values.begin(), parsed.values.end());
+    }
+  }
   if (!r.shard.empty()) {
     if (r.shard == "auto") {
       o.shard = shard_from_environment();

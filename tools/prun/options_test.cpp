@@ -66,6 +66,23 @@ TEST(SlotEnvTest, SplitsValues) {
   EXPECT_THROW(parse_slot_env("novalue"), UsageError);
 }
 
+TEST(SlotEnvTest, EscapedCommasAndBackslashes) {
+  auto se = parse_slot_env(R"(JAVA_OPTS=-Da=1\,2,-Db=3\\,)");
+  ASSERT_EQ(se.values.size(), 3u);
+  EXPECT_EQ(se.values[0], "-Da=1,2");
+  EXPECT_EQ(se.values[1], R"(-Db=3\)");
+  EXPECT_EQ(se.values[2], "");
+  EXPECT_EQ(parse_slot_env(R"(P=a\b)").values[0], R"(a\b)");
+}
+
+TEST(SlotEnvTest, RepeatedKeyAddsValues) {
+  auto o = parse_options({"--slot-env", "H=ssh://a,1", "--slot-env", "X=y", "--slot-env", "H=ssh://b\\,2"});
+  ASSERT_EQ(o.slot_env.size(), 2u);
+  EXPECT_EQ(o.slot_env[0].key, "H");
+  EXPECT_EQ(o.slot_env[0].values, (std::vector<std::string>{"ssh://a", "1", "ssh://b,2"}));
+  EXPECT_EQ(o.slot_env[1].values, (std::vector<std::string>{"y"}));
+}
+
 TEST(OptionsTest, TemplateAfterDashDash) {
   auto o = parse_options({"-j", "3", "--timeout", "0.5s", "--", "gzip", "-9", "{}"});
   EXPECT_EQ(o.jobs, 3);

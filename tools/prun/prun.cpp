@@ -1,6 +1,7 @@
 #include "prun.h"
 
 #include "command_template.h"
+#include "job_input.h"
 #include "job_order.h"
 #include "options.h"
 #include "output.h"
@@ -22,7 +23,6 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -55,27 +55,6 @@ UniqueFd open_output(const std::string& path, const char* flag) {
   return UniqueFd(fd);
 }
 
-// Job lines (or template items): one per line; blank lines skipped, and in job-line mode
-// lines starting with '#' too.
-void read_jobs(std::istream& in, bool template_mode, std::vector<Job>& jobs) {
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    Job job;
-    if (template_mode) {
-      job.item = line;
-      job.name = line;
-      job.has_template = true;
-    } else {
-      if (line.find_first_not_of(" \t") == line.find('#')) continue;
-      job.command = line;
-      job.name = line;
-    }
-    jobs.push_back(std::move(job));
-  }
-}
-
 struct Summary {
   std::map<std::string, std::size_t> counts;
   std::size_t total = 0;
@@ -106,27 +85,26 @@ public:
     m_info.run_id = o.run_id.empty() ? default_run_id() : o.run_id;
     m_info.host = host_name();
     std::vector<Job> jobs;
+    std::unique_ptr<JobInput> input;
     Plan plan;
     bool plan_mode = !o.plan_file.empty();
     if (plan_mode) {
       plan = read_plan(o.plan_file);
       if (!o.timings_file.empty()) m_timings = read_timings(o.timings_file);
     } else {
-      bool template_mode = !o.command_template.empty();
-      if (o.arg_files.empty()) {
-        read_jobs(std::cin, template_mode, jobs);
-      } else {
-        for (const auto& file : o.arg_files) {
-          std::ifstream in(file);
-          if (!in) throw UsageError("--arg-file: " + file + ": cannot open");
-          read_jobs(in, template_mode, jobs);
-        }
+      input = std::make_unique<JobInput>(o.arg_files, !o.command_template.empty());
+      // Ordering and sharding need the whole list; otherwise jobs stream from the input.
+      if (!o.timings_file.empty() || o.shard || o.dry_run) {
+        Timings timings;
+        if (!o.timings_file.empty()) timings = read_timings(o.timings_file);
+        std::deque<Job> all;
+        input->read_all(all);
+        input.reset();
+        jobs.assign(std::make_move_iterator(all.begin()), std::make_move_iterator(all.end()));
+        if (o.shard) jobs = select_shard(jobs, timings, *o.shard);
+        for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].number = i + 1;
+        if (!o.timings_file.empty()) order_by_timings(jobs, timings);
       }
-      Timings timings;
-      if (!o.timings_file.empty()) timings = read_timings(o.timings_file);
-      if (o.shard) jobs = select_shard(jobs, timings, *o.shard);
-      for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].number = i + 1;
-      if (!o.timings_file.empty()) order_by_timings(jobs, timings);
     }
     if (o.dry_run) return dry_run(jobs, plan, plan_mode);
 
@@ -170,7 +148,7 @@ public:
                                  std::size_t bytes, const std::string& combined) {
       on_job_end(job, command, outcome, bytes, combined);
     });
-    bool ok = plan_mode ? run_plan(runner, plan) : run_jobs(runner, jobs);
+    bool ok = plan_mode ? run_plan(runner, plan) : run_jobs(runner, jobs, input.get());
     runner.sweep();
     if (!github_token.empty()) write_all(1, github_resume_commands(github_token));
     if (!o.common.quiet) print_summary(runner);
@@ -204,14 +182,14 @@ private:
     return 0;
   }
 
-  bool run_jobs(Runner& runner, std::vector<Job>& jobs) {
+  bool run_jobs(Runner& runner, std::vector<Job>& jobs, JobInput* input) {
     JobSettings settings;
     settings.timeout = m_options.timeout;
     settings.retries = m_options.retries;
     std::deque<Job> queue(std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
     jobs.clear();
     jobs.shrink_to_fit();
-    return runner.run_batch(std::move(queue), m_options.jobs, settings, BatchKind::normal).ok();
+    return runner.run_batch(std::move(queue), m_options.jobs, settings, BatchKind::normal, input).ok();
   }
 
   int step_slots(const Plan& plan, const PlanStep& step) const {
@@ -233,6 +211,7 @@ private:
       job.name = step.commands[i].name;
       job.classname = classname;
       job.command = step.commands[i].command;
+      job.numbers = true;
       job.number = ++m_next_number;
       if (step.kind == PlanStep::Kind::list) job.fixed_slot = static_cast<int>(i);
       queue.push_back(std::move(job));
@@ -262,6 +241,7 @@ private:
       job.name = what + " (slot " + std::to_string(s) + ")";
       job.classname = what;
       job.command = command;
+      job.numbers = true;
       job.number = ++m_next_number;
       job.fixed_slot = s;
       queue.push_back(std::move(job));

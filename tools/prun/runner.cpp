@@ -31,6 +31,9 @@ using std::chrono::milliseconds;
 constexpr milliseconds k_drain_grace{2000};
 constexpr milliseconds k_group_check{20};
 constexpr milliseconds k_progress_interval{250};
+// Jobs read ahead of the pool from a streamed input: enough to keep every slot busy,
+// few enough that the queue's memory does not grow with the input.
+constexpr std::size_t k_read_ahead = 1024;
 
 bool group_exists(pid_t pgid) { return pgid > 1 && (::kill(-pgid, 0) == 0 || errno == EPERM); }
 
@@ -188,7 +191,8 @@ void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settin
   r->kind = kind;
   job.attempt = attempt;
   r->command = job.has_template ? expand_template(m_config.command_template, job.item, job.number, slot)
-                                : job.command;
+                : job.numbers    ? expand_numbers(job.command, job.number, slot)
+                                 : job.command;
   r->job = std::move(job);
   if (!m_config.log_dir.empty()) {
     char name[64];
@@ -528,8 +532,8 @@ void Runner::print_progress(bool final) {
   std::size_t running = 0;
   for (auto& r : m_slots) running += r ? 1 : 0;
   std::string line = "\rprun: " + std::to_string(m_done) + " done, " + std::to_string(running) + " running, " +
-                     std::to_string(m_queued) + " queued";
-  if (m_done > 0) {
+                     std::to_string(m_queued) + (m_more_input ? "+" : "") + " queued";
+  if (m_done > 0 && !m_more_input) {
     auto elapsed = std::chrono::duration_cast<milliseconds>(now - m_started);
     auto eta = elapsed * static_cast<long long>(m_queued + running) / static_cast<long long>(m_done);
     line += ", ETA " + format_duration(std::chrono::duration_cast<milliseconds>(eta));
@@ -539,13 +543,29 @@ void Runner::print_progress(bool final) {
   write_all(2, line);
 }
 
-BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSettings& settings, BatchKind kind) {
+std::size_t Runner::skip_rest(std::deque<Job>& queue, JobInput* input, const std::string& message) {
+  std::size_t skipped = skip_all(std::move(queue), message).skipped;
+  queue.clear();
+  while (input && input->ready()) {
+    input->read_some(queue);
+    skipped += skip_all(std::move(queue), message).skipped;
+    queue.clear();
+  }
+  return skipped;
+}
+
+BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSettings& settings, BatchKind kind,
+                              JobInput* input) {
   BatchResult result;
   if (slots < 1) slots = 1;
   if (kind == BatchKind::normal && (cancelled() || m_stop_dispatch)) {
-    return skip_all(std::move(queue), cancelled() ? "not started: cancelled" : "not started: --halt");
+    result.skipped = skip_rest(queue, input, cancelled() ? "not started: cancelled" : "not started: --halt");
+    return result;
   }
-  if (kind == BatchKind::always && m_hard_cancel) return skip_all(std::move(queue), "not started: killed");
+  if (kind == BatchKind::always && m_hard_cancel) {
+    result.skipped = skip_rest(queue, input, "not started: killed");
+    return result;
+  }
   m_slots.clear();
   m_slots.resize(static_cast<std::size_t>(slots));
   build_slot_env(slots, settings);
@@ -579,12 +599,16 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
       }
     }
     m_queued = queue.size();
+    m_more_input = input && !input->done();
     bool any_running = std::any_of(m_slots.begin(), m_slots.end(), [](const auto& r) { return r != nullptr; });
-    if (!any_running && (queue.empty() || !may_dispatch)) break;
+    if (!any_running && (!may_dispatch || (queue.empty() && !m_more_input))) break;
 
     fds.clear();
     owners.clear();
     fds.push_back({m_signals->watch.fd(), POLLIN, 0});
+    owners.push_back(nullptr);
+    bool want_input = may_dispatch && m_more_input && queue.size() < k_read_ahead;
+    fds.push_back({want_input ? input->fd() : -1, POLLIN, 0});
     owners.push_back(nullptr);
     auto now = Clock::now();
     auto next = now + milliseconds(1000);
@@ -614,7 +638,8 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
           if (sig != SIGCHLD) on_signal(sig);
         }
       }
-      for (std::size_t i = 1; i + 1 < fds.size(); i += 2) {
+      if (fds[1].revents != 0) input->read_some(queue);
+      for (std::size_t i = 2; i + 1 < fds.size(); i += 2) {
         if (fds[i].revents != 0 || fds[i + 1].revents != 0) {
           read_pipes(*owners[i], fds[i].revents, fds[i + 1].revents);
         }
@@ -644,9 +669,9 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
     print_progress(false);
   }
   print_progress(true);
-  if (!queue.empty()) {
-    auto skipped = skip_all(std::move(queue), cancelled() ? "not started: cancelled" : "not started: --halt");
-    result.skipped += skipped.skipped;
+  m_more_input = false;
+  if (!queue.empty() || (input && !input->done())) {
+    result.skipped += skip_rest(queue, input, cancelled() ? "not started: cancelled" : "not started: --halt");
   }
   m_slots.clear();
   return result;

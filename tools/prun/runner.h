@@ -4,6 +4,7 @@
 #pragma once
 
 #include "job.h"
+#include "job_input.h"
 #include "options.h"
 #include "output.h"
 #include "record.h"
@@ -60,9 +61,12 @@ public:
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
-  // Runs the queue on `slots` slots with the given settings. Jobs not started because of a
-  // cancellation or --halt are reported as skipped.
-  BatchResult run_batch(std::deque<Job> queue, int slots, const JobSettings& settings, BatchKind kind);
+  // Runs the queue on `slots` slots with the given settings; with input, the queue is
+  // refilled from it as it runs low (a bounded read-ahead). Jobs not started because of a
+  // cancellation or --halt are reported as skipped: the queue's, and the input's that can
+  // be read without waiting for a producer.
+  BatchResult run_batch(std::deque<Job> queue, int slots, const JobSettings& settings, BatchKind kind,
+                        JobInput* input = nullptr);
 
   // Reports every job of the queue as skipped (a step after a failed one).
   BatchResult skip_all(std::deque<Job> queue, const std::string& message);
@@ -90,6 +94,7 @@ private:
   void check_halt(BatchKind kind);
   void build_slot_env(int slots, const JobSettings& settings);
   void print_progress(bool final);
+  std::size_t skip_rest(std::deque<Job>& queue, JobInput* input, const std::string& message);
 
   RunnerConfig m_config;
   JobEndCallback m_on_end;
@@ -105,6 +110,7 @@ private:
   std::size_t m_failures = 0;
   std::size_t m_done = 0;
   std::size_t m_queued = 0;
+  bool m_more_input = false;  // the queue is still being read: no total, no ETA
   SteadyTime m_started{};
   SteadyTime m_last_progress{};
   std::string m_github_token;

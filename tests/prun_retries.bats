@@ -20,6 +20,18 @@ flaky_job='if [ -e seen ]; then echo second; else touch seen; echo first; exit 1
   [[ $output == *"retrying (attempt 2 of 3)"* ]]
 }
 
+@test "--retry-other-slot runs the retry on another slot, the next job takes the free one" {
+  printf '%s\n' "$flaky_job" 'sleep 1' 'echo third' >jobs.txt
+  run -0 prun -j 2 -q --retries 1 --retry-other-slot --results r.jsonl -a jobs.txt
+  [ "$(field r.jsonl "$flaky_job" status)" = flaky ]
+  [ "$(field r.jsonl "$flaky_job" slot)" = 1 ]
+  [ "$(field r.jsonl 'echo third' slot)" = 0 ]
+  # Without the flag the retry takes the first free slot: the one it failed on.
+  rm seen
+  run -0 prun -j 2 -q --retries 1 --results r2.jsonl -a jobs.txt
+  [ "$(field r2.jsonl "$flaky_job" slot)" = 0 ]
+}
+
 @test "--fail-on-flaky turns flaky into a failure" {
   run -1 prun -q --retries 1 --fail-on-flaky --results r.jsonl <<<"$flaky_job"
   [ "$(field r.jsonl "$flaky_job" status)" = flaky ]

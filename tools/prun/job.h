@@ -20,6 +20,7 @@ struct Job {
   bool has_template = false;
   bool numbers = false;    // plan commands: {#} and {%} filled at dispatch
   int attempt = 1;         // 1 on the first try, +1 per retry
+  int avoid_slot = -1;     // --retry-other-slot: the slot the last attempt failed on
 };
 
 // How the jobs of one batch run.

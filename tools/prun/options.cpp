@@ -77,6 +77,7 @@ po::options_description describe(Options& o, RawOptions& r) {
       ("kill-sequence", po::value(&r.kill_sequence), "signals for a timed-out or cancelled job (default TERM,10s,KILL)")
       ("retries", po::value(&r.retries), "retry a failed job up to N times; passing after a retry is flaky")
       ("fail-on-flaky", po::bool_switch(&o.fail_on_flaky), "count flaky jobs as failures")
+      ("retry-other-slot", po::bool_switch(&o.retry_other_slot), "run a retry on another slot than the failed attempt (its host, via --slot-env)")
       ("halt", po::value(&r.halt), "now|soon|fail=N|now,fail=N|soon,fail=N: stop after failures")
       ("env,e", po::value(&r.env)->composing(), "K=V: set in every job's environment (repeatable)")
       ("slot-env", po::value(&r.slot_env)->composing(), "K=V1,V2,…: slot i gets value i modulo the count (\\, is a comma in a value; repeating K adds values)")

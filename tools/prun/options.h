@@ -52,6 +52,7 @@ struct Options {
   KillSequence kill_sequence = default_kill_sequence();
   int retries = 0;
   bool fail_on_flaky = false;
+  bool retry_other_slot = false;
   HaltPolicy halt;
   std::vector<std::string> env;    // K=V
   std::vector<SlotEnv> slot_env;

@@ -127,6 +127,7 @@ public:
     config.kill_sequence = o.kill_sequence;
     config.halt = o.halt;
     config.fail_on_flaky = o.fail_on_flaky;
+    config.retry_other_slot = o.retry_other_slot;
     config.run = m_info;
     config.log_dir = o.log_dir;
     config.tail_bytes = o.tail_bytes;

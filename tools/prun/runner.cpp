@@ -493,6 +493,7 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
   if (retry) {
     Job job = std::move(r->job);
     job.attempt += 1;
+    if (m_config.retry_other_slot) job.avoid_slot = r->slot;
     queue.push_front(std::move(job));
     return;
   }
@@ -507,6 +508,16 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
   }
   m_on_end(r->job, r->command, o, r->capture->bytes(), r->capture->combined_tail());
   if (failed || o.status == Status::error || o.status == Status::flaky) check_halt(kind);
+}
+
+int Runner::free_slot_for(const Job& job, int slots) const {
+  auto is_free = [&](int s) { return !m_slots[static_cast<std::size_t>(s)]; };
+  if (job.fixed_slot >= 0) return is_free(job.fixed_slot % slots) ? job.fixed_slot % slots : -1;
+  bool avoid = job.avoid_slot >= 0 && slots > 1;
+  for (int s = 0; s < slots; ++s) {
+    if (is_free(s) && !(avoid && s == job.avoid_slot)) return s;
+  }
+  return -1;
 }
 
 BatchResult Runner::skip_all(std::deque<Job> queue, const std::string& message) {
@@ -575,22 +586,16 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
   while (true) {
     bool may_dispatch = kind == BatchKind::always ? !m_hard_cancel : !(cancelled() || m_stop_dispatch);
     while (may_dispatch && !queue.empty()) {
-      int slot = -1;
-      int fixed = queue.front().fixed_slot;
-      if (fixed >= 0) {
-        fixed %= slots;
-        if (!m_slots[static_cast<std::size_t>(fixed)]) slot = fixed;
-      } else {
-        for (int s = 0; s < slots; ++s) {
-          if (!m_slots[static_cast<std::size_t>(s)]) {
-            slot = s;
-            break;
-          }
-        }
+      auto pick = queue.begin();
+      int slot = free_slot_for(*pick, slots);
+      // A retry waiting for another slot lets the next job take the free one.
+      if (slot < 0 && pick->avoid_slot >= 0 && std::next(pick) != queue.end()) {
+        ++pick;
+        slot = free_slot_for(*pick, slots);
       }
       if (slot < 0) break;
-      Job job = std::move(queue.front());
-      queue.pop_front();
+      Job job = std::move(*pick);
+      queue.erase(pick);
       int attempt = job.attempt;
       try {
         start_job(std::move(job), slot, attempt, settings, kind);

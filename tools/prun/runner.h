@@ -28,6 +28,7 @@ struct RunnerConfig {
   KillSequence kill_sequence = default_kill_sequence();
   HaltPolicy halt;
   bool fail_on_flaky = false;
+  bool retry_other_slot = false;
   RunInfo run;
   std::string log_dir;
   std::size_t tail_bytes = 4096;
@@ -92,6 +93,7 @@ private:
   void finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<Job>& queue,
               const JobSettings& settings, BatchKind kind);
   void check_halt(BatchKind kind);
+  int free_slot_for(const Job& job, int slots) const;
   void build_slot_env(int slots, const JobSettings& settings);
   void print_progress(bool final);
   std::size_t skip_rest(std::deque<Job>& queue, JobInput* input, const std::string& message);

@@ -99,6 +99,11 @@ refused() {
   refused many.tgz "entry 'e1000': archive has more than --max-entries 1000 entries" --max-entries 1000
 }
 
+@test "1,000,000 empty entries stop at the default --max-entries" {
+  make_archive empties empties.tgz 1000000
+  refused empties.tgz "entry 'e0100000': archive has more than --max-entries 100000 entries"
+}
+
 @test "--max-download" {
   make_suite suite.tgz
   refused suite.tgz "download of $(stat -c %s "$FETCH_ROOT/files/suite.tgz") bytes exceeds --max-download 1000" --max-download 1000

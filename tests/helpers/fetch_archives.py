@@ -90,6 +90,31 @@ elif kind == "many":
     with tar_gz() as t:
         for i in range(int(arg)):
             add_file(t, f"e{i}", b"")
+elif kind == "empties":
+    # ARG empty regular files as raw ustar headers: a million in a few seconds, where
+    # tarfile would take a minute.
+    template = bytearray(512)
+    template[100:108] = b"0000644\0"
+    for field, length in ((108, 8), (116, 8)):
+        template[field:field + length] = b"0000000\0"
+    template[124:136] = b"00000000000\0"
+    template[136:148] = b"00000000000\0"
+    template[156:157] = b"0"
+    template[257:265] = b"ustar\x0000"
+    template[148:156] = b" " * 8
+    base = sum(template)
+    with gzip.open(out, "wb", compresslevel=1) as gz:
+        chunk = []
+        for i in range(int(arg)):
+            name = b"e%07d" % i
+            header = bytearray(template)
+            header[0:len(name)] = name
+            header[148:156] = b"%06o\0 " % (base + sum(name))
+            chunk.append(bytes(header))
+            if len(chunk) == 4096:
+                gz.write(b"".join(chunk))
+                chunk.clear()
+        gz.write(b"".join(chunk) + bytes(1024))
 elif kind == "zeros":
     # one file of ARG MiB of zeros, gzip-compressed as it is generated
     with gzip.open(out, "wb", compresslevel=6) as gz:

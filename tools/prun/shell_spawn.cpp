@@ -2,10 +2,10 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
-#include <memory>
 #include <system_error>
 
 namespace ciutils::prun {
@@ -14,24 +14,21 @@ namespace {
 
 constexpr int k_pipe_size = 1 << 20;
 
-struct FileActions {
-  posix_spawn_file_actions_t actions;
-  FileActions() { posix_spawn_file_actions_init(&actions); }
-  ~FileActions() { posix_spawn_file_actions_destroy(&actions); }
-  FileActions(const FileActions&) = delete;
-  FileActions& operator=(const FileActions&) = delete;
-};
+// Signals whose handling prun changes (its self-pipe watch, SIGPIPE ignored): a job
+// gets them back at their defaults.
+constexpr int k_reset_signals[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1,
+                                   SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU};
 
-struct Attributes {
-  posix_spawnattr_t attr;
-  Attributes() { posix_spawnattr_init(&attr); }
-  ~Attributes() { posix_spawnattr_destroy(&attr); }
-  Attributes(const Attributes&) = delete;
-  Attributes& operator=(const Attributes&) = delete;
-};
+int dev_null() {
+  static const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
 
-void check(int rc, const char* what) {
-  if (rc != 0) throw std::system_error(rc, std::generic_category(), what);
+// The read end of a job's pipe, non-blocking (its write end stays blocking for the job).
+void read_end_nonblocking(int fd) {
+  if (::fcntl(fd, F_SETFL, O_RDONLY | O_NONBLOCK) < 0) {
+    throw std::system_error(errno, std::generic_category(), "fcntl(O_NONBLOCK)");
+  }
 }
 
 }  // namespace
@@ -41,35 +38,47 @@ ShellChild spawn_shell(const std::string& command, char* const* envp) {
   Pipe err = make_pipe();
   // A larger pipe means fewer wake-ups for a job that writes a lot; failure is harmless.
   ::fcntl(out.write.get(), F_SETPIPE_SZ, k_pipe_size);
-  FileActions fa;
-  check(posix_spawn_file_actions_addopen(&fa.actions, 0, "/dev/null", O_RDONLY, 0), "posix_spawn stdin");
-  check(posix_spawn_file_actions_adddup2(&fa.actions, out.write.get(), 1), "posix_spawn stdout");
-  check(posix_spawn_file_actions_adddup2(&fa.actions, err.write.get(), 2), "posix_spawn stderr");
-
-  Attributes at;
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP,
-                  SIGTTIN, SIGTTOU}) {
-    sigaddset(&defaults, sig);
-  }
-  sigset_t empty;
-  sigemptyset(&empty);
-  check(posix_spawnattr_setsigdefault(&at.attr, &defaults), "posix_spawnattr_setsigdefault");
-  check(posix_spawnattr_setsigmask(&at.attr, &empty), "posix_spawnattr_setsigmask");
-  check(posix_spawnattr_setpgroup(&at.attr, 0), "posix_spawnattr_setpgroup");
-  check(posix_spawnattr_setflags(&at.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                               POSIX_SPAWN_SETSIGMASK),
-        "posix_spawnattr_setflags");
-
+  int null_fd = dev_null();
+  if (null_fd < 0) throw std::system_error(errno, std::generic_category(), "open /dev/null");
   const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, "/bin/sh", &fa.actions, &at.attr, const_cast<char* const*>(argv), envp);
-  if (rc != 0) throw std::system_error(rc, std::generic_category(), "posix_spawn /bin/sh");
+  int out_fd = out.write.get();
+  int err_fd = err.write.get();
+
+  // vfork: the child borrows prun's memory until it execs, so starting a job costs no page
+  // table copy and no stack mapping. Every signal stays blocked until the child has reset
+  // the handlers prun installed, so none of them can run on the borrowed stack.
+  sigset_t all;
+  sigset_t saved;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  volatile int exec_errno = 0;
+  pid_t pid = ::vfork();
+  if (pid == 0) {
+    struct sigaction defaults {};
+    defaults.sa_handler = SIG_DFL;
+    for (int sig : k_reset_signals) ::sigaction(sig, &defaults, nullptr);
+    if (::setpgid(0, 0) == 0 && ::dup2(null_fd, 0) == 0 && ::dup2(out_fd, 1) == 1 && ::dup2(err_fd, 2) == 2) {
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      ::execve("/bin/sh", const_cast<char* const*>(argv), envp);
+    }
+    exec_errno = errno;
+    ::_exit(127);
+  }
+  int spawn_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  if (pid < 0) throw std::system_error(spawn_errno, std::generic_category(), "vfork");
+  if (exec_errno != 0) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw std::system_error(exec_errno, std::generic_category(), "exec /bin/sh");
+  }
   ShellChild child;
   child.pid = pid;
-  set_nonblocking(out.read.get());
-  set_nonblocking(err.read.get());
+  read_end_nonblocking(out.read.get());
+  read_end_nonblocking(err.read.get());
   child.out = std::move(out.read);
   child.err = std::move(err.read);
   return child;

@@ -1,4 +1,4 @@
-// Starting a job: /bin/sh -c COMMAND through posix_spawn (vfork speed), in its own
+// Starting a job: /bin/sh -c COMMAND through vfork and execve, in its own
 // process group, stdin from /dev/null, stdout and stderr into non-blocking pipes.
 #pragma once
 

@@ -12,8 +12,6 @@ namespace ciutils::prun {
 
 namespace {
 
-constexpr int k_pipe_size = 1 << 20;
-
 // Signals whose handling prun changes (its self-pipe watch, SIGPIPE ignored): a job
 // gets them back at their defaults.
 constexpr int k_reset_signals[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1,
@@ -36,8 +34,6 @@ void read_end_nonblocking(int fd) {
 ShellChild spawn_shell(const std::string& command, char* const* envp) {
   Pipe out = make_pipe();
   Pipe err = make_pipe();
-  // A larger pipe means fewer wake-ups for a job that writes a lot; failure is harmless.
-  ::fcntl(out.write.get(), F_SETPIPE_SZ, k_pipe_size);
   int null_fd = dev_null();
   if (null_fd < 0) throw std::system_error(errno, std::generic_category(), "open /dev/null");
   const char* argv[] = {"sh", "-c", command.c_str(), nullptr};

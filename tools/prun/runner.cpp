@@ -92,8 +92,8 @@ std::string read_small_file(const std::string& path) {
 }
 
 std::vector<pid_t> our_children() {
-  std::string self = std::to_string(::getpid());
-  std::string text = read_small_file("/proc/" + self + "/task/" + self + "/children");
+  static const std::string path = "/proc/self/task/" + std::to_string(::getpid()) + "/children";
+  std::string text = read_small_file(path);
   std::vector<pid_t> pids;
   std::size_t i = 0;
   while (i < text.size()) {

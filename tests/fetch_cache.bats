@@ -71,3 +71,188 @@ setup() {
   [ "$(ls cache/objects | wc -l)" = 1 ]
   [ -z "$(find cache -name '.tmp-*')" ]
 }
+
+# Up-to-date trees: --cache --replace into a destination that holds this archive's tree.
+
+# json_field FIELD: the field of the JSON document on stdin (files as sorted JSON).
+json_field() { "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[sys.argv[1]], sort_keys=True))' "$1"; }
+
+# fetch_suite [ARGS...]: fetch the test's suite into ./suite with --cache --replace --json.
+fetch_suite() { fetch "$BASE/files/$SUITE" -o suite --cache cache --replace --json "$@"; }
+
+# The source tree the suite was packed from (what ./suite must equal).
+same_as_source() { diff -r --no-dereference suite "$BATS_TEST_TMPDIR/suite-src"; }
+
+# expect_reextract: the next fetch notices the change, extracts from the cached object,
+# and leaves ./suite equal to the source again; a run after that is up to date.
+expect_reextract() {
+  run --separate-stderr -0 fetch_suite -v
+  [ "$(json_field up_to_date <<<"$output")" = false ]
+  [ "$(json_field from_cache <<<"$output")" = true ]
+  [[ "$stderr" == *"'suite' extracted again: "* ]] || { echo "$stderr" >&2; return 1; }
+  same_as_source
+  run --separate-stderr -0 fetch_suite
+  [ "$(json_field up_to_date <<<"$output")" = true ]
+  assert_no_staging
+}
+
+@test "an unchanged destination is up to date: revalidated, nothing extracted" {
+  run --separate-stderr -0 fetch_suite
+  [ "$(json_field up_to_date <<<"$output")" = false ]
+  local first_files inode
+  first_files="$(json_field files <<<"$output")"
+  inode="$(stat -c %i suite/suite/data/blob.bin)"
+  [ "$(ls cache/trees | wc -l)" = 1 ]
+  run --separate-stderr -0 fetch_suite
+  [ "$(json_field up_to_date <<<"$output")" = true ]
+  [ "$(json_field from_cache <<<"$output")" = true ]
+  [ "$(json_field downloaded_bytes <<<"$output")" = 0 ]
+  [ "$(json_field sha256 <<<"$output")" = "\"$(sha256_of "$FETCH_ROOT/files/$SUITE")\"" ]
+  [ "$(json_field files <<<"$output")" = "$first_files" ]
+  [ "$stderr" = "fetch: 'suite' is up to date (sha256 $(sha256_of "$FETCH_ROOT/files/$SUITE")); nothing extracted" ]
+  grep -q "GET /files/$SUITE 304" "$FETCH_ROOT/requests.log"
+  [ "$(stat -c %i suite/suite/data/blob.bin)" = "$inode" ]
+  # Plain output and -q: the destination on stdout as always, no note with -q.
+  run --separate-stderr -0 fetch "$BASE/files/$SUITE" -o suite --cache cache --replace -q
+  assert_output suite
+  [ -z "$stderr" ]
+  [ "$(stat -c %i suite/suite/data/blob.bin)" = "$inode" ]
+  same_as_source
+  assert_no_staging
+}
+
+@test "a tree published without --cache is extracted once, then up to date" {
+  run -0 fetch "$BASE/files/$SUITE" -o other --cache cache -q
+  run -0 fetch "$BASE/files/$SUITE" -o suite -q
+  run --separate-stderr -0 fetch_suite -v
+  [ "$(json_field up_to_date <<<"$output")" = false ]
+  [[ "$stderr" == *"'suite' extracted again: no tree record for it in the cache"* ]]
+  run --separate-stderr -0 fetch_suite
+  [ "$(json_field up_to_date <<<"$output")" = true ]
+}
+
+@test "an appended file is noticed" {
+  fetch_suite >/dev/null
+  echo more >>suite/suite/plan.json
+  expect_reextract
+}
+
+@test "a same-size rewrite with the old mtime restored is noticed" {
+  fetch_suite >/dev/null
+  local size
+  size="$(stat -c %s suite/suite/data/blob.bin)"
+  head -c "$size" /dev/zero >suite/suite/data/blob.bin
+  touch -d '2024-01-02 03:04:05 UTC' suite/suite/plan.json
+  touch -r "$BATS_TEST_TMPDIR/suite-src/suite/data/blob.bin" suite/suite/data/blob.bin
+  [ "$(stat -c %s suite/suite/data/blob.bin)" = "$size" ]
+  expect_reextract
+}
+
+@test "a rewrite right after the publish (same timestamp tick) is caught by content" {
+  fetch_suite >/dev/null && printf '{"steps":[1]}' >suite/suite/plan.json &&
+    touch -d '2024-01-02 03:04:05 UTC' suite/suite/plan.json
+  expect_reextract
+}
+
+@test "a deleted file is noticed" {
+  fetch_suite >/dev/null
+  rm suite/suite/data/blob.bin
+  expect_reextract
+}
+
+@test "an added file is noticed and removed" {
+  fetch_suite >/dev/null
+  echo stray >suite/suite/data/stray.txt
+  expect_reextract
+  [ ! -e suite/suite/data/stray.txt ]
+}
+
+@test "a chmod is noticed" {
+  fetch_suite >/dev/null
+  chmod 600 suite/suite/bin/run.sh
+  expect_reextract
+  [ -x suite/suite/bin/run.sh ]
+}
+
+@test "a replaced symlink is noticed" {
+  fetch_suite >/dev/null
+  ln -sfn ../data/blob.bin suite/suite/bin/plan.json
+  expect_reextract
+  [ "$(readlink suite/suite/bin/plan.json)" = "../plan.json" ]
+}
+
+@test "another --strip-components extracts again" {
+  fetch_suite >/dev/null
+  run --separate-stderr -0 fetch_suite --strip-components 1 -v
+  [ "$(json_field up_to_date <<<"$output")" = false ]
+  [[ "$stderr" == *"it was extracted with --strip-components 0"* ]]
+  [ -f suite/plan.json ]
+  run --separate-stderr -0 fetch_suite --strip-components 1
+  [ "$(json_field up_to_date <<<"$output")" = true ]
+  run --separate-stderr -0 fetch_suite
+  [ "$(json_field up_to_date <<<"$output")" = false ]
+  same_as_source
+}
+
+@test "a changed archive on the server (new ETag) is downloaded and extracted" {
+  fetch_suite >/dev/null
+  echo extra >"$BATS_TEST_TMPDIR/suite-src/suite/new.txt"
+  tar -C "$BATS_TEST_TMPDIR/suite-src" -czf "$FETCH_ROOT/files/$SUITE" suite
+  run --separate-stderr -0 fetch_suite
+  [ "$(json_field up_to_date <<<"$output")" = false ]
+  [ "$(json_field from_cache <<<"$output")" = false ]
+  same_as_source
+  run --separate-stderr -0 fetch_suite
+  [ "$(json_field up_to_date <<<"$output")" = true ]
+}
+
+@test "a damaged tree record means a normal extraction" {
+  fetch_suite >/dev/null
+  local record
+  record="$(ls cache/trees/*.json)"
+  for damage in 'garbage' '{"version":1}' "$(head -c 100 "$record")"; do
+    fetch_suite >/dev/null  # a valid record again
+    printf '%s' "$damage" >"$record"
+    run --separate-stderr -0 fetch_suite -v
+    [ "$(json_field up_to_date <<<"$output")" = false ]
+    [[ "$stderr" == *"its tree record is damaged"* ]]
+    same_as_source
+  done
+  rm "$record"
+  mkdir "$record"  # unreadable as a file: no record, and none can be written
+  run --separate-stderr -0 fetch_suite -v
+  [ "$(json_field up_to_date <<<"$output")" = false ]
+  [[ "$stderr" == *"no tree record written: "* ]]
+  same_as_source
+}
+
+@test "without --replace an existing destination is still a usage error" {
+  fetch_suite >/dev/null
+  run -2 fetch "$BASE/files/$SUITE" -o suite --cache cache
+  assert_output "fetch: error: -o: 'suite' already exists (use --replace)"
+}
+
+@test "--sha256 is checked for an up-to-date tree too" {
+  fetch_suite >/dev/null
+  run -4 fetch_suite --sha256 "$(printf '0%.0s' {1..64})"
+  assert_output --partial "sha256 mismatch"
+  same_as_source
+  run --separate-stderr -0 fetch_suite --sha256 "$(sha256_of "$FETCH_ROOT/files/$SUITE")"
+  [ "$(json_field up_to_date <<<"$output")" = true ]
+}
+
+@test "concurrent fetches into one destination leave it correct" {
+  for i in 1 2 3 4; do
+    fetch "$BASE/files/$SUITE" -o suite --cache cache --replace -q 3>&- &
+  done
+  wait
+  same_as_source
+  chmod 700 suite/suite/bin/run.sh
+  for i in 1 2 3; do
+    fetch "$BASE/files/$SUITE" -o suite --cache cache --replace -q 3>&- &
+  done
+  wait
+  same_as_source
+  [ -z "$(find cache -name '.tmp-*')" ]
+  assert_no_staging
+}

@@ -128,3 +128,19 @@ assert blob["size"] == 300000 and blob["sha256"] == hashlib.sha256(open("out/dat
   grep -q '100%' tty.txt
   [ -f tty-out/suite/plan.json ]
 }
+
+@test "a refusal mid-download stops the transfer at once" {
+  # ../evil comes first (libarchive reads 64 KiB ahead: zeros, which compress to little);
+  # the random rest would take minutes at the drip's 100 bytes per 0.3 s.
+  "$PY" - "$FETCH_ROOT/files/evil-big.tgz" <<'PY'
+import io, os, sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz") as t:
+    for name, data in (("../evil", b"x\n"), ("zeros.bin", bytes(1 << 20)), ("random.bin", os.urandom(100000))):
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+PY
+  run -4 timeout 30 fetch "$BASE/drip/evil-big.tgz" -o out
+  assert_output --partial "entry '../evil'"
+  assert_not_published out
+}

@@ -13,6 +13,14 @@ setup_file() {
   mkdir -p "$FETCH_ROOT/files"
   export FETCH_ROOT
   BATS_TEST_TMPDIR="$BATS_FILE_TMPDIR" make_suite suite.tgz
+  # ~12 MiB that gzip cannot shrink: three parts of 5 MiB, the last one short
+  BIG="$BATS_FILE_TMPDIR/big"
+  export BIG
+  mkdir -p "$BIG/logs/deep"
+  head -c $((7 * 1024 * 1024)) /dev/urandom >"$BIG/logs/a.bin"
+  head -c $((5 * 1024 * 1024)) /dev/urandom >"$BIG/logs/deep/b.bin"
+  echo summary >"$BIG/summary.txt"
+  ln -s logs/a.bin "$BIG/latest"
 }
 teardown_file() { stop_servers; }
 setup() {
@@ -71,4 +79,68 @@ setup() {
   unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
   run -2 fetch s3://tests/nothing/here.tgz -o out
   assert_output "fetch: error: s3: no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile in ~/.aws/credentials"
+}
+
+# Requests the S3 server answered for KEY (path-style, percent-encoded as sent).
+s3_requests() { grep " /tests/$1[? ]" "$S3_ROOT/requests.log" | cut -d' ' -f1,3 | tr '\n' ' ' || true; }
+# No multipart upload is left open on the server.
+assert_no_open_uploads() {
+  local open
+  open="$(ls -A "$S3_ROOT/.multipart")"
+  [ -z "$open" ] || {
+    echo "open uploads: $open" >&2
+    return 1
+  }
+}
+
+@test "a directory larger than a part goes multipart and comes back the same" {
+  run -0 fetch put "$BIG" s3://tests/runs/big.tgz --part-size 5MiB --json
+  echo "$output" | grep -q '"packed":true'
+  [ "$(s3_requests runs/big.tgz)" = "POST 200 PUT 200 PUT 200 PUT 200 POST 200 " ]
+  grep -q "PUT /tests/runs/big.tgz?partNumber=3&uploadId=" "$S3_ROOT/requests.log"
+  assert_no_open_uploads
+  [ -z "$(grep "runs/big.tgz" "$S3_ROOT/s3.log" 2>/dev/null)" ]
+  run -0 fetch s3://tests/runs/big.tgz -o back
+  diff -r "$BIG" back
+  [ "$(readlink back/latest)" = logs/a.bin ]
+}
+
+@test "a directory smaller than a part is one PutObject" {
+  mkdir -p logs && echo one >logs/a.log
+  run -0 fetch put logs s3://tests/runs/small.tgz
+  [ "$(s3_requests runs/small.tgz)" = "PUT 200 " ]
+  run -0 fetch s3://tests/runs/small.tgz -o back
+  diff -r logs back
+}
+
+@test "a part failing once is retried on its own" {
+  run -0 --separate-stderr fetch put "$BIG" s3://tests/flaky-part-2/r.tgz --part-size 5MiB
+  assert_equal "$stderr" "fetch: PUT s3://tests/flaky-part-2/r.tgz part 2: HTTP 503; retrying in 1s (retry 1 of 3)"
+  [ "$(s3_requests flaky-part-2/r.tgz)" = "POST 200 PUT 200 PUT 503 PUT 200 PUT 200 POST 200 " ]
+  assert_no_open_uploads
+  run -0 fetch s3://tests/flaky-part-2/r.tgz -o back
+  diff -r "$BIG" back
+}
+
+@test "a part failing for good: exit 3 naming it, the upload aborted, no object" {
+  run -3 fetch put "$BIG" s3://tests/broken-part-2/r.tgz --part-size 5MiB --retry 0
+  assert_output "fetch: error: PUT s3://tests/broken-part-2/r.tgz part 2: HTTP 500"
+  [ "$(s3_requests broken-part-2/r.tgz)" = "POST 200 PUT 200 PUT 500 DELETE 204 " ]
+  assert_no_open_uploads
+  run -3 fetch s3://tests/broken-part-2/r.tgz -o back
+  assert_output "fetch: error: GET s3://tests/broken-part-2/r.tgz: HTTP 404 Not Found"
+}
+
+@test "SIGINT during a multipart upload aborts it: exit 130, nothing left" {
+  fetch put "$BIG" s3://tests/flaky-part-2/int.tgz --part-size 5MiB 3>&- 2>err.txt &
+  local pid=$!
+  wait_until 10 grep -q "PUT /tests/flaky-part-2/int.tgz?partNumber=2&.* 503" "$S3_ROOT/requests.log"
+  kill -INT "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" = 130 ]
+  grep -q "fetch: error: interrupted by SIGINT" err.txt
+  [ "$(s3_requests flaky-part-2/int.tgz)" = "POST 200 PUT 200 PUT 503 DELETE 204 " ]
+  assert_no_open_uploads
+  [ ! -e "$S3_ROOT/tests/flaky-part-2%2Fint.tgz" ]
 }

@@ -1,4 +1,5 @@
-// HTML escaping for text and attribute values (report's dashboard, notify's email).
+// HTML and XML escaping for text and attribute values (report's dashboard, notify's email,
+// fetch's S3 multipart requests).
 #pragma once
 
 #include <string>

@@ -14,7 +14,11 @@ Every request is appended to ROOT/requests.log as "METHOD PATH STATUS".
   GET /drip/NAME          the file one 100-byte chunk every 0.3 s
   GET /redirect/N/NAME    N redirects, then the file
   GET /redirect-file      a redirect to file:///etc/passwd
-  PUT /upload/NAME        stores the body in ROOT/uploads/NAME, answers 201
+  PUT /upload/NAME        stores the body (Content-Length or chunked) in ROOT/uploads/NAME,
+                          its Content-Type in NAME.content-type and "chunked" or "length"
+                          in NAME.transfer; answers 201 (400 for a broken chunked body)
+  PUT /upload/flaky/NAME  the first request answers 503 + Retry-After: 1
+  PUT /stall/NAME         reads nothing of the body and answers nothing for 20 s
 """
 import email.utils
 import hashlib
@@ -153,10 +157,44 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def read_chunked(self):
+        """The body of a Transfer-Encoding: chunked request; None when it is cut short."""
+        body = bytearray()
+        while True:
+            line = self.rfile.readline()
+            if not line.endswith(b"\r\n"):
+                return None
+            size = int(line.split(b";")[0].strip() or b"x", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b""):
+                    pass
+                return bytes(body)
+            data = self.rfile.read(size)
+            if len(data) != size or self.rfile.read(2) != b"\r\n":
+                return None
+            body += data
+
     def do_PUT(self):
         parts = urlsplit(self.path).path.split("/")[1:]
-        length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length)
+        if parts[0] == "stall":
+            self.record("stalled")
+            time.sleep(20)
+            return
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        try:
+            if chunked:
+                body = self.read_chunked()
+            else:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        except (ValueError, ConnectionError):
+            body = None
+        if body is None:
+            with LOCK, open(os.path.join(ROOT, "requests.log"), "a") as log:
+                log.write(f"{self.command} {self.path} incomplete\n")
+            try:
+                return self.send_status(400)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         if parts[0] != "upload":
             return self.send_status(404)
         if parts[1] == "flaky" and count(self.path) == 1:
@@ -166,6 +204,8 @@ class Handler(BaseHTTPRequestHandler):
             f.write(body)
         with open(os.path.join(ROOT, "uploads", parts[-1] + ".content-type"), "w") as f:
             f.write(self.headers.get("Content-Type", ""))
+        with open(os.path.join(ROOT, "uploads", parts[-1] + ".transfer"), "w") as f:
+            f.write("chunked" if chunked else "length")
         self.send_status(201)
 
 

@@ -181,12 +181,13 @@ private:
       auto it = m_files.find(join_parts(*target));
       ManifestEntry record{path, "file", 0, 0, "", ""};
       if (it != m_files.end()) {
-        record.size = it->second.size;
-        record.mode = it->second.mode;
-        record.sha256 = it->second.sha256;
+        const ManifestEntry& file = m_result.entries[it->second];
+        record.size = file.size;
+        record.mode = file.mode;
+        record.sha256 = file.sha256;
       }
-      m_files[path] = record;
-      m_result.entries.push_back(record);
+      m_files[path] = m_result.entries.size();
+      m_result.entries.push_back(std::move(record));
       archive_read_data_skip(m_archive.get());
       return;
     }
@@ -261,7 +262,7 @@ private:
     unsigned mode = archive_entry_perm(entry) & 0777;
     SafeTree::finish_file(fd.get(), mode, entry_mtime(entry), name);
     ManifestEntry record{path, "file", position, mode, m_want_hashes ? hash.hex_digest() : "", ""};
-    m_files[path] = record;
+    m_files[path] = m_result.entries.size();
     m_result.entries.push_back(std::move(record));
   }
 
@@ -274,7 +275,7 @@ private:
   ArchivePtr m_archive;
   ExtractResult m_result;
   std::string m_current;
-  std::map<std::string, ManifestEntry> m_files;
+  std::map<std::string, std::size_t> m_files;  // regular files by path: index in m_result.entries
   bool m_zip = false;
   std::set<std::string> m_zip_names;
   static constexpr std::size_t k_zip_tail = 8 << 20;  // central directories up to this size are checked entry by entry

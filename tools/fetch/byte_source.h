@@ -40,6 +40,9 @@ public:
   virtual std::optional<std::uint64_t> size() const = 0;
   // The offset of the first byte delivered: the Range start when the server honoured it.
   virtual std::uint64_t start_offset() const { return 0; }
+  // May be called from another thread while read() runs: makes a read() that waits for
+  // the network give up soon (with a TransferError).
+  virtual void cancel() {}
 };
 
 class FileSource : public ByteSource {

@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path url_entry(const fs::path& dir, const std::string& url) { return dir / "urls" / (sha256_hex(url) + ".json"); }
+fs::path tree_entry(const fs::path& dir, const std::string& key) { return dir / "trees" / (sha256_hex(key) + ".json"); }
 
 void write_atomically(const fs::path& path, const std::string& content) {
   std::string temp = (path.parent_path() / ".tmp-XXXXXX").string();
@@ -42,6 +43,7 @@ Cache::Cache(fs::path dir) : m_dir(std::move(dir)) {
   std::error_code ec;
   fs::create_directories(m_dir / "objects", ec);
   if (!ec) fs::create_directories(m_dir / "urls", ec);
+  if (!ec) fs::create_directories(m_dir / "trees", ec);
   if (ec) throw UsageError("--cache: cannot create '" + m_dir.string() + "': " + ec.message());
 }
 
@@ -77,6 +79,19 @@ void Cache::remember(const std::string& url, const CachedUrl& entry) const {
   if (!entry.etag.empty()) obj["etag"] = entry.etag;
   if (!entry.last_modified.empty()) obj["last_modified"] = entry.last_modified;
   write_atomically(url_entry(m_dir, url), to_json(obj) + "\n");
+}
+
+std::optional<std::string> Cache::tree_record(const std::string& key) const {
+  std::ifstream in(tree_entry(m_dir, key), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) return std::nullopt;
+  return text.str();
+}
+
+void Cache::store_tree_record(const std::string& key, const std::string& text) const {
+  write_atomically(tree_entry(m_dir, key), text);
 }
 
 void Cache::forget_object(const std::string& sha256) const { ::unlink((m_dir / "objects" / sha256).c_str()); }

@@ -1,6 +1,8 @@
 // The download cache: archives stored by the SHA-256 of their bytes (objects/<sha256>),
 // and per URL the validators of the last response (urls/<sha256 of the URL>.json), so a
 // repeated fetch revalidates with If-None-Match / If-Modified-Since and downloads nothing.
+// With extraction, trees/<sha256 of the destination's path>.json records what was published
+// there (see tree_record.h), so an unchanged destination need not be extracted again.
 // Every file appears by rename(2) from a complete temp file, so processes sharing the
 // cache never see partial objects; objects are immutable once named.
 #pragma once
@@ -21,7 +23,7 @@ struct CachedUrl {
 
 class Cache {
 public:
-  // Creates dir/objects and dir/urls as needed; UsageError naming --cache when impossible.
+  // Creates dir/objects, dir/urls and dir/trees as needed; UsageError naming --cache when impossible.
   explicit Cache(std::filesystem::path dir);
 
   std::optional<std::filesystem::path> object(const std::string& sha256) const;
@@ -29,6 +31,11 @@ public:
   void remember(const std::string& url, const CachedUrl& entry) const;
   // Removes an object whose bytes do not match its name.
   void forget_object(const std::string& sha256) const;
+
+  // The tree record's text for a destination key (tree_key()), if there is one.
+  std::optional<std::string> tree_record(const std::string& key) const;
+  // Replaces the tree record for key atomically; Error when it cannot be written.
+  void store_tree_record(const std::string& key, const std::string& text) const;
 
   // A new object being written; it appears under its hash on commit, or vanishes.
   class Writer {

@@ -7,6 +7,8 @@
 #include "sha256.h"
 #include "signals.h"
 #include "staging.h"
+#include "tree_record.h"
+#include "tree_walk.h"
 
 #include <ciutils/cli.h>
 #include <ciutils/http.h>
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <optional>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace ciutils::fetch {
@@ -37,6 +40,7 @@ public:
   }
   std::optional<std::uint64_t> size() const override { return m_inner.size(); }
   std::uint64_t start_offset() const override { return m_inner.start_offset(); }
+  void cancel() override { m_inner.cancel(); }
 
 private:
   ByteSource& m_inner;
@@ -121,17 +125,76 @@ void remember_in_cache(const Cache& cache, const GetOptions& o, HttpSource* http
                        "; nothing was published");
 }
 
+// The recorded manifest when the destination still holds the tree fetch published there
+// from this archive with these options.
+std::optional<ExtractResult> unchanged_tree(const Cache& cache, const GetOptions& o, const std::string& sha256,
+                                            std::string& why) {
+  std::string key = tree_key(o.output);
+  auto text = cache.tree_record(key);
+  if (!text) {
+    why = "no tree record for it in the cache";
+    return std::nullopt;
+  }
+  auto record = parse_tree_record(*text);
+  if (!record || record->destination != key) {
+    why = "its tree record is damaged";
+    return std::nullopt;
+  }
+  if (record->sha256 != sha256) {
+    why = "it holds another archive (" + record->sha256 + ")";
+    return std::nullopt;
+  }
+  if (record->strip_components != o.strip_components) {
+    why = "it was extracted with --strip-components " + std::to_string(record->strip_components);
+    return std::nullopt;
+  }
+  return check_tree(*record, o.output, why);
+}
+
+// After a publish with --cache: records the tree for the next run (best effort).
+void record_tree(const Cache& cache, const GetOptions& o, const TreeSnapshot& snapshot, GetResult& result) {
+  try {
+    auto record = snapshot.record(result.sha256, o.strip_components, result.extract);
+    if (!record) {
+      result.tree_note = "no tree record written: '" + o.output + "' changed during the publish";
+      return;
+    }
+    cache.store_tree_record(record->destination, tree_record_json(*record));
+  } catch (const Error& e) {
+    result.tree_note = std::string("no tree record written: ") + e.what();
+  }
+}
+
 GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, Progress& progress,
                      const RetryNotice& notice) {
   auto started = std::chrono::steady_clock::now();
-  Staging staging(o.output, Staging::Kind::directory);
-  with_retries(o.net, started, notice, [&](int attempt) {
-    if (attempt > 0) staging.reset();
+  std::optional<Staging> staging;
+  struct stat st {};
+  bool check_tree = cache && o.replace && lstat(o.output.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  with_retries(o.net, started, notice, [&](int) {
     Opened opened = open_source(o, started, cache, 0, "");
+    if (check_tree && opened.cached) {
+      check_tree = false;
+      std::string why;
+      if (auto manifest = unchanged_tree(*cache, o, opened.cache_key, why)) {
+        result.extract = std::move(*manifest);
+        result.sha256 = opened.cache_key;
+        result.downloaded = 0;
+        result.from_cache = true;
+        result.up_to_date = true;
+        return;
+      }
+      result.tree_note = "'" + o.output + "' extracted again: " + why;
+    }
+    if (staging)
+      staging->reset();
+    else
+      staging.emplace(o.output, Staging::Kind::directory);
     std::unique_ptr<Cache::Writer> writer;
     if (cache && !opened.cached && opened.http) writer = cache->writer();
     DownloadStream stream(opened.use(), o.budgets.max_download, &progress, writer ? writer->fd() : -1);
-    result.extract = extract_archive(stream, staging.path(), o.budgets, o.strip_components, o.json, result.url);
+    result.extract = extract_archive(stream, staging->path(), o.budgets, o.strip_components, o.json || cache,
+                                     result.url);
     progress.finish();
     result.sha256 = stream.sha256();
     result.downloaded = stream.bytes();
@@ -146,7 +209,17 @@ GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, 
     }
   });
   if (o.sha256 && *o.sha256 != result.sha256) checksum_mismatch(result.url, *o.sha256, result.sha256);
-  staging.publish(o.replace);
+  if (result.up_to_date) return result;
+  std::optional<TreeSnapshot> snapshot;
+  if (cache) {
+    try {
+      snapshot.emplace(staging->path(), o.output);
+    } catch (const Error& e) {
+      result.tree_note = std::string("no tree record written: ") + e.what();
+    }
+  }
+  staging->publish(o.replace);
+  if (snapshot) record_tree(*cache, o, *snapshot, result);
   return result;
 }
 

@@ -18,6 +18,12 @@ struct GetResult {
   std::uint64_t downloaded = 0;
   bool extracted = false;
   bool from_cache = false;
+  // --cache with --replace: the destination already held this archive's tree, untouched,
+  // so nothing was extracted (extract is the recorded manifest).
+  bool up_to_date = false;
+  // With --cache: why the destination was extracted again, or why no tree record was
+  // written (for -v).
+  std::string tree_note;
   ExtractResult extract;
 };
 

@@ -52,10 +52,76 @@ void write_all(int fd, const char* data, std::size_t size, const std::string& wh
 DownloadStream::DownloadStream(ByteSource& source, std::uint64_t max_download, Progress* progress, int tee_fd)
     : m_source(source), m_progress(progress), m_tee_fd(tee_fd), m_max_download(max_download) {}
 
+DownloadStream::~DownloadStream() { stop(); }
+
+void DownloadStream::stop() {
+  if (!m_reader.joinable()) return;
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_source.cancel();
+  m_changed.notify_all();
+  m_reader.join();
+}
+
+void DownloadStream::produce() {
+  try {
+    for (;;) {
+      auto chunk = m_source.read();
+      auto size = m_source.size();
+      if (chunk.empty()) {
+        std::lock_guard lock(m_mutex);
+        m_size = size;
+        m_done = true;
+        break;
+      }
+      m_hash.update(chunk.data(), chunk.size());
+      if (m_tee_fd >= 0) write_all(m_tee_fd, chunk.data(), chunk.size(), "cache");
+      std::vector<char> buffer;
+      {
+        std::lock_guard lock(m_mutex);
+        if (!m_spare.empty()) {
+          buffer = std::move(m_spare.back());
+          m_spare.pop_back();
+        }
+      }
+      buffer.assign(chunk.begin(), chunk.end());
+      std::unique_lock lock(m_mutex);
+      m_changed.wait(lock, [&] { return m_ready.size() < k_depth || m_stopping; });
+      if (m_stopping) return;
+      m_ready.push_back(std::move(buffer));
+      m_size = size;
+      lock.unlock();
+      m_changed.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard lock(m_mutex);
+    m_error = std::current_exception();
+    m_done = true;
+  }
+  m_changed.notify_all();
+}
+
 std::span<const char> DownloadStream::read() {
-  auto chunk = m_source.read();
+  if (!m_reader.joinable() && !m_done) m_reader = std::thread([this] { produce(); });
+  std::optional<std::uint64_t> total;
+  {
+    std::unique_lock lock(m_mutex);
+    if (!m_current.empty()) m_spare.push_back(std::move(m_current));
+    m_current.clear();
+    m_changed.wait(lock, [&] { return !m_ready.empty() || m_done; });
+    if (!m_ready.empty()) {
+      m_current = std::move(m_ready.front());
+      m_ready.pop_front();
+    } else if (m_error) {
+      std::rethrow_exception(m_error);
+    }
+    total = m_size;
+  }
+  m_changed.notify_all();
+  std::span<const char> chunk(m_current.data(), m_current.size());
   if (!chunk.empty()) {
-    m_hash.update(chunk.data(), chunk.size());
     m_bytes += chunk.size();
     if (m_max_download > 0 && m_bytes > m_max_download)
       throw IntegrityError("download exceeds --max-download " + std::to_string(m_max_download) + " bytes");
@@ -64,18 +130,23 @@ std::span<const char> DownloadStream::read() {
       m_tail.append(chunk.data(), chunk.size());
       if (m_tail.size() > 2 * m_tail_max) m_tail.erase(0, m_tail.size() - m_tail_max);
     }
-    if (m_tee_fd >= 0) write_all(m_tee_fd, chunk.data(), chunk.size(), "cache");
   }
-  if (m_progress) {
-    auto total = m_source.size();
-    m_progress->update(m_bytes, total);
-  }
+  if (m_progress) m_progress->update(m_bytes, total);
   return chunk;
 }
 
 void DownloadStream::drain() {
   while (!read().empty()) {
   }
+}
+
+std::string DownloadStream::sha256() {
+  {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [&] { return m_done || !m_reader.joinable(); });
+  }
+  if (m_reader.joinable()) m_reader.join();
+  return m_hash.hex_digest();
 }
 
 std::string DownloadStream::preview() const {

@@ -1,5 +1,6 @@
 #include "fetch_options.h"
 
+#include "multipart.h"
 #include "sha256.h"
 
 #include <ciutils/cli.h>
@@ -81,7 +82,9 @@ Command parse_put(const std::vector<std::string>& args) {
   po::options_description desc("Options (fetch put)");
   add_common_options(desc, common);
   desc.add_options()
-      ("content-type", po::value<std::string>()->value_name("TYPE"), "Content-Type of the upload");
+      ("content-type", po::value<std::string>()->value_name("TYPE"), "Content-Type of the upload")
+      ("part-size", po::value<std::string>()->value_name("SIZE"),
+       "S3 multipart part size, 5MiB..5GiB (default 8MiB); one part is held in memory at a time");
   add_net_options(desc);
   po::options_description hidden;
   hidden.add_options()("path", po::value<std::string>())("url", po::value<std::string>());
@@ -94,7 +97,9 @@ Command parse_put(const std::vector<std::string>& args) {
     command.kind = Command::Kind::help;
     command.text = help_text("fetch put [options] PATH URL",
                              "Uploads PATH (a file as is, a directory as a tar.gz packed on the fly) to URL\n"
-                             "(https, http or s3) with PUT, retrying like fetch.",
+                             "(https, http or s3) with PUT, retrying like fetch. Over http(s) a directory is\n"
+                             "sent chunked while it is packed; to S3 it goes as one PUT when it fits in a part,\n"
+                             "else as a multipart upload (aborted on failure); so do files over 5GiB.",
                              desc, k_extra);
     return command;
   }
@@ -110,6 +115,14 @@ Command parse_put(const std::vector<std::string>& args) {
   check_url(put.url, "URL");
   if (url_scheme(put.url) == "file") throw UsageError("URL: put supports http, https and s3, not file");
   if (vm.count("content-type")) put.content_type = vm["content-type"].as<std::string>();
+  if (vm.count("part-size")) {
+    const std::string text = vm["part-size"].as<std::string>();
+    put.part_size = parse_size(text, "--part-size");
+    if (put.part_size < k_min_part_size)
+      throw UsageError("--part-size: must be at least 5MiB (S3's smallest part), got '" + text + "'");
+    if (put.part_size > k_max_part_size)
+      throw UsageError("--part-size: must be at most 5GiB (S3's largest part), got '" + text + "'");
+  }
   put.net = net_options(vm);
   put.json = common.json;
   put.quiet = common.quiet;
@@ -169,7 +182,8 @@ Command parse_command(const std::vector<std::string>& args) {
       ("strip-components", po::value<std::string>()->value_name("N"), "drop N leading path components of entries")
       ("sha256", po::value<std::string>()->value_name("HEX"), "expected SHA-256 of the downloaded bytes")
       ("cache", po::value<std::string>()->value_name("DIR"),
-       "content-addressed download cache, revalidated with ETag/Last-Modified")
+       "content-addressed download cache, revalidated with ETag/Last-Modified; with --replace, a "
+       "destination still holding this archive's tree is not extracted again")
       ("max-bytes", po::value<std::string>()->value_name("SIZE"), "unpacked total limit (default 10GiB)")
       ("max-entries", po::value<std::string>()->value_name("N"), "archive entry limit (default 100000)")
       ("max-ratio", po::value<std::string>()->value_name("R"),

@@ -42,6 +42,7 @@ struct PutOptions {
   std::string path;
   std::string url;
   std::optional<std::string> content_type;
+  std::uint64_t part_size = 8ULL << 20;  // S3 multipart upload part
   NetOptions net;
   bool json = false;
   bool quiet = false;

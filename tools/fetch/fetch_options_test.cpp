@@ -63,5 +63,15 @@ TEST(FetchOptions, Put) {
   EXPECT_EQ(usage_message({"put", "logs", "file:///tmp/x"}), "URL: put supports http, https and s3, not file");
 }
 
+TEST(FetchOptions, PutPartSize) {
+  EXPECT_EQ(parse_command({"put", "logs", "s3://b/k"}).put.part_size, 8ULL << 20);
+  EXPECT_EQ(parse_command({"put", "logs", "s3://b/k", "--part-size", "5MiB"}).put.part_size, 5ULL << 20);
+  EXPECT_EQ(parse_command({"put", "logs", "s3://b/k", "--part-size", "5GiB"}).put.part_size, 5ULL << 30);
+  EXPECT_EQ(usage_message({"put", "logs", "s3://b/k", "--part-size", "1MiB"}),
+            "--part-size: must be at least 5MiB (S3's smallest part), got '1MiB'");
+  EXPECT_EQ(usage_message({"put", "logs", "s3://b/k", "--part-size", "6GiB"}),
+            "--part-size: must be at most 5GiB (S3's largest part), got '6GiB'");
+}
+
 }  // namespace
 }  // namespace ciutils::fetch

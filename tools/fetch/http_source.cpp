@@ -240,6 +240,10 @@ std::span<const char> HttpSource::read() {
     }
     curl_multi_poll(m_multi, nullptr, 0, 100, nullptr);
     throw_if_interrupted();
+    if (m_cancelled)
+      throw TransferError("GET " + redact_url(m_request.display_url.empty() ? m_request.url : m_request.display_url) +
+                              ": cancelled",
+                          false);
     if (std::chrono::steady_clock::now() - m_last_data > m_request.stall_timeout)
       throw TransferError("GET " + redact_url(m_request.display_url.empty() ? m_request.url : m_request.display_url) +
                               ": stalled: nothing received for " + format_duration(m_request.stall_timeout) +

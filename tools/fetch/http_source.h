@@ -6,6 +6,7 @@
 
 #include <ciutils/http.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -38,6 +39,7 @@ public:
   std::span<const char> read() override;
   std::optional<std::uint64_t> size() const override { return m_size; }
   std::uint64_t start_offset() const override { return m_start_offset; }
+  void cancel() override { m_cancelled = true; }
 
   long status() const { return m_status; }
   // Response header (name lower-case) of the final response.
@@ -73,6 +75,7 @@ private:
   std::vector<char> m_buffer;
   std::vector<char> m_current;
   char m_error[256] = {};
+  std::atomic<bool> m_cancelled{false};
 };
 
 }  // namespace ciutils::fetch

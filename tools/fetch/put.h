@@ -1,12 +1,12 @@
-// `fetch put PATH URL`: a file as is, or a directory packed as tar.gz, uploaded with PUT
-// (http/https, or S3 signed with SigV4 and the payload's SHA-256).
+// `fetch put PATH URL`: a file as is, or a directory packed as tar.gz on the fly, uploaded
+// with PUT (http/https: chunked while packing; S3: signed with SigV4 and the payload's
+// SHA-256, multipart when the body is larger than a part).
 #pragma once
 
 #include "download.h"
 #include "fetch_options.h"
 
 #include <cstdint>
-#include <filesystem>
 #include <string>
 
 namespace ciutils::fetch {
@@ -20,8 +20,5 @@ struct PutResult {
 };
 
 PutResult run_put(const PutOptions& options, const RetryNotice& notice);
-
-// Packs dir into a gzip-compressed pax tar written to fd (symlinks stored, never followed).
-void pack_directory(const std::filesystem::path& dir, int fd);
 
 }  // namespace ciutils::fetch

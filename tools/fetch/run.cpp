@@ -39,6 +39,7 @@ boost::json::object manifest(const GetResult& r) {
   out["downloaded_bytes"] = r.downloaded;
   out["from_cache"] = r.from_cache;
   if (r.extracted) {
+    out["up_to_date"] = r.up_to_date;
     out["entries"] = r.extract.entry_count;
     out["unpacked_bytes"] = r.extract.unpacked_bytes;
     boost::json::array files;
@@ -85,6 +86,9 @@ int run(int argc, char** argv) {
   const GetOptions& o = command.get;
   if (o.json && o.output == "-") throw UsageError("--json: not with -o - (stdout carries the download)");
   GetResult r = run_get(o, retry_notice(o.quiet, o.net.retries));
+  if (r.up_to_date && !o.quiet)
+    std::cerr << "fetch: '" << r.destination << "' is up to date (sha256 " << r.sha256 << "); nothing extracted\n";
+  if (o.verbose && !r.tree_note.empty()) std::cerr << "fetch: " << r.tree_note << '\n';
   if (o.json) {
     std::cout << to_json(manifest(r)) << '\n';
   } else if (o.output != "-") {

@@ -87,6 +87,15 @@ std::string encode_s3_key(std::string_view key) {
   return out;
 }
 
+std::string encode_s3_query_value(std::string_view value) {
+  std::string out;
+  for (char c : encode_s3_key(value)) {
+    if (c == '/') out += "%2F";
+    else out += c;
+  }
+  return out;
+}
+
 std::string s3_object_url(std::string_view bucket, std::string_view key, std::string_view region,
                           std::string_view endpoint) {
   std::string encoded = encode_s3_key(key);

@@ -25,6 +25,9 @@ AwsCredentials aws_credentials();
 // Percent-encodes a key for the request path (RFC 3986 unreserved characters and '/' kept).
 std::string encode_s3_key(std::string_view key);
 
+// Percent-encodes a query value (RFC 3986 unreserved characters kept), as SigV4 wants it.
+std::string encode_s3_query_value(std::string_view value);
+
 // The HTTP URL of an object: "<endpoint>/<bucket>/<key>" (path-style) when an endpoint is
 // given, else "https://<bucket>.s3.<region>.amazonaws.com/<key>" (path-style on
 // s3.<region>.amazonaws.com for bucket names with dots).

@@ -10,6 +10,11 @@ TEST(S3, EncodesKeys) {
   EXPECT_EQ(encode_s3_key("x+y~z"), "x%2By~z");
 }
 
+TEST(S3, EncodesQueryValues) {
+  EXPECT_EQ(encode_s3_query_value("VXBs.b2F-k_~"), "VXBs.b2F-k_~");
+  EXPECT_EQ(encode_s3_query_value("a/b+c=d e"), "a%2Fb%2Bc%3Dd%20e");
+}
+
 TEST(S3, ObjectUrls) {
   EXPECT_EQ(s3_object_url("bucket", "k/e y", "eu-west-1", ""), "https://bucket.s3.eu-west-1.amazonaws.com/k/e%20y");
   EXPECT_EQ(s3_object_url("my.bucket", "k", "us-east-1", ""), "https://s3.us-east-1.amazonaws.com/my.bucket/k");

@@ -34,17 +34,25 @@ SafeTree::SafeTree(const std::filesystem::path& root)
     throw Error(ExitCode::tool_failed, "cannot open '" + root.string() + "': " + std::strerror(errno));
 }
 
-UniqueFd SafeTree::open_parent(const PathParts& parts, bool create, std::string_view name) {
+int SafeTree::open_parent(const PathParts& parts, bool create, std::string_view name) {
   if (m_last_parent_fd.valid() && m_last_parent.size() + 1 == parts.size() &&
       std::equal(m_last_parent.begin(), m_last_parent.end(), parts.begin()))
-    return UniqueFd(dup(m_last_parent_fd.get()));
-  UniqueFd dir(dup(m_root.get()));
+    return m_last_parent_fd.get();
+  if (parts.size() == 1) {
+    m_last_parent.clear();
+    m_last_parent_fd = UniqueFd(dup(m_root.get()));
+    if (!m_last_parent_fd.valid()) fail_io(name, "dup", errno);
+    return m_last_parent_fd.get();
+  }
+  m_last_parent_fd.reset();
+  UniqueFd dir;
+  int at = m_root.get();
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     const std::string& part = parts[i];
-    int fd = openat(dir.get(), part.c_str(), k_dir_flags);
+    int fd = openat(at, part.c_str(), k_dir_flags);
     if (fd < 0 && errno == ENOENT && create) {
-      if (mkdirat(dir.get(), part.c_str(), 0755) != 0 && errno != EEXIST) fail_io(name, "mkdir " + part, errno);
-      fd = openat(dir.get(), part.c_str(), k_dir_flags);
+      if (mkdirat(at, part.c_str(), 0755) != 0 && errno != EEXIST) fail_io(name, "mkdir " + part, errno);
+      fd = openat(at, part.c_str(), k_dir_flags);
     }
     if (fd < 0) {
       if (errno == ELOOP || errno == ENOTDIR)
@@ -54,10 +62,11 @@ UniqueFd SafeTree::open_parent(const PathParts& parts, bool create, std::string_
       fail_io(name, "open " + part, errno);
     }
     dir = UniqueFd(fd);
+    at = fd;
   }
   m_last_parent.assign(parts.begin(), parts.end() - 1);
-  m_last_parent_fd = UniqueFd(dup(dir.get()));
-  return dir;
+  m_last_parent_fd = std::move(dir);
+  return m_last_parent_fd.get();
 }
 
 void SafeTree::clear_slot(int dir, const std::string& leaf, std::string_view name) {
@@ -68,9 +77,14 @@ void SafeTree::clear_slot(int dir, const std::string& leaf, std::string_view nam
 }
 
 UniqueFd SafeTree::create_file(const PathParts& parts, std::string_view name) {
-  UniqueFd dir = open_parent(parts, true, name);
-  clear_slot(dir.get(), parts.back(), name);
-  UniqueFd fd(openat(dir.get(), parts.back().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  int dir = open_parent(parts, true, name);
+  constexpr int k_flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  // O_EXCL never follows a symlink; an existing entry is cleared only when there is one.
+  UniqueFd fd(openat(dir, parts.back().c_str(), k_flags, 0600));
+  if (!fd.valid() && errno == EEXIST) {
+    clear_slot(dir, parts.back(), name);
+    fd = UniqueFd(openat(dir, parts.back().c_str(), k_flags, 0600));
+  }
   if (!fd.valid()) fail_io(name, "create", errno);
   return fd;
 }
@@ -82,11 +96,11 @@ void SafeTree::finish_file(int fd, unsigned mode, timespec mtime, std::string_vi
 }
 
 void SafeTree::make_directory(const PathParts& parts, unsigned mode, timespec mtime, std::string_view name) {
-  UniqueFd dir = open_parent(parts, true, name);
-  if (mkdirat(dir.get(), parts.back().c_str(), 0700) != 0) {
+  int dir = open_parent(parts, true, name);
+  if (mkdirat(dir, parts.back().c_str(), 0700) != 0) {
     if (errno != EEXIST) fail_io(name, "mkdir", errno);
     struct stat st {};
-    if (fstatat(dir.get(), parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+    if (fstatat(dir, parts.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
       refuse(name, "a directory replaces a file or symlink");
   }
   m_directories.push_back({parts, mode & 0777, mtime});
@@ -94,28 +108,29 @@ void SafeTree::make_directory(const PathParts& parts, unsigned mode, timespec mt
 
 void SafeTree::make_symlink(const PathParts& parts, const std::string& target, timespec mtime, std::string_view name) {
   check_symlink_target(parts, target, name);
-  UniqueFd dir = open_parent(parts, true, name);
-  clear_slot(dir.get(), parts.back(), name);
-  if (symlinkat(target.c_str(), dir.get(), parts.back().c_str()) != 0) fail_io(name, "symlink", errno);
+  int dir = open_parent(parts, true, name);
+  clear_slot(dir, parts.back(), name);
+  if (symlinkat(target.c_str(), dir, parts.back().c_str()) != 0) fail_io(name, "symlink", errno);
   timespec times[2] = {{0, UTIME_OMIT}, mtime};
-  utimensat(dir.get(), parts.back().c_str(), times, AT_SYMLINK_NOFOLLOW);
+  utimensat(dir, parts.back().c_str(), times, AT_SYMLINK_NOFOLLOW);
 }
 
 void SafeTree::make_hardlink(const PathParts& parts, const PathParts& target, std::string_view name) {
-  UniqueFd target_dir = open_parent(target, false, name);
+  UniqueFd target_dir(dup(open_parent(target, false, name)));
+  if (!target_dir.valid()) fail_io(name, "dup", errno);
   struct stat st {};
   if (fstatat(target_dir.get(), target.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     refuse(name, "hardlink target '" + join_parts(target) + "' is not an earlier entry");
   if (!S_ISREG(st.st_mode)) refuse(name, "hardlink target '" + join_parts(target) + "' is not a regular file");
-  UniqueFd dir = open_parent(parts, true, name);
-  clear_slot(dir.get(), parts.back(), name);
-  if (linkat(target_dir.get(), target.back().c_str(), dir.get(), parts.back().c_str(), 0) != 0)
+  int dir = open_parent(parts, true, name);
+  clear_slot(dir, parts.back(), name);
+  if (linkat(target_dir.get(), target.back().c_str(), dir, parts.back().c_str(), 0) != 0)
     fail_io(name, "link", errno);
 }
 
 void SafeTree::set_file_mode(const PathParts& parts, unsigned mode, std::string_view name) {
-  UniqueFd dir = open_parent(parts, false, name);
-  UniqueFd fd(openat(dir.get(), parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  int dir = open_parent(parts, false, name);
+  UniqueFd fd(openat(dir, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   struct stat st {};
   if (!fd.valid() || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return;
   if (fchmod(fd.get(), mode & 0777) != 0) fail_io(name, "chmod", errno);
@@ -126,8 +141,8 @@ void SafeTree::finish() {
                    [](const DirectoryMeta& a, const DirectoryMeta& b) { return a.parts.size() > b.parts.size(); });
   for (const auto& meta : m_directories) {
     std::string name = join_parts(meta.parts);
-    UniqueFd parent = open_parent(meta.parts, false, name);
-    UniqueFd fd(openat(parent.get(), meta.parts.back().c_str(), k_dir_flags));
+    int parent = open_parent(meta.parts, false, name);
+    UniqueFd fd(openat(parent, meta.parts.back().c_str(), k_dir_flags));
     if (!fd.valid()) continue;  // replaced later in the archive by an allowed entry
     timespec times[2] = {{0, UTIME_OMIT}, meta.mtime};
     futimens(fd.get(), times);

@@ -31,8 +31,9 @@ public:
   void finish();
 
 private:
-  // The directory that holds parts.back(), created as needed (mode 0755).
-  UniqueFd open_parent(const PathParts& parts, bool create, std::string_view name);
+  // The directory that holds parts.back(), created as needed (mode 0755). The descriptor
+  // stays owned by the tree and is valid until the next call.
+  int open_parent(const PathParts& parts, bool create, std::string_view name);
   void clear_slot(int dir, const std::string& leaf, std::string_view name);
 
   struct DirectoryMeta {

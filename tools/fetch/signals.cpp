@@ -2,6 +2,7 @@
 
 #include <ciutils/error.h>
 
+#include <atomic>
 #include <csignal>
 #include <thread>
 
@@ -9,12 +10,15 @@ namespace ciutils::fetch {
 
 namespace {
 
-volatile std::sig_atomic_t g_signal = 0;
+// Read by the download's reader thread too: a lock-free atomic (safe in a signal handler).
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 struct sigaction g_old_int {};
 struct sigaction g_old_term {};
 
 extern "C" void on_signal(int sig) {
-  if (g_signal == 0) g_signal = sig;
+  int none = 0;
+  g_signal.compare_exchange_strong(none, sig);
 }
 
 }  // namespace

@@ -91,6 +91,18 @@ statuses = [json.loads(line)["status"] for line in open(sys.argv[1])]
 assert set(statuses) <= {"passed", "error", "skipped"}, set(statuses)' r.jsonl
 }
 
+@test "a producer that never stops does not keep a halted or cancelled prun running" {
+  run -1 prun -q --halt now --results r.jsonl < <(echo 'exit 1'; yes 'echo never')
+  [ "$(grep -c '"status":"failed"' r.jsonl)" -eq 1 ]
+  [ "$(grep -c '"status":"skipped"' r.jsonl)" -ge 1 ]
+  prun -q -j 1 --results r2.jsonl < <(yes 'sleep 0.01') >/dev/null 2>&1 3>&- &
+  local pid=$! status=0
+  records_reach r2.jsonl 5
+  kill -TERM "$pid"
+  wait "$pid" || status=$?
+  [ "$status" -eq 143 ]
+}
+
 @test "jobs start while a slow producer is still writing the list" {
   producer() {
     echo 'touch started'

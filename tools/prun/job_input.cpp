@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -89,6 +90,11 @@ std::size_t JobInput::read_some(std::deque<Job>& queue) {
 
 void JobInput::read_all(std::deque<Job>& queue) {
   while (!done()) read_some(queue);
+}
+
+bool JobInput::regular_file() const {
+  struct stat st {};
+  return !done() && ::fstat(fd(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 bool JobInput::ready() const {

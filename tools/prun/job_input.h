@@ -34,6 +34,8 @@ public:
   void read_all(std::deque<Job>& queue);
   // True when read_some would not wait (data or the end of the input is ready).
   bool ready() const;
+  // True when the current input is a regular file: it ends, however fast it is read.
+  bool regular_file() const;
   std::size_t jobs_read() const { return m_number; }
 
 private:

@@ -38,6 +38,9 @@ constexpr milliseconds k_progress_interval{250};
 // Jobs read ahead of the pool from a streamed input: enough to keep every slot busy,
 // few enough that the queue's memory does not grow with the input.
 constexpr std::size_t k_read_ahead = 1024;
+// After a cancellation or --halt, what a pipe holds is recorded as skipped, up to this many
+// reads: a producer that never stops (yes | prun) must not keep prun from exiting.
+constexpr int k_skip_pipe_reads = 16;
 
 bool group_exists(pid_t pgid) { return pgid > 1 && (::kill(-pgid, 0) == 0 || errno == EPERM); }
 
@@ -567,7 +570,8 @@ void Runner::print_progress(bool final) {
 std::size_t Runner::skip_rest(std::deque<Job>& queue, JobInput* input, const std::string& message) {
   std::size_t skipped = skip_all(std::move(queue), message).skipped;
   queue.clear();
-  while (input && input->ready()) {
+  int pipe_reads = 0;
+  while (input && input->ready() && (input->regular_file() || pipe_reads++ < k_skip_pipe_reads)) {
     input->read_some(queue);
     skipped += skip_all(std::move(queue), message).skipped;
     queue.clear();

@@ -13,9 +13,23 @@ LOG = sys.argv[1]
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    def record(self):
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            # fetch put streams a packed directory: chunks until a zero-size one
+            parts = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def record(self):
+        body = self.body()
         with open(LOG, "a") as log:
             entry = {"method": self.command, "path": self.path, "bytes": len(body)}
             if self.headers.get("Content-Type", "").startswith("application/json"):

@@ -11,7 +11,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export PATH="${CIUTILS_BUILD_DIR:-$here/../../build}/bin:$PATH"
 export DEMO_DIR
-DEMO_DIR="$(mktemp -d /tmp/ciutils-demo.XXXXXX)"
+DEMO_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ciutils-demo.XXXXXX")"
 export CIUTILS_NAMESPACE="demo-$$"
 pids=()
 

@@ -59,6 +59,15 @@ make_tree() {
   [ "$(readlink back/link)" = sub/a.bin ]
 }
 
+@test "a server refusing chunked bodies (411) gets the archive with its length" {
+  make_tree results 3
+  run -0 fetch put results "$BASE/upload/no-chunked/spooled.tgz" --json
+  [ "$(cat "$FETCH_ROOT/uploads/spooled.tgz.transfer")" = length ]
+  echo "$output" | grep -q "\"sha256\":\"$(sha256_of "$FETCH_ROOT/uploads/spooled.tgz")\""
+  mkdir back && tar -C back -xzf "$FETCH_ROOT/uploads/spooled.tgz"
+  diff -r results back
+}
+
 @test "a retried directory upload packs the same bytes again" {
   make_tree results 1
   run -0 --separate-stderr fetch put results "$BASE/upload/flaky/again.tgz" --json

@@ -199,6 +199,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_status(404)
         if parts[1] == "flaky" and count(self.path) == 1:
             return self.send_status(503, {"Retry-After": "1"})
+        if parts[1] == "no-chunked" and chunked:
+            return self.send_status(411)
         os.makedirs(os.path.join(ROOT, "uploads"), exist_ok=True)
         with open(os.path.join(ROOT, "uploads", parts[-1]), "wb") as f:
             f.write(body)

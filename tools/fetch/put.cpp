@@ -14,6 +14,7 @@
 #include <ciutils/http.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -67,8 +68,42 @@ long stream_to_s3(S3StreamWriter& writer, Feed&& feed) {
   }
 }
 
-void put_http_directory(const PutOptions& o, PutResult& result, const std::string& content_type,
-                        std::chrono::steady_clock::time_point started, const RetryNotice& notice) {
+// For a server that refuses chunked bodies (411 Length Required): the archive packed into an
+// unlinked temp file in $TMPDIR, then sent with its length.
+void put_http_spooled(const PutOptions& o, PutResult& result, const std::string& content_type,
+                      std::chrono::steady_clock::time_point started, const RetryNotice& notice) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+  UniqueFd fd(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd.valid()) throw Error(ExitCode::tool_failed, "cannot create a temp file in " + dir + ": " + std::strerror(errno));
+  Sha256 hash;
+  std::uint64_t bytes = 0;
+  pack_directory(o.path, [&](std::span<const char> data) {
+    hash.update(data.data(), data.size());
+    bytes += data.size();
+    while (!data.empty()) {
+      ssize_t n = ::write(fd.get(), data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(ExitCode::tool_failed, "writing a temp file in " + dir + ": " + std::strerror(errno));
+      data = data.subspan(static_cast<std::size_t>(n));
+    }
+  });
+  with_retries(o.net, started, notice, [&](int) {
+    UploadRequest request;
+    request.url = o.url;
+    request.what = "PUT " + result.url;
+    request.headers.push_back("Content-Type: " + content_type);
+    request.body = file_body(fd.get(), o.path);
+    request.length = bytes;
+    request.timeout = remaining_time(o.net, started);
+    result.status = send_upload(request, o.net).status;
+  });
+  result.sha256 = hash.hex_digest();
+  result.bytes = bytes;
+}
+
+void put_http_streamed(const PutOptions& o, PutResult& result, const std::string& content_type,
+                       std::chrono::steady_clock::time_point started, const RetryNotice& notice) {
   with_retries(o.net, started, notice, [&](int) {
     PackStream stream(o.path);
     UploadRequest request;
@@ -86,6 +121,16 @@ void put_http_directory(const PutOptions& o, PutResult& result, const std::strin
     result.sha256 = stream.sha256();
     result.bytes = stream.bytes();
   });
+}
+
+void put_http_directory(const PutOptions& o, PutResult& result, const std::string& content_type,
+                        std::chrono::steady_clock::time_point started, const RetryNotice& notice) {
+  try {
+    put_http_streamed(o, result, content_type, started, notice);
+  } catch (const TransferError& e) {
+    if (e.status() != 411) throw;
+    put_http_spooled(o, result, content_type, started, notice);
+  }
 }
 
 void put_s3_directory(const PutOptions& o, PutResult& result, S3Target target) {

@@ -37,7 +37,9 @@ restart_redis() {
 }
 
 @test "run keeps its lease through a Redis restart" {
-  lockctl run r --ttl 2s -- sleep 3 3>&- &
+  # The TTL leaves room for a slow restart on a loaded machine: renewals (every TTL/3)
+  # before and after the restart must keep the lease; the command outlives two of them.
+  lockctl run r --ttl 8s -- sleep 6 3>&- &
   pid=$!
   wait_until 10 bash -c '[ "$(lockctl status r --json | grep -c "\"held\":1")" = 1 ]'
   restart_redis

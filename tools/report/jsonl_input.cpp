@@ -6,10 +6,13 @@
 #include "ciutils/error.h"
 #include "ciutils/timestamp.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
 
 #include <cmath>
+#include <optional>
+#include <vector>
 
 namespace ciutils::report {
 
@@ -38,10 +41,23 @@ long escape_at(const std::string& line, std::size_t i) {
 
 }  // namespace
 
+namespace {
+
+// True when line has "\uD…" or "\ud…" somewhere: the only escapes that can be surrogates
+// (a terminal's "\u001b" and the like are not).
+bool may_hold_surrogate_escape(const std::string& line) {
+  for (std::size_t i = line.find("\\u"); i != std::string::npos; i = line.find("\\u", i + 2)) {
+    if (i + 2 < line.size() && (line[i + 2] == 'd' || line[i + 2] == 'D')) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 // Boost.JSON rejects "\ud800" without its pair; writers (Python's json among them)
 // emit such lone surrogates from undecodable output, so they become U+FFFD instead.
 std::string repair_lone_surrogates(const std::string& line) {
-  if (line.find("\\u") == std::string::npos && line.find("\\U") == std::string::npos) {
+  if (!may_hold_surrogate_escape(line)) {
     return line;
   }
   std::string out;
@@ -178,8 +194,13 @@ std::size_t read_jsonl(ChunkReader& reader, const ResultSink& sink) {
   std::string stem = source_stem(reader.source());
   boost::json::parse_options opts;
   opts.allow_invalid_utf8 = true;  // cleaned to U+FFFD afterwards
+  // Each line's value lives in an arena over one reused buffer (heap only past 64 KiB): no
+  // malloc/free per string or object.
+  std::vector<unsigned char> arena_buffer(64 * 1024);
+  std::optional<boost::json::monotonic_resource> arena;
   boost::json::parser parser(boost::json::storage_ptr(), opts);
   std::string line;
+  std::string repaired;
   std::size_t number = 0;
   std::size_t count = 0;
   while (reader.next_line(line)) {
@@ -188,16 +209,23 @@ std::size_t read_jsonl(ChunkReader& reader, const ResultSink& sink) {
       continue;
     }
     std::string where = reader.source() + ":" + std::to_string(number);
-    std::string text = repair_lone_surrogates(line);
-    parser.reset();
+    const std::string* text = &line;
+    if (may_hold_surrogate_escape(line)) {
+      repaired = repair_lone_surrogates(line);
+      text = &repaired;
+    }
+    parser.reset();  // let go of the previous line's arena first
+    arena.emplace(arena_buffer.data(), arena_buffer.size());
+    parser.reset(boost::json::storage_ptr(&*arena));
     boost::system::error_code ec;
-    std::size_t used = parser.write(text.data(), text.size(), ec);
+    std::size_t used = parser.write(text->data(), text->size(), ec);
     if (ec) {
       throw UsageError(where + ":" + std::to_string(used + 1) + ": invalid JSON: " + ec.message());
     }
     sink(parse_record(parser.release(), where, stem));
     ++count;
   }
+  parser.reset();
   return count;
 }
 

@@ -68,6 +68,23 @@ long stream_to_s3(S3StreamWriter& writer, Feed&& feed) {
   }
 }
 
+// One PUT of the whole of fd, with its length, retried; the HTTP status.
+long put_http_file(const PutOptions& o, const std::string& redacted_url, const std::string& content_type, int fd,
+                   std::uint64_t size, std::chrono::steady_clock::time_point started, const RetryNotice& notice) {
+  long status = 0;
+  with_retries(o.net, started, notice, [&](int) {
+    UploadRequest request;
+    request.url = o.url;
+    request.what = "PUT " + redacted_url;
+    request.headers.push_back("Content-Type: " + content_type);
+    request.body = file_body(fd, o.path);
+    request.length = size;
+    request.timeout = remaining_time(o.net, started);
+    status = send_upload(request, o.net).status;
+  });
+  return status;
+}
+
 // For a server that refuses chunked bodies (411 Length Required): the archive packed into an
 // unlinked temp file in $TMPDIR, then sent with its length.
 void put_http_spooled(const PutOptions& o, PutResult& result, const std::string& content_type,
@@ -88,16 +105,7 @@ void put_http_spooled(const PutOptions& o, PutResult& result, const std::string&
       data = data.subspan(static_cast<std::size_t>(n));
     }
   });
-  with_retries(o.net, started, notice, [&](int) {
-    UploadRequest request;
-    request.url = o.url;
-    request.what = "PUT " + result.url;
-    request.headers.push_back("Content-Type: " + content_type);
-    request.body = file_body(fd.get(), o.path);
-    request.length = bytes;
-    request.timeout = remaining_time(o.net, started);
-    result.status = send_upload(request, o.net).status;
-  });
+  result.status = put_http_file(o, result.url, content_type, fd.get(), bytes, started, notice);
   result.sha256 = hash.hex_digest();
   result.bytes = bytes;
 }
@@ -197,16 +205,7 @@ PutResult run_put(const PutOptions& o, const RetryNotice& notice) {
     result.status = s3_put_object(target, [&] { return file_body(fd.get(), o.path); }, size, result.sha256).status;
     return result;
   }
-  with_retries(o.net, started, notice, [&](int) {
-    UploadRequest request;
-    request.url = o.url;
-    request.what = "PUT " + result.url;
-    request.headers.push_back("Content-Type: " + content_type);
-    request.body = file_body(fd.get(), o.path);
-    request.length = size;
-    request.timeout = remaining_time(o.net, started);
-    result.status = send_upload(request, o.net).status;
-  });
+  result.status = put_http_file(o, result.url, content_type, fd.get(), size, started, notice);
   return result;
 }
 

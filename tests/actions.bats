@@ -29,3 +29,7 @@ node_suite() {
 @test "every action.yml and example workflow: GitHub's parser, actionlint, shellcheck; broken files caught" {
   node_suite validate
 }
+
+@test "actions/run, report, fetch, notify, schedule-tick: steps run with the real tools and servers" {
+  node_suite tools
+}

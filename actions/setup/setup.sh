@@ -8,15 +8,8 @@
 set -euo pipefail
 
 ACTION_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-
-fail() {
-  printf '::error::%s\n' "$*"
-  exit 1
-}
-
-output() {
-  printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"
-}
+# shellcheck source=actions/lib/gha.sh
+. "$ACTION_ROOT/actions/lib/gha.sh"
 
 # The version this checkout of ciutils builds (CMake's project version).
 checkout_version() {
@@ -24,11 +17,7 @@ checkout_version() {
 }
 
 from_source() {
-  case "${INPUT_FROM_SOURCE:-false}" in
-    true) return 0 ;;
-    false | "") return 1 ;;
-    *) fail "from-source: must be true or false, not \"$INPUT_FROM_SOURCE\"" ;;
-  esac
+  bool from-source "${INPUT_FROM_SOURCE:-}"
 }
 
 prepare() {

@@ -45,7 +45,7 @@ for (const file of workflow_files) {
 test('shell scripts of the actions pass shellcheck', () => {
   const scripts = fs.readdirSync(path.join(SOURCE_DIR, 'actions'), { recursive: true }).filter((f) => f.endsWith('.sh'));
   assert.ok(scripts.length > 0);
-  const result = spawnSync('shellcheck', ['--format=gcc', ...scripts.map((f) => path.join(SOURCE_DIR, 'actions', f))], { encoding: 'utf8' });
+  const result = spawnSync('shellcheck', ['-x', '--format=gcc', ...scripts.map((f) => path.join('actions', f))], { cwd: SOURCE_DIR, encoding: 'utf8' });
   assert.equal(result.status, 0, result.stdout + result.stderr);
 });
 

@@ -16,7 +16,12 @@ for item in "${items[@]}"; do args+=(--tag "$item"); done
 [ -z "${INPUT_KEY:-}" ] || args+=(--key "$INPUT_KEY")
 case "${INPUT_STATUS:-}" in
   "") ;;
-  failed | failure | cancelled) args+=(--status failed) ;;
+  cancelled)
+    # A cancelled run says nothing about the tests: the alert state stays as it is.
+    echo "status is cancelled: no alert sent, the alert state is unchanged"
+    exit 0
+    ;;
+  failed | failure) args+=(--status failed) ;;
   passed | success) args+=(--status passed) ;;
   *) fail "status: \"$INPUT_STATUS\" is not failed, passed, success, failure or cancelled" ;;
 esac

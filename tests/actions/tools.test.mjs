@@ -205,3 +205,18 @@ function run_composite_async(dir, job, inputs) {
     child.stdin.end(JSON.stringify({ dir, job: { name: job.name, dir: job.dir, env: job.env, files: job.files }, inputs }));
   });
 }
+
+test('notify: a cancelled run sends nothing and keeps the alert state', async () => {
+  const server = await recorder();
+  try {
+    const result = await run_composite_async(action('notify'), new Job('notify'), { to: `webhook+${server.url}/hook`, key: 'shop/cancel', status: 'cancelled', 'redis-url': redis.url });
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, 'status is cancelled: no alert sent, the alert state is unchanged\n');
+    assert.equal(server.requests.length, 0);
+    const bad = await run_composite_async(action('notify'), new Job('notify'), { to: `webhook+${server.url}/hook`, key: 'shop/cancel', status: 'green' });
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stdout, '::error::status: "green" is not failed, passed, success, failure or cancelled\n');
+  } finally {
+    server.close();
+  }
+});

@@ -20,7 +20,8 @@ const workflow_files = fs.existsSync(example_dir)
 
 test('the actions are there', () => {
   const names = action_files.map((f) => path.basename(path.dirname(f))).sort();
-  for (const name of ['lock', 'setup']) assert.ok(names.includes(name), names.join(' '));
+  assert.deepEqual(names, ['fetch', 'lock', 'notify', 'report', 'run', 'schedule-tick', 'setup']);
+  assert.deepEqual(workflow_files.map((f) => path.basename(f)).sort(), ['nightly-e2e.yml', 'pull-request.yml']);
 });
 
 for (const file of action_files) {
@@ -42,10 +43,11 @@ for (const file of workflow_files) {
   });
 }
 
-test('shell scripts of the actions pass shellcheck', () => {
-  const scripts = fs.readdirSync(path.join(SOURCE_DIR, 'actions'), { recursive: true }).filter((f) => f.endsWith('.sh'));
-  assert.ok(scripts.length > 0);
-  const result = spawnSync('shellcheck', ['-x', '--format=gcc', ...scripts.map((f) => path.join('actions', f))], { cwd: SOURCE_DIR, encoding: 'utf8' });
+test('shell scripts of the actions and examples pass shellcheck', () => {
+  const scripts = ['actions', 'examples/github'].flatMap((dir) => fs.readdirSync(path.join(SOURCE_DIR, dir), { recursive: true })
+    .filter((f) => f.endsWith('.sh')).map((f) => path.join(dir, f)));
+  assert.ok(scripts.length >= 7, scripts.join(' '));
+  const result = spawnSync('shellcheck', ['-x', '--format=gcc', ...scripts], { cwd: SOURCE_DIR, encoding: 'utf8' });
   assert.equal(result.status, 0, result.stdout + result.stderr);
 });
 

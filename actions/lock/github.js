@@ -28,7 +28,19 @@ function append_to(variable, name, value) {
   fs.appendFileSync(file, `${name}<<${delimiter}\n${text}\n${delimiter}\n`);
 }
 
+// Runs the async step function; exits with its code, or 1 with an error annotation.
+function run_step(step) {
+  step().then(
+    (code) => process.exit(code),
+    (e) => {
+      command('error', e.message);
+      process.exit(1);
+    },
+  );
+}
+
 module.exports = {
+  run_step,
   input,
   state: (name) => process.env[`STATE_${name}`] || '',
   save_state: (name, value) => append_to('GITHUB_STATE', name, value),

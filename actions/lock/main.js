@@ -92,10 +92,4 @@ async function main() {
   return 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    gh.error(e.message);
-    process.exit(1);
-  },
-);
+gh.run_step(main);

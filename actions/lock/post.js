@@ -31,10 +31,4 @@ async function post() {
   return 1;
 }
 
-post().then(
-  (code) => process.exit(code),
-  (e) => {
-    gh.error(e.message);
-    process.exit(1);
-  },
-);
+gh.run_step(post);

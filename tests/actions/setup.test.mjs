@@ -2,13 +2,15 @@
 // files simulated; actions/cache is answered by the test (hit or miss).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'crypto';
+import { execFileSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { createRequire } from 'module';
 import { run_composite } from './composite.mjs';
 
 const require = createRequire(import.meta.url);
-const { SOURCE_DIR, BUILD_DIR, Job } = require('./runner.js');
+const { SOURCE_DIR, BUILD_DIR, Job, temp_dir } = require('./runner.js');
 const SETUP = path.join(SOURCE_DIR, 'actions/setup');
 const VERSION = fs.readFileSync(path.join(SOURCE_DIR, 'CMakeLists.txt'), 'utf8').match(/project\(ciutils VERSION ([0-9.]+)/)[1];
 const cache_miss = { 'actions/cache@v4': () => ({ 'cache-hit': 'false' }) };
@@ -99,6 +101,42 @@ test('without scripts/install in the checkout, a download says what to do instea
   const result = run_composite(SETUP, new Job('setup'), { version: '1.4.2' }, { uses: cache_miss });
   assert.equal(result.code, 1);
   assert.equal(result.stdout, '::error::this checkout of ciutils has no scripts/install; use a released version of the action or from-source: true\n');
+});
+
+// A release as scripts/install expects it: BASE/vV/ciutils-V-linux-x86_64.tar.gz holding the
+// tools of this build (without debug sections, to keep it small) under
+// ciutils-V-linux-x86_64/bin/.
+function fake_release(version) {
+  const base = temp_dir('releases');
+  const top = `ciutils-${version}-linux-x86_64`;
+  const stage = temp_dir('stage');
+  fs.mkdirSync(path.join(stage, top, 'bin'), { recursive: true });
+  for (const tool of ['fetch', 'lockctl', 'notify', 'prun', 'report', 'schedule']) {
+    execFileSync('strip', ['--strip-debug', '-o', path.join(stage, top, 'bin', tool), path.join(BUILD_DIR, 'bin', tool)]);
+  }
+  fs.mkdirSync(path.join(base, `v${version}`));
+  const tarball = path.join(base, `v${version}`, `${top}.tar.gz`);
+  execFileSync('tar', ['czf', tarball, '-C', stage, top]);
+  return { base, sha256: crypto.createHash('sha256').update(fs.readFileSync(tarball)).digest('hex') };
+}
+
+test('a cache miss downloads the release with scripts/install (file://), checked against sha256', { skip: !has_installer && 'scripts/install is not in this checkout yet' }, () => {
+  const { base, sha256 } = fake_release('1.4.2');
+  const job = new Job('setup');
+  const result = run_composite(SETUP, job, { version: '1.4.2', sha256, 'releases-url': `file://${base}` }, { uses: cache_miss });
+  assert.equal(result.code, 0, JSON.stringify(result.steps.map((s) => [s.id, s.stdout, s.stderr]), null, 1));
+  assert.deepEqual(ran(result), ['prepare', 'cache', 'install', 'finish']);
+  const bin = result.outputs['bin-dir'];
+  assert.ok(bin.startsWith(`${job.env.RUNNER_TOOL_CACHE}/ciutils/1.4.2/x64`), bin);
+  assert.ok(fs.existsSync(path.join(bin, 'lockctl')));
+  assert.deepEqual(result.paths, [bin]);
+
+  const other = new Job('setup');
+  const bad = run_composite(SETUP, other, { version: '1.4.2', sha256: 'f'.repeat(64), 'releases-url': `file://${base}` }, { uses: cache_miss });
+  assert.equal(bad.code, 1);
+  assert.equal(bad.steps[2].stdout, `::error::the download of ciutils 1.4.2 from file://${base}/v1.4.2/ciutils-1.4.2-linux-x86_64.tar.gz does not match its sha256; nothing was installed\n`);
+  assert.deepEqual(bad.paths, []);
+  assert.equal(fs.readdirSync(other.env.RUNNER_TOOL_CACHE).flatMap((d) => fs.readdirSync(path.join(other.env.RUNNER_TOOL_CACHE, d), { recursive: true })).filter((f) => f.endsWith('lockctl')).length, 0);
 });
 
 test('from-source builds the checkout with CMake and installs into the runner temp', { skip: !process.env.CIUTILS_SETUP_FROM_SOURCE && 'set CIUTILS_SETUP_FROM_SOURCE=1 (builds lockctl)' }, () => {

@@ -46,8 +46,8 @@ setup() { lockctl_setup; }
   run -75 lockctl acquire --pool uat --quantity 3 --no-wait
   # nothing was taken by the failed request
   run lockctl status --pool uat --json
-  assert_output --partial '"name":"uat-1","slots":1,"fence":0,"held":0'
-  assert_output --partial '"name":"uat-3","slots":1,"fence":0,"held":0'
+  assert_output --partial '"name":"uat-1","slots":1,"fence":0,"leaving":false,"held":0'
+  assert_output --partial '"name":"uat-3","slots":1,"fence":0,"leaving":false,"held":0'
   run -0 lockctl acquire --pool uat --quantity 2 --json
   assert_output --partial '"resources":["uat-1","uat-3"]'
   run -0 lockctl release uat --token "$(echo "$output" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')"

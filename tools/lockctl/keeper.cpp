@@ -39,6 +39,7 @@ void detach_stdio() {
   const auto hold_deadline = max_hold ? Clock::now() + *max_hold : Clock::time_point::max();
   auto valid_until = Clock::now() + milliseconds(grant.expires_ms - grant.now_ms);
   auto next = Clock::now() + interval;
+  std::string prefix = grant.prefix;  // follows the lease when a pool change moves it
   std::optional<Redis> redis;
   while (true) {
     while (Clock::now() < next) {
@@ -46,7 +47,7 @@ void detach_stdio() {
       if (Clock::now() >= hold_deadline) {
         try {
           if (!redis) redis.emplace(Redis::connect(url));
-          release_lease(*redis, grant.prefix, grant.token, grant.resources.front());
+          release_lease(*redis, prefix, grant.token, grant.resources.front());
         } catch (...) {
         }
         ::_exit(0);
@@ -61,7 +62,7 @@ void detach_stdio() {
         options.command_timeout = std::min(interval, milliseconds(2000));
         redis.emplace(Redis::connect(url, options));
       }
-      auto reply = call_script(*redis, renew_script(), grant.prefix, {grant.token, std::to_string(grant.ttl.count())});
+      auto reply = call_lease_script(*redis, renew_script(), prefix, {grant.token, std::to_string(grant.ttl.count())});
       if (string_field(reply, "status") != "renewed") ::_exit(0);
       valid_until = sent + grant.ttl;
       next = sent + interval;

@@ -17,9 +17,6 @@ namespace ciutils::lockctl {
 
 namespace json = boost::json;
 
-std::string member_pool_key(const KeySpace& keys) { return keys.key("lock", "member-pool"); }
-std::string pools_key(const KeySpace& keys) { return keys.key("lock", "pools"); }
-
 std::string resource_prefix(const KeySpace& keys, const std::string& resource) {
   return keys.key("lock:" + resource, "") + ":";
 }
@@ -28,21 +25,29 @@ std::string pool_prefix(const KeySpace& keys, const std::string& pool) {
   return keys.key("lock:pool:" + pool, "") + ":";
 }
 
+NameInfo read_name(Redis& redis, const KeySpace& keys, const std::string& name) {
+  Reply reply = redis.command({"HMGET", resource_prefix(keys, name) + "name", "pool", "is_pool"});
+  NameInfo info;
+  info.pool = reply[0].optional_string();
+  info.is_pool = !reply[1].is_nil();
+  return info;
+}
+
 std::string scope_prefix(Redis& redis, const KeySpace& keys, const Target& target) {
   if (target.pool) {
     return pool_prefix(keys, target.name);
   }
-  auto pool = redis.command({"HGET", member_pool_key(keys), target.name}).optional_string();
-  return pool ? pool_prefix(keys, *pool) : resource_prefix(keys, target.name);
+  NameInfo info = read_name(redis, keys, target.name);
+  if (info.is_pool) {
+    throw UsageError("'" + target.name + "' is a pool: use --pool " + target.name);
+  }
+  return info.pool ? pool_prefix(keys, *info.pool) : resource_prefix(keys, target.name);
 }
 
 std::string scope_prefix_for_name(Redis& redis, const KeySpace& keys, const std::string& name) {
-  if (auto pool = redis.command({"HGET", member_pool_key(keys), name}).optional_string()) {
-    return pool_prefix(keys, *pool);
-  }
-  if (redis.command({"SISMEMBER", pools_key(keys), name}).integer() == 1) {
-    return pool_prefix(keys, name);
-  }
+  NameInfo info = read_name(redis, keys, name);
+  if (info.pool) return pool_prefix(keys, *info.pool);
+  if (info.is_pool) return pool_prefix(keys, name);
   return resource_prefix(keys, name);
 }
 
@@ -58,6 +63,15 @@ json::object decode_reply(const std::string& text) {
 json::object call_script(Redis& redis, const Script& script, const std::string& prefix,
                          const std::vector<std::string>& args) {
   return decode_reply(redis.eval(script, {prefix}, args).string());
+}
+
+json::object call_lease_script(Redis& redis, const Script& script, std::string& prefix,
+                               const std::vector<std::string>& args) {
+  for (int hops = 0;; ++hops) {
+    json::object reply = call_script(redis, script, prefix, args);
+    if (string_field(reply, "status") != "moved" || hops == 8) return reply;
+    prefix = string_field(reply, "prefix");
+  }
 }
 
 std::vector<std::string> string_list(const json::value& v) {
@@ -169,14 +183,16 @@ private:
 std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
                                    SignalWatch& signals) {
   using Clock = std::chrono::steady_clock;
-  const std::string prefix = scope_prefix(redis, keys, request.target);
+  std::string prefix = scope_prefix(redis, keys, request.target);
   const std::string token = new_token();
   const bool wait = !request.wait || request.wait->count() > 0;
   const auto deadline = request.wait ? Clock::now() + *request.wait : Clock::time_point::max();
 
-  QueueSeat seat(redis, prefix, token);
+  std::optional<QueueSeat> seat;
+  seat.emplace(redis, prefix, token);
   std::optional<Redis> blocking;
-  const std::string wake_key = prefix + "wake:" + token;
+  std::string wake_key = prefix + "wake:" + token;
+  int moves = 0;
   while (true) {
     for (int sig : signals.read()) {
       if (sig != SIGCHLD) throw_signal(sig, request.target);
@@ -184,8 +200,19 @@ std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const Acq
     json::object reply = call_script(redis, acquire_script(), prefix, {request_json(request, token, wait)});
     const std::string status = string_field(reply, "status");
     if (status == "granted") {
-      seat.seated(false);
+      seat->seated(false);
       return decode_grant(reply, prefix, token, request.ttl);
+    }
+    if (status == "moved" && ++moves < 100) {
+      // A pool change moved the resource (the script dropped our seat): queue where it is now.
+      seat->seated(false);
+      prefix = scope_prefix(redis, keys, request.target);
+      seat.emplace(redis, prefix, token);
+      wake_key = prefix + "wake:" + token;
+      continue;
+    }
+    if (status == "is-pool") {
+      throw UsageError("'" + request.target.name + "' is a pool: use --pool " + request.target.name);
     }
     if (status == "unknown-pool") {
       throw UsageError("--pool: unknown pool '" + request.target.name + "' (define it with: lockctl pool set " +
@@ -202,7 +229,7 @@ std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const Acq
     if (status != "queued") {
       throw std::runtime_error("unexpected acquire reply: " + json::serialize(reply));
     }
-    seat.seated(true);
+    seat->seated(true);
     auto now = Clock::now();
     if (now >= deadline) {
       return std::nullopt;  // the seat leaves the queue

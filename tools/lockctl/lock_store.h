@@ -4,7 +4,8 @@
 // Scopes: a standalone resource R keeps its state under "<ns>:{lock:R}:"; a pool P and
 // all its members keep theirs under "<ns>:{lock:pool:P}:", so one script can take K
 // members atomically (and the keys stay in one Redis Cluster slot). Which pool a member
-// belongs to is recorded in "<ns>:{lock}:member-pool"; a resource is in at most one pool.
+// belongs to is recorded under the member's own tag ("<ns>:{lock:R}:name"), so the
+// scripts on R's own scope check it atomically; a resource is in at most one pool.
 #pragma once
 
 #include "ci_context.h"
@@ -29,22 +30,33 @@ struct Target {
   int quantity = 1;   // pools only
 };
 
-// Registry keys (outside any scope; written by `pool` commands only).
-std::string member_pool_key(const KeySpace& keys);
-std::string pools_key(const KeySpace& keys);
-
 std::string resource_prefix(const KeySpace& keys, const std::string& resource);
 std::string pool_prefix(const KeySpace& keys, const std::string& pool);
-// The scope of a target: a pool member's scope is its pool's.
+
+// What a name is, read from "<ns>:{lock:NAME}:name": the pool it belongs to (its state
+// then lives in that pool's scope), or whether it names a pool.
+struct NameInfo {
+  std::optional<std::string> pool;
+  bool is_pool = false;
+};
+NameInfo read_name(Redis& redis, const KeySpace& keys, const std::string& name);
+
+// The scope of a target: a pool member's scope is its pool's. UsageError when a
+// resource name is a pool's.
 std::string scope_prefix(Redis& redis, const KeySpace& keys, const Target& target);
 
-// The scope of a name given to release/renew/force-release/history: a pool member's
-// pool, else the pool of that name when one exists, else the resource's own.
+// The scope of a name given to release/renew/force-release/history/status: a pool
+// member's pool, the pool of that name, else the resource's own.
 std::string scope_prefix_for_name(Redis& redis, const KeySpace& keys, const std::string& name);
 
 // Runs a script on a scope and parses its JSON reply.
 boost::json::object call_script(Redis& redis, const Script& script, const std::string& prefix,
                                 const std::vector<std::string>& args);
+
+// Runs a release or renew script on a lease's scope, following the lease when it moved
+// with its resource (a pool change); `prefix` is updated to where the lease is now.
+boost::json::object call_lease_script(Redis& redis, const Script& script, std::string& prefix,
+                                      const std::vector<std::string>& args);
 
 // Parses a script's reply (a JSON object with a "status"); throws std::runtime_error otherwise.
 boost::json::object decode_reply(const std::string& text);

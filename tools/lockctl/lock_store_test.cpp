@@ -36,7 +36,6 @@ TEST(Keys, ScopesShareOneHashTag) {
   KeySpace keys("ci");
   EXPECT_EQ(resource_prefix(keys, "uat"), "ci:{lock:uat}:");
   EXPECT_EQ(pool_prefix(keys, "uat"), "ci:{lock:pool:uat}:");
-  EXPECT_EQ(member_pool_key(keys), "ci:{lock}:member-pool");
 }
 
 TEST(Request, CarriesTheWholeRequest) {

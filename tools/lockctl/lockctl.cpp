@@ -118,7 +118,7 @@ int cmd_token(const std::vector<std::string>& args, const std::string& command) 
   if (help_or_version(cli.parsed, command)) return 0;
   Redis redis = connect_to(cli.parsed.connection);
   KeySpace keys(cli.parsed.connection.ns);
-  const std::string prefix = scope_prefix_for_name(redis, keys, cli.resource);
+  std::string prefix = scope_prefix_for_name(redis, keys, cli.resource);
   const bool as_json = cli.parsed.common.json;
 
   if (command == "force-release") {
@@ -139,9 +139,9 @@ int cmd_token(const std::vector<std::string>& args, const std::string& command) 
   json::object reply;
   if (command == "renew") {
     milliseconds ttl = cli.ttl.value_or(milliseconds(60000));
-    reply = call_script(redis, renew_script(), prefix, {cli.token, std::to_string(ttl.count())});
+    reply = call_lease_script(redis, renew_script(), prefix, {cli.token, std::to_string(ttl.count())});
   } else {
-    reply = call_script(redis, release_script(), prefix, {cli.token, cli.resource});
+    reply = call_lease_script(redis, release_script(), prefix, {cli.token, cli.resource});
   }
   const std::string status = string_field(reply, "status");
   if (as_json) {
@@ -180,8 +180,13 @@ int cmd_query(const std::vector<std::string>& args, const std::string& command) 
   const bool as_json = cli.parsed.common.json;
 
   if (command == "history") {
-    const std::string prefix = scope_prefix_for_name(redis, keys, cli.names.front());
-    json::array events = read_history(redis, prefix, cli.names.front(), cli.limit);
+    // The events kept under the resource's own tag and under its pool's, if any.
+    const std::string& name = cli.names.front();
+    std::vector<std::string> prefixes{resource_prefix(keys, name)};
+    if (std::string home = scope_prefix_for_name(redis, keys, name); home != prefixes.front()) {
+      prefixes.push_back(home);
+    }
+    json::array events = read_history(redis, prefixes, name, cli.limit);
     if (as_json) {
       std::cout << json::serialize(events) << "\n";
     } else {
@@ -193,6 +198,10 @@ int cmd_query(const std::vector<std::string>& args, const std::string& command) 
     const std::string& op = cli.names.front();
     if (op == "list") {
       json::object pools = read_pools(redis, keys);
+      // A pool whose last members were removed while held has none to offer.
+      for (auto it = pools.begin(); it != pools.end();) {
+        it = it->value().as_array().empty() ? pools.erase(it) : it + 1;
+      }
       if (as_json) {
         std::cout << json::serialize(pools) << "\n";
       } else {
@@ -215,10 +224,10 @@ int cmd_query(const std::vector<std::string>& args, const std::string& command) 
   }
   if (command == "status" && (cli.pool || !cli.names.empty())) {
     Target target{cli.pool.has_value(), cli.pool ? *cli.pool : cli.names.front(), 1};
-    if (!target.pool && redis.command({"SISMEMBER", pools_key(keys), target.name}).integer() == 1) {
+    if (!target.pool && read_name(redis, keys, target.name).is_pool) {
       target.pool = true;  // `status POOL` reads as `status --pool POOL`
     }
-    const std::string prefix = scope_prefix(redis, keys, target);
+    const std::string prefix = target.pool ? pool_prefix(keys, target.name) : scope_prefix_for_name(redis, keys, target.name);
     json::object view = read_status(redis, prefix, target);
     if (as_json) {
       std::cout << json::serialize(view) << "\n";

@@ -13,6 +13,12 @@ namespace {
 
 constexpr milliseconds k_default_ttl{60000};
 constexpr milliseconds k_min_ttl{1000};
+// Upper bounds: a lease of centuries would defeat "locks cannot leak", and a far-off
+// deadline would overflow the clocks.
+constexpr milliseconds k_max_ttl{std::chrono::hours(24)};
+constexpr milliseconds k_max_wait{std::chrono::hours(24 * 7)};
+constexpr milliseconds k_max_hold{std::chrono::hours(24 * 30)};
+constexpr milliseconds k_max_kill_grace{std::chrono::hours(1)};
 
 const char* const k_environment = R"(Environment:
   REDIS_URL            redis://[user:password@]host:port/db or unix:///path.sock?db=N
@@ -45,6 +51,14 @@ std::optional<std::string> opt(const po::variables_map& vm, const char* name) {
   return vm[name].as<std::string>();
 }
 
+// A duration flag within [min, max]; the message names the flag and the limit.
+milliseconds bounded_duration(const std::string& text, const char* flag, milliseconds min, milliseconds max) {
+  milliseconds d = parse_duration(text, flag);
+  if (d < min) throw UsageError(std::string(flag) + ": " + text + " is shorter than the minimum " + format_duration(min));
+  if (d > max) throw UsageError(std::string(flag) + ": " + text + " is longer than the limit " + format_duration(max));
+  return d;
+}
+
 void add_connection(po::options_description& desc) {
   desc.add_options()
       ("redis-url", po::value<std::string>()->value_name("URL"), "Redis URL (else $REDIS_URL)")
@@ -69,17 +83,17 @@ po::options_description acquire_description(bool is_run, CommonOptions& common) 
       ("pool", po::value<std::string>()->value_name("POOL"), "take any free member of POOL")
       ("quantity", po::value<std::string>()->value_name("K"), "with --pool: take K members, all or nothing")
       ("slots", po::value<std::string>()->value_name("N"), "the resource has N slots (a semaphore); default 1")
-      ("ttl", po::value<std::string>()->value_name("D"), "lease time to live, renewed by run/--keep-alive (default 60s)")
-      ("wait", po::value<std::string>()->value_name("D"), "give up after D (default: wait as long as it takes)")
+      ("ttl", po::value<std::string>()->value_name("D"), "lease time to live, renewed by run/--keep-alive (default 60s, 1s..1d)")
+      ("wait", po::value<std::string>()->value_name("D"), "give up after D (at most 7d; default: wait as long as it takes)")
       ("no-wait", "do not wait: fail at once when busy (same as --wait 0)")
       ("priority", po::value<std::string>()->value_name("N"), "queue priority -1000..1000; higher goes first (default 0)")
       ("owner", po::value<std::string>()->value_name("NAME"), "owner recorded with the lease (else $LOCKCTL_OWNER, host:pid)")
       ("conflict-exit-code", po::value<std::string>()->value_name("N"), "exit status when not acquired (default 75)")
-      ("max-hold", po::value<std::string>()->value_name("D"), is_run ? "stop the command and release after D in total"
-                                                                      : "with --keep-alive: stop renewing and release after D");
+      ("max-hold", po::value<std::string>()->value_name("D"), is_run ? "stop the command and release after D in total (at most 30d)"
+                                                                      : "with --keep-alive: stop renewing and release after D (at most 30d)");
   if (is_run) {
     desc.add_options()
-        ("kill-grace", po::value<std::string>()->value_name("D"), "time between TERM and KILL when stopping the command (default 10s)");
+        ("kill-grace", po::value<std::string>()->value_name("D"), "time between TERM and KILL when stopping the command (default 10s, at most 1h)");
   } else {
     desc.add_options()
         ("keep-alive", "leave a background renewer that keeps the lease until it is released")
@@ -98,7 +112,7 @@ po::options_description token_description(const std::string& command, CommonOpti
     desc.add_options()("token", po::value<std::string>()->value_name("T"), "the lease token printed by acquire (else $LOCKCTL_TOKEN)");
   }
   if (command == "renew") {
-    desc.add_options()("ttl", po::value<std::string>()->value_name("D"), "new time to live from now (default 60s)");
+    desc.add_options()("ttl", po::value<std::string>()->value_name("D"), "new time to live from now (default 60s, 1s..1d)");
   }
   return desc;
 }
@@ -160,7 +174,9 @@ const Synopsis k_synopses[] = {
      "Administrator's escape hatch: ends the leases on RESOURCE (whole leases, every\n"
      "resource they cover), recorded in the history as forced."},
     {"pool", "lockctl pool set|add|remove POOL MEMBER... | lockctl pool list",
-     "Defines pools: named sets of resources. A resource belongs to at most one pool."},
+     "Defines pools: named sets of resources. Each change is one atomic script. A resource\n"
+     "belongs to at most one pool, and a name is either a pool or a resource (exit 2\n"
+     "otherwise). Adding or removing a held resource keeps its leases."},
 };
 
 const Synopsis* find_synopsis(const std::string& command) {
@@ -219,13 +235,10 @@ AcquireCli parse_acquire_cli(const std::vector<std::string>& args_in, bool is_ru
     req.slots = parse_integer(*s, "--slots", 1, 100000);
   }
   req.ttl = k_default_ttl;
-  if (auto t = opt(vm, "ttl")) {
-    req.ttl = parse_duration(*t, "--ttl");
-    if (req.ttl < k_min_ttl) throw UsageError("--ttl: " + *t + " is shorter than the minimum 1s");
-  }
+  if (auto t = opt(vm, "ttl")) req.ttl = bounded_duration(*t, "--ttl", k_min_ttl, k_max_ttl);
   if (vm.count("no-wait") && vm.count("wait")) throw UsageError("--wait and --no-wait are mutually exclusive");
   if (vm.count("no-wait")) req.wait = milliseconds(0);
-  if (auto w = opt(vm, "wait")) req.wait = parse_duration(*w, "--wait");
+  if (auto w = opt(vm, "wait")) req.wait = bounded_duration(*w, "--wait", milliseconds(0), k_max_wait);
   if (auto p = opt(vm, "priority")) req.priority = static_cast<int>(parse_integer(*p, "--priority", -1000, 1000));
   req.owner = opt(vm, "owner").value_or(env("LOCKCTL_OWNER").value_or(default_owner()));
   if (req.owner.empty() || req.owner.size() > 200) throw UsageError("--owner: must be 1 to 200 characters");
@@ -234,11 +247,13 @@ AcquireCli parse_acquire_cli(const std::vector<std::string>& args_in, bool is_ru
     cli.conflict_exit_code = static_cast<int>(parse_integer(*c, "--conflict-exit-code", 1, 255));
   }
   if (auto m = opt(vm, "max-hold")) {
-    cli.max_hold = parse_duration(*m, "--max-hold");
+    cli.max_hold = bounded_duration(*m, "--max-hold", milliseconds(0), k_max_hold);
     if (cli.max_hold->count() <= 0) throw UsageError("--max-hold: must be longer than 0");
   }
   if (is_run) {
-    if (auto g = opt(vm, "kill-grace")) cli.kill_grace = parse_duration(*g, "--kill-grace");
+    if (auto g = opt(vm, "kill-grace")) {
+      cli.kill_grace = bounded_duration(*g, "--kill-grace", milliseconds(0), k_max_kill_grace);
+    }
   } else {
     cli.keep_alive = vm.count("keep-alive") != 0;
     if (auto p = opt(vm, "watch-pid")) {
@@ -275,10 +290,7 @@ TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string
     validate_token(*token, "--token");
     cli.token = *token;
   }
-  if (auto t = opt(vm, "ttl")) {
-    cli.ttl = parse_duration(*t, "--ttl");
-    if (*cli.ttl < k_min_ttl) throw UsageError("--ttl: " + *t + " is shorter than the minimum 1s");
-  }
+  if (auto t = opt(vm, "ttl")) cli.ttl = bounded_duration(*t, "--ttl", k_min_ttl, k_max_ttl);
   return cli;
 }
 

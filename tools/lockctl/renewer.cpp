@@ -69,7 +69,7 @@ void Renewer::loop() {
         options.command_timeout = std::min(interval, milliseconds(2000));
         redis.emplace(Redis::connect(m_url, options));
       }
-      auto reply = call_script(*redis, renew_script(), m_prefix, {m_token, std::to_string(m_ttl.count())});
+      auto reply = call_lease_script(*redis, renew_script(), m_prefix, {m_token, std::to_string(m_ttl.count())});
       const std::string status = string_field(reply, "status");
       if (status != "renewed") {
         mark_lost(lease_end_reason(status));

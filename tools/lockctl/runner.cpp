@@ -61,11 +61,12 @@ std::vector<std::string> lease_environment(const Grant& grant) {
 
 std::string release_lease(Redis& redis, const std::string& prefix, const std::string& token,
                           const std::string& resource) {
+  std::string scope = prefix;
   try {
-    return string_field(call_script(redis, release_script(), prefix, {token, resource}), "status");
+    return string_field(call_lease_script(redis, release_script(), scope, {token, resource}), "status");
   } catch (const ServiceError&) {
     // The connection may have dropped while the command ran (a Redis restart): once more.
-    return string_field(call_script(redis, release_script(), prefix, {token, resource}), "status");
+    return string_field(call_lease_script(redis, release_script(), scope, {token, resource}), "status");
   }
 }
 

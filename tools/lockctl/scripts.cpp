@@ -8,6 +8,11 @@ namespace {
 // Shared by every script: the clock, history, lease ending, pruning and wake-ups.
 // Keys under the scope prefix P:
 //   members           SET   pool members (pool scopes only)
+//   leaving           SET   members removed while held; they leave when free (pool scopes only)
+//   name              HASH  under a resource's own tag "<ns>:{lock:R}:" only: pool = the pool
+//                           R belongs to (its state then lives in that pool's scope);
+//                           is_pool = 1 when R names a pool (no resource may have that name)
+//   moved:<token>     STR   the scope a lease moved to with its resource (expires)
 //   slots             HASH  resource -> slot count (absent: 1)
 //   holders:<r>       SET   tokens holding resource r
 //   fence:<r>         INCR  fencing counter of r; never expires
@@ -22,6 +27,7 @@ namespace {
 //   history:<r>       STREAM capped event history of r
 constexpr const char* k_prelude = R"LUA(
 local P = KEYS[1]
+local IN_POOL = string.find(P, ':{lock:pool:', 1, true) ~= nil
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local HISTORY_MAX = 1000
@@ -103,13 +109,32 @@ end
 
 constexpr const char* k_acquire = R"LUA(
 local req = cjson.decode(ARGV[1])
+local id = req.token
 prune()
+-- The resource's state lives elsewhere now (a pool change): the client looks it up again.
+local function moved()
+  if redis.call('ZSCORE', P .. 'queue', id) then
+    drop_waiter(id, nil)
+    wake_head()
+  end
+  return cjson.encode({status = 'moved'})
+end
 if req.kind == 'pool' then
   local n = redis.call('SCARD', P .. 'members')
   if n == 0 then return cjson.encode({status = 'unknown-pool'}) end
   if req.quantity > n then return cjson.encode({status = 'too-many', members = n}) end
-elseif req.slots and req.slots > 0 then
-  redis.call('HSET', P .. 'slots', req.name, req.slots)
+else
+  if IN_POOL then
+    if redis.call('SISMEMBER', P .. 'members', req.name) == 0 and
+       redis.call('SISMEMBER', P .. 'leaving', req.name) == 0 then
+      return moved()
+    end
+  else
+    local name = redis.call('HMGET', P .. 'name', 'pool', 'is_pool')
+    if name[2] then return cjson.encode({status = 'is-pool'}) end
+    if name[1] then return moved() end
+  end
+  if req.slots and req.slots > 0 then redis.call('HSET', P .. 'slots', req.name, req.slots) end
 end
 
 local function choose()
@@ -129,7 +154,6 @@ local function choose()
   return nil
 end
 
-local id = req.token
 local queued = redis.call('ZSCORE', P .. 'queue', id)
 local head = redis.call('ZRANGE', P .. 'queue', 0, 0)[1]
 local picked = nil
@@ -194,6 +218,8 @@ if raw then
   wake_head()
   return cjson.encode({status = 'released', resources = lease.resources})
 end
+local moved = redis.call('GET', P .. 'moved:' .. token)
+if moved then return cjson.encode({status = 'moved', prefix = moved}) end
 local ended = redis.call('GET', P .. 'ended:' .. token)
 if ended then return cjson.encode({status = ended == 'released' and 'already-released' or ended}) end
 local owners = {}
@@ -210,6 +236,8 @@ local token, ttl = ARGV[1], tonumber(ARGV[2])
 prune()
 local raw = redis.call('HGET', P .. 'leases', token)
 if not raw then
+  local moved = redis.call('GET', P .. 'moved:' .. token)
+  if moved then return cjson.encode({status = 'moved', prefix = moved}) end
   local ended = redis.call('GET', P .. 'ended:' .. token)
   return cjson.encode({status = ended or 'not-held', now = now})
 end
@@ -243,8 +271,11 @@ constexpr const char* k_status = R"LUA(
 local name, kind = ARGV[1], ARGV[2]
 prune()
 local names = {name}
+local leaving = {}
+for _, r in ipairs(redis.call('SMEMBERS', P .. 'leaving')) do leaving[r] = true end
 if kind == 'pool' then
   names = redis.call('SMEMBERS', P .. 'members')
+  for r in pairs(leaving) do names[#names + 1] = r end
   table.sort(names)
 end
 local resources = {}
@@ -261,7 +292,7 @@ for i, r in ipairs(names) do
   end
   table.sort(holders, function(a, b) return a.since < b.since end)
   resources[i] = {name = r, slots = slots(r), fence = tonumber(redis.call('GET', P .. 'fence:' .. r) or '0'),
-                  holders = holders}
+                  leaving = leaving[r] or false, holders = holders}
 end
 local queue = {}
 for i, id in ipairs(redis.call('ZRANGE', P .. 'queue', 0, -1)) do
@@ -276,16 +307,143 @@ end
 return cjson.encode({status = 'ok', now = now, resources = resources, queue = queue})
 )LUA";
 
+// One pool change, checked and written atomically: set | add | remove. A resource's state
+// (fence, slots, leases, by-name waiters) moves with it between its own scope and its
+// pool's, so whatever the membership history it has one set of holders and one fence.
+// KEYS: the pool's scope, then the own scopes of the pool name and the members given
+// (declared for clarity; the script also reaches the scopes of members being removed
+// and of a previous pool). ARGV: op, pool, namespace, members...
 constexpr const char* k_pool = R"LUA(
-local op = ARGV[1]
+local op, pool, ns = ARGV[1], ARGV[2], ARGV[3]
 prune()
-local key = P .. 'members'
-if op == 'set' then redis.call('DEL', key) end
-for i = 2, #ARGV do
-  if op == 'remove' then redis.call('SREM', key, ARGV[i]) else redis.call('SADD', key, ARGV[i]) end
+local function own(r) return ns .. ':{lock:' .. r .. '}:' end
+local function pool_scope(p) return ns .. ':{lock:pool:' .. p .. '}:' end
+local function in_set(key, v) return redis.call('SISMEMBER', key, v) == 1 end
+local function refuse(status, name, other) return cjson.encode({status = status, name = name, pool = other}) end
+local HERE = P
+-- Runs fn with the shared helpers (prune, drop_waiter, wake_head) on another scope.
+local function in_scope(prefix, fn)
+  P = prefix
+  fn()
+  P = HERE
 end
+
+local function move_resource(r, from, to)
+  in_scope(from, prune)
+  local fence = math.max(tonumber(redis.call('GET', from .. 'fence:' .. r) or '0'),
+                         tonumber(redis.call('GET', to .. 'fence:' .. r) or '0'))
+  if fence > 0 then redis.call('SET', to .. 'fence:' .. r, fence) end
+  redis.call('DEL', from .. 'fence:' .. r)
+  local s = redis.call('HGET', from .. 'slots', r)
+  redis.call('HDEL', from .. 'slots', r)
+  if s then redis.call('HSET', to .. 'slots', r, s) end
+  -- Leases moved here cover r alone: a pool lease of several members never moves.
+  for _, t in ipairs(redis.call('SMEMBERS', from .. 'holders:' .. r)) do
+    local raw = redis.call('HGET', from .. 'leases', t)
+    if raw then
+      redis.call('HSET', to .. 'leases', t, raw)
+      redis.call('ZADD', to .. 'expiry', redis.call('ZSCORE', from .. 'expiry', t), t)
+      redis.call('SADD', to .. 'holders:' .. r, t)
+      redis.call('HDEL', from .. 'leases', t)
+      redis.call('ZREM', from .. 'expiry', t)
+      redis.call('SET', from .. 'moved:' .. t, to, 'EX', ENDED_TTL)
+    end
+  end
+  redis.call('DEL', from .. 'holders:' .. r)
+  -- Waiters for r by name are woken and queue again where r lives now.
+  in_scope(from, function()
+    for _, id in ipairs(redis.call('ZRANGE', P .. 'queue', 0, -1)) do
+      local raw = redis.call('HGET', P .. 'waiters', id)
+      local w = raw and cjson.decode(raw)
+      if w and w.kind == 'resource' and w.target == r then
+        drop_waiter(id, nil)
+        redis.call('RPUSH', P .. 'wake:' .. id, '1')
+        redis.call('PEXPIRE', P .. 'wake:' .. id, 60000)
+      end
+    end
+    wake_head()
+  end)
+end
+
+local function tidy(p)
+  local scope = pool_scope(p)
+  if redis.call('SCARD', scope .. 'members') + redis.call('SCARD', scope .. 'leaving') == 0 then
+    redis.call('HDEL', own(p) .. 'name', 'is_pool')
+  else
+    redis.call('HSET', own(p) .. 'name', 'is_pool', '1')
+  end
+end
+
+local listed, wanted = {}, {}
+for i = 4, #ARGV do
+  listed[#listed + 1] = ARGV[i]
+  wanted[ARGV[i]] = true
+end
+
+-- Checks first: a refused change writes nothing.
+local pool_own = own(pool)
+if redis.call('HGET', pool_own .. 'name', 'pool') or redis.call('EXISTS', pool_own .. 'fence:' .. pool) == 1 or
+   redis.call('ZCARD', pool_own .. 'queue') > 0 or redis.call('SCARD', pool_own .. 'holders:' .. pool) > 0 then
+  return refuse('pool-is-resource', pool)
+end
+if op ~= 'remove' then
+  for _, r in ipairs(listed) do
+    if r == pool or redis.call('HGET', own(r) .. 'name', 'is_pool') then return refuse('member-is-pool', r) end
+    local home = redis.call('HGET', own(r) .. 'name', 'pool')
+    if home and home ~= pool then
+      local q = pool_scope(home)
+      if in_set(q .. 'members', r) then return refuse('in-other-pool', r, home) end
+      in_scope(q, prune)
+      if redis.call('SCARD', q .. 'holders:' .. r) > 0 then return refuse('leaving-other-pool', r, home) end
+    end
+  end
+end
+
+local members_key, leaving_key = P .. 'members', P .. 'leaving'
+-- A member removed while held stays in this scope (so it is never handed out twice)
+-- until it is free; then it leaves for good.
+local function leave(r)
+  redis.call('SREM', leaving_key, r)
+  move_resource(r, P, own(r))
+  redis.call('HDEL', own(r) .. 'name', 'pool')
+end
+local function remove(r)
+  if not in_set(members_key, r) then return end
+  redis.call('SREM', members_key, r)
+  if redis.call('SCARD', P .. 'holders:' .. r) > 0 then redis.call('SADD', leaving_key, r) else leave(r) end
+end
+local function add(r)
+  if in_set(members_key, r) then return end
+  redis.call('SADD', members_key, r)
+  if in_set(leaving_key, r) then
+    redis.call('SREM', leaving_key, r)
+    return
+  end
+  local home = redis.call('HGET', own(r) .. 'name', 'pool')
+  if home then
+    redis.call('SREM', pool_scope(home) .. 'leaving', r)
+    move_resource(r, pool_scope(home), P)
+    tidy(home)
+  else
+    move_resource(r, own(r), P)
+  end
+  redis.call('HSET', own(r) .. 'name', 'pool', pool)
+end
+
+for _, r in ipairs(redis.call('SMEMBERS', leaving_key)) do
+  if redis.call('SCARD', P .. 'holders:' .. r) == 0 then leave(r) end
+end
+if op == 'set' then
+  for _, r in ipairs(redis.call('SMEMBERS', members_key)) do
+    if not wanted[r] then remove(r) end
+  end
+end
+for _, r in ipairs(listed) do
+  if op == 'remove' then remove(r) else add(r) end
+end
+tidy(pool)
 wake_head()
-local members = redis.call('SMEMBERS', key)
+local members = redis.call('SMEMBERS', members_key)
 table.sort(members)
 return cjson.encode({status = 'ok', members = members})
 )LUA";

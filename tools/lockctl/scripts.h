@@ -7,6 +7,9 @@
 
 namespace ciutils::lockctl {
 
+// Release and renew answer {"status":"moved","prefix":…} when the lease moved to another
+// scope with its resource (a pool change); acquire answers "moved" when the resource's
+// state lives in another scope now, and "is-pool" when a resource name is a pool's.
 // KEYS[1] is the scope prefix "<ns>:{lock:<resource>}:" or "<ns>:{lock:pool:<pool>}:".
 const Script& acquire_script();       // ARGV[1]: request JSON
 const Script& leave_script();         // ARGV[1]: waiter id (the token)
@@ -14,7 +17,8 @@ const Script& release_script();       // ARGV[1]: token, ARGV[2]: resource
 const Script& renew_script();         // ARGV[1]: token, ARGV[2]: ttl ms
 const Script& force_release_script(); // ARGV[1]: resource, ARGV[2]: token or ""
 const Script& status_script();        // ARGV[1]: resource or pool, ARGV[2]: "resource" | "pool"
-const Script& pool_script();          // ARGV[1]: "set" | "add" | "remove", ARGV[2..]: members
+// KEYS[1]: the pool's scope; ARGV: "set" | "add" | "remove", pool, namespace, members...
+const Script& pool_script();
 const Script& note_script();          // ARGV[1]: resource, ARGV[2]: event, ARGV[3]: JSON fields
 
 }  // namespace ciutils::lockctl

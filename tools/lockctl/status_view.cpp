@@ -54,6 +54,8 @@ json::object status_view(const json::object& reply, const Target& target) {
     out["name"] = string_field(r, "name");
     out["slots"] = integer_field(r, "slots");
     out["fence"] = integer_field(r, "fence");
+    const json::value* leaving = r.if_contains("leaving");
+    out["leaving"] = leaving && leaving->is_bool() && leaving->as_bool();
     json::array holders;
     for (const auto& hv : array_or_empty(r.if_contains("holders"))) {
       const auto& h = hv.as_object();
@@ -107,7 +109,9 @@ void print_status(std::ostream& out, const json::object& view) {
   for (const auto& rv : view.at("resources").as_array()) {
     const auto& r = rv.as_object();
     out << string_field(r, "name") << "  " << integer_field(r, "held") << "/" << integer_field(r, "slots")
-        << " held  fence " << integer_field(r, "fence") << "\n";
+        << " held  fence " << integer_field(r, "fence");
+    if (r.at("leaving").as_bool()) out << "  (removed from its pool; leaves when free)";
+    out << "\n";
     for (const auto& hv : r.at("holders").as_array()) {
       const auto& h = hv.as_object();
       out << "  held by " << string_field(h, "owner") << "  since " << string_field(h, "since") << "  expires "
@@ -136,11 +140,39 @@ void print_status(std::ostream& out, const json::object& view) {
   }
 }
 
+namespace {
+
+// The names N of every key "<ns>:{lock:N}:<suffix>" (SCAN, so no registry key is needed);
+// suffix may end in '*'.
+std::set<std::string> scan_tags(Redis& redis, const KeySpace& keys, const std::string& suffix) {
+  const std::string head = keys.name() + ":{lock:";
+  const std::string pattern_tail = "}:" + suffix;
+  const bool open_end = suffix.ends_with('*');
+  const std::string tail = open_end ? pattern_tail.substr(0, pattern_tail.size() - 1) : pattern_tail;
+  std::set<std::string> names;
+  std::string cursor = "0";
+  do {
+    auto reply = redis.command({"SCAN", cursor, "MATCH", head + "*" + pattern_tail, "COUNT", "1000"});
+    cursor = reply[0].string();
+    for (const auto& key : reply[1].strings()) {
+      if (!key.starts_with(head)) continue;
+      auto close = key.find("}:", head.size());
+      if (close == std::string::npos) continue;
+      if (open_end ? key.compare(close, tail.size(), tail) != 0 : key.compare(close, std::string::npos, tail) != 0) {
+        continue;
+      }
+      names.insert(key.substr(head.size(), close - head.size()));
+    }
+  } while (cursor != "0");
+  return names;
+}
+
+}  // namespace
+
 json::object read_pools(Redis& redis, const KeySpace& keys) {
   json::object pools;
-  auto names = redis.command({"SMEMBERS", pools_key(keys)}).strings();
-  std::sort(names.begin(), names.end());
-  for (const auto& p : names) {
+  for (const auto& p : scan_tags(redis, keys, "name")) {
+    if (p.starts_with("pool:") || !read_name(redis, keys, p).is_pool) continue;
     auto members = redis.command({"SMEMBERS", pool_prefix(keys, p) + "members"}).strings();
     std::sort(members.begin(), members.end());
     pools[p] = to_array(members);
@@ -157,21 +189,10 @@ json::object read_everything(Redis& redis, const KeySpace& keys) {
     for (const auto& m : members.as_array()) pooled.insert(std::string(m.as_string()));
   }
   // Every resource ever granted has a fencing counter, which never expires.
-  const std::string head = keys.key("lock:", "");
   std::set<std::string> names;
-  std::string cursor = "0";
-  do {
-    auto reply = redis.command({"SCAN", cursor, "MATCH", keys.name() + ":{lock:*}:fence:*", "COUNT", "1000"});
-    cursor = reply[0].string();
-    for (const auto& key : reply[1].strings()) {
-      auto open = key.find(":{lock:");
-      auto close = key.find("}:fence:");
-      if (open == std::string::npos || close == std::string::npos) continue;
-      std::string tag = key.substr(open + 7, close - open - 7);
-      if (tag.starts_with("pool:")) continue;
-      names.insert(tag);
-    }
-  } while (cursor != "0");
+  for (const auto& n : scan_tags(redis, keys, "fence:*")) {
+    if (!n.starts_with("pool:")) names.insert(n);
+  }
   json::array resources;
   for (const auto& n : names) {
     if (pooled.count(n)) continue;
@@ -205,27 +226,39 @@ void print_list(std::ostream& out, const json::object& all) {
   }
 }
 
-json::array read_history(Redis& redis, const std::string& prefix, const std::string& resource, long long limit) {
-  auto reply = redis.command({"XREVRANGE", prefix + "history:" + resource, "+", "-", "COUNT", std::to_string(limit)});
-  json::array events;
-  for (std::size_t i = reply.size(); i-- > 0;) {
-    Reply entry = reply[i];
-    json::object e;
-    e["id"] = entry[0].string();
-    auto fields = entry[1].strings();
-    for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
-      const std::string& k = fields[f];
-      const std::string& v = fields[f + 1];
-      if (k == "at") {
-        e["at"] = iso_ms(std::stoll(v));
-      } else if (k == "fence" || k == "waited_ms" || k == "held_ms") {
-        e[k] = std::stoll(v);
-      } else {
-        e[k] = v;
+json::array read_history(Redis& redis, const std::vector<std::string>& prefixes, const std::string& resource,
+                         long long limit) {
+  // Stream ids are "<ms>-<seq>": ordered by that pair across the streams.
+  auto id_order = [](const std::string& id) {
+    auto dash = id.find('-');
+    return std::pair{std::stoll(id.substr(0, dash)), std::stoll(id.substr(dash + 1))};
+  };
+  std::vector<std::pair<std::pair<long long, long long>, json::object>> merged;
+  for (const auto& prefix : prefixes) {
+    auto reply = redis.command({"XREVRANGE", prefix + "history:" + resource, "+", "-", "COUNT", std::to_string(limit)});
+    for (std::size_t i = 0; i < reply.size(); ++i) {
+      Reply entry = reply[i];
+      json::object e;
+      e["id"] = entry[0].string();
+      auto fields = entry[1].strings();
+      for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
+        const std::string& k = fields[f];
+        const std::string& v = fields[f + 1];
+        if (k == "at") {
+          e["at"] = iso_ms(std::stoll(v));
+        } else if (k == "fence" || k == "waited_ms" || k == "held_ms") {
+          e[k] = std::stoll(v);
+        } else {
+          e[k] = v;
+        }
       }
+      merged.emplace_back(id_order(entry[0].string()), std::move(e));
     }
-    events.push_back(std::move(e));
   }
+  std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  json::array events;
+  std::size_t skip = merged.size() > static_cast<std::size_t>(limit) ? merged.size() - static_cast<std::size_t>(limit) : 0;
+  for (std::size_t i = skip; i < merged.size(); ++i) events.push_back(std::move(merged[i].second));
   return events;
 }
 
@@ -243,27 +276,31 @@ void print_history(std::ostream& out, const json::array& events) {
 
 json::array change_pool(Redis& redis, const KeySpace& keys, const std::string& op, const std::string& pool,
                         const std::vector<std::string>& members) {
-  const std::string registry = member_pool_key(keys);
-  if (op != "remove") {
-    for (const auto& m : members) {
-      auto owner = redis.command({"HGET", registry, m}).optional_string();
-      if (owner && *owner != pool) {
-        throw UsageError("resource '" + m + "' is already in pool '" + *owner + "'");
-      }
-    }
+  std::vector<std::string> scopes{pool_prefix(keys, pool), resource_prefix(keys, pool)};
+  std::vector<std::string> args{op, pool, keys.name()};
+  for (const auto& m : members) {
+    scopes.push_back(resource_prefix(keys, m));
+    args.push_back(m);
   }
-  const std::string prefix = pool_prefix(keys, pool);
-  std::vector<std::string> before = redis.command({"SMEMBERS", prefix + "members"}).strings();
-  std::vector<std::string> args{op};
-  args.insert(args.end(), members.begin(), members.end());
-  auto reply = call_script(redis, pool_script(), prefix, args);
-  std::vector<std::string> after = string_list(reply.at("members"));
-  for (const auto& m : before) {
-    if (std::find(after.begin(), after.end(), m) == after.end()) redis.command({"HDEL", registry, m});
+  json::object reply = decode_reply(redis.eval(pool_script(), scopes, args).string());
+  const std::string status = string_field(reply, "status");
+  const std::string name = string_field(reply, "name");
+  const std::string other = string_field(reply, "pool");
+  if (status == "in-other-pool") {
+    throw UsageError("resource '" + name + "' is already in pool '" + other + "'");
   }
-  for (const auto& m : after) redis.command({"HSET", registry, m, pool});
-  redis.command({after.empty() ? "SREM" : "SADD", pools_key(keys), pool});
-  return to_array(after);
+  if (status == "leaving-other-pool") {
+    throw UsageError("resource '" + name + "' was removed from pool '" + other +
+                     "' but is still held there; add it once it is free");
+  }
+  if (status == "member-is-pool") {
+    throw UsageError("resource '" + name + "' is a pool (pool and resource names must differ)");
+  }
+  if (status == "pool-is-resource") {
+    throw UsageError("pool '" + name + "': a resource of that name exists (pool and resource names must differ)");
+  }
+  if (status != "ok") throw std::runtime_error("unexpected pool reply: " + json::serialize(reply));
+  return to_array(string_list(reply.at("members")));
 }
 
 }  // namespace ciutils::lockctl

@@ -26,14 +26,16 @@ boost::json::object read_everything(Redis& redis, const KeySpace& keys);
 void print_list(std::ostream& out, const boost::json::object& all);
 
 // Events oldest first: {"id","event","at",…fields}.
-boost::json::array read_history(Redis& redis, const std::string& prefix, const std::string& resource,
-                                long long limit);
+// Reads the history stream of `resource` under each scope prefix and merges them.
+boost::json::array read_history(Redis& redis, const std::vector<std::string>& prefixes,
+                                const std::string& resource, long long limit);
 void print_history(std::ostream& out, const boost::json::array& events);
 
 // {"pool":["member",…]}.
 boost::json::object read_pools(Redis& redis, const KeySpace& keys);
-// set / add / remove; returns the pool's members afterwards. UsageError when a member
-// already belongs to another pool.
+// set / add / remove in one script; returns the pool's members afterwards. UsageError,
+// with nothing changed, when a member already belongs to another pool or when pool and
+// resource names would collide.
 boost::json::array change_pool(Redis& redis, const KeySpace& keys, const std::string& op,
                                const std::string& pool, const std::vector<std::string>& members);
 

@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# Exclusivity whatever the pool membership history: a resource never has more live
+# leases than slots, pool changes are atomic, fences are per resource, pool and
+# resource names never collide, durations are bounded.
+
+load helpers/lockctl_common
+
+setup_file() { lockctl_setup_file; }
+teardown_file() { stop_redis; }
+setup() { lockctl_setup; }
+
+token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
+fence_of() { sed 's/.*"fence":\([0-9]*\).*/\1/' <<<"$1"; }
+
+@test "a resource held by name and then added to a pool is not handed out by the pool" {
+  held="$(lockctl acquire x --owner plain --json)"
+  run -0 lockctl pool set P x y
+  run -0 lockctl acquire --pool P --json
+  assert_output --partial '"resources":["y"]'
+  run -75 lockctl acquire --pool P --no-wait
+  run -75 lockctl acquire x --no-wait
+  run -0 lockctl status P --json
+  assert_output --partial '"name":"x","slots":1,"fence":1,"leaving":false,"held":1'
+  assert_output --partial '"owner":"plain"'
+  # the holder still reaches its lease: renew and release by name
+  run -0 lockctl renew x --token "$(token_of "$held")"
+  run -0 lockctl release x --token "$(token_of "$held")"
+  assert_output ""
+  run -0 lockctl acquire --pool P --json
+  assert_output --partial '"resources":["x"]'
+  assert_output --partial '"fence":2'
+}
+
+@test "run keeps renewing its lease after its resource joins a pool" {
+  lockctl run x --ttl 2s --owner runner -- sh -c 'touch started; while [ ! -e stop ]; do sleep 0.05; done' 3>&- &
+  pid=$!
+  wait_until 10 test -e started
+  lockctl pool set P x
+  # two TTLs: the lease must have been renewed at its new place
+  sleep 4
+  run -75 lockctl acquire --pool P --no-wait
+  touch stop
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 0 ]
+  run -0 lockctl acquire --pool P --no-wait
+}
+
+@test "a held member removed from its pool is not handed out by name; its lease goes on" {
+  run -0 lockctl pool set P x
+  held="$(lockctl acquire --pool P --owner pooled --json)"
+  run -0 lockctl pool remove P x
+  run -75 lockctl acquire x --no-wait
+  run -0 lockctl status x --json
+  assert_output --partial '"leaving":true,"held":1'
+  assert_output --partial '"owner":"pooled"'
+  run -0 lockctl renew x --token "$(token_of "$held")"
+  run -0 lockctl release x --token "$(token_of "$held")"
+  assert_output ""
+  run -0 lockctl acquire x --no-wait --json
+  assert_output --partial '"fence":2'
+  # gone from the pool for good once free
+  run -0 lockctl pool list --json
+  assert_output '{}'
+}
+
+@test "a waiter on a resource follows it into a pool and is granted there" {
+  held="$(lockctl acquire x --json)"
+  lockctl acquire x --owner follower --json >granted 3>&- &
+  pid=$!
+  wait_queue x 1
+  lockctl pool set P x
+  lockctl release x --token "$(token_of "$held")"
+  wait "$pid"
+  run cat granted
+  assert_output --partial '"resources":["x"]'
+  assert_output --partial '"fence":2'
+}
+
+@test "fences of one resource never go backwards, whichever way it is acquired" {
+  last=0
+  step() {
+    local out fence
+    out="$(lockctl acquire "$@" --json)"
+    fence="$(fence_of "$out")"
+    [ "$fence" -gt "$last" ] || { echo "fence $fence after $last ($*)" >&2; return 1; }
+    last="$fence"
+    lockctl release "$(sed 's/.*"resources":\["\([^"]*\)".*/\1/' <<<"$out")" --token "$(token_of "$out")"
+  }
+  step x
+  step x --slots 2
+  lockctl pool set P x
+  step --pool P
+  step x
+  lockctl pool remove P x
+  step x
+  lockctl pool set Q x
+  step --pool Q
+  lockctl pool remove Q x
+  lockctl pool set P x
+  step --pool P
+  [ "$last" -eq 7 ]
+}
+
+@test "a semaphore added to a pool keeps its slots and holders" {
+  lockctl acquire s --slots 2 >/dev/null
+  lockctl acquire s --slots 2 >/dev/null
+  lockctl pool set P s
+  run -75 lockctl acquire --pool P --no-wait
+  run -0 lockctl status P --json
+  assert_output --partial '"name":"s","slots":2,"fence":2,"leaving":false,"held":2'
+}
+
+@test "concurrent pool set A x / pool set B x: one wins, the other exits 2 and changes nothing (x50)" {
+  for round in $(seq 1 50); do
+    flush_redis
+    lockctl pool set A x a1 2>errA & pa=$!
+    lockctl pool set B x b1 2>errB & pb=$!
+    ra=0 rb=0
+    wait "$pa" || ra=$?
+    wait "$pb" || rb=$?
+    if [ "$ra" -eq 0 ]; then winner=A loser=B rl=$rb; else winner=B loser=A rl=$ra; fi
+    [ "$((ra + rb))" -eq 2 ] || { echo "round $round: exits $ra $rb" >&2; false; }
+    [ "$rl" -eq 2 ]
+    run cat "err$loser"
+    assert_output "lockctl: error: resource 'x' is already in pool '$winner'"
+    run -0 lockctl pool list
+    assert_output "$winner ${winner,,}1 x"
+  done
+}
+
+@test "pool and resource names never collide" {
+  lockctl acquire staging >/dev/null
+  run -2 lockctl pool set staging s1
+  assert_output "lockctl: error: pool 'staging': a resource of that name exists (pool and resource names must differ)"
+  lockctl pool set uat uat-1
+  run -2 lockctl acquire uat
+  assert_output "lockctl: error: 'uat' is a pool: use --pool uat"
+  run -2 lockctl run uat -- true
+  assert_output "lockctl: error: 'uat' is a pool: use --pool uat"
+  run -2 lockctl pool set other uat
+  assert_output "lockctl: error: resource 'uat' is a pool (pool and resource names must differ)"
+  run -2 lockctl pool set uat-1 z
+  assert_output "lockctl: error: pool 'uat-1': a resource of that name exists (pool and resource names must differ)"
+  run -0 lockctl pool list
+  assert_output "uat uat-1"
+}
+
+@test "durations have upper bounds, named with the flag" {
+  run -2 lockctl acquire x --ttl 36500d
+  assert_output "lockctl: error: --ttl: 36500d is longer than the limit 1d"
+  run -2 lockctl acquire x --wait 400d
+  assert_output "lockctl: error: --wait: 400d is longer than the limit 7d"
+  run -2 lockctl acquire x --keep-alive --max-hold 90d
+  assert_output "lockctl: error: --max-hold: 90d is longer than the limit 30d"
+  run -2 lockctl run x --kill-grace 2h -- true
+  assert_output "lockctl: error: --kill-grace: 2h is longer than the limit 1h"
+  run -2 lockctl renew x --token 0123456789abcdef0123456789abcdef --ttl 1000000d
+  assert_output "lockctl: error: --ttl: 1000000d is longer than the limit 1d"
+  run -0 lockctl acquire x --ttl 1d --json
+  refute_output --partial '"expires_at":"1'
+}

@@ -70,6 +70,18 @@ refused() {
   refused slip.zip "entry '../zip-evil': path escapes the destination ('..')"
 }
 
+@test "a zip entry hidden from the central directory" {
+  make_archive zip-hidden hidden.zip
+  refused hidden.zip "$BASE/files/hidden.zip: zip central directory: entry 2 ('readme.txt') is 'evilpayload' in the archive's local header"
+}
+
+@test "a zip whose central directory points at another local header of the same name" {
+  make_archive zip-smuggled smuggled.zip
+  local at
+  at="$("$PY" -c 'import sys; d = open(sys.argv[1], "rb").read(); print(d.find(b"PK\x03\x04", 1 + d.find(b"PK\x03\x04", 1)))' "$FETCH_ROOT/files/smuggled.zip")"
+  refused smuggled.zip "$BASE/files/smuggled.zip: zip central directory: entry 1 ('readme.txt') is at offset $at in the directory, at 0 in the archive"
+}
+
 @test "a compression bomb is stopped by --max-ratio" {
   make_archive zeros zeros.tgz 64
   run -4 fetch "$BASE/files/zeros.tgz" -o out

@@ -45,6 +45,22 @@ setup() { common_setup; }
   grep -q "GET /drop/suite.tgz 206" "$FETCH_ROOT/requests.log"
 }
 
+@test "a resumed download whose 206 carries another ETag restarts from zero" {
+  cp "$FETCH_ROOT/files/suite.tgz" "$FETCH_ROOT/files/v.tgz"
+  head -c 400000 /dev/urandom >"$FETCH_ROOT/files/v.tgz.v2"
+  run -0 fetch "$BASE/changing/v.tgz" -o saved.tgz --no-extract -q
+  cmp saved.tgz "$FETCH_ROOT/files/v.tgz.v2"
+  [ "$(grep -c '^GET /changing/v.tgz ' "$FETCH_ROOT/requests.log")" = 3 ]
+  grep -q "GET /changing/v.tgz 206" "$FETCH_ROOT/requests.log"
+}
+
+@test "a 206 that does not start where the Range asked restarts from zero" {
+  run -0 fetch "$BASE/misrange/suite.tgz" -o saved.tgz --no-extract -q
+  cmp saved.tgz "$FETCH_ROOT/files/suite.tgz"
+  [ "$(grep -c '^GET /misrange/suite.tgz 206' "$FETCH_ROOT/requests.log")" = 1 ]
+  [ "$(grep -c '^GET /misrange/suite.tgz 200' "$FETCH_ROOT/requests.log")" = 2 ]
+}
+
 @test "a connection dropped mid-body restarts the stream cleanly when extracting" {
   : >"$FETCH_ROOT/requests.log"
   run -0 fetch "$BASE/drop/suite.tgz?x=2" -o out -q --sha256 "$(sha256_of "$FETCH_ROOT/files/suite.tgz")"

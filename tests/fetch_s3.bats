@@ -9,9 +9,7 @@ setup_file() {
   export S3_ROOT
   start_server fetch-s3 "$PY" "$FETCH_HELPERS/fetch_s3.py" "$S3_ROOT" AKIDFETCHTEST 'se/cr+et=key' session-token-1
   start_server fetch-s3-plain "$PY" "$FETCH_HELPERS/fetch_s3.py" "$BATS_FILE_TMPDIR/s3-plain" AKIDPLAIN plainsecret
-  FETCH_ROOT="$BATS_FILE_TMPDIR/www"
-  mkdir -p "$FETCH_ROOT/files"
-  export FETCH_ROOT
+  fetch_start_server
   BATS_TEST_TMPDIR="$BATS_FILE_TMPDIR" make_suite suite.tgz
   # ~12 MiB that gzip cannot shrink: three parts of 5 MiB, the last one short
   BIG="$BATS_FILE_TMPDIR/big"
@@ -143,4 +141,35 @@ assert_no_open_uploads() {
   [ "$(s3_requests flaky-part-2/int.tgz)" = "POST 200 PUT 200 PUT 503 DELETE 204 " ]
   assert_no_open_uploads
   [ ! -e "$S3_ROOT/tests/flaky-part-2%2Fint.tgz" ]
+}
+
+@test "keys with . and .. segments are sent as given, never normalised into another bucket or key" {
+  : >"$S3_ROOT/s3.log"
+  run -0 fetch put "$FETCH_ROOT/files/suite.tgz" "s3://tests/../other/x.tgz"
+  [ -f "$S3_ROOT/tests/..%2Fother%2Fx.tgz" ]
+  [ ! -e "$S3_ROOT/other" ]
+  run -0 fetch put "$FETCH_ROOT/files/suite.tgz" "s3://tests/a/./b.tgz"
+  [ -f "$S3_ROOT/tests/a%2F.%2Fb.tgz" ]
+  [ ! -e "$S3_ROOT/tests/a%2Fb.tgz" ]
+  run -0 fetch "s3://tests/../other/x.tgz" -o out
+  [ -f out/suite/plan.json ]
+  [ ! -s "$S3_ROOT/s3.log" ]
+}
+
+@test "keys S3 would reject are refused before any request" {
+  run -2 fetch put "$FETCH_ROOT/files/suite.tgz" "s3://tests/$(printf 'k%.0s' {1..1025})"
+  assert_output "fetch: error: URL: an S3 key must be 1 to 1024 bytes, got 1025"
+  run -2 fetch "s3://tests/bad$(printf '\xff')key" -o out
+  assert_output "fetch: error: URL: the S3 key is not valid UTF-8 or holds a control character (byte 4)"
+  ! grep -q "tests/k" "$S3_ROOT/requests.log"
+}
+
+@test "an S3 redirect names the bucket's region and is not followed (credentials stay home)" {
+  echo "$BASE/files/suite.tgz" >"$S3_ROOT/redirect-to"
+  run -3 fetch s3://moved/suite.tgz -o out
+  assert_output "fetch: error: GET s3://moved/suite.tgz: HTTP 301: the bucket is in region 'ap-south-1' (set AWS_REGION)"
+  assert_not_published out
+  run -3 fetch put "$FETCH_ROOT/files/suite.tgz" s3://moved/suite.tgz
+  assert_output "fetch: error: PUT s3://moved/suite.tgz: HTTP 301: the bucket is in region 'ap-south-1' (set AWS_REGION)"
+  [ ! -e "$FETCH_ROOT/requests.log" ]
 }

@@ -5,6 +5,7 @@ Usage: fetch_archives.py KIND OUT [ARG]
 """
 import gzip
 import io
+import struct
 import sys
 import tarfile
 import zipfile
@@ -39,6 +40,40 @@ def add_link(tar, name, target, type_=tarfile.SYMTYPE):
     info.type = type_
     info.linkname = target
     tar.addfile(info)
+
+
+def rewrite_central(path, change):
+    """Rewrites a zip's central directory: change(entries) edits the list of central
+    records, each a dict with "fixed" (the 46-byte header as a bytearray), "name" and
+    "rest" (extra field and comment); lengths and the end record are recomputed."""
+    data = open(path, "rb").read()
+    eocd = data.rfind(b"PK\x05\x06")
+    count, size, offset = struct.unpack("<HII", data[eocd + 10:eocd + 20])
+    entries, p = [], offset
+    for _ in range(count):
+        fixed = bytearray(data[p:p + 46])
+        n, e, c = struct.unpack("<HHH", fixed[28:34])
+        entries.append({"fixed": fixed, "name": data[p + 46:p + 46 + n],
+                        "rest": data[p + 46 + n:p + 46 + n + e + c]})
+        p += 46 + n + e + c
+    change(entries)
+    directory = b""
+    for entry in entries:
+        entry["fixed"][28:30] = struct.pack("<H", len(entry["name"]))
+        directory += bytes(entry["fixed"]) + entry["name"] + entry["rest"]
+    end = bytearray(data[eocd:])
+    end[8:16] = struct.pack("<HHI", len(entries), len(entries), len(directory))
+    end[16:20] = struct.pack("<I", offset)
+    open(path, "wb").write(data[:offset] + directory + bytes(end))
+
+
+def local_zip_entry(name, data):
+    """A stored local header and its data, as zipfile writes them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
+        z.writestr(name, data)
+    raw = buffer.getvalue()
+    return raw[:raw.find(b"PK\x01\x02")]
 
 
 def tar_gz():
@@ -131,5 +166,33 @@ elif kind == "zip":
 elif kind == "zip-dotdot":
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("../zip-evil", "x")
+elif kind == "zip-hidden":
+    # the central directory lists readme.txt twice; the local headers hold readme.txt
+    # and evilpayload, which `unzip -l` never shows
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("readme.txt", "read me\n")
+        z.writestr("evilpayload", "#!/bin/sh\necho pwned\n")
+    rewrite_central(out, lambda entries: entries[1].update(name=b"readme.txt"))
+elif kind == "zip-smuggled":
+    # readme.txt is evil in the stream; the central directory points at an innocent
+    # readme.txt hidden inside the stored data of the next entry, "pad"
+    innocent = local_zip_entry("readme.txt", b"innocent\n")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("readme.txt", b"evil!!!!\n")
+        z.writestr("pad", innocent)
+    data = open(out, "rb").read()
+    hidden = data.find(innocent)
+
+    def point_at_innocent(entries):
+        first = entries[0]["fixed"]
+        first[16:20] = struct.pack("<I", zipfile.crc32(b"innocent\n"))
+        first[42:46] = struct.pack("<I", hidden)
+
+    rewrite_central(out, point_at_innocent)
+elif kind == "zip-many":
+    # ARG empty entries e0000000, e0000001, ... (stored)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for i in range(int(arg)):
+            z.writestr(f"e{i:07d}", b"")
 else:
     sys.exit(f"unknown kind {kind}")

@@ -20,6 +20,10 @@ x-amz-security-token must match and be signed. Failures answer 403/400 with S3's
 codes and are logged to ROOT/s3.log; every request is logged to ROOT/requests.log as
 "METHOD PATH STATUS".
 
+The bucket "moved" answers every request with 301 PermanentRedirect naming the region
+ap-south-1 in x-amz-bucket-region, and a Location read from ROOT/redirect-to when present
+(as S3 does for a bucket in another region).
+
 Fault injection by key: a key with a path segment
   flaky-part-N    UploadPart N answers 503 SlowDown + Retry-After: 1 the first time
   broken-part-N   UploadPart N always answers 500 InternalError
@@ -132,6 +136,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(403, "SignatureDoesNotMatch", repr(canonical))
         return True
 
+    def moved(self):
+        """Answers 301 for the bucket "moved"; True when it did."""
+        if self.bucket_key()[0] != "moved":
+            return False
+        headers = {"x-amz-bucket-region": "ap-south-1"}
+        try:
+            headers["Location"] = open(os.path.join(ROOT, "redirect-to")).read().strip()
+        except OSError:
+            pass
+        self.fail(301, "PermanentRedirect", "", headers)
+        return True
+
     def bucket_key(self):
         path = unquote(urlsplit(self.path).path)
         bucket, _, key = path.lstrip("/").partition("/")
@@ -160,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
     def do_GET(self, head=False):
-        if self.verify(None) is not True:
+        if self.moved() or self.verify(None) is not True:
             return
         path = self.object_path()
         if not path or not os.path.isfile(path):
@@ -179,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self):
         body = self.body()
-        if self.verify(body) is not True:
+        if self.moved() or self.verify(body) is not True:
             return
         path = self.object_path()
         if not path:
@@ -212,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.body()
-        if self.verify(body) is not True:
+        if self.moved() or self.verify(body) is not True:
             return
         path = self.object_path()
         if not path:

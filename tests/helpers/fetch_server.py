@@ -12,6 +12,12 @@ Every request is appended to ROOT/requests.log as "METHOD PATH STATUS".
   GET /short/NAME         always claims one more byte than it sends, then closes
   GET /stall/NAME         headers and 10 bytes, then nothing (until the client gives up)
   GET /drip/NAME          the file one 100-byte chunk every 0.3 s
+  GET /changing/NAME      first request: NAME, cut short as /drop does; later requests:
+                          NAME.v2 (another version, another ETag), and a Range request gets
+                          206 from NAME.v2 whatever its If-Range says
+  GET /misrange/NAME      first request: cut short as /drop does; later Range requests get
+                          206 with a Content-Range that starts 10 bytes early; without Range,
+                          the file
   GET /redirect/N/NAME    N redirects, then the file
   GET /redirect-file      a redirect to file:///etc/passwd
   PUT /upload/NAME        stores the body (Content-Length or chunked) in ROOT/uploads/NAME,
@@ -84,8 +90,10 @@ class Handler(BaseHTTPRequestHandler):
         rng = self.headers.get("Range")
         if rng and rng.startswith("bytes=") and rng.endswith("-"):
             if_range = self.headers.get("If-Range")
-            if if_range is None or if_range in (etag, last_modified):
+            if if_range is None or if_range in (etag, last_modified) or mode in ("ignore-if-range", "misrange"):
                 start = int(rng[6:-1])
+                if mode == "misrange":
+                    start = max(0, start - 10)
                 status = 206
         body = data[start:]
         self.record(status)
@@ -134,6 +142,14 @@ class Handler(BaseHTTPRequestHandler):
             if parts[0] == "drop":
                 first = count(self.path) == 1
                 return self.serve_file("/".join(parts[1:]), "drop" if first else None)
+            if parts[0] == "changing":
+                name = "/".join(parts[1:])
+                if count(self.path) == 1:
+                    return self.serve_file(name, "drop")
+                return self.serve_file(name + ".v2", "ignore-if-range")
+            if parts[0] == "misrange":
+                first = count(self.path) == 1
+                return self.serve_file("/".join(parts[1:]), "drop" if first else "misrange")
             if parts[0] in ("short", "stall", "drip"):
                 return self.serve_file("/".join(parts[1:]), parts[0])
             if parts[0] == "redirect":

@@ -4,16 +4,17 @@
 #include "safe_tree.h"
 #include "signals.h"
 #include "zip_directory.h"
+#include "zip_listing.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
-#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,23 +128,42 @@ private:
     } catch (const IntegrityError& e) {
       throw IntegrityError(m_source_name + ": damaged archive: " + e.what());
     }
-    if (directory.entry_count != m_zip_names.size())
-      throw IntegrityError(m_source_name + ": damaged archive: zip central directory lists " +
-                           std::to_string(directory.entry_count) + " entries, the archive holds " +
-                           std::to_string(m_zip_names.size()));
-    if (!directory.complete) return;
-    for (const auto& entry : directory.entries) {
-      if (!m_zip_names.contains(entry.name))
-        throw IntegrityError(m_source_name + ": damaged archive: zip central directory names '" + entry.name +
-                             "', which no local header holds");
-      if (!entry.unix_mode || (*entry.unix_mode & 0170000) != 0100000) continue;
-      auto stripped = strip_parts(entry_parts(entry.name), m_strip);
-      if (!stripped) continue;
-      unsigned mode = *entry.unix_mode & 0777;
-      m_tree.set_file_mode(*stripped, mode, entry.name);
-      for (auto& record : m_result.entries)
-        if (record.type == "file" && record.path == join_parts(*stripped)) record.mode = mode;
+    if (!directory.complete)
+      throw IntegrityError(m_source_name + ": zip central directory is larger than " +
+                           std::to_string(k_zip_tail >> 20) + " MiB; fetch cannot check it");
+    try {
+      check_zip_listing(m_zip_local, directory);
+    } catch (const IntegrityError& e) {
+      throw IntegrityError(m_source_name + ": " + e.what());
     }
+    for (std::size_t i = 0; i < directory.entries.size(); ++i) {
+      const ZipCentralEntry& entry = directory.entries[i];
+      if (!entry.unix_mode || (*entry.unix_mode & 0170000) != 0100000 || m_zip_paths[i].empty()) continue;
+      auto it = m_files.find(m_zip_paths[i]);
+      if (it == m_files.end()) continue;
+      unsigned mode = *entry.unix_mode & 0777;
+      m_tree.set_file_mode(entry_parts(m_zip_paths[i]), mode, entry.name);
+      m_result.entries[it->second].mode = mode;
+    }
+  }
+
+  // Finds the raw local header libarchive has just read, for check_zip_directory().
+  void record_zip_local(archive_entry* entry, const std::string& name) {
+    std::string_view window = m_state.in.tail();
+    std::uint64_t base = m_state.in.bytes() - window.size();
+    auto consumed = static_cast<std::uint64_t>(archive_filter_bytes(m_archive.get(), 0));
+    bool symlink = archive_entry_filetype(entry) == AE_IFLNK;
+    auto local = find_zip_local_header(window, base, consumed, symlink);
+    if (!local) throw IntegrityError(m_source_name + ": damaged archive: no zip local header for entry '" + name + "'");
+    std::string raw = local->name;
+    std::replace(raw.begin(), raw.end(), '\\', '/');
+    if (name != local->name && name != raw && name != raw + "/")
+      throw IntegrityError(m_source_name + ": damaged archive: zip local header names '" + local->name +
+                           "', the entry read is '" + name + "'");
+    if (symlink) local->size = std::strlen(archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "");
+    if (archive_entry_filetype(entry) == AE_IFDIR) local->size = 0;
+    m_zip_local.push_back(std::move(*local));
+    m_zip_paths.emplace_back();
   }
 
   void one_entry(archive_entry* entry) {
@@ -154,7 +174,7 @@ private:
     if (m_result.entry_count == 0 && (archive_format(m_archive.get()) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP) {
       m_zip = true;
     }
-    if (m_zip) m_zip_names.insert(name);
+    if (m_zip) record_zip_local(entry, name);
     if (++m_result.entry_count > m_budgets.max_entries)
       refuse(name, "archive has more than --max-entries " + std::to_string(m_budgets.max_entries) + " entries");
     if (archive_entry_filetype(entry) == AE_IFDIR && names_root(name)) {
@@ -262,6 +282,10 @@ private:
     unsigned mode = archive_entry_perm(entry) & 0777;
     SafeTree::finish_file(fd.get(), mode, entry_mtime(entry), name);
     ManifestEntry record{path, "file", position, mode, m_want_hashes ? hash.hex_digest() : "", ""};
+    if (m_zip) {
+      m_zip_local.back().size = position;
+      m_zip_paths.back() = path;
+    }
     m_files[path] = m_result.entries.size();
     m_result.entries.push_back(std::move(record));
   }
@@ -277,8 +301,9 @@ private:
   std::string m_current;
   std::map<std::string, std::size_t> m_files;  // regular files by path: index in m_result.entries
   bool m_zip = false;
-  std::set<std::string> m_zip_names;
-  static constexpr std::size_t k_zip_tail = 8 << 20;  // central directories up to this size are checked entry by entry
+  std::vector<ZipLocalEntry> m_zip_local;  // every local header, in stream order
+  std::vector<std::string> m_zip_paths;     // the path each one was written to ("" when not a file)
+  static constexpr std::size_t k_zip_tail = 32 << 20;  // the largest central directory fetch checks
 };
 
 }  // namespace

@@ -120,6 +120,26 @@ void remember_in_cache(const Cache& cache, const GetOptions& o, HttpSource* http
   if (!entry.etag.empty() || !entry.last_modified.empty()) cache.remember(o.url, entry);
 }
 
+// The validator a resumed request names in If-Range: the ETag, else Last-Modified.
+std::string response_validator(const HttpSource& http) {
+  return http.header("etag").value_or(http.header("last-modified").value_or(""));
+}
+
+// Why a response to a Range request for bytes `written`- cannot continue the partial file
+// ("" when it can): a 206 must start exactly there and carry the validator the partial file
+// was started with (a server may ignore If-Range). A 200 is a restart the caller handles.
+std::string resume_mismatch(const Opened& opened, std::uint64_t written, const std::string& validator) {
+  if (!opened.http || written == 0 || opened.http->status() != 206) return "";
+  if (opened.http->start_offset() != written)
+    return "the server answered the Range request from byte " + std::to_string(opened.http->start_offset()) +
+           " instead of " + std::to_string(written);
+  std::string now = validator.starts_with('"') || validator.starts_with("W/")
+                        ? opened.http->header("etag").value_or("")
+                        : opened.http->header("last-modified").value_or("");
+  if (now != validator) return "the file changed on the server (" + validator + " became " + now + ")";
+  return "";
+}
+
 [[noreturn]] void checksum_mismatch(const std::string& url, const std::string& expected, const std::string& got) {
   throw IntegrityError("sha256 mismatch for " + url + ": expected " + expected + ", got " + got +
                        "; nothing was published");
@@ -238,27 +258,45 @@ GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Pro
   }
   Sha256 hash;
   std::uint64_t written = 0;
-  std::string validator;
+  std::string validator;  // of the response the bytes written so far came from
   std::unique_ptr<Cache::Writer> writer;
+  bool can_resume = url_scheme(o.url) == "file";
+  auto start_over = [&](const std::string& why) {
+    if (to_stdout) throw TransferError("GET " + result.url + ": cannot resume: " + why, false);
+    if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+      throw Error(ExitCode::tool_failed, "cannot truncate '" + staging->path().string() + "'");
+    if (writer) writer->restart();
+    hash.reset();
+    written = 0;
+    validator.clear();
+  };
   with_retries(o.net, started, notice, [&](int) {
+    // Without a validator, a Range request could stitch two versions of the file together.
+    if (written > 0 && validator.empty() && !can_resume) start_over("the server sent no ETag or Last-Modified");
     Opened opened = open_source(o, started, cache, written, validator);
-    ByteSource& source = opened.use();
+    ByteSource* source = &opened.use();
     if (cache && !opened.cached && opened.http && !writer) writer = cache->writer();
     if (opened.cached) writer.reset();
     bool first = true;
+    std::optional<Opened> reopened;
     for (;;) {
-      auto chunk = source.read();
+      auto chunk = source->read();
       if (first) {
         first = false;
-        if (opened.http) validator = opened.http->header("etag").value_or(opened.http->header("last-modified").value_or(""));
-        if (source.start_offset() != written) {
-          if (to_stdout) throw TransferError("GET " + result.url + ": cannot resume: the server ignored the Range request", false);
-          if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
-            throw Error(ExitCode::tool_failed, "cannot truncate '" + staging->path().string() + "'");
-          if (writer) writer->restart();
-          hash.reset();
-          written = 0;
+        // A 206 must continue the very version we started with, exactly where we stopped;
+        // otherwise the partial file is discarded and the download starts again at once.
+        std::string why = resume_mismatch(opened, written, validator);
+        if (!why.empty()) {
+          start_over(why);
+          opened.use().cancel();
+          reopened.emplace(open_source(o, started, cache, 0, ""));
+          source = &reopened->use();
+          chunk = source->read();
+        } else if (source->start_offset() != written) {
+          start_over("the server ignored the Range request");
         }
+        Opened& now = reopened ? *reopened : opened;
+        if (written == 0 && now.http) validator = response_validator(*now.http);
       }
       if (chunk.empty()) break;
       write_all(fd, chunk.data(), chunk.size(), to_stdout ? "stdout" : "'" + o.output + "'");
@@ -267,21 +305,22 @@ GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Pro
       written += chunk.size();
       if (o.budgets.max_download > 0 && written > o.budgets.max_download)
         throw IntegrityError("download exceeds --max-download " + std::to_string(o.budgets.max_download) + " bytes");
-      progress.update(written, source.size());
+      progress.update(written, source->size());
     }
+    Opened& used = reopened ? *reopened : opened;
     progress.finish();
-    result.from_cache = opened.cached;
+    result.from_cache = used.cached;
     result.sha256 = hash.hex_digest();
     result.downloaded = written;
-    if (opened.cached && result.sha256 != opened.cache_key) {
-      cache->forget_object(opened.cache_key);
+    if (used.cached && result.sha256 != used.cache_key) {
+      cache->forget_object(used.cache_key);
       if (ftruncate(fd, 0) == 0) lseek(fd, 0, SEEK_SET);
       written = 0;
-      throw TransferError("cache object " + opened.cache_key + " was damaged; removed it", !to_stdout);
+      throw TransferError("cache object " + used.cache_key + " was damaged; removed it", !to_stdout);
     }
     if (writer && (!o.sha256 || *o.sha256 == result.sha256)) {
       writer->commit(result.sha256);
-      remember_in_cache(*cache, o, opened.http, result.sha256);
+      remember_in_cache(*cache, o, used.http, result.sha256);
       writer.reset();
     }
   });

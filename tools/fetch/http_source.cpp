@@ -1,5 +1,6 @@
 #include "http_source.h"
 
+#include "s3.h"
 #include "signals.h"
 
 #include <ciutils/cli.h>
@@ -73,8 +74,15 @@ void HttpSource::start() {
   curl_easy_setopt(easy, CURLOPT_URL, m_request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+  if (m_request.aws_sigv4.empty()) {
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+  } else {
+    // S3 keys are sent exactly as given ("a/../b" is a key, not a path to normalise), and
+    // S3 redirects are never followed: they would carry the credentials to another host.
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
+  }
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &HttpSource::on_write);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
@@ -145,7 +153,7 @@ std::size_t HttpSource::write(const char* data, std::size_t size) {
         auto start = (space != std::string::npos && dash != std::string::npos)
                          ? parse_u64(std::string_view(range).substr(space + 1, dash - space - 1))
                          : std::nullopt;
-        if (!start || *start != m_request.range_start) {
+        if (!start) {
           m_abort = "server answered the Range request with '" + range + "'";
           return 0;
         }
@@ -193,6 +201,8 @@ void HttpSource::fail_transfer(int code) {
     if (auto value = header("retry-after")) retry_after = parse_retry_after(*value, std::chrono::system_clock::now());
     std::string message = what + ": HTTP " + std::to_string(m_status);
     if (!m_reason.empty()) message += " " + m_reason;
+    if (!m_request.aws_sigv4.empty() && m_status >= 300 && m_status < 400)
+      throw TransferError(what + ": " + s3_redirect_text(m_status, header("x-amz-bucket-region")), false);
     throw TransferError(message, retryable_status(m_status), m_status, retry_after);
   }
   if (m_abort) throw TransferError(what + ": " + *m_abort, true);

@@ -38,6 +38,7 @@ public:
   ~HttpSource() override;
   std::span<const char> read() override;
   std::optional<std::uint64_t> size() const override { return m_size; }
+  // Where a 206's Content-Range starts (which the caller compares with what it asked for).
   std::uint64_t start_offset() const override { return m_start_offset; }
   void cancel() override { m_cancelled = true; }
 

@@ -109,11 +109,33 @@ std::string s3_object_url(std::string_view bucket, std::string_view key, std::st
   return "https://" + std::string(bucket) + ".s3." + std::string(region) + ".amazonaws.com/" + encoded;
 }
 
+std::string s3_redirect_text(long status, const std::optional<std::string>& bucket_region) {
+  std::string text = "HTTP " + std::to_string(status) + ": S3 redirects are not followed";
+  if (bucket_region && !bucket_region->empty())
+    text = "HTTP " + std::to_string(status) + ": the bucket is in region '" + *bucket_region + "' (set AWS_REGION)";
+  return text;
+}
+
+void check_s3_key(std::string_view key) {
+  if (key.empty() || key.size() > 1024)
+    throw UsageError("URL: an S3 key must be 1 to 1024 bytes, got " + std::to_string(key.size()));
+  for (std::size_t i = 0; i < key.size();) {
+    auto c = static_cast<unsigned char>(key[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool valid = length > 0 && i + length <= key.size() && !(length == 1 && (c < 0x20 || c == 0x7f));
+    for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(key[i + k]) >> 6) == 2;
+    if (!valid) throw UsageError("URL: the S3 key is not valid UTF-8 or holds a control character (byte " +
+                                 std::to_string(i + 1) + ")");
+    i += length;
+  }
+}
+
 S3Request s3_request(const std::string& s3_url, const std::string& payload_sha256) {
   std::string rest = s3_url.substr(5);  // after "s3://"
   auto slash = rest.find('/');
   std::string bucket = rest.substr(0, slash);
   std::string key = rest.substr(slash + 1);
+  check_s3_key(key);
   std::string region = env_value("AWS_REGION").value_or(env_value("AWS_DEFAULT_REGION").value_or("us-east-1"));
   std::string endpoint = env_value("AWS_ENDPOINT_URL").value_or("");
   AwsCredentials creds = aws_credentials();

@@ -41,6 +41,16 @@ struct S3Request {
   std::vector<std::string> headers;
 };
 
+// S3 answers a request sent to the wrong region with 301 or 307 and names the bucket's
+// region in x-amz-bucket-region; fetch never follows S3 redirects (a redirect to another
+// host would carry the credentials along). The text that replaces "HTTP <status>" in the
+// message, e.g. "HTTP 301: the bucket is in region 'eu-west-1' (set AWS_REGION)".
+std::string s3_redirect_text(long status, const std::optional<std::string>& bucket_region);
+
+// Throws UsageError naming the URL unless S3 would accept the key: 1 to 1024 bytes of
+// UTF-8 without control characters. "." and ".." segments are fine: they are sent as is.
+void check_s3_key(std::string_view key);
+
 // A request for s3://bucket/key; payload_sha256 is the hex hash of the body (or
 // "UNSIGNED-PAYLOAD"), sent as x-amz-content-sha256 and signed.
 S3Request s3_request(const std::string& s3_url, const std::string& payload_sha256);

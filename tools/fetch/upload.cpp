@@ -1,6 +1,7 @@
 #include "upload.h"
 
 #include "byte_source.h"
+#include "s3.h"
 #include "signals.h"
 
 #include <ciutils/http.h>
@@ -131,7 +132,11 @@ UploadResponse send_upload(const UploadRequest& r, const NetOptions& net) {
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(net.stall_timeout.count() / 1000)));
   if (r.timeout) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(r.timeout->count())));
-  if (!r.aws_sigv4.empty()) curl_easy_setopt(h, CURLOPT_AWS_SIGV4, r.aws_sigv4.c_str());
+  if (!r.aws_sigv4.empty()) {
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, r.aws_sigv4.c_str());
+    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);      // S3 keys are sent exactly as given
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // and redirects not followed (credentials)
+  }
   if (!r.userpwd.empty()) curl_easy_setopt(h, CURLOPT_USERPWD, r.userpwd.c_str());
 
   CURLcode code = curl_easy_perform(h);
@@ -145,6 +150,9 @@ UploadResponse send_upload(const UploadRequest& r, const NetOptions& net) {
     std::optional<std::chrono::milliseconds> retry_after;
     if (auto value = response.header("retry-after"))
       retry_after = parse_retry_after(*value, std::chrono::system_clock::now());
+    if (!r.aws_sigv4.empty() && response.status >= 300 && response.status < 400)
+      throw TransferError(r.what + ": " + s3_redirect_text(response.status, response.header("x-amz-bucket-region")),
+                          false);
     throw TransferError(r.what + ": HTTP " + std::to_string(response.status), retryable_status(response.status),
                         response.status, retry_after);
   }

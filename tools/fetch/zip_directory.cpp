@@ -8,18 +8,45 @@ namespace {
 
 [[noreturn]] void damaged(const std::string& why) { throw IntegrityError("zip central directory: " + why); }
 
-std::uint64_t le(std::string_view data, std::size_t at, int bytes) {
-  std::uint64_t value = 0;
-  for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(data[at + static_cast<std::size_t>(i)]);
-  return value;
-}
+std::uint64_t le(std::string_view data, std::size_t at, int bytes) { return zip_le(data, at, bytes); }
 
 constexpr std::uint32_t k_eocd = 0x06054b50;
 constexpr std::uint32_t k_zip64_locator = 0x07064b50;
 constexpr std::uint32_t k_zip64_eocd = 0x06064b50;
 constexpr std::uint32_t k_central = 0x02014b50;
+constexpr std::uint64_t k_zip64_mark = 0xffffffff;
+
+// The zip64 extended information extra field (0x0001) holds, in this order, whichever of
+// the uncompressed size, compressed size and local header offset are 0xffffffff above.
+void apply_zip64_extra(std::string_view extra, ZipCentralEntry& entry, std::uint64_t number) {
+  for (std::size_t at = 0; at + 4 <= extra.size();) {
+    std::size_t id = le(extra, at, 2);
+    std::size_t length = le(extra, at + 2, 2);
+    if (at + 4 + length > extra.size()) break;
+    if (id == 1) {
+      std::size_t field = at + 4;
+      for (std::uint64_t* value : {&entry.uncompressed_size, &entry.compressed_size, &entry.local_offset}) {
+        if (*value != k_zip64_mark) continue;
+        if (field + 8 > at + 4 + length) damaged("entry " + std::to_string(number) + " has a short zip64 field");
+        *value = le(extra, field, 8);
+        field += 8;
+      }
+      return;
+    }
+    at += 4 + length;
+  }
+  if (entry.uncompressed_size == k_zip64_mark || entry.compressed_size == k_zip64_mark ||
+      entry.local_offset == k_zip64_mark)
+    damaged("entry " + std::to_string(number) + " lacks its zip64 field");
+}
 
 }  // namespace
+
+std::uint64_t zip_le(std::string_view data, std::size_t at, int bytes) {
+  std::uint64_t value = 0;
+  for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(data[at + static_cast<std::size_t>(i)]);
+  return value;
+}
 
 ZipDirectory parse_zip_directory(std::string_view tail, std::uint64_t total) {
   if (tail.size() < 22) damaged("end record missing");
@@ -51,6 +78,7 @@ ZipDirectory parse_zip_directory(std::string_view tail, std::uint64_t total) {
   if (offset + size != directory_end) damaged("offsets do not match the archive's length");
   ZipDirectory directory;
   directory.entry_count = count;
+  directory.offset = offset;
   if (offset < base) return directory;  // too large to retain: only the end record is checked
   std::size_t p = offset - base;
   std::size_t end = p + size;
@@ -63,6 +91,11 @@ ZipDirectory parse_zip_directory(std::string_view tail, std::uint64_t total) {
     ZipCentralEntry entry;
     entry.name = std::string(tail.substr(p + 46, name_length));
     if ((le(tail, p + 4, 2) >> 8) == 3) entry.unix_mode = static_cast<unsigned>(le(tail, p + 38, 4) >> 16);
+    entry.method = static_cast<unsigned>(le(tail, p + 10, 2));
+    entry.compressed_size = le(tail, p + 20, 4);
+    entry.uncompressed_size = le(tail, p + 24, 4);
+    entry.local_offset = le(tail, p + 42, 4);
+    apply_zip64_extra(tail.substr(p + 46 + name_length, extra_length), entry, i + 1);
     directory.entries.push_back(std::move(entry));
     p += 46 + name_length + extra_length + comment_length;
   }

@@ -23,6 +23,14 @@ refused() {
   [ ! -e ../evil ]
 }
 
+@test "../ in the middle of an entry" {
+  make_archive dotdot-middle middle.tgz
+  run -4 fetch "$BASE/files/middle.tgz" -o out
+  assert_output --regexp "^fetch: error: entry 'a/\.\./\.\./evil': "
+  assert_not_published out
+  [ ! -e evil ] && [ ! -e ../evil ]
+}
+
 @test "absolute paths" {
   make_archive absolute abs.tgz
   refused abs.tgz "entry '/tmp/fetch-absolute-evil': absolute path"

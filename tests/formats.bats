@@ -73,6 +73,14 @@ example_after() {
   run -1 prun -j 2 --results results.jsonl -a jobs.txt
   run -0 report junit results.jsonl -o junit.xml
   run -0 xmllint --noout junit.xml
+  run -0 xmllint --xpath 'string(/testsuites/@tests)' junit.xml
+  assert_output 2
+  run -0 xmllint --xpath 'string(/testsuites/@failures)' junit.xml
+  assert_output 1
+  run -0 xmllint --xpath 'string(//testcase[failure]/@name)' junit.xml
+  assert_output "exit 3"
+  run -0 xmllint --xpath 'string(//testcase[not(failure)]/@name)' junit.xml
+  assert_output "true"
 }
 
 @test "schedule's tasks validate against task.schema.json" {

@@ -46,6 +46,7 @@ restart_redis() {
   rc=0
   wait "$pid" || rc=$?
   [ "$rc" -eq 0 ]
-  run lockctl history r --json
+  run -0 lockctl history r --json
   refute_output --partial '"event":"expired"'
+  assert_output --partial '"event":"released"'
 }

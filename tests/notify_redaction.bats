@@ -46,9 +46,10 @@ refute_secret() {
   grep -q 'Authorization: \*\*\*' all.txt
   grep -q '"routing_key":"\*\*\*"' all.txt
   grep -q 'sig=\*\*\*' all.txt
-  run --separate-stderr notify --dry-run --json --title t 'pagerduty://${PD_KEY}'
+  run -0 --separate-stderr notify --dry-run --json --title t 'pagerduty://${PD_KEY}'
   echo "$output$stderr" >json.txt
   refute_secret json.txt
+  assert_output --partial 'routing_key\":\"***\"'
 }
 
 @test "errors, retry logs and --json never show a secret" {

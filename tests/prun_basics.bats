@@ -165,3 +165,34 @@ setup() {
   /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["jobs"] == 2 and d["passed"] == 1 and d["failed"] == 1 and d["exit_code"] == 1 and d["run_id"] == "j1", d' "$last"
   [[ $stderr == *"prun: start [0/1] true"* ]]
 }
+
+@test "--joblog - writes to stdout; a timed-out job's Exitval is -1 as in parallel" {
+  run -1 --separate-stderr prun -q --ungroup --timeout 0.2s --joblog - <<<$'echo hi\nsleep 5'
+  [ "${lines[0]}" = $'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand' ]
+  grep -qx hi <<<"$output"
+  awk -F'\t' '$9 == "sleep 5" && $7 == -1 && $8 == 15 { found = 1 } END { exit !found }' <<<"$output"
+  awk -F'\t' '$9 == "echo hi" && $7 == 0 { found = 1 } END { exit !found }' <<<"$output"
+}
+
+@test "a NUL byte in a job line is refused, naming the line" {
+  printf 'echo a\necho b\0c\n' >jobs.txt
+  run -2 --separate-stderr prun -q --results r.jsonl -a jobs.txt
+  [ "$stderr" = "prun: error: jobs.txt:2: a NUL byte in a job line (the shell would see the line cut there)" ]
+}
+
+@test "an unusable TMPDIR fails only the job whose output needed it, with a clear record" {
+  TMPDIR=$PWD/missing run -1 --separate-stderr prun -j 1 -q --results r.jsonl <<<$'head -c 2000000 /dev/zero\necho small'
+  [ "$(field r.jsonl 'head -c 2000000 /dev/zero' status)" = error ]
+  [[ "$(field r.jsonl 'head -c 2000000 /dev/zero' message)" == "output beyond 512 KiB lost: no temporary file in $PWD/missing: No such file or directory" ]]
+  [ "$(field r.jsonl 'echo small' status)" = passed ]
+  check_results r.jsonl 2
+}
+
+@test "-q is described as what it does" {
+  run -0 prun --help
+  assert_output --partial "-q [ --quiet ]"
+  assert_output --partial "no summary, progress or notes (jobs' output and errors still print)"
+  run -0 --separate-stderr prun -q <<<'echo data'
+  [ "$stderr" = "" ]
+  [ "${lines[1]}" = data ]
+}

@@ -57,9 +57,8 @@ JSON
 }
 JSON
   run -1 prun -q --run-id r1 -f plan.json
-  grep -qx up-r1-0 "$HOME/log"
-  grep -qx up-r1-2 "$HOME/log"
-  [ "$(grep -c '^down-' "$HOME/log")" -eq 3 ]
+  [ "$(grep '^up-' "$HOME/log" | sort)" = $'up-r1-0\nup-r1-1\nup-r1-2' ]
+  [ "$(grep '^down-' "$HOME/log" | sort)" = $'down-0\ndown-1\ndown-2' ]
 }
 
 @test "plan commands fill {%} and {#}, and leave the shell's \${#} alone" {
@@ -103,4 +102,33 @@ JSON
     run -0 prun --dry-run -f "$plan"
     assert_output --partial "setup (per slot): docker compose"
   done
+}
+
+@test "an empty plan, a value out of range and a directory are refused, naming the field" {
+  echo '{"steps": []}' >plan.json
+  run -2 prun -f plan.json
+  assert_output --regexp "^prun: error: plan.json:1:[0-9]+: steps: a plan needs at least one step$"
+  printf '{\n  "workers": 0,\n  "steps": ["true"]\n}\n' >plan.json
+  run -2 prun -f plan.json
+  assert_output --regexp "^prun: error: plan.json:2:[0-9]+: workers: must be between 1 and 4096$"
+  printf '{"steps": [{"jobs": ["true"], "retries": -1}]}' >plan.json
+  run -2 prun -f plan.json
+  assert_output --regexp "^prun: error: plan.json:1:[0-9]+: retries: must be between 0 and 1000$"
+  mkdir dir
+  run -2 prun -f dir
+  assert_output "prun: error: --plan: dir: is a directory"
+  run -2 prun -a dir
+  assert_output "prun: error: --arg-file: dir: is a directory"
+}
+
+@test "records of skipped plan steps and hooks validate against the schema" {
+  cat >plan.json <<'JSON'
+{"workers": 1, "setup": "true", "teardown": "true", "steps": ["exit 1", {"name": "later", "jobs": ["true", "true"]}],
+ "cleanup": ["true"]}
+JSON
+  run -1 prun -q --results r.jsonl -f plan.json
+  check_results r.jsonl 6
+  [ "$(field r.jsonl true status)" = skipped ]
+  [ "$(field r.jsonl true exit_code)" = null ]
+  [ "$(field r.jsonl true started_at)" = null ]
 }

@@ -44,7 +44,9 @@ setup() {
 
 @test "100,000 queued jobs: halted after the first, all recorded, bounded memory" {
   { echo 'exit 1'; yes : | head -n 99999; } >jobs.txt
-  /usr/bin/time -f '%M' -o rss.txt prun -j 1 -q --halt now --results r.jsonl -a jobs.txt || true
+  local status=0
+  /usr/bin/time -f '%M' -o rss.txt prun -j 1 -q --halt now --results r.jsonl -a jobs.txt || status=$?
+  [ "$status" -eq 1 ]
   [ "$(wc -l <r.jsonl)" -eq 100000 ]
   [ "$(grep -c '"status":"skipped"' r.jsonl)" -eq 99999 ]
   # The queue is read ahead a chunk at a time: about 10 MB in a normal build (35 MB when
@@ -92,9 +94,18 @@ assert set(statuses) <= {"passed", "error", "skipped"}, set(statuses)' r.jsonl
 }
 
 @test "a producer that never stops does not keep a halted or cancelled prun running" {
-  run -1 prun -q --halt now --results r.jsonl < <(echo 'exit 1'; yes 'echo never')
+  # The failing job ends only once the producer has written a line behind it, so that line
+  # is queued or in the pipe when the halt comes, however slow the machine.
+  producer() {
+    echo 'until [ -e written ]; do sleep 0.01; done; exit 1'
+    echo 'echo queued'
+    touch written
+    exec yes 'echo never'
+  }
+  run -1 prun -q -j 1 --halt now --results r.jsonl < <(producer)
   [ "$(grep -c '"status":"failed"' r.jsonl)" -eq 1 ]
   [ "$(grep -c '"status":"skipped"' r.jsonl)" -ge 1 ]
+  [ "$(field r.jsonl 'echo queued' status)" = skipped ]
   prun -q -j 1 --results r2.jsonl < <(yes 'sleep 0.01') >/dev/null 2>&1 3>&- &
   local pid=$! status=0
   records_reach r2.jsonl 5

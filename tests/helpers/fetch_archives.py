@@ -84,6 +84,11 @@ if kind == "dotdot":
     with tar_gz() as t:
         add_file(t, "ok.txt")
         add_file(t, "../evil")
+elif kind == "dotdot-middle":
+    # ".." in the middle: a/../../evil climbs one level above the destination
+    with tar_gz() as t:
+        add_file(t, "ok.txt")
+        add_file(t, "a/../../evil")
 elif kind == "absolute":
     with tar_gz() as t:
         add_file(t, "/tmp/fetch-absolute-evil")

@@ -1,14 +1,15 @@
 # prun suites: result-file checks and process checks.
 
 # check_results FILE [COUNT]: every line is a result record with DESIGN.md's fields and
-# types; with COUNT, exactly that many records.
+# types, valid against docs/schemas/result.schema.json; with COUNT, exactly that many records.
 check_results() {
+  "$CIUTILS_SOURCE_DIR/tests/helpers/validate_json.py" "$CIUTILS_SOURCE_DIR/docs/schemas/result.schema.json" "$1" || return 1
   /usr/bin/python3 - "$@" <<'PY'
 import json, sys
 path = sys.argv[1]
 want = int(sys.argv[2]) if len(sys.argv) > 2 else None
 nul = type(None)
-fields = {"name": str, "classname": str, "status": str, "exit_code": int, "signal": (int, nul),
+fields = {"name": str, "classname": str, "status": str, "exit_code": (int, nul), "signal": (int, nul),
           "timed_out": bool, "started_at": (str, nul), "duration_s": (int, float), "attempts": int,
           "slot": (int, nul), "host": str, "run_id": str, "command": str, "message": str,
           "stdout_tail": str, "stderr_tail": str, "log": (str, nul)}
@@ -30,6 +31,9 @@ with open(path, encoding="utf-8") as f:
             sys.exit(f"{path}:{number}: unexpected fields {sorted(extra)}")
         if record["status"] not in statuses:
             sys.exit(f"{path}:{number}: bad status {record['status']}")
+        never_ran = record["status"] == "skipped"
+        if never_ran != (record["exit_code"] is None) or never_ran != (record["started_at"] is None):
+            sys.exit(f"{path}:{number}: exit_code and started_at must be null exactly when the job never ran")
         n += 1
 if want is not None and n != want:
     sys.exit(f"{path}: {n} records, expected {want}")

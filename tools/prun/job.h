@@ -35,7 +35,7 @@ const char* status_name(Status status);
 
 struct Outcome {
   Status status = Status::skipped;
-  int exit_code = 0;
+  std::optional<int> exit_code = 0;  // none for a job that never ran
   std::optional<int> signal;
   bool timed_out = false;
   bool leaked = false;  // processes outlived the job and were killed

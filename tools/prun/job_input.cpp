@@ -24,11 +24,15 @@ JobInput::JobInput(const std::vector<std::string>& files, bool template_mode) : 
     int fd = ::fcntl(0, F_DUPFD_CLOEXEC, 3);
     if (fd < 0) throw UsageError(std::string("stdin: ") + std::strerror(errno));
     m_fds.emplace_back(fd);
+    m_names.emplace_back("stdin");
   }
   for (const auto& file : files) {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw UsageError("--arg-file: " + file + ": " + std::strerror(errno));
     m_fds.emplace_back(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) throw UsageError("--arg-file: " + file + ": is a directory");
+    m_names.push_back(file);
   }
   m_buffer.resize(k_chunk);
 }
@@ -36,6 +40,11 @@ JobInput::JobInput(const std::vector<std::string>& files, bool template_mode) : 
 int JobInput::fd() const { return done() ? -1 : m_fds[m_index].get(); }
 
 void JobInput::add_line(std::string_view line, std::deque<Job>& queue) {
+  ++m_line;
+  if (line.find('\0') != std::string_view::npos) {
+    throw UsageError(m_names[m_index] + ":" + std::to_string(m_line) +
+                     ": a NUL byte in a job line (the shell would see the line cut there)");
+  }
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   auto first = line.find_first_not_of(" \t");
   if (first == std::string_view::npos) return;
@@ -57,6 +66,7 @@ void JobInput::end_of_file(std::deque<Job>& queue) {
   m_partial.clear();
   m_fds[m_index].reset();
   ++m_index;
+  m_line = 0;
 }
 
 std::size_t JobInput::read_some(std::deque<Job>& queue) {

@@ -20,7 +20,7 @@ public:
   // Reads stdin when files is empty, else each file in turn (UsageError naming
   // --arg-file when one cannot be opened). In template mode each line is an
   // item; otherwise a command, and lines starting with '#' are comments. Blank
-  // lines are skipped either way.
+  // lines are skipped either way. A line holding a NUL byte is a UsageError naming it.
   JobInput(const std::vector<std::string>& files, bool template_mode);
 
   // The descriptor to poll for more input, or -1 when all of it has been read.
@@ -43,6 +43,8 @@ private:
   void end_of_file(std::deque<Job>& queue);
 
   std::vector<UniqueFd> m_fds;  // stdin as a dup(2)
+  std::vector<std::string> m_names;  // "stdin" or the file, for errors
+  std::size_t m_line = 0;            // line number in the current input
   std::size_t m_index = 0;
   bool m_template;
   std::string m_partial;

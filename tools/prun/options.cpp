@@ -82,12 +82,13 @@ po::options_description describe(Options& o, RawOptions& r) {
       ("env,e", po::value(&r.env)->composing(), "K=V: set in every job's environment (repeatable)")
       ("slot-env", po::value(&r.slot_env)->composing(), "K=V1,V2,…: slot i gets value i modulo the count (\\, is a comma in a value; repeating K adds values)")
       ("results", po::value(&o.results_file), "write one JSON result record per job to FILE as each ends")
-      ("joblog", po::value(&o.joblog_file), "write GNU parallel's --joblog format to FILE")
+      ("joblog", po::value(&o.joblog_file), "write GNU parallel's --joblog format to FILE (- for stdout)")
       ("log-dir", po::value(&o.log_dir), "keep each job's output in DIR/<job>.log")
       ("group", po::bool_switch(&r.group), "print each job's output whole when it ends, under a header (default)")
       ("tag", po::bool_switch(&r.tag), "print output lines as they come, prefixed [slot/job]")
       ("ungroup", po::bool_switch(&r.ungroup), "pass output through as it comes")
       ("timestamps", po::bool_switch(&o.timestamps), "with --tag: prefix lines with the UTC time")
+      ("merge-stderr", po::bool_switch(&o.merge_stderr), "give each job one pipe for stdout and stderr (as 2>&1: exact order)")
       ("timings", po::value(&o.timings_file), "a previous results FILE: run the longest-known jobs first")
       ("shard", po::value(&r.shard), "I/N or auto: run only shard I of N (longest-first split)")
       ("cancel-grace", po::value(&r.cancel_grace), "on SIGINT/SIGTERM/SIGHUP, time for jobs, teardown and cleanup (default 7s)")
@@ -283,7 +284,12 @@ Options parse_options(const std::vector<std::string>& args) {
 std::string usage_help() {
   Options o;
   RawOptions r;
-  return help_text(k_synopsis, k_description, describe(o, r), k_extra);
+  std::string text = help_text(k_synopsis, k_description, describe(o, r), k_extra);
+  // The jobs' output is prun's data: -q silences prun's own lines, not the jobs.
+  std::string_view common = "print only errors";
+  auto at = text.find(common);
+  if (at != std::string::npos) text.replace(at, common.size(), "no summary, progress or notes (jobs' output and errors still print)");
+  return text;
 }
 
 }  // namespace ciutils::prun

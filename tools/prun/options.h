@@ -61,6 +61,7 @@ struct Options {
   std::string log_dir;
   OutputMode output = OutputMode::group;
   bool timestamps = false;
+  bool merge_stderr = false;  // one pipe for a job's stdout and stderr
   std::string timings_file;
   std::optional<Shard> shard;
   std::chrono::milliseconds cancel_grace{7000};

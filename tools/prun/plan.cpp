@@ -34,6 +34,7 @@ public:
     auto steps = obj.if_contains("steps");
     if (steps == nullptr) m_doc.fail("", "a plan needs \"steps\"");
     plan.steps = steps_of(*steps, "/steps");
+    if (plan.steps.empty()) m_doc.fail("/steps", "steps: a plan needs at least one step");
     if (auto v = obj.if_contains("cleanup")) plan.cleanup = steps_of(*v, "/cleanup");
     return plan;
   }
@@ -58,11 +59,14 @@ private:
     return s;
   }
 
+  // "workers" for "/steps/2/workers": the field an error is about.
+  static std::string field_name(const std::string& at) { return at.substr(at.rfind('/') + 1); }
+
   int integer_of(const json::value& v, const std::string& at, long long min, long long max) {
-    if (!v.is_int64() && !v.is_uint64()) m_doc.fail(at, "expected a whole number");
+    if (!v.is_int64() && !v.is_uint64()) m_doc.fail(at, field_name(at) + ": expected a whole number");
     long long n = v.is_int64() ? v.as_int64() : static_cast<long long>(std::min<std::uint64_t>(v.as_uint64(), 1ULL << 62));
     if (n < min || n > max) {
-      m_doc.fail(at, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      m_doc.fail(at, field_name(at) + ": must be between " + std::to_string(min) + " and " + std::to_string(max));
     }
     return static_cast<int>(n);
   }
@@ -71,7 +75,7 @@ private:
     std::chrono::milliseconds d{};
     if (v.is_number()) {
       double seconds = v.to_number<double>();
-      if (seconds <= 0) m_doc.fail(at, "must be more than 0");
+      if (seconds <= 0) m_doc.fail(at, field_name(at) + ": must be more than 0");
       d = std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
     } else if (v.is_string()) {
       try {
@@ -80,9 +84,9 @@ private:
         m_doc.fail(at, e.what());
       }
     } else {
-      m_doc.fail(at, "expected a duration (\"90s\", \"10m\") or a number of seconds");
+      m_doc.fail(at, field_name(at) + ": expected a duration (\"90s\", \"10m\") or a number of seconds");
     }
-    if (d.count() <= 0) m_doc.fail(at, "must be more than 0");
+    if (d.count() <= 0) m_doc.fail(at, field_name(at) + ": must be more than 0");
     return d;
   }
 

@@ -73,6 +73,21 @@ struct Summary {
   std::size_t failures_not_shown = 0;
 };
 
+// Each line with GitHub workflow commands made inert.
+std::string neutralise_lines(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    out += neutralise_workflow_commands(line);
+    if (nl == std::string_view::npos) break;
+    out += '\n';
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+
 constexpr std::size_t k_slowest = 5;
 constexpr std::size_t k_failures_shown = 10;
 
@@ -89,6 +104,7 @@ public:
     Plan plan;
     bool plan_mode = !o.plan_file.empty();
     if (plan_mode) {
+      if (std::filesystem::is_directory(o.plan_file)) throw UsageError("--plan: " + o.plan_file + ": is a directory");
       plan = read_plan(o.plan_file);
       if (!o.timings_file.empty()) m_timings = read_timings(o.timings_file);
     } else {
@@ -109,7 +125,9 @@ public:
     if (o.dry_run) return dry_run(jobs, plan, plan_mode);
 
     if (!o.results_file.empty()) m_results = open_output(o.results_file, "--results");
-    if (!o.joblog_file.empty()) {
+    if (o.joblog_file == "-") {
+      m_joblog_stdout = true;
+    } else if (!o.joblog_file.empty()) {
       m_joblog = open_output(o.joblog_file, "--joblog");
       write_all(m_joblog.get(), joblog_header());
     }
@@ -124,6 +142,7 @@ public:
     config.timestamps = o.timestamps;
     auto gha = env_value("GITHUB_ACTIONS");
     config.github = gha && *gha == "true";
+    config.merge_stderr = o.merge_stderr;
     config.kill_sequence = o.kill_sequence;
     config.halt = o.halt;
     config.fail_on_flaky = o.fail_on_flaky;
@@ -140,21 +159,28 @@ public:
     config.verbose = o.common.verbose;
     m_start = std::chrono::steady_clock::now();
 
+    m_github = config.github;
     std::string github_token;
-    if (config.github && o.output == OutputMode::ungroup) {
-      github_token = random_token();
-      write_all(1, github_stop_commands(github_token));
-    }
     Runner runner(config, [this](const Job& job, const std::string& command, const Outcome& outcome,
                                  std::size_t bytes, const std::string& combined) {
       on_job_end(job, command, outcome, bytes, combined);
     });
+    m_runner = &runner;
+    if (m_joblog_stdout) runner.out().write(joblog_header());
+    if (config.github && o.output == OutputMode::ungroup) {
+      github_token = random_token();
+      runner.out().write(github_stop_commands(github_token));
+    }
     bool ok = plan_mode ? run_plan(runner, plan) : run_jobs(runner, jobs, input.get());
     runner.sweep();
-    if (!github_token.empty()) write_all(1, github_resume_commands(github_token));
+    if (!github_token.empty()) runner.out().write(github_resume_commands(github_token));
     if (!o.common.quiet) print_summary(runner);
     int code = runner.cancelled() ? 128 + runner.cancel_signal() : ok ? 0 : 1;
     if (o.common.json) print_json_summary(runner, code);
+    runner.flush_output();
+    m_runner = nullptr;
+    // A signal while the output was still being written counts as a cancellation.
+    if (runner.cancelled()) code = 128 + runner.cancel_signal();
     return code;
   }
 
@@ -289,8 +315,13 @@ private:
     if (m_results.valid()) {
       JsonlWriter(m_results.get()).write(make_record(job, command, outcome, m_info));
     }
-    if (m_joblog.valid() && outcome.status != Status::skipped) {
-      write_all(m_joblog.get(), joblog_line(job, command, outcome, m_info, bytes));
+    if (outcome.status != Status::skipped && (m_joblog.valid() || m_joblog_stdout)) {
+      std::string line = joblog_line(job, command, outcome, m_info, bytes);
+      if (m_joblog_stdout) {
+        m_runner->out().write(line);
+      } else {
+        write_all(m_joblog.get(), line);
+      }
     }
     ++m_summary.counts[status_name(outcome.status)];
     ++m_summary.total;
@@ -314,15 +345,17 @@ private:
     }
   }
 
-  void print_summary(const Runner& runner) {
+  void print_summary(Runner& runner) {
     auto elapsed = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - m_start);
     std::string out;
     if (!m_summary.failures.empty()) {
       out += "\nprun: output of failed jobs:\n";
       for (const auto& f : m_summary.failures) {
-        out += "==> " + f.header + "\n";
+        out += "==> " + one_line(f.header) + "\n";
         if (f.truncated) out += "[… earlier output cut" + (f.log.empty() ? std::string() : "; whole log: " + f.log) + "]\n";
-        out += f.output;
+        // The summary goes to stderr, outside the stop-commands fence of stdout: under
+        // GitHub Actions each line of job output is made inert instead.
+        out += m_github ? neutralise_lines(f.output) : f.output;
         if (!f.output.empty() && f.output.back() != '\n') out += '\n';
       }
       if (m_summary.failures_not_shown > 0) {
@@ -332,7 +365,7 @@ private:
     if (!m_summary.slowest.empty() && m_summary.total > 1) {
       out += "prun: slowest:";
       for (const auto& s : m_summary.slowest) {
-        out += "  " + format_duration(milliseconds(static_cast<long long>(s.seconds * 1000))) + " " + s.name;
+        out += "  " + format_duration(milliseconds(static_cast<long long>(s.seconds * 1000))) + " " + one_line(s.name);
         if (out.size() > 4096) break;
       }
       out += "\n";
@@ -349,11 +382,12 @@ private:
     if (runner.cancelled()) out += " (cancelled by SIG" + signal_name(runner.cancel_signal()) + ")";
     if (runner.halted()) out += " (halted)";
     out += "\n";
-    write_all(2, out);
+    if (m_github) out = neutralise_lines(out);
+    runner.err().write(out);
   }
 
   // --json: one object on stdout after the jobs' output.
-  void print_json_summary(const Runner& runner, int code) {
+  void print_json_summary(Runner& runner, int code) {
     boost::json::object summary;
     summary["run_id"] = m_info.run_id;
     summary["host"] = m_info.host;
@@ -367,7 +401,7 @@ private:
     summary["cancelled"] = runner.cancelled();
     summary["halted"] = runner.halted();
     summary["exit_code"] = code;
-    write_all(1, to_json(summary) + "\n");
+    runner.out().write(to_json(summary) + "\n");
   }
 
   Options m_options;
@@ -375,6 +409,9 @@ private:
   RunInfo m_info;
   UniqueFd m_results;
   UniqueFd m_joblog;
+  bool m_joblog_stdout = false;  // --joblog -
+  bool m_github = false;
+  Runner* m_runner = nullptr;
   Summary m_summary;
   std::size_t m_next_number = 0;
   std::chrono::steady_clock::time_point m_start;

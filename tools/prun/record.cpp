@@ -67,7 +67,11 @@ boost::json::object make_record(const Job& job, const std::string& command, cons
   r["name"] = sanitize_utf8(job.name);
   r["classname"] = sanitize_utf8(job.classname);
   r["status"] = status_name(outcome.status);
-  r["exit_code"] = outcome.exit_code;
+  if (outcome.exit_code) {
+    r["exit_code"] = *outcome.exit_code;
+  } else {
+    r["exit_code"] = nullptr;
+  }
   if (outcome.signal) {
     r["signal"] = *outcome.signal;
   } else {
@@ -107,7 +111,8 @@ std::string joblog_header() {
 std::string joblog_line(const Job& job, const std::string& command, const Outcome& outcome,
                         const RunInfo&, std::size_t received) {
   double start = std::chrono::duration<double>(outcome.started_at.time_since_epoch()).count();
-  int exitval = outcome.signal ? 0 : outcome.exit_code;
+  // As GNU parallel: -1 for a job it killed at its timeout, 0 for one ended by a signal.
+  int exitval = outcome.timed_out ? -1 : outcome.signal ? 0 : outcome.exit_code.value_or(0);
   char head[160];
   std::snprintf(head, sizeof head, "%zu\t:\t%.3f\t%.3f\t0\t%zu\t%d\t%d\t", job.number, start,
                 outcome.duration_s, received, exitval, outcome.signal.value_or(0));

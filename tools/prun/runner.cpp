@@ -109,6 +109,44 @@ std::vector<pid_t> our_children() {
   return pids;
 }
 
+// Clock ticks since boot at which a process started (field 22 of /proc/PID/stat), or 0.
+unsigned long long process_start_ticks(pid_t pid) {
+  std::string stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
+  auto paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::size_t pos = paren + 2;
+  for (int field = 3; field < 22 && pos < stat.size(); ++field) {
+    pos = stat.find(' ', pos);
+    if (pos == std::string::npos) return 0;
+    ++pos;
+  }
+  return std::strtoull(stat.c_str() + pos, nullptr, 10);
+}
+
+unsigned long long boot_ticks_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_BOOTTIME, &ts);
+  static const long hz = ::sysconf(_SC_CLK_TCK);
+  return static_cast<unsigned long long>(ts.tv_sec) * static_cast<unsigned long long>(hz) +
+         static_cast<unsigned long long>(ts.tv_nsec) / (1000000000ULL / static_cast<unsigned long long>(hz));
+}
+
+// "sleep 41 (pid 123)": the command line of a process, for a record.
+std::string describe_process(pid_t pid) {
+  std::string cmdline = read_small_file("/proc/" + std::to_string(pid) + "/cmdline");
+  while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  if (cmdline.size() > 80) cmdline = cmdline.substr(0, 77) + "...";
+  if (cmdline.empty()) cmdline = "?";
+  return cmdline + " (pid " + std::to_string(pid) + ")";
+}
+
+std::string seconds_text(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3fs", s);
+  return text;
+}
+
 void kill_process_and_group(pid_t pid) {
   pid_t pg = ::getpgid(pid);
   if (pg > 1 && pg != ::getpgrp()) ::kill(-pg, SIGKILL);
@@ -116,6 +154,7 @@ void kill_process_and_group(pid_t pid) {
 }
 
 std::string describe_signal(int sig) { return "SIG" + signal_name(sig); }
+
 
 }  // namespace
 
@@ -146,8 +185,11 @@ struct Runner::Running {
   bool hard_killed = false;
   bool leftovers = false;
   bool escape_scanned = false;
-  std::size_t escapees = 0;
   bool pipe_held = false;
+  unsigned long long start_ticks = 0;  // clock ticks since boot when the job started
+  std::vector<std::pair<int, SteadyTime>> signals_sent;
+  std::optional<SteadyTime> group_gone;
+  std::vector<std::string> escaped;  // processes that outlived the job, as described for its record
   bool pipes_grown = false;
   std::optional<SteadyTime> drain_deadline;
   std::unique_ptr<JobCapture> capture;
@@ -162,6 +204,14 @@ Runner::Runner(RunnerConfig config, JobEndCallback on_end)
   ::signal(SIGPIPE, SIG_IGN);
   become_subreaper();
   if (m_config.github) m_github_token = random_token();
+  m_out_own = std::make_unique<OutputSink>(1);
+  m_out = m_out_own.get();
+  if (OutputSink::same_target(1, 2)) {
+    m_err = m_out;
+  } else {
+    m_err_own = std::make_unique<OutputSink>(2);
+    m_err = m_err_own.get();
+  }
 }
 
 Runner::~Runner() {
@@ -218,7 +268,8 @@ void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settin
   cs.log_path = r->log_path;
   cs.slot = slot;
   cs.job = r->job.number;
-  r->capture = std::make_unique<JobCapture>(cs);
+  cs.github = m_config.github;
+  r->capture = std::make_unique<JobCapture>(cs, m_out, m_err);
 
   auto& slot_env = m_slot_env[static_cast<std::size_t>(slot)];
   std::vector<char*> envp;
@@ -230,7 +281,8 @@ void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settin
 
   r->start = Clock::now();
   r->started_at = std::chrono::system_clock::now();
-  ShellChild child = spawn_shell(r->command, envp.data());
+  r->start_ticks = boot_ticks_now();
+  ShellChild child = spawn_shell(r->command, envp.data(), m_config.merge_stderr);
   r->pid = child.pid;
   r->out = std::move(child.out);
   r->err = std::move(child.err);
@@ -244,7 +296,7 @@ void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settin
     }
   }
   if (m_config.verbose) {
-    write_all(2, "prun: start [" + std::to_string(slot) + "/" + std::to_string(r->job.number) + "] " + r->command +
+    m_err->write("prun: start [" + std::to_string(slot) + "/" + std::to_string(r->job.number) + "] " + r->command +
                      (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : "") + "\n");
   }
   m_slots[static_cast<std::size_t>(slot)] = std::move(r);
@@ -313,18 +365,18 @@ void Runner::on_signal(int sig) {
     if (!m_config.quiet) {
       std::string msg = "prun: " + describe_signal(sig) + " received: stopping " + std::to_string(running) +
                         " running job(s), then teardown and cleanup (a second signal kills at once)\n";
-      write_all(2, msg);
+      m_err->write(msg);
     }
     return;
   }
   if (!m_hard_cancel) {
     m_hard_cancel = true;
-    if (!m_config.quiet) write_all(2, "prun: " + describe_signal(sig) + " received again: killing everything\n");
+    if (!m_config.quiet) m_err->write("prun: " + describe_signal(sig) + " received again: killing everything\n");
   }
   for (auto& r : m_slots) {
     if (!r) continue;
     if (r->stop_reason.empty()) r->stop_reason = "cancelled by " + describe_signal(sig);
-    ::kill(-r->pid, SIGKILL);
+    send_kill(*r, SIGKILL, now);
     r->hard_killed = true;
   }
 }
@@ -343,22 +395,33 @@ void Runner::advance_kill(Running& r, SteadyTime now) {
   const auto& seq = m_config.kill_sequence;
   if (r.kill_step < seq.size()) {
     int sig = seq[r.kill_step].signal;
-    ::kill(-r.pid, sig);
+    send_kill(r, sig, now);
     if (sig != SIGKILL && sig != SIGCONT) ::kill(-r.pid, SIGCONT);
     if (r.first_kill_signal == 0) r.first_kill_signal = sig;
     r.next_kill = now + seq[r.kill_step].grace;
     ++r.kill_step;
   } else {
-    ::kill(-r.pid, SIGKILL);
+    send_kill(r, SIGKILL, now);
     r.next_kill = now + milliseconds(1000);
   }
 }
 
-std::size_t Runner::kill_escapees(const Running& r) {
+void Runner::send_kill(Running& r, int sig, SteadyTime now) {
+  ::kill(-r.pid, sig);
+  // A repeated SIGKILL (every second until the group is gone) is not news for the record.
+  if (r.signals_sent.empty() || r.signals_sent.back().first != sig || sig != SIGKILL) {
+    r.signals_sent.emplace_back(sig, now);
+  }
+}
+
+// A child of ours that is no job's top process and in no other running job's group has
+// escaped its job (double fork, setsid) and was re-parented to prun, the subreaper. It is
+// this job's when its environment says so, or when it carries no marker of another running
+// job (env -i clears them) and started after this job did.
+std::size_t Runner::kill_escapees(Running& r) {
   std::vector<pid_t> children = our_children();
   if (children.empty()) return 0;
   std::string run_var = "PRUN_RUN_ID=" + m_config.run.run_id;
-  std::string job_var = "PRUN_JOB=" + std::to_string(r.job.number);
   std::size_t killed = 0;
   for (pid_t pid : children) {
     bool known = false;
@@ -369,20 +432,27 @@ std::size_t Runner::kill_escapees(const Running& r) {
     if (known) continue;
     std::string environ_text = read_small_file("/proc/" + std::to_string(pid) + "/environ");
     bool run_match = false;
-    bool job_match = false;
+    std::size_t job_number = 0;
     std::size_t i = 0;
     while (i < environ_text.size()) {
       std::size_t end = environ_text.find('\0', i);
       if (end == std::string::npos) end = environ_text.size();
       std::string_view entry(environ_text.data() + i, end - i);
       if (entry == run_var) run_match = true;
-      if (entry == job_var) job_match = true;
+      if (entry.starts_with("PRUN_JOB=")) job_number = std::strtoull(entry.data() + 9, nullptr, 10);
       i = end + 1;
     }
-    if (run_match && job_match) {
-      kill_process_and_group(pid);
-      ++killed;
+    bool ours = false;
+    if (run_match && job_number != 0) {
+      ours = job_number == r.job.number;
+    } else {
+      unsigned long long started = process_start_ticks(pid);
+      ours = started != 0 && started + 1 >= r.start_ticks;
     }
+    if (!ours) continue;
+    r.escaped.push_back(describe_process(pid));
+    kill_process_and_group(pid);
+    ++killed;
   }
   return killed;
 }
@@ -396,8 +466,9 @@ bool Runner::try_finish(Running& r, SteadyTime now) {
     }
     return false;
   }
+  if (!r.group_gone) r.group_gone = now;
   if (!r.escape_scanned) {
-    r.escapees = kill_escapees(r);
+    kill_escapees(r);
     r.escape_scanned = true;
   }
   if (!r.out.valid() && !r.err.valid()) return true;
@@ -434,7 +505,9 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
   o.attempts = r->job.attempt;
   o.slot = r->slot;
   o.started_at = r->started_at;
-  o.duration_s = std::chrono::duration<double>(r->ended - r->start).count();
+  // The slot was busy until the job's whole group was gone, not just its top process.
+  SteadyTime end = r->group_gone ? std::max(*r->group_gone, r->ended) : r->ended;
+  o.duration_s = std::chrono::duration<double>(end - r->start).count();
   int status = *r->wait_status;
   int code = exit_code_from_status(status);
   if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
@@ -444,7 +517,6 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
     o.timed_out = true;
     o.exit_code = 124;
     o.message = "timed out after " + format_duration(*r->timeout);
-    if (r->first_kill_signal != 0) o.message += ", sent " + describe_signal(r->first_kill_signal);
   } else if (!r->stop_reason.empty() && (r->first_kill_signal != 0 || r->hard_killed)) {
     o.status = Status::error;
     o.message = r->stop_reason;
@@ -462,16 +534,32 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
     o.status = Status::failed;
     o.message = "exit status " + std::to_string(code);
   }
+  auto add = [&o](const std::string& text) { o.message += (o.message.empty() ? "" : "; ") + text; };
+  if (!r->signals_sent.empty()) {
+    std::string sent = "sent";
+    for (std::size_t i = 0; i < r->signals_sent.size(); ++i) {
+      const auto& [sig, at] = r->signals_sent[i];
+      sent += std::string(i == 0 ? " " : ", ") + describe_signal(sig) + " at " +
+              seconds_text(std::chrono::duration<double>(at - r->start).count());
+    }
+    add(sent);
+  }
   if (r->leftovers) {
     o.leaked = true;
-    o.message += std::string(o.message.empty() ? "" : "; ") + "left background processes, killed";
+    add("left background processes, killed");
   }
-  if (r->escapees > 0) {
+  if (!r->escaped.empty()) {
     o.leaked = true;
-    o.message += std::string(o.message.empty() ? "" : "; ") + std::to_string(r->escapees) +
-                 " escaped process(es) leaked, killed";
+    std::string names;
+    for (const auto& e : r->escaped) names += (names.empty() ? "" : ", ") + e;
+    add("leaked: " + std::to_string(r->escaped.size()) + " escaped process(es) killed: " + names);
   }
-  if (r->pipe_held) o.message += std::string(o.message.empty() ? "" : "; ") + "output pipe held open after exit";
+  if (r->pipe_held) add("output pipe held open after exit");
+  std::string capture_error = r->capture->error();
+  if (!capture_error.empty()) {
+    if (o.status == Status::passed || o.status == Status::flaky) o.status = Status::error;
+    add(capture_error);
+  }
   o.stdout_tail = r->capture->stdout_tail();
   o.stderr_tail = r->capture->stderr_tail();
   o.log = r->log_path;
@@ -479,8 +567,8 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
   bool failed = o.status == Status::failed || o.status == Status::timeout;
   bool retry = failed && r->job.attempt <= settings.retries && !cancelled() && !m_stop_dispatch;
 
-  if (m_config.progress) write_all(2, "\r\x1b[K");
-  std::string header = "[" + std::to_string(r->slot) + "/" + std::to_string(r->job.number) + "] " + r->job.name +
+  if (m_config.progress && !m_err->pending()) m_err->write("\r\x1b[K");
+  std::string header = "[" + std::to_string(r->slot) + "/" + std::to_string(r->job.number) + "] " + one_line(r->job.name) +
                        ": " + status_name(o.status) + (o.message.empty() ? "" : " (" + o.message + ")") + " in " +
                        format_duration(std::chrono::duration_cast<milliseconds>(r->ended - r->start));
   if (retry) header += ", retrying (attempt " + std::to_string(r->job.attempt + 1) + " of " +
@@ -488,19 +576,18 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
   if (m_config.output == OutputMode::group) {
     std::string head;
     if (m_config.github) {
-      head = "::group::" + header + "\n" + github_stop_commands(m_github_token);
+      head = "::group::" + neutralise_workflow_commands(header) + "\n" + github_stop_commands(m_github_token);
     } else {
       head = "==> " + header + "\n";
     }
-    write_all(1, head);
-    r->capture->replay(1);
-    std::string combined = r->capture->combined_tail();
+    m_out->write(head);
+    bool open_line = r->capture->replay(*m_out);
     std::string tail_text;
-    if (!combined.empty() && combined.back() != '\n') tail_text = "\n";
+    if (open_line) tail_text = "\n";
     if (m_config.github) tail_text += github_resume_commands(m_github_token) + "::endgroup::\n";
-    if (!tail_text.empty()) write_all(1, tail_text);
+    if (!tail_text.empty()) m_out->write(tail_text);
   } else if (retry && !m_config.quiet) {
-    write_all(2, "prun: " + header + "\n");
+    m_err->write("prun: " + (m_config.github ? neutralise_workflow_commands(header) : header) + "\n");
   }
 
   if (retry) {
@@ -538,7 +625,7 @@ BatchResult Runner::skip_all(std::deque<Job> queue, const std::string& message) 
   for (auto& job : queue) {
     Outcome o;
     o.status = Status::skipped;
-    o.started_at = std::chrono::system_clock::now();
+    o.exit_code = std::nullopt;
     o.message = message;
     std::string command = job.has_template ? expand_template(m_config.command_template, job.item, job.number, 0)
                                            : job.command;
@@ -564,7 +651,7 @@ void Runner::print_progress(bool final) {
   }
   line += "\x1b[K";
   if (final) line = "\r\x1b[K";
-  write_all(2, line);
+  if (!m_err->pending()) m_err->write(line);
 }
 
 std::size_t Runner::skip_rest(std::deque<Job>& queue, JobInput* input, const std::string& message) {
@@ -599,7 +686,11 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
 
   while (true) {
     bool may_dispatch = kind == BatchKind::always ? !m_hard_cancel : !(cancelled() || m_stop_dispatch);
-    while (may_dispatch && !queue.empty()) {
+    // A reader that does not keep up: no new jobs, and (for the live modes) no more reading
+    // of the jobs' pipes, so they block on a full pipe while timers, signals and reaping go on.
+    bool backlogged = output_backlogged();
+    bool read_jobs = !backlogged || m_config.output == OutputMode::group;
+    while (may_dispatch && !backlogged && !queue.empty()) {
       auto pick = queue.begin();
       int slot = free_slot_for(*pick, slots);
       // A retry waiting for another slot lets the next job take the free one.
@@ -629,13 +720,19 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
     bool want_input = may_dispatch && m_more_input && queue.size() < k_read_ahead;
     fds.push_back({want_input ? input->fd() : -1, POLLIN, 0});
     owners.push_back(nullptr);
+    fds.push_back({m_out->poll_fd(), POLLOUT, 0});
+    owners.push_back(nullptr);
+    fds.push_back({m_err == m_out ? -1 : m_err->poll_fd(), POLLOUT, 0});
+    owners.push_back(nullptr);
     auto now = Clock::now();
     auto next = now + milliseconds(1000);
     for (auto& r : m_slots) {
       if (!r) continue;
-      fds.push_back({r->out.get(), POLLIN, 0});  // a negative fd is ignored by poll
+      // A job that has ended is read on: what its pipes still hold is bounded by their size.
+      bool read = read_jobs || r->wait_status.has_value();
+      fds.push_back({read ? r->out.get() : -1, POLLIN, 0});  // a negative fd is ignored by poll
       owners.push_back(r.get());
-      fds.push_back({r->err.get(), POLLIN, 0});
+      fds.push_back({read ? r->err.get() : -1, POLLIN, 0});
       owners.push_back(r.get());
       if (!r->wait_status && r->deadline && !r->timed_out) next = std::min(next, *r->deadline);
       if (r->killing) next = std::min(next, r->next_kill);
@@ -658,7 +755,9 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
         }
       }
       if (fds[1].revents != 0) input->read_some(queue);
-      for (std::size_t i = 2; i + 1 < fds.size(); i += 2) {
+      if (fds[2].revents != 0) m_out->on_writable();
+      if (fds[3].revents != 0) m_err->on_writable();
+      for (std::size_t i = 4; i + 1 < fds.size(); i += 2) {
         if (fds[i].revents != 0 || fds[i + 1].revents != 0) {
           read_pipes(*owners[i], fds[i].revents, fds[i + 1].revents);
         }
@@ -677,7 +776,7 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
         SteadyTime hard = m_cancel_started + (r->kind == BatchKind::normal ? m_config.cancel_grace / 2
                                                                             : m_config.cancel_grace);
         if (now >= hard) {
-          ::kill(-r->pid, SIGKILL);
+          send_kill(*r, SIGKILL, now);
           r->hard_killed = true;
         }
       }
@@ -694,6 +793,41 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
   }
   m_slots.clear();
   return result;
+}
+
+bool Runner::output_backlogged() const {
+  std::size_t queued = m_out->backlog() + (m_err == m_out ? 0 : m_err->backlog());
+  return queued > OutputSink::k_backlog_limit;
+}
+
+void Runner::flush_output() {
+  while (m_out->pending() || m_err->pending()) {
+    int wait = -1;
+    if (cancelled()) {
+      auto left = std::chrono::ceil<milliseconds>(m_cancel_started + m_config.cancel_grace - Clock::now());
+      if (left.count() <= 0) break;
+      wait = static_cast<int>(left.count());
+    }
+    pollfd fds[3] = {{m_out->poll_fd(), POLLOUT, 0},
+                     {m_err == m_out ? -1 : m_err->poll_fd(), POLLOUT, 0},
+                     {m_signals->watch.fd(), POLLIN, 0}};
+    int rc = ::poll(fds, 3, wait);
+    if (rc < 0 && errno != EINTR) break;
+    if (rc <= 0) continue;
+    bool stop = false;
+    if (fds[2].revents != 0) {
+      for (int sig : m_signals->watch.read()) {
+        if (sig == SIGCHLD) continue;
+        on_signal(sig);
+        stop = true;
+      }
+    }
+    if (stop) break;
+    if (fds[0].revents != 0) m_out->on_writable();
+    if (fds[1].revents != 0) m_err->on_writable();
+  }
+  m_out->drop();
+  m_err->drop();
 }
 
 void Runner::sweep() {

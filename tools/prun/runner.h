@@ -7,6 +7,7 @@
 #include "job_input.h"
 #include "options.h"
 #include "output.h"
+#include "output_sink.h"
 #include "record.h"
 
 #include <chrono>
@@ -25,6 +26,7 @@ struct RunnerConfig {
   OutputMode output = OutputMode::group;
   bool timestamps = false;
   bool github = false;  // GITHUB_ACTIONS=true
+  bool merge_stderr = false;  // one pipe for both streams (2>&1)
   KillSequence kill_sequence = default_kill_sequence();
   HaltPolicy halt;
   bool fail_on_flaky = false;
@@ -80,6 +82,13 @@ public:
   // escapees whose job could not be told), then reaps until none is left.
   void sweep();
 
+  // prun's own stdout and stderr (one sink when both reach the same pipe or file).
+  OutputSink& out() { return *m_out; }
+  OutputSink& err() { return *m_err; }
+  // Writes what is still queued for stdout and stderr; gives up when a signal arrives
+  // (it then counts as a cancellation) or, after a cancellation, when --cancel-grace ends.
+  void flush_output();
+
 private:
   struct Running;
   void start_job(Job job, int slot, int attempt, const JobSettings& settings, BatchKind kind);
@@ -88,13 +97,15 @@ private:
   void on_signal(int sig);
   void begin_kill(Running& r, SteadyTime now);
   void advance_kill(Running& r, SteadyTime now);
-  std::size_t kill_escapees(const Running& r);
+  std::size_t kill_escapees(Running& r);
   bool try_finish(Running& r, SteadyTime now);
   void finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<Job>& queue,
               const JobSettings& settings, BatchKind kind);
   void check_halt(BatchKind kind);
   int free_slot_for(const Job& job, int slots) const;
   void build_slot_env(int slots, const JobSettings& settings);
+  bool output_backlogged() const;
+  void send_kill(Running& r, int sig, SteadyTime now);
   void print_progress(bool final);
   std::size_t skip_rest(std::deque<Job>& queue, JobInput* input, const std::string& message);
 
@@ -116,6 +127,10 @@ private:
   SteadyTime m_started{};
   SteadyTime m_last_progress{};
   std::string m_github_token;
+  std::unique_ptr<OutputSink> m_out_own;
+  std::unique_ptr<OutputSink> m_err_own;
+  OutputSink* m_out = nullptr;
+  OutputSink* m_err = nullptr;
 };
 
 }  // namespace ciutils::prun

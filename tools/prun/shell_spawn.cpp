@@ -31,9 +31,11 @@ void read_end_nonblocking(int fd) {
 
 }  // namespace
 
-ShellChild spawn_shell(const std::string& command, char* const* envp) {
+ShellChild spawn_shell(const std::string& command, char* const* envp, bool merge_stderr) {
   Pipe out = make_pipe();
-  Pipe err = make_pipe();
+  // Merged: the job's stderr is a second descriptor of its stdout pipe's write end.
+  Pipe err = merge_stderr ? Pipe{UniqueFd(), UniqueFd(::fcntl(out.write.get(), F_DUPFD_CLOEXEC, 0))} : make_pipe();
+  if (!err.write.valid()) throw std::system_error(errno, std::generic_category(), "dup");
   int null_fd = dev_null();
   if (null_fd < 0) throw std::system_error(errno, std::generic_category(), "open /dev/null");
   const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
@@ -74,7 +76,7 @@ ShellChild spawn_shell(const std::string& command, char* const* envp) {
   ShellChild child;
   child.pid = pid;
   read_end_nonblocking(out.read.get());
-  read_end_nonblocking(err.read.get());
+  if (!merge_stderr) read_end_nonblocking(err.read.get());
   child.out = std::move(out.read);
   child.err = std::move(err.read);
   return child;

@@ -17,7 +17,8 @@ struct ShellChild {
 };
 
 // envp: a null-terminated "K=V" array. Throws std::system_error when the shell cannot
-// be started at all (fork or pipe failure).
-ShellChild spawn_shell(const std::string& command, char* const* envp);
+// be started at all (fork or pipe failure). With merge_stderr the job's stderr is its stdout
+// pipe (as 2>&1: one stream in the exact order written) and err is left empty.
+ShellChild spawn_shell(const std::string& command, char* const* envp, bool merge_stderr = false);
 
 }  // namespace ciutils::prun

@@ -8,7 +8,7 @@ setup() {
   common_setup
 }
 
-@test "the JUnit schemas are present beside the checkout" {
+@test "the vendored JUnit schemas are present in the repository" {
   report_check_schemas
 }
 

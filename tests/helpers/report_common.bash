@@ -1,18 +1,18 @@
 # Shared by the report_*.bats suites: fixtures, golden files and JUnit schema checks.
 bats_require_minimum_version 1.5.0
 
-# The JUnit XSDs live in shared/schemas beside the repository checkout; a missing
-# schema fails the suite (it never skips).
+# The JUnit XSDs are vendored in tests/fixtures/schemas (sources and licences in its
+# README.md); a missing schema fails the suite (it never skips).
 
 REPORT_FIXTURES="$CIUTILS_SOURCE_DIR/tests/fixtures/report"
 REPORT_GOLDEN="$REPORT_FIXTURES/golden"
-REPORT_SCHEMAS="$(cd "$CIUTILS_SOURCE_DIR/.." && pwd)/shared/schemas"
+REPORT_SCHEMAS="$CIUTILS_SOURCE_DIR/tests/fixtures/schemas"
 
 report_check_schemas() {
   local xsd
   for xsd in jenkins-junit.xsd junit-10.xsd; do
     if [ ! -f "$REPORT_SCHEMAS/$xsd" ]; then
-      echo "missing JUnit schema $REPORT_SCHEMAS/$xsd (shared/ must sit beside the checkout)" >&2
+      echo "missing JUnit schema $REPORT_SCHEMAS/$xsd" >&2
       return 1
     fi
   done

@@ -130,3 +130,93 @@ actions() {
   assert_output --partial "notify: error:"
   [ "$(receiver_count)" = 0 ]
 }
+
+# spooled_trigger KEY [ARGS…]: a failed run whose trigger the receiver refuses, so it is spooled.
+spooled_trigger() {
+  local key="$1" rc=0
+  shift
+  receiver_plan '{"mode":"500","count":1000}'
+  notify -q --key "$key" --status failed "$@" "$URL&retries=0" 2>/dev/null || rc=$?
+  reset_receiver
+  [ "$rc" = 3 ] || { echo "spooling the trigger of $key: exit $rc, expected 3" >&2; return 1; }
+}
+
+@test "Redis spool: a recovery withdraws the spooled trigger; nothing is sent, now or by flush" {
+  spooled_trigger opm/st
+  run redis-cli -p "$REDIS_PORT" llen "$CIUTILS_NAMESPACE:{notify}:spool"
+  assert_output 1
+  run --separate-stderr notify --json --key opm/st --status passed "$URL&retries=0"
+  assert_success
+  [ "$(echo "$output" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["event"], d["deliveries"][0]["outcome"])')" = "recover withdrawn" ]
+  run notify flush
+  assert_success
+  [ "$(receiver_count)" = 0 ]
+  run redis-cli -p "$REDIS_PORT" llen "$CIUTILS_NAMESPACE:{notify}:spool"
+  assert_output 0
+}
+
+@test "spool directory: a recovery withdraws the spooled trigger; nothing is sent, now or by flush" {
+  spooled_trigger opm/sd --spool spool
+  [ "$(ls spool | wc -l)" = 1 ]
+  run notify --key opm/sd --status passed --spool spool "$URL&retries=0"
+  assert_success
+  assert_output --partial "withdrawn: the trigger was still spooled"
+  run notify flush --spool spool
+  assert_success
+  [ "$(receiver_count)" = 0 ]
+  [ -z "$(ls spool)" ]
+}
+
+@test "flush drops a spooled trigger that a later event of its key superseded" {
+  # The trigger waits in the Redis list; the recovery is delivered by a run spooling elsewhere.
+  spooled_trigger opm/sup
+  run notify --key opm/sup --status passed --spool spool "$URL"
+  assert_success
+  [ "$(actions)" = "resolve" ]
+  run notify flush
+  assert_success
+  assert_line --partial "superseded by a later event of opm/sup; dropped"
+  assert_line --partial "flushed 0, 0 left"
+  [ "$(actions)" = "resolve" ]
+  # The same in a spool directory flushed with Redis at hand.
+  reset_receiver
+  spooled_trigger opm/sup2 --spool spool
+  run notify --key opm/sup2 --status passed "$URL"
+  assert_success
+  run notify flush --spool spool
+  assert_success
+  assert_line --partial "superseded by a later event of opm/sup2; dropped"
+  [ "$(actions)" = "resolve" ]
+  [ -z "$(ls spool)" ]
+}
+
+@test "a new trigger withdraws the spooled recovery of the incident before it" {
+  notify --key opm/re --status failed "$URL"
+  receiver_plan '{"mode":"500","count":1000}'
+  run -3 notify -q --key opm/re --status passed "$URL&retries=0"
+  reset_receiver
+  run notify --key opm/re --status failed "$URL&retries=0"
+  assert_success
+  run notify flush
+  assert_success
+  # The old recovery must not resolve the new incident.
+  [ "$(actions)" = "trigger" ]
+}
+
+@test "--recover-after: alternating fail and pass sends one trigger and no recovery storm" {
+  for s in failed passed failed passed failed passed failed passed; do
+    run notify --key opm/flap --threshold 2/3 --recover-after 3 --status "$s" "$URL"
+    assert_success
+  done
+  [ "$(actions)" = "trigger" ]
+  run --separate-stderr notify --json --key opm/flap --threshold 2/3 --recover-after 3 --status passed "$URL"
+  assert_success
+  [ "$(canon "$output")" = "$(canon '{"key":"opm/flap","status":"passed","event":"none","failures":3,"history":"FPP","passes":2,"dry_run":false,"deliveries":[]}')" ]
+  run notify --key opm/flap --threshold 2/3 --recover-after 3 --status passed "$URL"
+  assert_success
+  [ "$(actions)" = "trigger,resolve" ]
+  run -2 notify --key opm/flap --recover-after 0 --status passed "$URL"
+  assert_output --partial "--recover-after"
+  run -2 notify --title t --recover-after 2 "$URL"
+  assert_output "notify: error: --recover-after: needs --key"
+}

@@ -173,3 +173,28 @@ TPL
       "required":true,"outcome":"accepted","attempts":1,"spooled":false,"http_status":200}]}'
   [ "$(canon "$output")" = "$(canon "$expected")" ]
 }
+
+@test "bodies are valid UTF-8 JSON: invalid bytes replaced, ANSI escapes stripped, controls shown" {
+  hook="webhook+http://127.0.0.1:$RECEIVER_PORT/hook"
+  printf 'make: \033[31mFAILED\033[0m \377\376 bell\007 done\n' >out.txt
+  run notify --title "$(printf 'build \303 \033[1mbold\033[0m')" --stdin "$hook" \
+    "slack://\${SLACK_HOOK}?endpoint=$(receiver_url /s)" <out.txt
+  assert_success
+  [ "$(receiver_count)" = 2 ]
+  [ "$(receiver_field 1 'r["utf8"]')" = true ]
+  [ "$(receiver_field 2 'r["utf8"]')" = true ]
+  [ "$(receiver_field 1 'json.loads(r["body"])["message"]')" = "$(printf 'make: FAILED \357\277\275\357\277\275 bell\\x07 done')" ]
+  [ "$(receiver_field 1 'json.loads(r["body"])["title"]')" = "$(printf 'build \357\277\275 bold')" ]
+  # Test output from --from gets the same cleaning, and so does --dry-run.
+  printf '%s\n' '{"name":"a\u001b[32mok\u001b[0m","status":"failed","message":"x\u0000y"}' >r.jsonl
+  run notify --key u/1 --from r.jsonl "$hook"
+  assert_success
+  [ "$(receiver_field 3 'json.loads(r["body"])["failed"]')" = '[{"message": "x\\x00y", "name": "aok", "status": "failed"}]' ]
+  printf 'a \377 \033[31mb\n' | notify --dry-run --title t --stdin "$hook" >dry.txt
+  /usr/bin/python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' <dry.txt
+  run grep -c $'\033' dry.txt
+  assert_output 0
+  grep -qF "\"message\":\"a $(printf '\357\277\275') b\"" dry.txt
+  run -2 notify --key "$(printf 'k\377')" --status failed "$hook"
+  assert_output "notify: error: --key: must be valid UTF-8"
+}

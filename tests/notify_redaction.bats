@@ -93,3 +93,43 @@ refute_secret() {
   refute_secret out.txt
   assert_output --partial "SMTP smtp://127.0.0.1:$port"
 }
+
+@test "a secret JSON escapes is redacted in every form; one trailing newline is trimmed" {
+  export Q=$'Sup3r"Q\\uote+=value\n'
+  trimmed=$'Sup3r"Q\\uote+=value'
+  json_form='Sup3r\"Q\\uote+=value'
+  url_form='Sup3r%22Q%5Cuote%2B%3Dvalue'
+  b64_form="$(printf 'ci:%s' "$trimmed" | base64 -w0)"
+  json2_form='Sup3r\\\"Q\\\\uote+=value'
+  run --separate-stderr notify --dry-run --title t 'pagerduty://${Q}'
+  assert_success
+  printf '%s' "$output$stderr" >dry.txt
+  grep -qF '"routing_key":"***"' dry.txt
+  run --separate-stderr notify --dry-run --json --title t 'pagerduty://${Q}'
+  assert_success
+  printf '%s' "$output$stderr" >dry.json
+  grep -qF '\"routing_key\":\"***\"' dry.json
+  for form in "$trimmed" "$json_form" "$json2_form" "$url_form"; do
+    if grep -qF -- "$form" dry.txt dry.json; then echo "found: $form" >&2; cat dry.txt dry.json >&2; return 1; fi
+  done
+  # Test output quoting the secret URL-encoded or base64-encoded (a Basic credential) is redacted.
+  printf '%s\n' "{\"name\":\"api\",\"status\":\"failed\",\"message\":\"GET /x?key=$url_form; Authorization: Basic $b64_form\"}" >r.jsonl
+  run notify --key web/api --from r.jsonl "pagerduty://\${Q}?endpoint=$(receiver_url /v2/enqueue)"
+  assert_success
+  [ "$(receiver_field 1 'json.loads(r["body"])["routing_key"]')" = "$trimmed" ]
+  message="$(receiver_field 1 'json.loads(r["body"])["payload"]["custom_details"]["failed_tests"][0]["message"]')"
+  [[ "$message" != *"$url_form"* ]]
+  [[ "$message" == "GET /x?key=***; Authorization: Basic "*"***"* ]]
+  [[ "$message" != *"${b64_form:8:12}"* ]]
+}
+
+@test "the token part of a Slack webhook path is redacted when it appears alone" {
+  export SLACK_HOOK="T0001/B0002/XyzSlackToken123"
+  printf '%s\n' '{"name":"hook","status":"failed","message":"posting to XyzSlackToken123 failed"}' >r.jsonl
+  run notify --key web/hook --from r.jsonl "slack://\${SLACK_HOOK}?endpoint=$(receiver_url /s)"
+  assert_success
+  receiver_field 1 'r["body"]' >body.txt
+  run grep -c XyzSlackToken123 body.txt
+  assert_output 0
+  grep -qF 'posting to *** failed' body.txt
+}

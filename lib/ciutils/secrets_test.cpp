@@ -32,3 +32,24 @@ TEST(Secrets, ExpandEnvRecordsValues) {
   EXPECT_THROW(expand_env("a ${OPEN", "--to", secrets), UsageError);
   ::unsetenv("CIUTILS_TEST_TOKEN");
 }
+
+TEST(Secrets, RedactsEncodedForms) {
+  Secrets secrets;
+  secrets.add("pa\"ss\\w/rd+x");
+  EXPECT_EQ(secrets.redact(R"({"k":"pa\"ss\\w/rd+x"})"), R"({"k":"***"})");
+  EXPECT_EQ(secrets.redact(R"("{\"k\":\"pa\\\"ss\\\\w/rd+x\"}")"), R"("{\"k\":\"***\"}")");
+  EXPECT_EQ(secrets.redact("?key=pa%22ss%5Cw%2Frd%2Bx&a=pa%22ss%5cw%2frd%2bx"), "?key=***&a=***");
+  // base64("u:" + secret) holds the secret's own characters at offset 2.
+  EXPECT_EQ(secrets.redact("Basic dTpwYSJzc1x3L3JkK3g="), "Basic dTp***g=");
+}
+
+TEST(Secrets, ExpandEnvTrimsOneTrailingNewline) {
+  ::setenv("CIUTILS_TEST_PASTED", "token-value\n\n", 1);
+  Secrets secrets;
+  EXPECT_EQ(expand_env("${CIUTILS_TEST_PASTED}", "--to", secrets), "token-value\n");
+  ::setenv("CIUTILS_TEST_PASTED", "token-value\r\n", 1);
+  EXPECT_EQ(expand_env("${CIUTILS_TEST_PASTED}", "--to", secrets), "token-value");
+  ::setenv("CIUTILS_TEST_PASTED", "\n", 1);
+  EXPECT_THROW(expand_env("${CIUTILS_TEST_PASTED}", "--to", secrets), UsageError);
+  ::unsetenv("CIUTILS_TEST_PASTED");
+}

@@ -2,7 +2,8 @@
 """A recording HTTP receiver for notify's tests, on 127.0.0.1.
 
 Every request (except to /__control) is appended to LOG as one JSON line:
-{"method", "path", "headers" (names lower-cased), "body", "answered"}.
+{"method", "path", "headers" (names lower-cased), "body", "answered", "utf8"} where
+"utf8" tells whether the raw body was valid UTF-8 (the "body" field replaces what was not).
 POST /__control with {"mode": "429"|"500"|"400"|"slow", "count": N, "retry_after": "1",
 "delay": 2.0} makes the next N requests answer that way; then 200 again.
 Prints "READY <port>" once listening.
@@ -34,7 +35,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self):
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8", "replace")
+        raw = self.rfile.read(length)
+        try:
+            raw.decode("utf-8")
+            utf8 = True
+        except UnicodeDecodeError:
+            utf8 = False
+        body = raw.decode("utf-8", "replace")
         if self.path == "/__control":
             with lock:
                 plan.update({"mode": None, "count": 0, "retry_after": None, "delay": 0.0})
@@ -56,7 +63,7 @@ class Handler(BaseHTTPRequestHandler):
             status = 400
         record = {"method": self.command, "path": self.path,
                   "headers": {k.lower(): v for k, v in self.headers.items()},
-                  "body": body, "answered": status, "time": time.time()}
+                  "body": body, "answered": status, "time": time.time(), "utf8": utf8}
         with lock:
             with open(log_path, "a") as f:
                 f.write(json.dumps(record) + "\n")

@@ -38,6 +38,10 @@ struct Alert {
   long long failures = 0;    // consecutive failed runs so far (lifecycle)
   std::string time;          // ISO 8601 UTC, when the alert was made
   std::vector<Link> links;
+  // Lifecycle events only (not in the alert's JSON): the key's version when this event
+  // was decided and the incident (its trigger's version) it belongs to; 0 for messages.
+  long long version = 0;
+  long long incident = 0;
 };
 
 boost::json::value alert_to_json(const Alert& alert);

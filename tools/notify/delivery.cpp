@@ -82,6 +82,7 @@ std::string_view outcome_name(Outcome outcome) {
     case Outcome::accepted: return "accepted";
     case Outcome::rejected: return "rejected";
     case Outcome::failed: return "failed";
+    case Outcome::withdrawn: return "withdrawn";
   }
   return "?";
 }

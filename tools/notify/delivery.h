@@ -30,7 +30,9 @@ Outbound prepare(const Destination& dest, const Alert& alert);
 // The request as --dry-run prints it, secrets redacted.
 std::string describe(const Outbound& out, const Secrets& secrets);
 
-enum class Outcome { accepted, rejected, failed };  // rejected: a 4xx retrying cannot fix
+// rejected: a 4xx retrying cannot fix; withdrawn: a recovery not sent because the trigger
+// of its incident was still spooled for that destination (both were dropped).
+enum class Outcome { accepted, rejected, failed, withdrawn };
 
 struct DeliveryResult {
   std::string destination;

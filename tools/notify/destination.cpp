@@ -217,6 +217,9 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
       if (expanded_rest.empty() && !endpoint)
         throw UsageError(w + ": slack:// needs the webhook path (slack://T000/B000/XXXX)");
       require_reference(rest, w, "the Slack webhook path");
+      // The token (the path's last part) is secret on its own too, e.g. when a test prints it.
+      if (auto slash = expanded_rest.rfind('/'); slash != std::string::npos && expanded_rest.size() - slash > 8)
+        secrets.add(expanded_rest.substr(slash + 1));
       d.url = expanded_rest.starts_with("hooks.slack.com/")
                   ? "https://" + expanded_rest
                   : "https://hooks.slack.com/services/" + expanded_rest;

@@ -10,6 +10,7 @@
 #include "spool.h"
 #include "state.h"
 
+#include <ciutils/clean_text.h>
 #include <ciutils/cli.h>
 #include <ciutils/error.h>
 #include <ciutils/http.h>
@@ -116,6 +117,37 @@ struct Reporter {
   void warn(const std::string& text) const { err << "notify: " << text << "\n"; }
 };
 
+// A lifecycle event supersedes what its key left spooled for the same destination: the
+// older entries are withdrawn. A recovery whose incident's trigger was among them is not
+// sent either (the destination never saw the incident); that result is returned.
+std::optional<DeliveryResult> withdraw_superseded(const Outbound& out, Spool& spool, const Secrets& secrets,
+                                                  const Reporter& rep) {
+  if (out.alert.version <= 0) return std::nullopt;
+  std::vector<Spool::Withdrawn> gone;
+  try {
+    gone = spool.withdraw(out.alert.key, out.dest.spec, out.alert.version);
+  } catch (const std::exception& e) {
+    rep.warn(out.dest.name + ": could not look for superseded alerts in the " + spool.describe() + ": " +
+             secrets.redact(e.what()));
+    return std::nullopt;
+  }
+  if (gone.empty()) return std::nullopt;
+  bool trigger_unsent = false;
+  for (const auto& w : gone)
+    if (w.event == Event::trigger && w.incident == out.alert.incident) trigger_unsent = true;
+  rep.note(secrets.redact(out.dest.name + ": withdrew " + std::to_string(gone.size()) + " spooled alert" +
+                          (gone.size() == 1 ? "" : "s") + " of " + out.alert.key + " superseded by this " +
+                          std::string(event_name(out.alert.event))));
+  if (out.alert.event != Event::recover || !trigger_unsent) return std::nullopt;
+  DeliveryResult r;
+  r.destination = out.dest.name;
+  r.service = std::string(service_name(out.dest.service));
+  r.required = out.dest.required;
+  r.outcome = Outcome::withdrawn;
+  r.error = "the trigger was still spooled; neither is sent";
+  return r;
+}
+
 // Delivers every outbound request; spools what failed. Returns the results.
 std::vector<DeliveryResult> send_all(const std::vector<Outbound>& outs, Redis* redis, const KeySpace& keys,
                                      const Secrets& secrets, Spool* spool, const Reporter& rep) {
@@ -126,41 +158,51 @@ std::vector<DeliveryResult> send_all(const std::vector<Outbound>& outs, Redis* r
   ctx.log = [&](const std::string& line) { rep.note(secrets.redact(line)); };
   std::vector<DeliveryResult> results;
   for (const auto& out : outs) {
-    auto r = deliver(out, ctx);
-    if (r.outcome == Outcome::failed) {
+    auto r = spool ? withdraw_superseded(out, *spool, secrets, rep) : std::nullopt;
+    if (!r) r = deliver(out, ctx);
+    if (r->outcome == Outcome::failed) {
       if (spool) {
         try {
           spool->push(spool_entry_json(out.dest, out.alert, format_utc(std::chrono::system_clock::now())));
-          r.spooled = true;
+          r->spooled = true;
         } catch (const std::exception& e) {
           rep.note(out.dest.name + ": could not spool: " + secrets.redact(e.what()));
         }
       }
     }
-    std::string line = out.dest.name + " (" + r.service + "): " + std::string(outcome_name(r.outcome));
-    if (r.http_status) line += " (HTTP " + std::to_string(r.http_status) + ")";
-    if (!r.error.empty() && r.outcome != Outcome::accepted) line += ": " + r.error;
-    if (r.spooled) line += "; spooled to " + spool->describe();
-    else if (r.outcome == Outcome::failed) line += "; not spooled";
-    if (r.outcome != Outcome::accepted) rep.warn(secrets.redact(line));
+    std::string line = out.dest.name + " (" + r->service + "): " + std::string(outcome_name(r->outcome));
+    if (r->http_status) line += " (HTTP " + std::to_string(r->http_status) + ")";
+    if (!r->error.empty() && r->outcome != Outcome::accepted) line += ": " + r->error;
+    if (r->spooled) line += "; spooled to " + spool->describe();
+    else if (r->outcome == Outcome::failed) line += "; not spooled";
+    if (r->outcome == Outcome::rejected || r->outcome == Outcome::failed) rep.warn(secrets.redact(line));
     else if (!rep.json) rep.note(secrets.redact(line));
-    results.push_back(std::move(r));
+    results.push_back(std::move(*r));
   }
   return results;
 }
 
-void redact_alert(Alert& alert, const Secrets& secrets) {
-  alert.title = secrets.redact(alert.title);
-  alert.message = secrets.redact(alert.message);
+// Text from the command line, stdin and test output goes out as valid UTF-8 without
+// terminal escapes (what clean_text does for report), with known secrets redacted.
+void sanitize_alert(Alert& alert, const Secrets& secrets) {
+  auto clean = [&](std::string& text) { text = secrets.redact(clean_text(secrets.redact(text))); };
+  clean(alert.title);
+  clean(alert.message);
+  clean(alert.source);
   for (auto& f : alert.failed) {
-    f.name = secrets.redact(f.name);
-    f.message = secrets.redact(f.message);
+    clean(f.name);
+    clean(f.message);
+  }
+  for (auto& l : alert.links) {
+    clean(l.href);
+    clean(l.text);
   }
 }
 
 int exit_code_for(const std::vector<DeliveryResult>& results) {
   for (const auto& r : results)
-    if (r.required && r.outcome != Outcome::accepted) return to_int(ExitCode::unavailable);
+    if (r.required && r.outcome != Outcome::accepted && r.outcome != Outcome::withdrawn)
+      return to_int(ExitCode::unavailable);
   return 0;
 }
 
@@ -197,7 +239,7 @@ int run_flush(const Options& o, const Reporter& rep) {
   auto spool = open_spool(o, redis.get(), keys);
   spool->set_claim_timeout(claim_timeout);
   std::vector<DeliveryResult> results;
-  std::size_t sent = 0, left = 0, dropped = 0;
+  std::size_t sent = 0, left = 0, dropped = 0, superseded = 0;
   DeliveryContext ctx;
   ctx.redis = redis.get();
   ctx.keys = &keys;
@@ -245,6 +287,16 @@ int run_flush(const Options& o, const Reporter& rep) {
         ++left;
         continue;
       }
+      if (redis && out->alert.version > 0 &&
+          current_version(*redis, keys, out->alert.key) > out->alert.version) {
+        // A later event of the key (a recovery, a new trigger) was decided meanwhile.
+        if (!spool->remove(*entry))
+          rep.warn(out->dest.name + ": the claim outlived --claim-timeout and was taken over");
+        rep.note(secrets.redact(out->dest.name + ": spooled " + std::string(event_name(out->alert.event)) +
+                                " superseded by a later event of " + out->alert.key + "; dropped"));
+        ++superseded;
+        continue;
+      }
       auto r = deliver(*out, ctx);
       if (r.outcome == Outcome::failed) {
         unsent.push_back(std::move(*entry));
@@ -266,7 +318,9 @@ int run_flush(const Options& o, const Reporter& rep) {
   }
   put_back();
   if (rep.json) {
-    json::object doc{{"sent", sent}, {"rejected", dropped}, {"remaining", left}, {"deliveries", results_json(results)}};
+    json::object doc{{"sent", sent},           {"rejected", dropped},
+                     {"superseded", superseded}, {"remaining", left},
+                     {"deliveries", results_json(results)}};
     std::cout << secrets.redact(to_json(doc)) << "\n";
   } else {
     rep.note("flushed " + std::to_string(sent) + ", " + std::to_string(left) + " left in the " + spool->describe());
@@ -313,7 +367,7 @@ int run(int argc, char** argv) {
   if (!o.status.empty() && o.status != "failed" && o.status != "passed")
     throw UsageError("--status: expected failed or passed, got '" + o.status + "'");
   if (o.key.empty()) {
-    for (const char* flag : {"status", "threshold", "remind", "state-ttl"})
+    for (const char* flag : {"status", "threshold", "recover-after", "remind", "state-ttl"})
       if (vm.count(flag)) throw UsageError(std::string("--") + flag + ": needs --key");
     if (o.title.empty() && o.from.empty()) throw UsageError("--title: required for a message without --key");
   } else {
@@ -326,6 +380,8 @@ int run(int argc, char** argv) {
 
   LifecycleOptions lifecycle;
   if (!o.threshold.empty()) lifecycle.threshold = parse_threshold(o.threshold, "--threshold");
+  if (!o.recover_after.empty())
+    lifecycle.recover_after = static_cast<int>(parse_integer(o.recover_after, "--recover-after", 1, 1000));
   if (!o.remind.empty()) {
     lifecycle.remind = parse_duration(o.remind, "--remind");
     if (lifecycle.remind.count() <= 0) throw UsageError("--remind: must be positive");
@@ -363,7 +419,7 @@ int run(int argc, char** argv) {
                                              " tests failed";
 
   // A secret that leaked into test output is not sent on to chat rooms and phones.
-  redact_alert(alert, secrets);
+  sanitize_alert(alert, secrets);
 
   // Build every request once as a trigger to validate templates and addresses.
   {
@@ -381,6 +437,8 @@ int run(int argc, char** argv) {
     redis = std::make_unique<Redis>(connect_redis(o));
     transition = record_outcome(*redis, keys, o.key, failed, lifecycle);
     alert.failures = transition.failures;
+    alert.version = transition.version;
+    alert.incident = transition.incident;
     switch (transition.decision) {
       case Decision::trigger: alert.event = Event::trigger; break;
       case Decision::remind: alert.event = Event::remind; break;
@@ -394,11 +452,14 @@ int run(int argc, char** argv) {
                                             ? ", history " + transition.history
                                             : "") +
                                        ")"
-                                 : "passing";
+                 : transition.passes > 0 ? "passing " + std::to_string(transition.passes) + " of " +
+                                               std::to_string(lifecycle.recover_after) + " runs before a recovery"
+                                         : "passing";
       if (rep.json) {
         json::object doc{{"key", o.key}, {"status", failed ? "failed" : "passed"}, {"event", "none"},
                          {"failures", transition.failures}, {"history", transition.history},
                          {"dry_run", o.dry_run}, {"deliveries", json::array{}}};
+        if (transition.passes > 0) doc["passes"] = transition.passes;
         std::cout << to_json(doc) << "\n";
       } else if (o.common.verbose) {
         rep.note(o.key + ": " + state + "; no alert");
@@ -421,7 +482,7 @@ int run(int argc, char** argv) {
     alert.message = "Passing again after " + std::to_string(transition.failures) + " failed run" +
                     (transition.failures == 1 ? "" : "s") + " (failing since " +
                     format_utc(SysTime(std::chrono::milliseconds(transition.since_ms)), 0) + ").";
-  redact_alert(alert, secrets);
+  sanitize_alert(alert, secrets);
 
   std::vector<Outbound> outs;
   for (const auto& d : destinations) outs.push_back(prepare(d, alert));

@@ -54,6 +54,8 @@ po::options_description describe_options(Options& o) {
       ("status", po::value(&o.status), "this run's outcome: failed or passed")
       ("from", po::value(&o.from), "results file (JSON Lines); failed if any record failed, timed out or errored")
       ("threshold", po::value(&o.threshold), "trigger after N failures in the last M runs (N/M, default 1/1)")
+      ("recover-after", po::value(&o.recover_after),
+       "passes in a row before a recovery is sent (default 1; with --threshold against flapping)")
       ("remind", po::value(&o.remind), "while failing, remind every D (e.g. 4h); default never")
       ("state-ttl", po::value(&o.state_ttl), "forget a key's state after D without runs (default 30d)")
       ("severity", po::value(&o.severity), "critical, error, warning or info (default critical; info for messages)")

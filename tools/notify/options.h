@@ -22,6 +22,7 @@ struct Options {
   std::string status;
   std::string from;
   std::string threshold;
+  std::string recover_after;
   std::string remind;
   std::string state_ttl;
   std::string severity;

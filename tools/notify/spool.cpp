@@ -61,6 +61,25 @@ redis.call('LPUSH', KEYS[1], entry)
 return 1
 )lua");
 
+// Removes the list's entries for key ARGV[1] and destination ARGV[2] older than version
+// ARGV[3]; returns {event, incident} of each. KEYS: list.
+const Script k_withdraw_script(R"lua(
+local out = {}
+local v = tonumber(ARGV[3])
+for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local ok, e = pcall(cjson.decode, item)
+  if ok and type(e) == 'table' and type(e.alert) == 'table' and type(e.destination) == 'table'
+     and e.alert.key == ARGV[1] and e.destination.spec == ARGV[2]
+     and tonumber(e.version or 0) > 0 and tonumber(e.version) < v then
+    if redis.call('LREM', KEYS[1], 1, item) == 1 then
+      table.insert(out, e.alert.event)
+      table.insert(out, tostring(e.incident or 0))
+    end
+  end
+end
+return out
+)lua");
+
 constexpr std::string_view k_claim_marker = ".claimed-";
 
 long long now_ms() {
@@ -96,7 +115,12 @@ std::string spool_entry_json(const Destination& dest, const Alert& alert, std::s
                  {"timeout_ms", dest.timeout.count()},
                  {"retries", dest.retries},
                  {"rate_ms", dest.rate_interval.count()}};
-  return to_json(json::object{{"destination", std::move(d)}, {"alert", alert_to_json(alert)}, {"spooled_at", spooled_at}});
+  json::object entry{{"destination", std::move(d)}, {"alert", alert_to_json(alert)}, {"spooled_at", spooled_at}};
+  if (alert.version) {
+    entry["version"] = alert.version;
+    entry["incident"] = alert.incident;
+  }
+  return to_json(entry);
 }
 
 std::pair<Destination, Alert> parse_spool_entry(const std::string& text, const std::string& where,
@@ -114,7 +138,10 @@ std::pair<Destination, Alert> parse_spool_entry(const std::string& text, const s
   if (auto r = find_number(dobj, "rate_ms", where)) dest.rate_interval = std::chrono::milliseconds(static_cast<long long>(*r));
   const auto* a = obj.if_contains("alert");
   if (!a) throw UsageError(where + ": field 'alert' is missing");
-  return {std::move(dest), alert_from_json(*a, where)};
+  auto alert = alert_from_json(*a, where);
+  alert.version = static_cast<long long>(find_number(obj, "version", where).value_or(0));
+  alert.incident = static_cast<long long>(find_number(obj, "incident", where).value_or(0));
+  return {std::move(dest), std::move(alert)};
 }
 
 std::optional<ClaimName> parse_claim_name(const std::string& name) {
@@ -271,6 +298,42 @@ void Spool::release(const SpoolEntry& entry) {
     return;
   }
   m_redis->eval(k_unclaim_script, {m_list_key, m_claimed_key, m_claims_key}, {entry.id, entry.text});
+}
+
+std::vector<Spool::Withdrawn> Spool::withdraw(const std::string& key, const std::string& spec, long long version) {
+  std::vector<Withdrawn> out;
+  if (!m_dir) {
+    auto reply = m_redis->eval(k_withdraw_script, {m_list_key}, {key, spec, std::to_string(version)});
+    auto items = reply.strings();
+    for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+      out.push_back({parse_event(items[i], m_list_key), std::stoll(items[i + 1])});
+    return out;
+  }
+  for (const auto& entry : list()) {
+    Alert alert;
+    std::string entry_spec;
+    try {
+      auto value = parse_json(entry.text, entry.id);
+      const auto& obj = as_object(value, entry.id);
+      const auto* d = obj.if_contains("destination");
+      const auto* a = obj.if_contains("alert");
+      if (!d || !a) continue;
+      entry_spec = get_string(as_object(*d, entry.id), "spec", entry.id);
+      alert = alert_from_json(*a, entry.id);
+      alert.version = static_cast<long long>(find_number(obj, "version", entry.id).value_or(0));
+      alert.incident = static_cast<long long>(find_number(obj, "incident", entry.id).value_or(0));
+    } catch (const UsageError&) {
+      continue;  // a malformed entry is flush's to report
+    }
+    if (alert.key != key || entry_spec != spec || alert.version <= 0 || alert.version >= version) continue;
+    // Claimed first, like a flush would: a file another flush claimed is being sent now.
+    auto claimed = *m_dir / claim_name(std::filesystem::path(entry.id).filename().string(), m_host, ::getpid(), now_ms());
+    if (::rename(entry.id.c_str(), claimed.c_str()) != 0) continue;
+    std::error_code ec;
+    std::filesystem::remove(claimed, ec);
+    out.push_back({alert.event, alert.incident});
+  }
+  return out;
 }
 
 std::string Spool::describe() const {

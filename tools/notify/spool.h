@@ -29,6 +29,7 @@ struct SpoolEntry {
   std::string home;  // where the entry goes back to: the unclaimed file's path (directory spool)
 };
 
+// The entry also carries the alert's key version and incident (see Spool::withdraw).
 std::string spool_entry_json(const Destination& dest, const Alert& alert, std::string_view spooled_at);
 // Re-creates the destination (expanding ${VAR} again) and the alert from an entry.
 std::pair<Destination, Alert> parse_spool_entry(const std::string& text, const std::string& where,
@@ -61,6 +62,14 @@ public:
   bool remove(const SpoolEntry& entry);
   // Not delivered: the entry goes back to the spool for a later flush.
   void release(const SpoolEntry& entry);
+  // Removes the unclaimed entries for `key` to the destination written as `spec` whose
+  // version is older than `version`: a newer event of the key supersedes them. Returns
+  // what was removed. Entries a flush has claimed (being sent right now) are left alone.
+  struct Withdrawn {
+    Event event = Event::message;
+    long long incident = 0;
+  };
+  std::vector<Withdrawn> withdraw(const std::string& key, const std::string& spec, long long version);
 
   void set_claim_timeout(std::chrono::milliseconds timeout) { m_claim_timeout = timeout; }
   std::string describe() const;  // "spool directory /x" or "Redis list ciutils:{notify}:spool"

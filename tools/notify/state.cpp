@@ -2,6 +2,7 @@
 
 #include "payload.h"
 
+#include <ciutils/clean_text.h>
 #include <ciutils/cli.h>
 #include <ciutils/error.h>
 
@@ -9,17 +10,25 @@ namespace ciutils::notify {
 
 namespace {
 
-// KEYS[1] state hash. ARGV: failed|passed, N, M, remind_ms, ttl_s, dry.
+// KEYS[1] state hash. ARGV: failed|passed, N, M, remind_ms, ttl_s, dry, recover_after.
+// Every event sent gets a version (Redis time in ms, strictly increasing per key), so a
+// spooled alert can tell that a later event of its key superseded it; an incident is
+// named by the version of its trigger.
 const Script k_transition_script(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local s = redis.call('HMGET', KEYS[1], 'alerting', 'history', 'failures', 'last_sent', 'since')
+local s = redis.call('HMGET', KEYS[1], 'alerting', 'history', 'failures', 'last_sent', 'since', 'version',
+                     'incident', 'passes')
 local alerting = s[1] == '1'
 local history = s[2] or ''
 local failures = tonumber(s[3] or '0')
 local last_sent = tonumber(s[4] or '0')
 local since = tonumber(s[5] or '0')
+local version = tonumber(s[6] or '0')
+local incident = tonumber(s[7] or '0')
+local passes = tonumber(s[8] or '0')
 local n, m, remind = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local recover_after = tonumber(ARGV[7])
 local failed = ARGV[1] == 'failed'
 history = history .. (failed and 'F' or 'P')
 if #history > m then history = string.sub(history, #history - m + 1) end
@@ -27,6 +36,7 @@ local decision = 'none'
 local ended_failures, ended_since = 0, 0
 if failed then
   failures = failures + 1
+  passes = 0
   if since == 0 then since = now end
   if not alerting then
     local _, count = string.gsub(history, 'F', '')
@@ -39,24 +49,38 @@ if failed then
     decision = 'remind'
     last_sent = now
   end
-else
-  if alerting then
+elseif alerting then
+  passes = passes + 1
+  if passes >= recover_after then
     decision = 'recover'
     -- The recovery reports the streak that ended.
     ended_failures, ended_since = failures, since
+    alerting = false
+    failures, since, last_sent, passes = 0, 0, 0, 0
   end
-  alerting = false
-  failures = 0
-  since = 0
-  last_sent = 0
+else
+  failures, since, last_sent, passes = 0, 0, 0, 0
+end
+local event_incident = incident
+if decision ~= 'none' then
+  version = math.max(now, version + 1)
+  if decision == 'trigger' then incident = version end
+  event_incident = incident
+  if decision == 'recover' then incident = 0 end
 end
 if ARGV[6] ~= '1' then
   redis.call('HSET', KEYS[1], 'alerting', alerting and '1' or '0', 'history', history,
-             'failures', failures, 'last_sent', last_sent, 'since', since, 'updated', now)
+             'failures', failures, 'last_sent', last_sent, 'since', since, 'updated', now,
+             'version', version, 'incident', incident, 'passes', passes)
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
 end
-if decision == 'recover' then return {decision, ended_failures, history, ended_since} end
-return {decision, failures, history, since}
+if decision == 'recover' then return {decision, ended_failures, history, ended_since, version, event_incident, 0} end
+return {decision, failures, history, since, version, event_incident, passes}
+)lua");
+
+// KEYS[1] state hash. The version of the key's last event (0 when none is known).
+const Script k_version_script(R"lua(
+return tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 )lua");
 
 // KEYS[1] next free slot (ms). ARGV: interval_ms. Returns the wait in ms.
@@ -79,6 +103,10 @@ if until_ms > tonumber(redis.call('GET', KEYS[1]) or '0') then
 end
 return 0
 )lua");
+
+std::string state_key(const KeySpace& keys, std::string_view key) {
+  return keys.key("notify:" + std::string(key), "state");
+}
 
 Decision parse_decision(const std::string& text) {
   if (text == "trigger") return Decision::trigger;
@@ -109,20 +137,29 @@ void check_key(std::string_view key, std::string_view flag) {
     if (u < 0x20 || u == 0x7F || c == '{' || c == '}')
       throw UsageError(std::string(flag) + ": must not contain control characters or braces");
   }
+  if (clean_text(key) != key) throw UsageError(std::string(flag) + ": must be valid UTF-8");
 }
 
 Transition record_outcome(Redis& redis, const KeySpace& keys, std::string_view key, bool failed,
                           const LifecycleOptions& options) {
-  auto reply = redis.eval(k_transition_script, {keys.key("notify:" + std::string(key), "state")},
+  auto reply = redis.eval(k_transition_script, {state_key(keys, key)},
                           {failed ? "failed" : "passed", std::to_string(options.threshold.failures),
                            std::to_string(options.threshold.window), std::to_string(options.remind.count()),
-                           std::to_string(options.ttl.count()), options.dry_run ? "1" : "0"});
+                           std::to_string(options.ttl.count()), options.dry_run ? "1" : "0",
+                           std::to_string(options.recover_after)});
   Transition t;
   t.decision = parse_decision(reply[0].string());
   t.failures = reply[1].integer();
   t.history = reply[2].string();
   t.since_ms = reply[3].integer();
+  t.version = reply[4].integer();
+  t.incident = reply[5].integer();
+  t.passes = reply[6].integer();
   return t;
+}
+
+long long current_version(Redis& redis, const KeySpace& keys, std::string_view key) {
+  return redis.eval(k_version_script, {state_key(keys, key)}, {}).integer();
 }
 
 std::chrono::milliseconds reserve_send_slot(Redis& redis, const KeySpace& keys, std::string_view dest_id,

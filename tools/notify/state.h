@@ -31,10 +31,18 @@ struct Transition {
   long long failures = 0;
   long long since_ms = 0;
   std::string history;  // the last M outcomes, oldest first: "FPF"
+  // The key's version after this run: the Redis time (ms) of its latest event, strictly
+  // increasing. An event sent now carries it; a spooled alert with an older version was
+  // superseded. incident: the version of the trigger that opened the incident this event
+  // belongs to (0 for none).
+  long long version = 0;
+  long long incident = 0;
+  long long passes = 0;  // passes in a row while still alerting (--recover-after)
 };
 
 struct LifecycleOptions {
   Threshold threshold;
+  int recover_after = 1;                // passes in a row before a recovery
   std::chrono::milliseconds remind{0};  // 0: never remind
   std::chrono::seconds ttl{std::chrono::hours(24 * 30)};
   bool dry_run = false;  // decide, but change nothing
@@ -43,6 +51,9 @@ struct LifecycleOptions {
 // Records one run's outcome for key and returns what should be sent.
 Transition record_outcome(Redis& redis, const KeySpace& keys, std::string_view key, bool failed,
                           const LifecycleOptions& options);
+
+// The version of key's latest event (0 when the key has no state).
+long long current_version(Redis& redis, const KeySpace& keys, std::string_view key);
 
 // Reserves the next send slot for a destination rate-limited to one send per interval;
 // returns how long to wait before sending (0 when free now).

@@ -2,6 +2,7 @@
 // control characters shown visibly, long output trimmed head + tail.
 #pragma once
 
+#include <ciutils/clean_text.h>
 #include <ciutils/html_escape.h>
 
 #include <cstddef>
@@ -10,11 +11,7 @@
 
 namespace ciutils::report {
 
-// Valid UTF-8 with every character allowed in XML 1.0: invalid bytes and encoded
-// surrogates become U+FFFD, ANSI escape sequences (CSI, OSC, two-byte) are removed,
-// other C0 controls except TAB, LF and CR become "\xNN", U+FFFE and U+FFFF become
-// "\uFFFE" / "\uFFFF".
-std::string clean_text(std::string_view text);
+using ciutils::clean_text;
 
 // Keeps the first `head` and last `tail` bytes (cut on UTF-8 character boundaries)
 // with a "[… N bytes trimmed …]" line between; text that fits is returned as is.

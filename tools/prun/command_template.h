@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,9 +16,15 @@ std::string shell_quote(std::string_view text);
 // so "sh -c" syntax in a word ("a | b") still works.
 std::string join_template(const std::vector<std::string>& words);
 
-// Fills {} (item, shell-quoted), {#} (job number) and {%} (slot). Without any {} the
-// quoted item is appended after a space.
+// Fills GNU parallel's replacement strings: {} the item, {.} without its extension, {/}
+// its basename, {//} its directory, {/.} its basename without extension (each shell-quoted),
+// {#} the job number and {%} the slot. Without any of them the quoted item is appended
+// after a space.
 std::string expand_template(std::string_view text, std::string_view item, std::size_t job, int slot);
+
+// The first thing in braces that looks like a replacement string prun does not fill
+// ({1}, {2.}, {= perl =}), or nullopt.
+std::optional<std::string> unsupported_replacement(std::string_view text);
 
 // Plan commands: fills {#} (job number) and {%} (slot), except after '$' ("${#}" is
 // the shell's own). {} is left alone: a plan command has no item.

@@ -22,6 +22,21 @@ TEST(TemplateTest, FillsPlaceholders) {
   EXPECT_FALSE(template_uses_slot("a {}"));
 }
 
+TEST(TemplateTest, FillsParallelsReplacementStrings) {
+  EXPECT_EQ(expand_template("convert {} {.}.png", "dir/a b.jpg", 1, 0), "convert 'dir/a b.jpg' 'dir/a b'.png");
+  EXPECT_EQ(expand_template("{/} {//} {/.}", "x/y/z.tar.gz", 1, 0), "z.tar.gz x/y z.tar");
+  EXPECT_EQ(expand_template("{//} {.}", "plain", 1, 0), ". plain");
+  EXPECT_EQ(expand_template("{.}", "a.b/c", 1, 0), "a.b/c");
+  // Any replacement string means the item is not appended.
+  EXPECT_EQ(expand_template("echo {#}", "x", 4, 0), "echo 4");
+  EXPECT_EQ(expand_template("echo {/.}", "d/x.c", 4, 0), "echo x");
+  EXPECT_EQ(unsupported_replacement("echo {1} {}"), "{1}");
+  EXPECT_EQ(unsupported_replacement("echo {2.}"), "{2.}");
+  EXPECT_EQ(unsupported_replacement("perl {= s/a/b/ =}"), "{= s/a/b/ =}");
+  EXPECT_EQ(unsupported_replacement("awk '{print $1}' {} {.}"), std::nullopt);
+  EXPECT_EQ(unsupported_replacement("f() { :; }; {}"), std::nullopt);
+}
+
 TEST(TemplateTest, PlanCommandsGetNumbersButNotTheShellsOwn) {
   EXPECT_EQ(expand_numbers("up -p ci{%} --job {#} {} ${#} $# {%%}", 12, 3), "up -p ci3 --job 12 {} ${#} $# {%%}");
   EXPECT_EQ(expand_numbers("{%}{#}", 1, 0), "01");

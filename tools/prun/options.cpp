@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include "command_template.h"
+
 #include "ciutils/error.h"
 
 #include <algorithm>
@@ -23,9 +25,11 @@ constexpr const char* k_description =
     "cleanup and teardown always run; one result record per job goes to --results.";
 
 constexpr const char* k_extra =
-    "Placeholders in a command template: {} the item (shell-quoted), {#} the job number,\n"
-    "{%} the slot. Without {} the item is appended. Plan commands fill {#} and {%} too\n"
-    "(not after '$'). The input is read as the jobs run, so a slow producer feeds the pool;\n"
+    "Replacement strings in a command template: {} the item, {.} without its extension,\n"
+    "{/} its basename, {//} its directory, {/.} its basename without extension (all\n"
+    "shell-quoted), {#} the job number, {%} the slot. Without any, the item is appended.\n"
+    "Items come from stdin, -a FILE, or the words after ::: (prun -- gzip {} ::: a b).\n"
+    "Plan commands fill {#} and {%} too (not after '$'). The input is read as the jobs run, so a slow producer feeds the pool;\n"
     "--timings, --shard and --dry-run read all of it first.\n"
     "\n"
     "Environment of every job:\n"
@@ -224,6 +228,25 @@ Options parse_options(const std::vector<std::string>& args) {
     o.command_template = words;
   }
   if (o.common.help || o.common.version) return o;
+  auto sources = std::find(o.command_template.begin(), o.command_template.end(), ":::");
+  if (sources != o.command_template.end()) {
+    std::vector<std::string> items(sources + 1, o.command_template.end());
+    o.command_template.erase(sources, o.command_template.end());
+    for (const auto& word : items) {
+      if (word == ":::" || word == "::::" || word == ":::+" || word == "::::+") {
+        throw UsageError("'" + word + "': only one ::: input source is supported");
+      }
+    }
+    if (o.command_template.empty()) throw UsageError("':::' needs a command before it");
+    if (!o.arg_files.empty()) throw UsageError("':::' and --arg-file exclude each other");
+    o.inline_items = std::move(items);
+  }
+  if (std::find(o.command_template.begin(), o.command_template.end(), "::::") != o.command_template.end()) {
+    throw UsageError("'::::': give the file with -a FILE");
+  }
+  if (auto bad = unsupported_replacement(join_template(o.command_template))) {
+    throw UsageError("replacement string " + *bad + " is not supported (prun fills {} {.} {/} {//} {/.} {#} {%})");
+  }
 
   if (!r.jobs.empty()) {
     o.jobs = static_cast<int>(parse_integer(r.jobs, "--jobs", 1, 4096));

@@ -46,6 +46,7 @@ struct Options {
   std::vector<std::string> arg_files;        // -a
   std::string plan_file;                     // -f
   std::vector<std::string> command_template; // words after --
+  std::optional<std::vector<std::string>> inline_items;  // the words after :::
   int jobs = 0;                              // -j; 0: number of CPUs
   bool jobs_given = false;
   std::optional<std::chrono::milliseconds> timeout;

@@ -108,14 +108,15 @@ public:
       plan = read_plan(o.plan_file);
       if (!o.timings_file.empty()) m_timings = read_timings(o.timings_file);
     } else {
-      input = std::make_unique<JobInput>(o.arg_files, !o.command_template.empty());
+      if (!o.inline_items) input = std::make_unique<JobInput>(o.arg_files, !o.command_template.empty());
       // Ordering and sharding need the whole list; otherwise jobs stream from the input.
-      if (!o.timings_file.empty() || o.shard || o.dry_run) {
+      if (!o.timings_file.empty() || o.shard || o.dry_run || o.inline_items) {
         Timings timings;
         if (!o.timings_file.empty()) timings = read_timings(o.timings_file);
         std::deque<Job> all;
-        input->read_all(all);
+        if (input) input->read_all(all);
         input.reset();
+        if (o.inline_items) all = inline_jobs(*o.inline_items);
         jobs.assign(std::make_move_iterator(all.begin()), std::make_move_iterator(all.end()));
         if (o.shard) jobs = select_shard(jobs, timings, *o.shard);
         for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].number = i + 1;
@@ -185,6 +186,20 @@ public:
   }
 
 private:
+  // The items after ::: on the command line, as template jobs.
+  static std::deque<Job> inline_jobs(const std::vector<std::string>& items) {
+    std::deque<Job> jobs;
+    for (const auto& item : items) {
+      Job job;
+      job.name = item;
+      job.item = item;
+      job.has_template = true;
+      job.number = jobs.size() + 1;
+      jobs.push_back(std::move(job));
+    }
+    return jobs;
+  }
+
   int dry_run(const std::vector<Job>& jobs, const Plan& plan, bool plan_mode) {
     std::string out;
     if (!plan_mode) {

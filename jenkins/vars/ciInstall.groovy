@@ -19,17 +19,25 @@ def call(Map args = [:], Closure body) {
 
 String install(Map args) {
   Check check = new Check(this, 'ciInstall')
-  check.known(args, ['version', 'sha256', 'from', 'toolCache'])
+  check.known(args, ['version', 'sha256', 'from', 'repository', 'toolCache'])
   Map cmd = Shell.command('CIINSTALL', 'sh "$CIINSTALL_SCRIPT"')
   Shell.flag(cmd, '--version', check.version('version', args.version))
-  // The tool cache: one directory per version, kept across builds on the agent.
+  // The tool cache, kept across builds on the agent: the install script keeps each
+  // version in its own directory there (ciutils-V) and skips one already installed.
   // groovylint-disable-next-line GStringExpressionWithinString
-  cmd.script += ' --to "${CIINSTALL_CACHE:-${CIUTILS_TOOL_CACHE:-$HOME/.cache/ciutils}}/$CIINSTALL_0"'
+  cmd.script += ' --to "${CIINSTALL_CACHE:-${CIUTILS_TOOL_CACHE:-$HOME/.cache/ciutils}}"'
   if (args.sha256 != null) {
     Shell.flag(cmd, '--sha256', check.sha256('sha256', args.sha256))
   }
   if (args.from != null) {
     Shell.flag(cmd, '--from', check.text('from', args.from))
+  }
+  if (args.repository != null) {
+    String repository = args.repository
+    if (!(repository ==~ /[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+/)) {
+      check.fail("repository: '${Check.printable(repository)}' is not OWNER/REPO")
+    }
+    Shell.flag(cmd, '--repository', repository)
   }
   List env = cmd.env
   if (args.toolCache != null) {

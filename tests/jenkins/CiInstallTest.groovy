@@ -13,12 +13,12 @@ class CiInstallTest extends PipelineTestCase {
 set -eu
 printf '%s\\n' "$@" > "$INSTALL_ARGS"
 while [ $# -gt 0 ]; do
-  case "$1" in --to) to=$2; shift ;; esac
+  case "$1" in --to) to=$2; shift ;; --version) version=$2; shift ;; esac
   shift
 done
-mkdir -p "$to/bin"
+mkdir -p "$to/ciutils-$version/bin"
 echo "installing into $to" >&2
-echo "$to/bin"
+echo "$to/ciutils-$version/bin"
 '''
     pipeline.env.INSTALL_ARGS = new File(workspace, 'args').path
     pipeline.env.HOME = new File(workspace, 'home').path
@@ -31,25 +31,27 @@ echo "$to/bin"
   void testInstallsIntoTheToolCacheAndReturnsTheBinDirectory() {
     String bin = ciInstall(version: '1.2.0', sha256: SHA)
     String home = new File(workspace, 'home').path
-    assertEquals("${home}/.cache/ciutils/1.2.0/bin".toString(), bin)
-    assertEquals(['--version', '1.2.0', '--to', "${home}/.cache/ciutils/1.2.0".toString(), '--sha256', SHA],
+    assertEquals("${home}/.cache/ciutils/ciutils-1.2.0/bin".toString(), bin)
+    assertEquals(['--version', '1.2.0', '--to', "${home}/.cache/ciutils".toString(), '--sha256', SHA],
       installArgs())
     assertEquals("${workspace.path}@tmp/ciutils-install.sh".toString(), pipeline.calls('writeFile')[0].file)
   }
 
   void testTheBodyHasTheToolsOnPath() {
     String path = null
-    ciInstall(version: '1.2.0', sha256: SHA, toolCache: '/opt/ci tools', from: 'file:///srv/ciutils.tar.gz') {
+    String cache = new File(workspace, 'ci tools').path
+    ciInstall(version: '1.2.0', sha256: SHA, toolCache: cache, from: 'file:///srv/ciutils.tar.gz',
+              repository: 'acme/ciutils') {
       path = pipeline.currentEnv().PATH
     }
-    assertTrue(path, path.startsWith('/opt/ci tools/1.2.0/bin:'))
-    assertEquals(['--version', '1.2.0', '--to', '/opt/ci tools/1.2.0', '--sha256', SHA, '--from',
-                  'file:///srv/ciutils.tar.gz'], installArgs())
+    assertTrue(path, path.startsWith("${cache}/ciutils-1.2.0/bin:"))
+    assertEquals(['--version', '1.2.0', '--to', cache, '--sha256', SHA, '--from', 'file:///srv/ciutils.tar.gz',
+                  '--repository', 'acme/ciutils'], installArgs())
   }
 
   void testCiutilsToolCacheOnTheAgentIsTheDefaultCache() {
     pipeline.env.CIUTILS_TOOL_CACHE = new File(workspace, 'agent-cache').path
-    assertEquals("${workspace.path}/agent-cache/2.0.0/bin".toString(), ciInstall(version: '2.0.0', sha256: SHA))
+    assertEquals("${workspace.path}/agent-cache/ciutils-2.0.0/bin".toString(), ciInstall(version: '2.0.0', sha256: SHA))
   }
 
   void testAFailedInstallFailsTheStep() {
@@ -69,6 +71,9 @@ echo "$to/bin"
     assertAborts("ciInstall: version: '' is not a version such as 1.2.0") { ciInstall([:]) }
     assertAborts("ciInstall: sha256: 'abc' is not a SHA-256 (64 hex digits)") {
       ciInstall(version: '1.0.0', sha256: 'abc')
+    }
+    assertAborts("ciInstall: repository: 'acme' is not OWNER/REPO") {
+      ciInstall(version: '1.0.0', repository: 'acme')
     }
     assertAborts("ciInstall: from: 'x\\x0Ay' must be one line of 1-4096 printable characters") {
       ciInstall(version: '1.0.0', from: 'x\ny')

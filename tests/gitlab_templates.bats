@@ -59,6 +59,21 @@ job() {
   [[ "$stderr" == *"ciutils-test/parallel: 0 is not valid under any of the given schemas"* ]]
 }
 
+@test "every job's scripts pass shellcheck (POSIX sh); a planted defect does not" {
+  run job shellcheck "$T/lock.yml" --input pool=staging
+  assert_success
+  run job shellcheck "$T/test.yml" --input jobs-file=tests.txt
+  assert_success
+  run job shellcheck "$T/notify.yml" --input key=web/e2e
+  assert_success
+  run job shellcheck "$CIUTILS_SOURCE_DIR/examples/gitlab/.gitlab-ci.yml" --components "$T"
+  assert_success
+  printf 'job:\n  script:\n    - rm -rf $DIR/*\n' >planted.yml
+  run --separate-stderr job shellcheck planted.yml
+  assert_failure 1
+  [[ "$stderr" == *"planted.yml: job (script):"*"SC2115"* ]]
+}
+
 @test "inputs are checked as GitLab checks them: regex, type, options, unknown, missing" {
   run --separate-stderr job validate "$T/lock.yml" --input 'pool=a;touch pwned'
   assert_failure 2

@@ -6,6 +6,9 @@
       checks the inputs as GitLab does (type, options, regex, unknown and missing ones),
       interpolates $[[ inputs.K ]], and validates every document against GitLab's CI
       JSON schema (tests/fixtures/gitlab/ci.json). Errors name the file and the path.
+  gitlab_job.py shellcheck FILE [--input K=V]...
+      Runs shellcheck (as POSIX sh) over the script of every job of FILE: before_script
+      and script as one file, after_script as another, the job's variables declared.
   gitlab_job.py run FILE JOB [--input K=V]... [--components DIR] [--kill-when PATH]
       Runs JOB like GitLab's shell executor: the job's variables (with `expand: false`
       respected) on top of this environment, before_script and script in one `sh -e`
@@ -253,6 +256,27 @@ def run(path, name, inputs, kill_when, components):
     return status
 
 
+def shellcheck(path, inputs, components):
+    body = with_components(path, validate(path, inputs), components)
+    config = resolve(body, body)
+    failed = 0
+    for name in config:
+        if not isinstance(config[name], dict) or not any(k in config[name] for k in ("script", "before_script")):
+            continue
+        job = merged_job(config, name)
+        declared = [f'{v}="${{{v}:-}}"' for v in (job.get("variables") or {})]
+        for part, commands in (("script", lines(job.get("before_script")) + lines(job.get("script"))),
+                               ("after_script", lines(job.get("after_script")))):
+            if not commands:
+                continue
+            text = "#!/bin/sh\n" + "\n".join(declared + commands) + "\n"
+            r = subprocess.run(["shellcheck", "-s", "sh", "-"], input=text, text=True, capture_output=True)
+            if r.returncode != 0:
+                failed = 1
+                print(f"{path}: {name} ({part}):\n{r.stdout}", file=sys.stderr)
+    return failed
+
+
 def parse_inputs(args):
     inputs = {}
     rest = []
@@ -279,6 +303,8 @@ def main(argv):
         if rest[:1] == ["validate"] and len(rest) == 2:
             with_components(rest[1], validate(rest[1], inputs), components)
             return 0
+        if rest[:1] == ["shellcheck"] and len(rest) == 2:
+            return shellcheck(rest[1], inputs, components)
         if rest[:1] == ["run"] and len(rest) == 3:
             return run(rest[1], rest[2], inputs, options.get("--kill-when"), components)
     except Invalid as e:

@@ -60,6 +60,24 @@ refused() {
   refused hla.tgz "entry 'passwd': hardlink target '/etc/passwd' points outside the destination"
 }
 
+@test "a hardlink to itself" {
+  make_archive hardlink-self self.tgz
+  refused self.tgz "entry 'a': hardlink to itself"
+}
+
+@test "group and other write bits are dropped (--mode-mask 022), unless --mode-mask says otherwise" {
+  make_archive world-writable ww.tgz
+  run -0 fetch "$BASE/files/ww.tgz" -o out --json
+  [ "$(stat -c %a out/shared out/shared/notes.txt out/shared/run.sh | tr '\n' ' ')" = "755 644 755 " ]
+  echo "$output" | grep -q '"path":"shared/notes.txt","type":"file","size":5,"mode":"0644"'
+  run -0 fetch "$BASE/files/ww.tgz" -o open --mode-mask 0
+  [ "$(stat -c %a open/shared open/shared/notes.txt open/shared/run.sh | tr '\n' ' ')" = "777 666 777 " ]
+  run -0 fetch "$BASE/files/ww.tgz" -o private --mode-mask 077
+  [ "$(stat -c %a private/shared private/shared/notes.txt | tr '\n' ' ')" = "700 600 " ]
+  run -2 fetch "$BASE/files/ww.tgz" -o bad --mode-mask 0999
+  assert_output "fetch: error: --mode-mask: expected octal permission bits such as 022 or 0, got '0999'"
+}
+
 @test "device files and fifos" {
   make_archive device dev.tgz
   refused dev.tgz "entry 'null': device files, fifos and sockets are not allowed"
@@ -93,8 +111,21 @@ refused() {
 @test "a compression bomb is stopped by --max-ratio" {
   make_archive zeros zeros.tgz 64
   run -4 fetch "$BASE/files/zeros.tgz" -o out
-  assert_output --regexp "^fetch: error: entry 'zeros.bin': compression ratio exceeds --max-ratio 200 \([0-9]+ bytes unpacked from [0-9]+ downloaded\)$"
+  assert_output --regexp "^fetch: error: entry 'zeros.bin': compression ratio exceeds --max-ratio 200 \([0-9]+ bytes unpacked from a download of $(stat -c %s "$FETCH_ROOT/files/zeros.tgz") bytes\)$"
   assert_not_published out
+}
+
+@test "the ratio verdict does not depend on the order of the entries" {
+  truncate -s 256M sparse.bin
+  head -c $((4 << 20)) /dev/urandom >random.bin
+  tar --sparse -czf "$FETCH_ROOT/files/sparse-first.tgz" sparse.bin random.bin
+  tar --sparse -czf "$FETCH_ROOT/files/random-first.tgz" random.bin sparse.bin
+  rm sparse.bin random.bin
+  run -0 fetch "$BASE/files/sparse-first.tgz" -o a
+  run -0 fetch "$BASE/files/random-first.tgz" -o b
+  [ "$(stat -c %s a/sparse.bin b/sparse.bin | tr '\n' ' ')" = "268435456 268435456 " ]
+  run -4 fetch "$BASE/files/sparse-first.tgz" -o c --max-ratio 50
+  assert_output --regexp "^fetch: error: entry 'sparse.bin': compression ratio exceeds --max-ratio 50 \(268435456 bytes unpacked from a download of [0-9]+ bytes\)$"
 }
 
 @test "a 10 GiB sparse file in a tiny archive is refused before anything is written" {
@@ -103,7 +134,7 @@ refused() {
   rm big
   [ "$(stat -c %s "$FETCH_ROOT/files/sparse.tgz")" -lt 1024 ]
   run -4 fetch "$BASE/files/sparse.tgz" -o out
-  assert_output --regexp "^fetch: error: entry 'big': compression ratio exceeds --max-ratio 200 \(10737418240 bytes unpacked from [0-9]+ downloaded\)$"
+  assert_output --regexp "^fetch: error: entry 'big': compression ratio exceeds --max-ratio 200 \(10737418240 bytes unpacked from a download of [0-9]+ bytes\)$"
   assert_not_published out
   run -4 fetch "$BASE/files/sparse.tgz" -o out --max-ratio 1e12 --max-bytes 1GiB
   assert_output "fetch: error: entry 'big': unpacked size exceeds --max-bytes 1073741824"

@@ -256,3 +256,50 @@ expect_reextract() {
   [ -z "$(find cache -name '.tmp-*')" ]
   assert_no_staging
 }
+
+@test "a cache others can write to is refused unless --cache-shared" {
+  mkdir -p cache && chmod 0777 cache
+  run -2 fetch "$BASE/files/$SUITE" -o one --cache cache
+  assert_output "fetch: error: --cache: 'cache' is writable by group or others (mode 0777): run chmod go-w 'cache', or pass --cache-shared if the team shares it on purpose"
+  assert_not_published one
+  chmod 0755 cache && chmod 0775 cache/objects
+  run -2 fetch "$BASE/files/$SUITE" -o one --cache cache
+  assert_output --partial "'cache/objects' is writable by group or others (mode 0775)"
+  run -0 fetch "$BASE/files/$SUITE" -o one --cache cache --cache-shared
+  [ -f one/suite/plan.json ]
+}
+
+@test "a cache owned by another user is refused unless --cache-shared" {
+  [ "$(id -u)" = 0 ] || skip "needs root to hand the directory to another user"
+  mkdir -p cache && chown 65534 cache
+  run -2 fetch "$BASE/files/$SUITE" -o one --cache cache
+  assert_output "fetch: error: --cache: 'cache' belongs to uid 65534, not to you (uid 0): use a cache of your own, or --cache-shared if the team shares it on purpose"
+  run -0 fetch "$BASE/files/$SUITE" -o one --cache cache --cache-shared
+}
+
+@test "a full cache disk skips the cache with a warning; the fetch succeeds" {
+  # Files of 8 KiB extract under a 64 KiB file size limit; the 400 KiB archive cannot be
+  # copied into the cache (EFBIG stands in for a full disk).
+  mkdir -p many/suite
+  for i in $(seq 50); do head -c 8192 /dev/urandom >"many/suite/f$i.bin"; done
+  tar -C many -czf "$FETCH_ROOT/files/many.tgz" suite
+  run -0 --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 64; exec fetch "$1" -o out --cache cache' _ "$BASE/files/many.tgz"
+  [ "$stderr" = "fetch: warning: cache skipped: cache: File too large" ]
+  cmp out/suite/f50.bin many/suite/f50.bin
+  [ -z "$(ls -A cache/objects)" ]
+  # Saving: to a pipe, which the file size limit does not cover.
+  run -0 --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 64; fetch "$1" -o - --cache cache | sha256sum' _ "$BASE/files/many.tgz"
+  [ "$stderr" = "fetch: warning: cache skipped: cache: File too large" ]
+  [ "${output%% *}" = "$(sha256_of "$FETCH_ROOT/files/many.tgz")" ]
+  [ -z "$(ls -A cache/objects)" ]
+}
+
+@test "a swapped cache object is never sent to stdout" {
+  local sum
+  sum="$(sha256_of "$FETCH_ROOT/files/$SUITE")"
+  run -0 fetch "$BASE/files/$SUITE" -o one --cache cache
+  echo "#!/bin/sh evil" >"cache/objects/$sum"
+  run -0 bash -c 'fetch "$1" -o - --cache cache --sha256 "$2" -q | sha256sum' _ "$BASE/files/$SUITE" "$sum"
+  [ "${output%% *}" = "$sum" ]
+  cmp "cache/objects/$sum" "$FETCH_ROOT/files/$SUITE"
+}

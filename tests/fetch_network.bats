@@ -125,3 +125,23 @@ setup() { common_setup; }
   [ "$rc" -eq 130 ]
   assert_not_published saved.tgz
 }
+
+@test "staging left by a fetch killed with SIGKILL is removed by the next run; a live one is kept" {
+  fetch "$BASE/stall/suite.tgz" -o dead 2>/dev/null 3>&- &
+  local dead=$!
+  fetch "$BASE/stall/suite.tgz?live" -o live 2>/dev/null 3>&- &
+  local live=$!
+  wait_until 10 sh -c "ls -a | grep -q '^\.dead\.fetch-$dead\.'"
+  wait_until 10 sh -c "ls -a | grep -q '^\.live\.fetch-$live\.'"
+  kill -KILL "$dead"
+  wait "$dead" || true
+  local stale
+  stale="$(ls -a | grep '^\.dead\.fetch-')"
+  run -0 --separate-stderr fetch "$BASE/files/suite.tgz" -o out -v
+  [[ "$stderr" == *"fetch: removed stale staging './$stale' of a fetch that is gone"* ]]
+  [ ! -e "$stale" ]
+  ls -a | grep -q "^\.live\.fetch-$live\."
+  kill -TERM "$live"
+  wait "$live" || true
+  assert_no_staging
+}

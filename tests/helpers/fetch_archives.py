@@ -112,6 +112,18 @@ elif kind == "hardlink-outside":
 elif kind == "hardlink-absolute":
     with tar_gz() as t:
         add_link(t, "passwd", "/etc/passwd", tarfile.LNKTYPE)
+elif kind == "hardlink-self":
+    with tar_gz() as t:
+        add_file(t, "a")
+        add_link(t, "a", "a", tarfile.LNKTYPE)
+elif kind == "world-writable":
+    with tar_gz() as t:
+        info = tarfile.TarInfo("shared")
+        info.type = tarfile.DIRTYPE
+        info.mode = 0o777
+        t.addfile(info)
+        add_file(t, "shared/notes.txt", mode=0o666)
+        add_file(t, "shared/run.sh", mode=0o777)
 elif kind == "fifo":
     with tar_gz() as t:
         info = tarfile.TarInfo("pipe")

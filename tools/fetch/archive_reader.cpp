@@ -107,12 +107,17 @@ private:
     m_result.unpacked_bytes += n;
     if (m_result.unpacked_bytes > m_budgets.max_bytes)
       refuse(name, "unpacked size exceeds --max-bytes " + std::to_string(m_budgets.max_bytes));
-    std::uint64_t downloaded = std::max<std::uint64_t>(1, m_state.in.bytes());
+    // The ratio is judged against the whole download when its size is known, so the
+    // verdict does not depend on the order of the entries; else against what has arrived
+    // so far, but never less than k_ratio_floor.
+    std::uint64_t downloaded = m_state.in.bytes();
+    auto total = m_state.in.expected_size();
+    std::uint64_t judged = total ? std::max(*total, downloaded) : std::max(downloaded, k_ratio_floor);
     if (m_result.unpacked_bytes > k_ratio_floor &&
-        static_cast<double>(m_result.unpacked_bytes) > m_budgets.max_ratio * static_cast<double>(downloaded))
+        static_cast<double>(m_result.unpacked_bytes) > m_budgets.max_ratio * static_cast<double>(judged))
       refuse(name, "compression ratio exceeds --max-ratio " + format_ratio() + " (" +
-                       std::to_string(m_result.unpacked_bytes) + " bytes unpacked from " +
-                       std::to_string(downloaded) + " downloaded)");
+                       std::to_string(m_result.unpacked_bytes) + " bytes unpacked from a download of " +
+                       std::to_string(judged) + " bytes)");
   }
 
   std::string format_ratio() const {
@@ -141,7 +146,7 @@ private:
       if (!entry.unix_mode || (*entry.unix_mode & 0170000) != 0100000 || m_zip_paths[i].empty()) continue;
       auto it = m_files.find(m_zip_paths[i]);
       if (it == m_files.end()) continue;
-      unsigned mode = *entry.unix_mode & 0777;
+      unsigned mode = *entry.unix_mode & 0777 & ~m_budgets.mode_mask;
       m_tree.set_file_mode(entry_parts(m_zip_paths[i]), mode, entry.name);
       m_result.entries[it->second].mode = mode;
     }
@@ -216,7 +221,7 @@ private:
         write_file(entry, *stripped, path, name);
         break;
       case AE_IFDIR:
-        m_tree.make_directory(*stripped, archive_entry_perm(entry), entry_mtime(entry), name);
+        m_tree.make_directory(*stripped, archive_entry_perm(entry) & ~m_budgets.mode_mask, entry_mtime(entry), name);
         break;
       case AE_IFLNK: {
         const char* target = archive_entry_symlink(entry);
@@ -279,7 +284,7 @@ private:
         position = declared;
       }
     }
-    unsigned mode = archive_entry_perm(entry) & 0777;
+    unsigned mode = archive_entry_perm(entry) & 0777 & ~m_budgets.mode_mask;
     SafeTree::finish_file(fd.get(), mode, entry_mtime(entry), name);
     ManifestEntry record{path, "file", position, mode, m_want_hashes ? hash.hex_digest() : "", ""};
     if (m_zip) {

@@ -28,7 +28,7 @@ struct ExtractResult {
 };
 
 // Below this many unpacked bytes the ratio budget does not apply (small archives of
-// text compress very well and are harmless).
+// text compress very well and are harmless); nor is it judged against fewer downloaded bytes.
 constexpr std::uint64_t k_ratio_floor = 1 << 20;
 
 // Reads `in` to its end (hashing every byte) and writes the entries below root.

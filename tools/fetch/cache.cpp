@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <vector>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace ciutils::fetch {
@@ -39,12 +41,28 @@ void write_atomically(const fs::path& path, const std::string& content) {
 
 }  // namespace
 
-Cache::Cache(fs::path dir) : m_dir(std::move(dir)) {
+Cache::Cache(fs::path dir, bool shared) : m_dir(std::move(dir)) {
   std::error_code ec;
   fs::create_directories(m_dir / "objects", ec);
   if (!ec) fs::create_directories(m_dir / "urls", ec);
   if (!ec) fs::create_directories(m_dir / "trees", ec);
   if (ec) throw UsageError("--cache: cannot create '" + m_dir.string() + "': " + ec.message());
+  if (shared) return;
+  for (const fs::path& dir : {m_dir, m_dir / "objects", m_dir / "urls", m_dir / "trees"}) {
+    struct stat st {};
+    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      throw UsageError("--cache: '" + dir.string() + "' is not a directory");
+    if (st.st_uid != geteuid())
+      throw UsageError("--cache: '" + dir.string() + "' belongs to uid " + std::to_string(st.st_uid) +
+                       ", not to you (uid " + std::to_string(geteuid()) +
+                       "): use a cache of your own, or --cache-shared if the team shares it on purpose");
+    if ((st.st_mode & 022) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+      throw UsageError("--cache: '" + dir.string() + "' is writable by group or others (mode " + mode +
+                       "): run chmod go-w '" + dir.string() + "', or pass --cache-shared if the team shares it on purpose");
+    }
+  }
 }
 
 std::optional<fs::path> Cache::object(const std::string& sha256) const {
@@ -92,6 +110,21 @@ std::optional<std::string> Cache::tree_record(const std::string& key) const {
 
 void Cache::store_tree_record(const std::string& key, const std::string& text) const {
   write_atomically(tree_entry(m_dir, key), text);
+}
+
+bool Cache::object_intact(const std::string& sha256) const {
+  UniqueFd fd(::open((m_dir / "objects" / sha256).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return false;
+  Sha256 hash;
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) break;
+    hash.update(buffer.data(), static_cast<std::size_t>(n));
+  }
+  return hash.hex_digest() == sha256;
 }
 
 void Cache::forget_object(const std::string& sha256) const { ::unlink((m_dir / "objects" / sha256).c_str()); }

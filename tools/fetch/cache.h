@@ -23,12 +23,16 @@ struct CachedUrl {
 
 class Cache {
 public:
-  // Creates dir/objects, dir/urls and dir/trees as needed; UsageError naming --cache when impossible.
-  explicit Cache(std::filesystem::path dir);
+  // Creates dir/objects, dir/urls and dir/trees as needed; UsageError naming --cache when
+  // impossible, or (unless shared) when dir or one of them is writable by group or others
+  // or not owned by the user: whoever can write there can swap the archive for any URL.
+  Cache(std::filesystem::path dir, bool shared);
 
   std::optional<std::filesystem::path> object(const std::string& sha256) const;
   std::optional<CachedUrl> lookup(const std::string& url) const;
   void remember(const std::string& url, const CachedUrl& entry) const;
+  // Whether the object's bytes still hash to its name (reads it whole).
+  bool object_intact(const std::string& sha256) const;
   // Removes an object whose bytes do not match its name.
   void forget_object(const std::string& sha256) const;
 

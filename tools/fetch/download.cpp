@@ -140,6 +140,27 @@ std::string resume_mismatch(const Opened& opened, std::uint64_t written, const s
   return "";
 }
 
+// A cache writer, or none (with a warning) when the cache cannot take one.
+std::unique_ptr<Cache::Writer> cache_writer(const Cache& cache, GetResult& result) {
+  try {
+    return cache.writer();
+  } catch (const Error& e) {
+    result.cache_warning = std::string("cache skipped: ") + e.what();
+    return nullptr;
+  }
+}
+
+// Names the downloaded object in the cache; a failure (disk full) only costs the cache.
+void store_in_cache(const Cache& cache, const GetOptions& o, Cache::Writer& writer, HttpSource* http,
+                    GetResult& result) {
+  try {
+    writer.commit(result.sha256);
+    remember_in_cache(cache, o, http, result.sha256);
+  } catch (const Error& e) {
+    result.cache_warning = std::string("cache skipped: ") + e.what();
+  }
+}
+
 [[noreturn]] void checksum_mismatch(const std::string& url, const std::string& expected, const std::string& got) {
   throw IntegrityError("sha256 mismatch for " + url + ": expected " + expected + ", got " + got +
                        "; nothing was published");
@@ -211,7 +232,7 @@ GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, 
     else
       staging.emplace(o.output, Staging::Kind::directory);
     std::unique_ptr<Cache::Writer> writer;
-    if (cache && !opened.cached && opened.http) writer = cache->writer();
+    if (cache && !opened.cached && opened.http) writer = cache_writer(*cache, result);
     DownloadStream stream(opened.use(), o.budgets.max_download, &progress, writer ? writer->fd() : -1);
     result.extract = extract_archive(stream, staging->path(), o.budgets, o.strip_components, o.json || cache,
                                      result.url);
@@ -223,10 +244,9 @@ GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, 
       cache->forget_object(opened.cache_key);
       throw TransferError("cache object " + opened.cache_key + " was damaged; removed it", true);
     }
-    if (writer && (!o.sha256 || *o.sha256 == result.sha256)) {
-      writer->commit(result.sha256);
-      remember_in_cache(*cache, o, opened.http, result.sha256);
-    }
+    if (writer && stream.tee_failed()) result.cache_warning = "cache skipped: " + stream.tee_error();
+    if (writer && !stream.tee_failed() && (!o.sha256 || *o.sha256 == result.sha256))
+      store_in_cache(*cache, o, *writer, opened.http, result);
   });
   if (o.sha256 && *o.sha256 != result.sha256) checksum_mismatch(result.url, *o.sha256, result.sha256);
   if (result.up_to_date) return result;
@@ -274,8 +294,13 @@ GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Pro
     // Without a validator, a Range request could stitch two versions of the file together.
     if (written > 0 && validator.empty() && !can_resume) start_over("the server sent no ETag or Last-Modified");
     Opened opened = open_source(o, started, cache, written, validator);
+    // Bytes on stdout cannot be taken back: a cached object is verified before it is sent.
+    if (to_stdout && opened.cached && !cache->object_intact(opened.cache_key)) {
+      cache->forget_object(opened.cache_key);
+      throw TransferError("cache object " + opened.cache_key + " was damaged; removed it", true);
+    }
     ByteSource* source = &opened.use();
-    if (cache && !opened.cached && opened.http && !writer) writer = cache->writer();
+    if (cache && !opened.cached && opened.http && !writer) writer = cache_writer(*cache, result);
     if (opened.cached) writer.reset();
     bool first = true;
     std::optional<Opened> reopened;
@@ -300,7 +325,14 @@ GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Pro
       }
       if (chunk.empty()) break;
       write_all(fd, chunk.data(), chunk.size(), to_stdout ? "stdout" : "'" + o.output + "'");
-      if (writer) write_all(writer->fd(), chunk.data(), chunk.size(), "cache");
+      if (writer) {
+        try {
+          write_all(writer->fd(), chunk.data(), chunk.size(), "cache");
+        } catch (const Error& e) {  // a full cache disk only costs the cache
+          result.cache_warning = std::string("cache skipped: ") + e.what();
+          writer.reset();
+        }
+      }
       hash.update(chunk.data(), chunk.size());
       written += chunk.size();
       if (o.budgets.max_download > 0 && written > o.budgets.max_download)
@@ -319,8 +351,7 @@ GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Pro
       throw TransferError("cache object " + used.cache_key + " was damaged; removed it", !to_stdout);
     }
     if (writer && (!o.sha256 || *o.sha256 == result.sha256)) {
-      writer->commit(result.sha256);
-      remember_in_cache(*cache, o, used.http, result.sha256);
+      store_in_cache(*cache, o, *writer, used.http, result);
       writer.reset();
     }
   });
@@ -370,9 +401,12 @@ GetResult run_get(const GetOptions& o, const RetryNotice& notice) {
   result.url = redact_url(o.url);
   result.destination = o.output;
   result.extracted = !o.no_extract;
-  if (o.output != "-") check_destination(o.output, o.replace);
+  if (o.output != "-") {
+    check_destination(o.output, o.replace);
+    result.removed_staging = remove_stale_staging(o.output);
+  }
   std::optional<Cache> cache;
-  if (o.cache_dir && url_scheme(o.url) != "file") cache.emplace(*o.cache_dir);
+  if (o.cache_dir && url_scheme(o.url) != "file") cache.emplace(*o.cache_dir, o.cache_shared);
   Progress progress(!o.quiet);
   const Cache* cache_ptr = cache ? &*cache : nullptr;
   return o.no_extract ? save_to(o, std::move(result), cache_ptr, progress, notice)

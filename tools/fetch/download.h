@@ -24,6 +24,10 @@ struct GetResult {
   // With --cache: why the destination was extracted again, or why no tree record was
   // written (for -v).
   std::string tree_note;
+  // Why the cache was skipped (disk full, unwritable): the fetch itself succeeded.
+  std::string cache_warning;
+  // Stale staging areas of dead fetch processes removed from the destination's parent.
+  std::vector<std::string> removed_staging;
   ExtractResult extract;
 };
 

@@ -77,7 +77,14 @@ void DownloadStream::produce() {
         break;
       }
       m_hash.update(chunk.data(), chunk.size());
-      if (m_tee_fd >= 0) write_all(m_tee_fd, chunk.data(), chunk.size(), "cache");
+      if (m_tee_fd >= 0 && !m_tee_failed) {
+        try {
+          write_all(m_tee_fd, chunk.data(), chunk.size(), "cache");
+        } catch (const Error& e) {  // a full cache disk only costs the cache
+          m_tee_failed = true;
+          m_tee_error = e.what();
+        }
+      }
       std::vector<char> buffer;
       {
         std::lock_guard lock(m_mutex);
@@ -119,6 +126,7 @@ std::span<const char> DownloadStream::read() {
     }
     total = m_size;
   }
+  m_expected = total;
   m_changed.notify_all();
   std::span<const char> chunk(m_current.data(), m_current.size());
   if (!chunk.empty()) {

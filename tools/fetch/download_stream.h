@@ -50,6 +50,11 @@ public:
   void drain();
   // Bytes handed to the consumer so far.
   std::uint64_t bytes() const { return m_bytes; }
+  // The download's whole size when the source announced it (Content-Length, file size).
+  std::optional<std::uint64_t> expected_size() const { return m_expected; }
+  // Whether copying into the cache (tee_fd) failed; the download goes on without it.
+  bool tee_failed() const { return m_tee_failed; }
+  const std::string& tee_error() const { return m_tee_error; }
   // The hash of every byte; call after read() returned the end.
   std::string sha256();
   // The first bytes, printable, for messages about content that is not an archive.
@@ -73,6 +78,7 @@ private:
   std::string m_tail;
   std::size_t m_tail_max = 0;
   std::vector<char> m_current;
+  std::optional<std::uint64_t> m_expected;
 
   // Shared with the reader thread (under m_mutex, except m_hash: the reader's until done).
   std::thread m_reader;
@@ -85,6 +91,8 @@ private:
   std::exception_ptr m_error;
   std::optional<std::uint64_t> m_size;
   Sha256 m_hash;
+  bool m_tee_failed = false;  // the reader's until done
+  std::string m_tee_error;
 };
 
 // Writes all of data to fd (EINTR and short writes handled); throws Error naming what,

@@ -184,6 +184,9 @@ Command parse_command(const std::vector<std::string>& args) {
       ("cache", po::value<std::string>()->value_name("DIR"),
        "content-addressed download cache, revalidated with ETag/Last-Modified; with --replace, a "
        "destination still holding this archive's tree is not extracted again")
+      ("cache-shared", "accept a --cache directory that is group- or world-writable or owned by another user")
+      ("mode-mask", po::value<std::string>()->value_name("OCTAL"),
+       "permission bits dropped from every extracted entry, like a umask (default 022: no group/other write)")
       ("max-bytes", po::value<std::string>()->value_name("SIZE"), "unpacked total limit (default 10GiB)")
       ("max-entries", po::value<std::string>()->value_name("N"), "archive entry limit (default 100000)")
       ("max-ratio", po::value<std::string>()->value_name("R"),
@@ -235,6 +238,14 @@ Command parse_command(const std::vector<std::string>& args) {
   }
   std::string cache = flag_env_default(vm, "cache", "CIUTILS_FETCH_CACHE", "");
   if (!cache.empty()) get.cache_dir = cache;
+  get.cache_shared = vm.count("cache-shared") > 0;
+  if (vm.count("mode-mask")) {
+    const std::string text = vm["mode-mask"].as<std::string>();
+    bool octal = !text.empty() && text.size() <= 4 && text.find_first_not_of("01234567") == std::string::npos;
+    unsigned long mask = octal ? std::stoul(text, nullptr, 8) : 01000;
+    if (mask > 0777) throw UsageError("--mode-mask: expected octal permission bits such as 022 or 0, got '" + text + "'");
+    get.budgets.mode_mask = static_cast<unsigned>(mask);
+  }
   if (vm.count("max-bytes")) get.budgets.max_bytes = parse_size(vm["max-bytes"].as<std::string>(), "--max-bytes");
   if (vm.count("max-download"))
     get.budgets.max_download = parse_size(vm["max-download"].as<std::string>(), "--max-download");

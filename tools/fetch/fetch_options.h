@@ -14,6 +14,7 @@ struct Budgets {
   std::uint64_t max_entries = 100000;
   double max_ratio = 200;                    // unpacked / downloaded
   std::uint64_t max_download = 10ULL << 30;  // bytes received
+  unsigned mode_mask = 022;                  // permission bits dropped from every entry
 };
 
 struct NetOptions {
@@ -31,6 +32,7 @@ struct GetOptions {
   int strip_components = 0;
   std::optional<std::string> sha256;  // lower-case hex
   std::optional<std::string> cache_dir;
+  bool cache_shared = false;  // a group- or world-writable cache is meant to be shared
   Budgets budgets;
   NetOptions net;
   bool json = false;

@@ -89,6 +89,9 @@ int run(int argc, char** argv) {
   if (r.up_to_date && !o.quiet)
     std::cerr << "fetch: '" << r.destination << "' is up to date (sha256 " << r.sha256 << "); nothing extracted\n";
   if (o.verbose && !r.tree_note.empty()) std::cerr << "fetch: " << r.tree_note << '\n';
+  if (!r.cache_warning.empty()) std::cerr << "fetch: warning: " << r.cache_warning << '\n';
+  if (o.verbose)
+    for (const auto& stale : r.removed_staging) std::cerr << "fetch: removed " << stale << '\n';
   if (o.json) {
     std::cout << to_json(manifest(r)) << '\n';
   } else if (o.output != "-") {

@@ -116,6 +116,7 @@ void SafeTree::make_symlink(const PathParts& parts, const std::string& target, t
 }
 
 void SafeTree::make_hardlink(const PathParts& parts, const PathParts& target, std::string_view name) {
+  if (parts == target) refuse(name, "hardlink to itself");
   UniqueFd target_dir(dup(open_parent(target, false, name)));
   if (!target_dir.valid()) fail_io(name, "dup", errno);
   struct stat st {};

@@ -20,6 +20,31 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
+// A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or "" when
+// there is no such process.
+std::string start_time(const std::string& pid) {
+  std::FILE* f = std::fopen(("/proc/" + pid + "/stat").c_str(), "re");
+  if (!f) return "";
+  char buffer[1024];
+  std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, f);
+  std::fclose(f);
+  std::string_view stat(buffer, n);
+  auto paren = stat.rfind(')');
+  if (paren == std::string_view::npos) return "";
+  std::size_t at = paren + 2;  // field 3 starts here
+  for (int field = 3; field < 22 && at < stat.size(); ++field) {
+    at = stat.find(' ', at);
+    if (at == std::string_view::npos) return "";
+    ++at;
+  }
+  return std::string(stat.substr(at, stat.find(' ', at) - at));
+}
+
+std::string staging_tag() {
+  std::string pid = std::to_string(getpid());
+  return pid + "." + start_time(pid);
+}
+
 // Removes the contents of the directory open as fd (consumed).
 bool remove_contents(int fd) {
   DIR* dir = fdopendir(fd);
@@ -76,13 +101,43 @@ void check_destination(const fs::path& destination, bool replace) {
     throw UsageError("-o: '" + destination.string() + "' already exists (use --replace)");
 }
 
+std::vector<std::string> remove_stale_staging(const fs::path& destination) {
+  std::vector<std::string> removed;
+  fs::path parent = destination.parent_path();
+  if (parent.empty()) parent = ".";
+  DIR* dir = opendir(parent.c_str());
+  if (!dir) return removed;
+  std::vector<std::string> stale;
+  while (dirent* entry = readdir(dir)) {
+    // .NAME.fetch-PID.START-XXXXXX
+    std::string_view name = entry->d_name;
+    auto mark = name.rfind(".fetch-");
+    if (name.empty() || name[0] != '.' || mark == std::string_view::npos || mark == 0) continue;
+    std::string_view tag = name.substr(mark + 7);
+    auto dot = tag.find('.');
+    auto dash = tag.rfind('-');
+    if (dot == std::string_view::npos || dash == std::string_view::npos || dash < dot || tag.size() - dash != 7) continue;
+    std::string pid(tag.substr(0, dot));
+    std::string started(tag.substr(dot + 1, dash - dot - 1));
+    if (pid.empty() || started.empty() || pid.find_first_not_of("0123456789") != std::string::npos ||
+        started.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    if (start_time(pid) != started) stale.emplace_back(name);
+  }
+  closedir(dir);
+  for (const auto& name : stale)
+    if (remove_tree(parent / name)) removed.push_back("stale staging '" + (parent / name).string() + "' of a fetch that is gone");
+  return removed;
+}
+
 Staging::Staging(const fs::path& destination, Kind kind) : m_destination(destination), m_kind(kind) {
   fs::path parent = destination.parent_path();
   if (parent.empty()) parent = ".";
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) throw UsageError("-o: cannot create '" + parent.string() + "': " + ec.message());
-  std::string pattern = (parent / ("." + destination.filename().string() + ".fetch-XXXXXX")).string();
+  std::string pattern =
+      (parent / ("." + destination.filename().string() + ".fetch-" + staging_tag() + "-XXXXXX")).string();
   if (kind == Kind::directory) {
     if (!mkdtemp(pattern.data()))
       throw UsageError("-o: cannot create a staging directory in '" + parent.string() + "': " + errno_text(errno));

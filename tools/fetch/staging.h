@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace ciutils::fetch {
 
@@ -14,10 +15,16 @@ bool remove_tree(const std::filesystem::path& path) noexcept;
 // Throws UsageError "-o: '<dest>' already exists (use --replace)" unless replace.
 void check_destination(const std::filesystem::path& destination, bool replace);
 
+// Removes the staging areas that fetch processes which are gone (killed with SIGKILL, a
+// crashed machine) left in destination's parent; returns their names. Each staging name
+// carries its owner's pid and start time, so a live fetch's area is never touched.
+std::vector<std::string> remove_stale_staging(const std::filesystem::path& destination);
+
 class Staging {
 public:
   enum class Kind { directory, file };
-  // Creates ".<name>.fetch-XXXXXX" beside destination (and destination's missing parents).
+  // Creates ".<name>.fetch-<pid>.<start time>-XXXXXX" beside destination (and destination's
+  // missing parents).
   Staging(const std::filesystem::path& destination, Kind kind);
   ~Staging();
   Staging(const Staging&) = delete;

@@ -103,11 +103,12 @@ class CiLockTest extends PipelineTestCase {
       'the block may have run without it', pipeline.calls('echo')[-1].message)
   }
 
-  void testTheKeeperRenewsTheLeaseBeyondItsTtl() {
-    ciLock(resource: 'uat', ttl: '1s') {
+  void testTheKeeperRenewsTheLeaseWhileTheBlockRuns() {
+    // A renewal every second; the 3 s lease leaves room for a loaded machine.
+    ciLock(resource: 'uat', ttl: '3s') {
       String expires = status('uat').resources[0].holders[0].expires_at
       // Wait on the event (a renewal moved the expiry), not on a fixed sleep.
-      long deadline = System.currentTimeMillis() + 10000
+      long deadline = System.currentTimeMillis() + 20000
       while (status('uat').resources[0].holders[0]?.expires_at == expires) {
         assertTrue('the lease was never renewed', System.currentTimeMillis() < deadline)
         Thread.sleep(50)

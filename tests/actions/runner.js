@@ -21,8 +21,13 @@ const BASE_ENV = {
   UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1:halt_on_error=1',
 };
 
+// Temporary directories, removed when the test process exits (after its step processes
+// are killed).
+const temp_dirs = [];
 function temp_dir(name) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `ciutils-${name}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ciutils-${name}-`));
+  temp_dirs.push(dir);
+  return dir;
 }
 
 function free_port() {
@@ -116,6 +121,10 @@ const started = new Set();
 function kill_steps() {
   for (const child of started) child.kill('SIGKILL');
 }
+process.on('exit', () => {
+  kill_steps();
+  for (const dir of temp_dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 // One job on a simulated runner: its GITHUB_* files and the steps run so far.
 class Job {

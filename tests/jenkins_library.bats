@@ -54,7 +54,7 @@ passed() {
 }
 
 @test "ciRun and ciReport: prun's results through report junit into the junit step" {
-  passed CiRunReportTest 6
+  passed CiRunReportTest 8
 }
 
 @test "ciFetch and ciUpload: checksums, http and file downloads, uploads, AWS credentials" {

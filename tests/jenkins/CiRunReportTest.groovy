@@ -48,6 +48,13 @@ class CiRunReportTest extends PipelineTestCase {
     assertAborts('ciRun: prun failed with exit status 2 (its message is above)') { ciRun(plan: 'plan.json') }
   }
 
+  void testAllowEmptyPublishesAReportWithoutTests() {
+    new File(workspace, 'none.tap').text = '1..0\n'
+    assertEquals([total: 0, passed: 0, failed: 0, skipped: 0], ciReport(results: 'none.tap', allowEmpty: true))
+    assertEquals([testResults: 'junit.xml', allowEmptyResults: true], pipeline.calls('junit')[0].args)
+    assertTrue(pipeline.calls('sh')[0].stdout.contains('no tests'))
+  }
+
   void testAnEmptyResultsFileFailsTheReport() {
     new File(workspace, 'results.jsonl').text = ''
     assertAborts('script returned exit code 2') { ciReport() }

@@ -21,7 +21,7 @@ class Pipeline {
   final Map<String, String> env = [JOB_NAME: 'web/main', BUILD_NUMBER: '7']
   /** Credentials by id: a String (secret text) or [user, password]. */
   final Map<String, Object> credentials = [:]
-  /** Library resources by path (libraryResource). */
+  /** Library resources by path (libraryResource), over the library's resources/ directory. */
   final Map<String, String> resources = [:]
   /** responder(script, env) -> [stdout: '', status: 0], or null to run the script. */
   Closure responder = null
@@ -84,10 +84,14 @@ class Pipeline {
     })
     b.setVariable('libraryResource', { String path ->
       calls << [step: 'libraryResource', path: path]
-      if (!resources.containsKey(path)) {
+      File file = new File(library, "resources/${path}")
+      if (resources.containsKey(path)) {
+        return resources[path]
+      }
+      if (!file.isFile()) {
         throw new AbortException("No such library resource ${path} could be found.")
       }
-      resources[path]
+      file.getText('UTF-8')
     })
     return b
   }

@@ -143,6 +143,34 @@ YML
   assert_output --partial '"owner":"other"'
 }
 
+@test "lock: two jobs on one resource never run their scripts at the same time" {
+  cat >pipeline.yml <<'YML'
+include:
+  - component: gitlab.example.com/ci/ciutils/lock@1.0.0
+    inputs: {resource: uat, ttl: 30s, wait: 1m}
+e2e:
+  extends: .ciutils-lock
+  script:
+    - echo "start $CI_JOB_ID" >> "$RUN_LOG"
+    - sleep 0.3
+    - echo "end $CI_JOB_ID" >> "$RUN_LOG"
+YML
+  export RUN_LOG="$BATS_TEST_TMPDIR/run.log"
+  CI_JOB_ID=1 job run pipeline.yml e2e --components "$T" >one.out 2>&1 &
+  local first=$!
+  CI_JOB_ID=2 job run pipeline.yml e2e --components "$T" >two.out 2>&1 &
+  local second=$!
+  wait "$first"
+  wait "$second"
+  # Each job's start is followed by its own end: the runs never interleave.
+  local a b
+  a="$(sed -n 1p "$RUN_LOG" | cut -d' ' -f2)"
+  b="$(sed -n 3p "$RUN_LOG" | cut -d' ' -f2)"
+  assert_equal "$(cat "$RUN_LOG")" "$(printf 'start %s\nend %s\nstart %s\nend %s' "$a" "$a" "$b" "$b")"
+  assert_equal "$(printf '%s\n' "$a" "$b" | sort | tr '\n' ' ')" "1 2 "
+  assert_equal "$(lockctl history uat --json | grep -o '"event":"released"' | wc -l)" 2
+}
+
 @test "lock: a busy pool with wait 0 fails the job at once" {
   lockctl acquire --pool staging --quantity 2 --ttl 1m --owner other >/dev/null
   lock_job 0

@@ -131,14 +131,19 @@ test('jobs on one resource are served in arrival order, never two at once', asyn
   assert.deepEqual(acquired, ['a', 'b', 'c', 'd'].map((n) => `acme/shop/e2e/1001/1/${n}`));
 });
 
-test('the watched process (the runner worker) dies: the lease ends within the ttl', async () => {
-  const job = new Job('doomed');
+// Starts main under a stand-in worker (in a PID namespace of its own for a container
+// job), checks the renewer keeps the lease past its first ttl, kills the worker (or the
+// container) with SIGKILL, and checks the lease ends: renewals stop once the renewer sees
+// the worker gone (it checks every 100 ms; a dead process stays visible until its parent
+// reaps it), so at most one more renewal, ttl/3 apart; the last expiry is within
+// ttl + ttl/3 of the kill, and the lease is gone once it passes.
+async function lease_ends_with_the_worker(name, options) {
+  const job = new Job(name);
   const ttl_ms = 3000;
-  const step = job.start(LOCK, 'main.js', { ...inputs, resource: 'uat', ttl: '3s' }, { worker: true });
+  const step = job.start(LOCK, 'main.js', { ...inputs, resource: 'uat', ttl: '3s' }, { worker: true, ...options });
   const main = await step.done;
   assert.equal(main.code, 0, main.stdout + main.stderr);
   const first_expiry = holders('uat')[0].expires_at;
-  // The renewer keeps the lease while the worker lives, past the first ttl.
   await wait_for(() => Date.now() > Date.parse(first_expiry) + 500, 'the first expiry to pass', 10);
   const renewed = holders('uat');
   assert.equal(renewed.length, 1, 'the lease outlives its first ttl');
@@ -146,10 +151,6 @@ test('the watched process (the runner worker) dies: the lease ends within the tt
 
   const killed_at = Date.now();
   step.child.kill('SIGKILL');
-  // Renewals stop once the renewer sees the worker gone (it checks every 100 ms; a dead
-  // process stays visible until its parent reaps it): at most one more renewal, ttl/3
-  // apart, so the last expiry is within ttl + ttl/3 of the kill, and the lease is gone
-  // once it passes.
   let last_expiry = 0;
   await wait_for(() => {
     const now_held = holders('uat');
@@ -161,6 +162,17 @@ test('the watched process (the runner worker) dies: the lease ends within the tt
   assert.ok(gone_after <= ttl_ms + ttl_ms / 3 + 2500, `gone after ${gone_after} ms`);
   const events = JSON.parse(lockctl('history', 'uat')).map((e) => e.event);
   assert.deepEqual(events, ['acquired', 'expired']);
+  return main;
+}
+
+test('the watched process (the runner worker) dies: the lease ends within the ttl', async () => {
+  const main = await lease_ends_with_the_worker('doomed', {});
+  assert.match(main.stdout, / --watch-pid [0-9]+ --keep-alive --json\)\n/);
+});
+
+test('container job (parent outside the PID namespace): no --watch-pid; the lease ends with the container', async () => {
+  const main = await lease_ends_with_the_worker('container', { container: true });
+  assert.match(main.stdout, /\(lockctl acquire uat --ttl 3s --wait 30m --priority 0 --max-hold 6h --keep-alive --json\)\n/);
 });
 
 test('pool with quantity: all members in resources and LOCKCTL_RESOURCES', async () => {

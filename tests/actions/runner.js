@@ -167,16 +167,20 @@ class Job {
 
   // Starts a JavaScript action's entry point (main or post) as the runner does: node FILE.
   // With worker: true, it runs under a stand-in for Runner.Worker (worker.js), which
-  // stays after the step ends, as the worker does until the job is over.
-  start(action_dir, entry, inputs = {}, { state = {}, worker = false } = {}) {
+  // stays after the step ends, as the worker does until the job is over; with
+  // container: true too, that stand-in is the init of a PID namespace of its own.
+  start(action_dir, entry, inputs = {}, { state = {}, worker = false, container = false } = {}) {
     const extra = {};
     for (const [k, v] of Object.entries(state)) extra[`STATE_${k}`] = v;
     const env = this.step_env(action_dir, inputs, extra);
     const script = path.join(action_dir, entry);
     const rc_file = path.join(this.dir, `${entry}.rc`);
-    const child = worker
-      ? spawn(process.execPath, [path.join(__dirname, 'worker.js'), script, rc_file], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let argv = [process.execPath, script];
+    if (worker) argv = [process.execPath, path.join(__dirname, 'worker.js'), script, rc_file];
+    // A container job: the worker stand-in is pid 1 of a PID namespace of its own, as the
+    // job container's init is, and everything in it dies with it.
+    if (container) argv = ['unshare', '--pid', '--fork', '--kill-child', ...argv];
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     started.add(child);
     child.on('exit', () => started.delete(child));
     let stdout = '';

@@ -98,7 +98,7 @@ setup() {
   run notify flush
   assert_success
   [ "$(receiver_count)" = 1 ]
-  [ "$(receiver_field 1 'r["path"]')" = /moved ]
+  [ "$(receiver_field 1 'r["path"]')" = "/moved/hook?token=$HOOK_TOKEN" ]
   run redis-cli -p "$REDIS_PORT" llen "$CIUTILS_NAMESPACE:{notify}:spool"
   assert_output 0
 }

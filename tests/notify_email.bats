@@ -94,9 +94,11 @@ print(v if isinstance(v, str) else json.dumps(v))' "$SMTP_LOG" "$1"
   run -3 notify --title t "smtp://127.0.0.1:$PLAIN_SMTP_PORT?from=ci@example.com&to=dev@example.com"
   assert_output --partial "the server does not offer STARTTLS (TLS is required)"
   [ "$(wc -l <"$PLAIN_LOG")" = 0 ]
-  # A refusal that another attempt cannot cure is not retried.
-  run -3 --separate-stderr notify --json --title t "smtp://127.0.0.1:$PLAIN_SMTP_PORT?from=ci@example.com&to=dev@example.com"
-  [ "$(echo "$output" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["deliveries"][0]["attempts"])')" = 1 ]
+  # A refusal that another attempt cannot cure is a rejection: not retried, not spooled.
+  run -3 --separate-stderr notify --json --spool spool --title t "smtp://127.0.0.1:$PLAIN_SMTP_PORT?from=ci@example.com&to=dev@example.com"
+  [ "$(echo "$output" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)["deliveries"][0]; print(d["attempts"], d["outcome"], d["spooled"])')" = "1 rejected False" ]
+  [[ "$stderr" == *"(smtp): rejected: SMTP smtp://127.0.0.1:$PLAIN_SMTP_PORT: the server does not offer STARTTLS"* ]]
+  [ -z "$(ls spool)" ]
 }
 
 @test "an untrusted certificate is refused; CURL_CA_BUNDLE trusts it" {

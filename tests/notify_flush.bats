@@ -211,3 +211,15 @@ flushed_total() {
   assert_output "notify: error: --claim-timeout: only for notify flush"
   [ "$(receiver_count)" = 0 ]
 }
+
+@test "flags before the verb: notify -q flush is notify flush -q" {
+  spool_alerts 1 --spool spool
+  run --separate-stderr notify -q flush --spool spool
+  assert_success
+  [ -z "$stderr" ]
+  [ "$(receiver_count)" = 1 ]
+  spool_alerts 1 --spool spool
+  run --separate-stderr notify --json -q flush --spool spool
+  assert_success
+  [ "$(canon "$output" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["sent"], d["remaining"])')" = "1 0" ]
+}

@@ -21,7 +21,7 @@ setup() {
   flush_redis
   reset_receiver
   export SLACK_HOOK="T0001/B0002/slacksecret42"
-  OK="slack://\${SLACK_HOOK}?endpoint=$(receiver_url /s)"
+  OK="slack://\${SLACK_HOOK}?endpoint=$(receiver_url)"
 }
 
 @test "unknown scheme" {
@@ -125,5 +125,14 @@ JSON
 JSON
   run -2 notify --config n.json --to chat --title t
   assert_output --regexp '^notify: error: n.json:1:[0-9]+: the Slack webhook path must come from the environment'
+  [ "$(receiver_count)" = 0 ]
+}
+
+@test "other tools' URL forms that would send wrong requests are refused with a hint" {
+  export PD_A=integration-key-1 PD_B=api-key-2 TEAMS_SIG=sig-123456
+  run -2 notify --title t 'pagerduty://${PD_A}@${PD_B}'
+  assert_output "notify: error: destination: pagerduty://INTEGRATION_KEY@API_KEY is another tool's form; the Events API needs only the integration's routing key: pagerduty://\${ROUTING_KEY}"
+  run -2 notify --title t 'teams://group@tenant/altId/groupOwner?host=example.webhook.office.com'
+  assert_output "notify: error: destination: teams://GROUP@TENANT/… is the form for Office 365 connectors, which Teams retired; give the Workflows webhook URL as teams://HOST/workflows/…?…&sig=\${SIG}"
   [ "$(receiver_count)" = 0 ]
 }

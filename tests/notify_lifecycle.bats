@@ -21,7 +21,7 @@ setup() {
   flush_redis
   reset_receiver
   export PD_KEY="pd-routing-key-5678"
-  URL="pagerduty://\${PD_KEY}?endpoint=$(receiver_url /v2/enqueue)"
+  URL="pagerduty://\${PD_KEY}?endpoint=$(receiver_url)"
 }
 
 actions() {

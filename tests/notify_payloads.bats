@@ -31,10 +31,11 @@ setup() {
 @test "slack: Block Kit with a red attachment listing failed tests, mentions neutralised" {
   printf '%s\n' '{"name":"<!channel> pay","status":"failed","message":"@here 1 < 2"}' >r.jsonl
   run notify --key web/pay --from r.jsonl --source ci-7 \
-    "slack://\${SLACK_HOOK}?endpoint=$(receiver_url /services/x)"
+    "slack://\${SLACK_HOOK}?endpoint=$(receiver_url)"
   assert_success
   [ "$(receiver_count)" = 1 ]
-  [ "$(receiver_field 1 'r["path"]')" = /services/x ]
+  # endpoint= replaces scheme, host and port; the service's own path follows.
+  [ "$(receiver_field 1 'r["path"]')" = /services/T0001/B0002/slacksecret42 ]
   [ "$(receiver_field 1 'r["headers"]["content-type"]')" = application/json ]
   expected='{"text":"web/pay: 1 test failed",
     "blocks":[{"type":"header","text":{"type":"plain_text","text":"web/pay: 1 test failed","emoji":true}}],
@@ -45,7 +46,7 @@ setup() {
 }
 
 @test "slack: recovery is green" {
-  url="slack://\${SLACK_HOOK}?endpoint=$(receiver_url /s)"
+  url="slack://\${SLACK_HOOK}?endpoint=$(receiver_url)"
   notify --key web/pay --status failed --source ci-7 "$url"
   notify --key web/pay --status passed --source ci-7 "$url"
   [ "$(receiver_count)" = 2 ]
@@ -60,7 +61,7 @@ setup() {
 
 @test "teams: an Adaptive Card in a Workflows message" {
   run notify --key web/pay --from results.jsonl --source ci-7 --link "Run=https://ci.example.com/run/1" \
-    "teams://prod-00.westus.logic.azure.com/workflows/abc?endpoint=$(receiver_url /workflows/abc)"
+    "teams://prod-00.westus.logic.azure.com/workflows/abc?endpoint=$(receiver_url)"
   assert_success
   expected='{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","contentUrl":null,
     "content":{"$schema":"http://adaptivecards.io/schemas/adaptive-card.json","type":"AdaptiveCard","version":"1.4",
@@ -77,7 +78,7 @@ setup() {
 }
 
 @test "victorops: CRITICAL then RECOVERY with a stable entity_id" {
-  url="victorops://\${VO_KEY}/frontend?endpoint=$(receiver_url /integrations/generic/20131114/alert/x/frontend)"
+  url="victorops://\${VO_KEY}/frontend?endpoint=$(receiver_url)"
   run notify --key opm/opm-tests-1 --from results.jsonl --source ci-7 "$url"
   assert_success
   expected='{"message_type":"CRITICAL","entity_id":"opm/opm-tests-1","entity_display_name":"opm/opm-tests-1: 2 of 3 tests failed",
@@ -100,7 +101,7 @@ setup() {
 }
 
 @test "pagerduty: Events v2 trigger with dedup_key, then resolve" {
-  url="pagerduty://\${PD_KEY}?endpoint=$(receiver_url /v2/enqueue)&component=checkout"
+  url="pagerduty://\${PD_KEY}?endpoint=$(receiver_url)&component=checkout"
   run notify --key opm/opm-tests-1 --from results.jsonl --source ci-7 --link "https://ci.example.com/run/1" "$url"
   assert_success
   expected='{"routing_key":"pd-routing-key-5678","event_action":"trigger","dedup_key":"opm/opm-tests-1",
@@ -119,7 +120,7 @@ setup() {
 
 @test "clickatell: one request for several recipients, Authorization header, SMS length" {
   run notify --key opm/opm-tests-1 --from results.jsonl \
-    "clickatell://\${CT_KEY}/+27820000001,27820000002?endpoint=$(receiver_url /v1/message)"
+    "clickatell://\${CT_KEY}/+27820000001,27820000002?endpoint=$(receiver_url)"
   assert_success
   [ "$(receiver_field 1 'r["headers"]["authorization"]')" = clickatell-key-9999 ]
   expected='{"messages":[
@@ -127,7 +128,7 @@ setup() {
     {"channel":"sms","to":"27820000002","content":"FAILED: opm/opm-tests-1: 2 of 3 tests failed (checkout, search)"}]}'
   [ "$(receiver_body 1)" = "$(canon "$expected")" ]
   long="$(printf 'x%.0s' $(seq 1 300))"
-  run notify --title "$long" "clickatell://\${CT_KEY}/27820000001?endpoint=$(receiver_url /v1/message)"
+  run notify --title "$long" "clickatell://\${CT_KEY}/27820000001?endpoint=$(receiver_url)"
   assert_success
   [ "$(receiver_field 2 'len(json.loads(r["body"])["messages"][0]["content"])')" = 160 ]
 }
@@ -158,7 +159,7 @@ TPL
   for i in $(seq 1 200); do
     echo "{\"name\":\"test-$i-with-a-rather-long-name\",\"status\":\"failed\",\"message\":\"assertion failed at step $i\"}"
   done >many.jsonl
-  run notify --key web/many --from many.jsonl "slack://\${SLACK_HOOK}?endpoint=$(receiver_url /s)"
+  run notify --key web/many --from many.jsonl "slack://\${SLACK_HOOK}?endpoint=$(receiver_url)"
   assert_success
   text="$(receiver_field 1 'json.loads(r["body"])["attachments"][0]["blocks"][0]["text"]["text"]')"
   [ "${#text}" -le 3000 ]
@@ -166,10 +167,10 @@ TPL
 }
 
 @test "--json prints the delivery results" {
-  run --separate-stderr notify --json --key web/pay --status failed "slack://\${SLACK_HOOK}?endpoint=$(receiver_url /s)"
+  run --separate-stderr notify --json --key web/pay --status failed "slack://\${SLACK_HOOK}?endpoint=$(receiver_url)"
   assert_success
   expected='{"event":"trigger","dry_run":false,"key":"web/pay","status":"failed","failures":1,"history":"F",
-    "deliveries":[{"destination":"slack://${SLACK_HOOK}?endpoint=http://127.0.0.1:'"$RECEIVER_PORT"'/s","service":"slack",
+    "deliveries":[{"destination":"slack://${SLACK_HOOK}?endpoint=http://127.0.0.1:'"$RECEIVER_PORT"'","service":"slack",
       "required":true,"outcome":"accepted","attempts":1,"spooled":false,"http_status":200}]}'
   [ "$(canon "$output")" = "$(canon "$expected")" ]
 }
@@ -178,7 +179,7 @@ TPL
   hook="webhook+http://127.0.0.1:$RECEIVER_PORT/hook"
   printf 'make: \033[31mFAILED\033[0m \377\376 bell\007 done\n' >out.txt
   run notify --title "$(printf 'build \303 \033[1mbold\033[0m')" --stdin "$hook" \
-    "slack://\${SLACK_HOOK}?endpoint=$(receiver_url /s)" <out.txt
+    "slack://\${SLACK_HOOK}?endpoint=$(receiver_url)" <out.txt
   assert_success
   [ "$(receiver_count)" = 2 ]
   [ "$(receiver_field 1 'r["utf8"]')" = true ]
@@ -197,4 +198,46 @@ TPL
   grep -qF "\"message\":\"a $(printf '\357\277\275') b\"" dry.txt
   run -2 notify --key "$(printf 'k\377')" --status failed "$hook"
   assert_output "notify: error: --key: must be valid UTF-8"
+}
+
+@test "endpoint= replaces scheme, host, port and base path; each service's path and query follow" {
+  export TEAMS_SIG=teams-sig-4242
+  base="$(receiver_url /gw)"
+  run notify --key e/1 --status failed \
+    "slack://\${SLACK_HOOK}?endpoint=$base" \
+    "victorops://\${VO_KEY}/frontend?endpoint=$base/" \
+    "pagerduty://\${PD_KEY}?endpoint=$base" \
+    "clickatell://\${CT_KEY}/27820000001?endpoint=$base" \
+    "teams://prod-00.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=\${TEAMS_SIG}&endpoint=$base" \
+    "webhook+https://hooks.example.com/ci/alert?team=web&endpoint=$base"
+  assert_success
+  run /usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    print(json.loads(line)["path"])' "$RECEIVER_LOG"
+  assert_output "/gw/services/T0001/B0002/slacksecret42
+/gw/integrations/generic/20131114/alert/vo-api-key-1234/frontend
+/gw/v2/enqueue
+/gw/v1/message
+/gw/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=teams-sig-4242
+/gw/ci/alert?team=web"
+  # url= replaces the whole URL.
+  reset_receiver
+  run notify --title t "pagerduty://\${PD_KEY}?url=$(receiver_url /anything)"
+  assert_success
+  [ "$(receiver_field 1 'r["path"]')" = /anything ]
+  run -2 notify --title t "pagerduty://\${PD_KEY}?url=$(receiver_url /a)&endpoint=$base"
+  assert_output "notify: error: destination: endpoint and url: give one"
+  run -2 notify --title t "pagerduty://\${PD_KEY}?endpoint=$base%3Fx%3D1"
+  assert_output "notify: error: destination: endpoint: takes scheme, host, port and path only (url= replaces the whole URL)"
+}
+
+@test "pagerduty: a one-off message is a change event, never an incident nothing resolves" {
+  run notify --title "Deploy of web 1.4.2 finished" --message "smoke tests passed" --source ci-7 \
+    --link "Run=https://ci.example.com/1" "pagerduty://\${PD_KEY}?endpoint=$(receiver_url)"
+  assert_success
+  [ "$(receiver_field 1 'r["path"]')" = /v2/change/enqueue ]
+  expected='{"routing_key":"pd-routing-key-5678","payload":{"summary":"Deploy of web 1.4.2 finished","source":"ci-7",
+    "custom_details":{"message":"smoke tests passed"}},"links":[{"href":"https://ci.example.com/1","text":"Run"}]}'
+  [ "$(receiver_body_without 1 'b["payload"]["timestamp"]')" = "$(canon "$expected")" ]
 }

@@ -86,7 +86,7 @@ cat >"$DEMO_DIR/schedules.json" <<J
 J
 cat >"$DEMO_DIR/notify.json" <<J
 {"destinations": {
-  "frontend-hook": {"url": "webhook+https://alerts.example.invalid/hook?endpoint=http://127.0.0.1:$port/alerts",
+  "frontend-hook": {"url": "webhook+https://alerts.example.invalid/alerts?endpoint=http://127.0.0.1:$port",
                     "tags": ["frontend"]}
 }}
 J

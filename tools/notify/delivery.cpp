@@ -119,7 +119,11 @@ DeliveryResult deliver(const Outbound& out, const DeliveryContext& ctx) {
         return r;
       } catch (const SmtpError& e) {
         r.error = redact(e.what());
-        if (e.permanent) break;
+        if (e.permanent) {
+          // No STARTTLS, login denied, a recipient refused: another attempt cannot help.
+          r.outcome = Outcome::rejected;
+          return r;
+        }
       } catch (const Error& e) {
         r.error = redact(e.what());
       }

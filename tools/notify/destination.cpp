@@ -24,7 +24,7 @@ constexpr std::array k_schemes{
     SchemeInfo{"smtps", Service::smtp},
 };
 
-const std::set<std::string, std::less<>> k_common_params{"endpoint", "timeout", "retries",
+const std::set<std::string, std::less<>> k_common_params{"endpoint", "url", "timeout", "retries",
                                                           "required", "rate"};
 
 std::set<std::string, std::less<>> service_params(Service service) {
@@ -160,6 +160,7 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
   auto known = service_params(d.service);
   std::string passed_query;
   std::optional<std::string> endpoint;
+  std::optional<std::string> full_url;
   if (!query.empty()) {
     for (auto piece : split(query, '&')) {
       if (piece.empty()) continue;
@@ -173,6 +174,8 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
         auto value = percent_decode(expand_env(raw, pw, secrets));
         if (key == "endpoint") {
           endpoint = value;
+        } else if (key == "url") {
+          full_url = value;
         } else if (key == "timeout") {
           d.timeout = parse_duration(value, pw);
           if (d.timeout.count() <= 0) throw UsageError(pw + ": must be positive");
@@ -204,25 +207,35 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
   auto expanded_rest = expand_env(rest, w, secrets);
   auto expand = [&](std::string_view text) { return expand_env(text, w, secrets); };
 
+  // Other tools' URL forms for the same schemes would send wrong requests here: refused.
+  if (d.service == Service::teams && !userinfo.empty())
+    throw UsageError(w + ": teams://GROUP@TENANT/… is the form for Office 365 connectors, which Teams retired; "
+                         "give the Workflows webhook URL as teams://HOST/workflows/…?…&sig=${SIG}");
+  if (d.service == Service::pagerduty && !userinfo.empty())
+    throw UsageError(w + ": pagerduty://INTEGRATION_KEY@API_KEY is another tool's form; the Events API needs "
+                         "only the integration's routing key: pagerduty://${ROUTING_KEY}");
+
   switch (d.service) {
     case Service::webhook:
     case Service::teams: {
-      if (expanded_rest.empty() && !endpoint) throw UsageError(w + ": " + scheme + ":// needs a host");
+      if (expanded_rest.empty() && !endpoint && !full_url) throw UsageError(w + ": " + scheme + ":// needs a host");
       std::string proto = d.scheme == "webhook+http" ? "http://" : "https://";
-      d.url = proto + expanded_rest;
-      if (!passed_query.empty()) d.url += "?" + passed_query;
+      auto slash = expanded_rest.find('/');
+      d.base = proto + expanded_rest.substr(0, slash);
+      d.path = slash == std::string::npos ? "" : expanded_rest.substr(slash);
+      if (!passed_query.empty()) d.path += "?" + passed_query;
       break;
     }
     case Service::slack: {
-      if (expanded_rest.empty() && !endpoint)
+      if (expanded_rest.empty())
         throw UsageError(w + ": slack:// needs the webhook path (slack://T000/B000/XXXX)");
       require_reference(rest, w, "the Slack webhook path");
       // The token (the path's last part) is secret on its own too, e.g. when a test prints it.
       if (auto slash = expanded_rest.rfind('/'); slash != std::string::npos && expanded_rest.size() - slash > 8)
         secrets.add(expanded_rest.substr(slash + 1));
-      d.url = expanded_rest.starts_with("hooks.slack.com/")
-                  ? "https://" + expanded_rest
-                  : "https://hooks.slack.com/services/" + expanded_rest;
+      d.base = "https://hooks.slack.com";
+      d.path = expanded_rest.starts_with("hooks.slack.com/") ? expanded_rest.substr(15)
+                                                             : "/services/" + expanded_rest;
       break;
     }
     case Service::victorops: {
@@ -230,7 +243,8 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
       if (parts.size() != 2 || parts[0].empty() || parts[1].empty())
         throw UsageError(w + ": victorops:// expects API_KEY/ROUTING_KEY");
       require_reference(rest.substr(0, rest.find('/')), w, "the VictorOps API key");
-      d.url = "https://alert.victorops.com/integrations/generic/20131114/alert/" + expanded_rest;
+      d.base = "https://alert.victorops.com";
+      d.path = "/integrations/generic/20131114/alert/" + expanded_rest;
       break;
     }
     case Service::pagerduty: {
@@ -238,7 +252,8 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
         throw UsageError(w + ": pagerduty:// expects the integration's ROUTING_KEY");
       require_reference(rest, w, "the PagerDuty routing key");
       d.params["routing_key"] = expanded_rest;
-      d.url = "https://events.pagerduty.com/v2/enqueue";
+      d.base = "https://events.pagerduty.com";
+      d.path = "/v2/enqueue";
       if (auto s = d.param("severity", "critical");
           s != "critical" && s != "error" && s != "warning" && s != "info")
         throw UsageError(w + ": severity: expected critical, error, warning or info, got '" + s + "'");
@@ -261,7 +276,8 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
       }
       d.params["api_key"] = key;
       d.params["to"] = to;
-      d.url = "https://platform.clickatell.com/v1/message";
+      d.base = "https://platform.clickatell.com";
+      d.path = "/v1/message";
       break;
     }
     case Service::smtp: {
@@ -275,24 +291,37 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
       }
       auto host = expand(authority);
       if (host.empty() && !endpoint) throw UsageError(w + ": " + scheme + ":// needs a host");
+      if (full_url) throw UsageError(w + ": url: not for " + scheme + ":// (endpoint=smtp://HOST:PORT replaces host and port)");
       if (!path.empty() && path != "/") throw UsageError(w + ": " + scheme + ":// takes no path");
-      d.url = scheme + "://" + host;
+      d.base = scheme + "://" + host;
       if (d.param("from").empty()) throw UsageError(w + ": " + scheme + ":// needs ?from=ADDRESS");
       if (d.param("to").empty()) throw UsageError(w + ": " + scheme + ":// needs ?to=ADDRESS[,ADDRESS…]");
       break;
     }
   }
 
+  if (endpoint && full_url) throw UsageError(w + ": endpoint and url: give one");
   if (endpoint) {
     if (d.service == Service::smtp) {
       if (!endpoint->starts_with("smtp://") && !endpoint->starts_with("smtps://"))
         throw UsageError(w + ": endpoint: expected an smtp:// or smtps:// URL");
       // The endpoint replaces host and port; the scheme decides STARTTLS or implicit TLS.
-      d.url = *endpoint;
+      d.base = *endpoint;
     } else {
+      // Scheme, host, port and a base path; the service's own path and query follow.
       require_http_url(*endpoint, w, "endpoint");
-      d.url = *endpoint;
+      if (endpoint->find_first_of("?#") != std::string::npos)
+        throw UsageError(w + ": endpoint: takes scheme, host, port and path only (url= replaces the whole URL)");
+      d.base = *endpoint;
+      while (d.base.ends_with('/')) d.base.pop_back();
     }
+  }
+  d.url = d.base + d.path;
+  if (full_url) {
+    require_http_url(*full_url, w, "url");
+    d.url = *full_url;
+    d.base.clear();
+    d.path.clear();
   }
   if (d.service == Service::webhook && d.url.find("://") + 3 == d.url.size())
     throw UsageError(w + ": " + scheme + ":// needs a host");

@@ -23,6 +23,10 @@ struct Destination {
   Service service = Service::webhook;
   std::string scheme;                         // "webhook+https", "slack", "smtps", …
   std::string url;                            // the expanded URL the request goes to
+  // url = base + path: base is the service's scheme, host, port and base path (what
+  // endpoint= replaces), path its own path and query. Both empty after url=.
+  std::string base;
+  std::string path;
   std::string user;                           // smtp: login
   std::string password;                       // smtp: password
   std::map<std::string, std::string> params;  // service-specific query parameters, expanded

@@ -33,12 +33,30 @@ TEST_F(DestinationTest, VictorOpsBuildsTheRestEndpoint) {
   EXPECT_EQ(d.url, "https://alert.victorops.com/integrations/generic/20131114/alert/s3cr3t-key/frontend");
 }
 
-TEST_F(DestinationTest, EndpointOverridesTheServiceUrl) {
-  auto d = parse_destination("pagerduty://${NOTIFY_TEST_KEY}?endpoint=http://127.0.0.1:9/v2/enqueue&severity=warning",
+TEST_F(DestinationTest, EndpointReplacesSchemeHostPortAndBasePathOnly) {
+  auto d = parse_destination("pagerduty://${NOTIFY_TEST_KEY}?endpoint=http://127.0.0.1:9/gw/&severity=warning",
                              "--to", secrets);
-  EXPECT_EQ(d.url, "http://127.0.0.1:9/v2/enqueue");
+  EXPECT_EQ(d.url, "http://127.0.0.1:9/gw/v2/enqueue");
   EXPECT_EQ(d.param("routing_key"), "s3cr3t-key");
   EXPECT_EQ(d.param("severity"), "warning");
+  EXPECT_EQ(parse_destination("victorops://${NOTIFY_TEST_KEY}/frontend?endpoint=http://vo.internal", "--to", secrets).url,
+            "http://vo.internal/integrations/generic/20131114/alert/s3cr3t-key/frontend");
+  EXPECT_EQ(parse_destination("slack://T1/B2/${NOTIFY_TEST_KEY}?endpoint=https://proxy:8443", "--to", secrets).url,
+            "https://proxy:8443/services/T1/B2/s3cr3t-key");
+  EXPECT_EQ(parse_destination("teams://h.example.com/workflows/abc?sig=${NOTIFY_TEST_KEY}&endpoint=http://127.0.0.1:9",
+                              "--to", secrets)
+                .url,
+            "http://127.0.0.1:9/workflows/abc?sig=s3cr3t-key");
+  EXPECT_EQ(parse_destination("webhook+https://example.com/hook?a=b&endpoint=http://127.0.0.1:9/base", "--to", secrets).url,
+            "http://127.0.0.1:9/base/hook?a=b");
+  EXPECT_THROW(parse_destination("pagerduty://${NOTIFY_TEST_KEY}?endpoint=http://h/?x=1", "--to", secrets), UsageError);
+}
+
+TEST_F(DestinationTest, UrlReplacesTheWholeUrl) {
+  auto d = parse_destination("pagerduty://${NOTIFY_TEST_KEY}?url=http://127.0.0.1:9/any/path%3Fq%3D1", "--to", secrets);
+  EXPECT_EQ(d.url, "http://127.0.0.1:9/any/path?q=1");
+  EXPECT_THROW(parse_destination("pagerduty://${NOTIFY_TEST_KEY}?url=http://h/a&endpoint=http://h", "--to", secrets),
+               UsageError);
 }
 
 TEST_F(DestinationTest, CommonParameters) {

@@ -332,8 +332,18 @@ int run_flush(const Options& o, const Reporter& rep) {
 
 int run(int argc, char** argv) {
   auto args = args_of(argc, argv);
-  bool flush = !args.empty() && args.front() == "flush";
-  if (flush) args.erase(args.begin());
+  // "flush" may follow flags that take no value: `notify -q flush` is `notify flush -q`.
+  bool flush = false;
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    if (*it == "flush") {
+      args.erase(it);
+      flush = true;
+      break;
+    }
+    if (*it != "-q" && *it != "--quiet" && *it != "-v" && *it != "--verbose" && *it != "--json" &&
+        *it != "--dry-run")
+      break;
+  }
 
   Options o;
   auto desc = describe_options(o);

@@ -12,13 +12,16 @@ constexpr std::string_view k_synopsis =
 constexpr std::string_view k_description =
     "Sends alerts to webhooks, Slack, Teams, VictorOps, PagerDuty, Clickatell SMS and email.\n"
     "With --key, alert state is kept in Redis: the first failure triggers, repeated failures\n"
-    "stay silent (or remind every --remind), and the first pass afterwards sends a recovery.\n"
+    "stay silent (or remind every --remind), and the first pass afterwards (or the Nth in a\n"
+    "row with --recover-after N) sends a recovery.\n"
     "DEST is a destination URL (secrets as ${ENV_NAME}) or a name from --config:\n"
     "  webhook+https://HOST/PATH[?template=FILE&hmac=${SECRET}]   slack://${SLACK_WEBHOOK_PATH}\n"
     "  teams://HOST/workflows/…?…&sig=${SIG}   victorops://${API_KEY}/ROUTING_KEY\n"
     "  pagerduty://${ROUTING_KEY}[?severity=critical]   clickatell://${API_KEY}/NUMBER[,NUMBER]\n"
     "  smtp://[USER:${PASSWORD}@]HOST:587?from=A&to=B[,C]   smtps://…:465?…\n"
-    "Every URL takes endpoint=URL, timeout=D, retries=N, required=false and rate=COUNT/PERIOD.";
+    "Every URL takes endpoint=URL (scheme, host, port and base path; the service's path\n"
+    "follows), url=URL (the whole URL), timeout=D, retries=N, required=false and rate=COUNT/PERIOD.\n"
+    "A one-off message to PagerDuty is a change event; use --key for incidents.";
 
 constexpr std::string_view k_extra =
     "Environment:\n"

@@ -146,6 +146,13 @@ json::value victorops_body(const Alert& alert) {
   return body;
 }
 
+void add_pagerduty_links(json::object& body, const Alert& alert) {
+  if (alert.links.empty()) return;
+  json::array links;
+  for (const auto& l : alert.links) links.push_back({{"href", l.href}, {"text", l.text.empty() ? l.href : l.text}});
+  body["links"] = std::move(links);
+}
+
 json::value pagerduty_body(const Destination& dest, const Alert& alert) {
   json::object body{{"routing_key", dest.param("routing_key")}};
   if (alert.event == Event::recover) {
@@ -153,8 +160,22 @@ json::value pagerduty_body(const Destination& dest, const Alert& alert) {
     body["dedup_key"] = alert.key;
     return body;
   }
+  if (alert.event == Event::message) {
+    // A one-off message is a change event: it shows on the service's timeline and never
+    // opens an incident that nothing would resolve.
+    json::object payload{{"summary", truncate_utf8(alert.title, k_pagerduty_summary_max)},
+                         {"source", dest.param("source", alert.source.empty() ? "ciutils" : alert.source)}};
+    if (!alert.time.empty()) payload["timestamp"] = alert.time;
+    json::object details{{"message", truncate_utf8(alert.message, 10000)}};
+    if (!alert.failed.empty()) details["failed"] = alert.failed.size();
+    if (alert.total) details["total"] = alert.total;
+    payload["custom_details"] = std::move(details);
+    body["payload"] = std::move(payload);
+    add_pagerduty_links(body, alert);
+    return body;
+  }
   body["event_action"] = "trigger";
-  if (!alert.key.empty()) body["dedup_key"] = alert.key;
+  body["dedup_key"] = alert.key;
   json::array failed;
   for (std::size_t i = 0; i < alert.failed.size() && i < 100; ++i)
     failed.push_back({{"name", alert.failed[i].name},
@@ -178,11 +199,7 @@ json::value pagerduty_body(const Destination& dest, const Alert& alert) {
   payload["custom_details"] = std::move(details);
   body["payload"] = std::move(payload);
   body["client"] = k_tool;
-  if (!alert.links.empty()) {
-    json::array links;
-    for (const auto& l : alert.links) links.push_back({{"href", l.href}, {"text", l.text.empty() ? l.href : l.text}});
-    body["links"] = std::move(links);
-  }
+  add_pagerduty_links(body, alert);
   return body;
 }
 
@@ -356,6 +373,8 @@ HttpRequest build_http_request(const Destination& dest, const Alert& alert) {
     case Service::smtp: throw Error(ExitCode::tool_failed, "smtp is not an HTTP destination");
   }
   req.body = to_json(body);
+  if (dest.service == Service::pagerduty && alert.event == Event::message && !dest.base.empty())
+    req.url = dest.base + "/v2/change/enqueue";
   if (dest.service == Service::webhook)
     if (auto key = dest.param("hmac"); !key.empty())
       req.headers.push_back(dest.param("signature_header", "X-Signature-256") + ": sha256=" +

@@ -33,3 +33,27 @@ same_as_parallel() {
   run -2 prun -- ::: a
   assert_output "prun: error: ':::' needs a command before it"
 }
+
+@test "-k prints in input order, as parallel -k, each job as soon as those before it are done" {
+  # Later items finish first; the order on stdout is still the input's.
+  ours=$(prun -j 3 -q -k -- 'sleep {}; echo {}' ::: 0.6 0.1 0.3 | grep -v '^==> ')
+  theirs=$(parallel -j 3 -k 'sleep {}; echo {}' ::: 0.6 0.1 0.3)
+  [ "$ours" = "$theirs" ]
+  [ "$ours" = $'0.6\n0.1\n0.3' ]
+  # Streaming: job 1's block is out while job 3 still runs (it waits for a file we create).
+  prun -j 3 -q -k -- 'if [ {} = 3 ]; then until [ -e go ]; do sleep 0.05; done; fi; echo item-{}' ::: 1 2 3 >out.txt 3>&- &
+  local pid=$!
+  wait_until 20 grep -qx item-2 out.txt
+  grep -qx item-1 out.txt
+  ! grep -q item-3 out.txt
+  touch go
+  wait "$pid"
+  [ "$(grep -v '^==> ' out.txt)" = $'item-1\nitem-2\nitem-3' ]
+}
+
+@test "-k keeps every attempt of a retried job together, in order" {
+  run -0 prun -j 2 -q -k --retries 1 -- 'sleep {}; [ -e m{#} ] || { touch m{#}; echo try-{}; exit 1; }; echo ok-{}' ::: 0.4 0.1
+  [ "$(grep -v '^==> ' <<<"$output")" = $'try-0.4\nok-0.4\ntry-0.1\nok-0.1' ]
+  run -2 prun -k --tag -- echo ::: a
+  assert_output "prun: error: --keep-order works with --group only"
+}

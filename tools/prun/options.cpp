@@ -92,6 +92,7 @@ po::options_description describe(Options& o, RawOptions& r) {
       ("tag", po::bool_switch(&r.tag), "print output lines as they come, prefixed [slot/job]")
       ("ungroup", po::bool_switch(&r.ungroup), "pass output through as it comes")
       ("timestamps", po::bool_switch(&o.timestamps), "with --tag: prefix lines with the UTC time")
+      ("keep-order,k", po::bool_switch(&o.keep_order), "--group: print jobs' output in input order, each as soon as those before it are done")
       ("merge-stderr", po::bool_switch(&o.merge_stderr), "give each job one pipe for stdout and stderr (as 2>&1: exact order)")
       ("timings", po::value(&o.timings_file), "a previous results FILE: run the longest-known jobs first")
       ("shard", po::value(&r.shard), "I/N or auto: run only shard I of N (longest-first split)")
@@ -291,6 +292,7 @@ Options parse_options(const std::vector<std::string>& args) {
   if (r.tag) o.output = OutputMode::tag;
   if (r.ungroup) o.output = OutputMode::ungroup;
   if (o.timestamps && o.output != OutputMode::tag) throw UsageError("--timestamps needs --tag");
+  if (o.keep_order && o.output != OutputMode::group) throw UsageError("--keep-order works with --group only");
   if (r.progress && r.no_progress) throw UsageError("--progress and --no-progress exclude each other");
   if (r.progress) o.progress = true;
   if (r.no_progress) o.progress = false;

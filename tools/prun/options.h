@@ -63,6 +63,7 @@ struct Options {
   OutputMode output = OutputMode::group;
   bool timestamps = false;
   bool merge_stderr = false;  // one pipe for a job's stdout and stderr
+  bool keep_order = false;    // -k
   std::string timings_file;
   std::optional<Shard> shard;
   std::chrono::milliseconds cancel_grace{7000};

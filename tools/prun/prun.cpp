@@ -144,6 +144,7 @@ public:
     auto gha = env_value("GITHUB_ACTIONS");
     config.github = gha && *gha == "true";
     config.merge_stderr = o.merge_stderr;
+    config.keep_order = o.keep_order;
     config.kill_sequence = o.kill_sequence;
     config.halt = o.halt;
     config.fail_on_flaky = o.fail_on_flaky;

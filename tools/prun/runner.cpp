@@ -573,19 +573,15 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
                        format_duration(std::chrono::duration_cast<milliseconds>(r->ended - r->start));
   if (retry) header += ", retrying (attempt " + std::to_string(r->job.attempt + 1) + " of " +
                        std::to_string(settings.retries + 1) + ")";
-  if (m_config.output == OutputMode::group) {
-    std::string head;
+  bool group = m_config.output == OutputMode::group;
+  std::string head;
+  if (group) {
     if (m_config.github) {
       head = "::group::" + neutralise_workflow_commands(header) + "\n" + github_stop_commands(m_github_token);
     } else {
       head = "==> " + header + "\n";
     }
-    m_out->write(head);
-    bool open_line = r->capture->replay(*m_out);
-    std::string tail_text;
-    if (open_line) tail_text = "\n";
-    if (m_config.github) tail_text += github_resume_commands(m_github_token) + "::endgroup::\n";
-    if (!tail_text.empty()) m_out->write(tail_text);
+    if (!m_config.keep_order) write_block(head, *r->capture);
   } else if (retry && !m_config.quiet) {
     m_err->write("prun: " + (m_config.github ? neutralise_workflow_commands(header) : header) + "\n");
   }
@@ -594,6 +590,7 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
     Job job = std::move(r->job);
     job.attempt += 1;
     if (m_config.retry_other_slot) job.avoid_slot = r->slot;
+    if (group && m_config.keep_order) hold(job.number, std::move(head), std::move(r->capture), false);
     queue.push_front(std::move(job));
     return;
   }
@@ -607,6 +604,7 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
     ++m_failures;
   }
   m_on_end(r->job, r->command, o, r->capture->bytes(), r->capture->combined_tail());
+  if (group && m_config.keep_order) hold(r->job.number, std::move(head), std::move(r->capture), true);
   if (failed || o.status == Status::error || o.status == Status::flaky) check_halt(kind);
 }
 
@@ -630,6 +628,7 @@ BatchResult Runner::skip_all(std::deque<Job> queue, const std::string& message) 
     std::string command = job.has_template ? expand_template(m_config.command_template, job.item, job.number, 0)
                                            : job.command;
     m_on_end(job, command, o, 0, {});
+    if (m_config.keep_order) hold(job.number, {}, nullptr, true);
     ++result.skipped;
   }
   return result;
@@ -795,12 +794,39 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
   return result;
 }
 
+void Runner::write_block(const std::string& head, JobCapture& capture) {
+  m_out->write(head);
+  bool open_line = capture.replay(*m_out);
+  std::string tail_text;
+  if (open_line) tail_text = "\n";
+  if (m_config.github) tail_text += github_resume_commands(m_github_token) + "::endgroup::\n";
+  if (!tail_text.empty()) m_out->write(tail_text);
+}
+
+void Runner::hold(std::size_t number, std::string head, std::unique_ptr<JobCapture> capture, bool last) {
+  auto& held = m_held[number];
+  if (capture) held.blocks.emplace_back(std::move(head), std::move(capture));
+  held.last = held.last || last;
+  // Everything before the next number in order has been printed: print on while the next
+  // one has ended.
+  for (auto it = m_held.begin(); it != m_held.end() && it->second.last && it->first <= m_next_in_order;) {
+    for (auto& [block_head, block_capture] : it->second.blocks) write_block(block_head, *block_capture);
+    m_next_in_order = it->first + 1;
+    it = m_held.erase(it);
+  }
+}
+
 bool Runner::output_backlogged() const {
   std::size_t queued = m_out->backlog() + (m_err == m_out ? 0 : m_err->backlog());
   return queued > OutputSink::k_backlog_limit;
 }
 
 void Runner::flush_output() {
+  // -k: what waits for a job that never ended (it was never read from the input) goes now.
+  for (auto& [number, held] : m_held) {
+    for (auto& [block_head, block_capture] : held.blocks) write_block(block_head, *block_capture);
+  }
+  m_held.clear();
   while (m_out->pending() || m_err->pending()) {
     int wait = -1;
     if (cancelled()) {

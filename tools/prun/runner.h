@@ -13,6 +13,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@ struct RunnerConfig {
   bool timestamps = false;
   bool github = false;  // GITHUB_ACTIONS=true
   bool merge_stderr = false;  // one pipe for both streams (2>&1)
+  bool keep_order = false;    // -k: --group output in job-number order
   KillSequence kill_sequence = default_kill_sequence();
   HaltPolicy halt;
   bool fail_on_flaky = false;
@@ -105,6 +107,10 @@ private:
   int free_slot_for(const Job& job, int slots) const;
   void build_slot_env(int slots, const JobSettings& settings);
   bool output_backlogged() const;
+  void write_block(const std::string& head, JobCapture& capture);
+  // -k: keeps a job's output block until every job numbered before it has been printed;
+  // last: the job has ended for good (no retry follows).
+  void hold(std::size_t number, std::string head, std::unique_ptr<JobCapture> capture, bool last);
   void send_kill(Running& r, int sig, SteadyTime now);
   void print_progress(bool final);
   std::size_t skip_rest(std::deque<Job>& queue, JobInput* input, const std::string& message);
@@ -127,6 +133,12 @@ private:
   SteadyTime m_started{};
   SteadyTime m_last_progress{};
   std::string m_github_token;
+  struct Held {
+    std::vector<std::pair<std::string, std::unique_ptr<JobCapture>>> blocks;
+    bool last = false;
+  };
+  std::map<std::size_t, Held> m_held;  // -k: output waiting for the jobs before it
+  std::size_t m_next_in_order = 1;
   std::unique_ptr<OutputSink> m_out_own;
   std::unique_ptr<OutputSink> m_err_own;
   OutputSink* m_out = nullptr;

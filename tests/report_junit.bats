@@ -93,3 +93,16 @@ setup() {
   run -0 report --help
   assert_output --partial "Commands:"
 }
+
+@test "a testcase without a name keeps the file: named (unnamed #N), with a warning naming file and line" {
+  printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' '<testsuite name="s" tests="3">' \
+    '  <testcase classname="c" name="ok"/>' '  <testcase classname="c"><failure message="boom"/></testcase>' \
+    '  <testcase classname="c" name="also ok"/>' '</testsuite>' >in.xml
+  run --separate-stderr report junit in.xml -o out.xml
+  assert_success
+  [ "$stderr" = "$(printf '%s\n' 'report: warning: in.xml:4:3: <testcase> without a name attribute; kept as "(unnamed #1)"' \
+    'report: out.xml: 3 tests in 1 suites, 1 failures, 0 errors, 0 skipped')" ] || { echo "$stderr"; false; }
+  assert_junit_valid out.xml
+  grep -q 'name="(unnamed #1)"' out.xml
+  [ "$(grep -c '<testcase ' out.xml)" = 3 ]
+}

@@ -61,3 +61,23 @@ text/plain; version=0.0.4"
   run -2 report metrics --push "ftp://example" "$REPORT_FIXTURES/results.jsonl"
   assert_output "report: error: --push: 'ftp://example' is not an http:// or https:// URL"
 }
+
+@test "--max-series caps per-suite cardinality: the smallest suites are summed as (other), with a warning" {
+  for i in 1 2 3 4 5; do echo "{\"name\":\"t$i\",\"classname\":\"big\",\"status\":\"failed\"}"; done >many.jsonl
+  for i in $(seq -w 1 29); do echo "{\"name\":\"t\",\"classname\":\"s$i\",\"status\":\"passed\"}"; done >>many.jsonl
+  run -0 --separate-stderr report metrics many.jsonl --max-series 100 -o m.prom
+  [ "$stderr" = 'report: warning: 20 suites summed as suite="(other)" to stay within --max-series 100 (classnames make one series per status each)' ]
+  run -0 /usr/bin/python3 "$CIUTILS_SOURCE_DIR/tests/helpers/report_promparse.py" m.prom
+  [ "$(grep -c '^' m.prom | tr -d ' ')" -gt 0 ]
+  [ "$(grep -v '^#' m.prom | wc -l)" -le 100 ]
+  [ "$(grep -o 'suite="[^"]*"' m.prom | sort -u | wc -l)" = 11 ]
+  grep -qx 'ciutils_report_suite_tests{suite="(other)",status="passed"} 20' m.prom
+  grep -qx 'ciutils_report_suite_tests{suite="big",status="failed"} 5' m.prom
+  grep -qx 'ciutils_report_suite_tests{suite="s09",status="passed"} 1' m.prom
+  # Within the cap nothing is folded and nothing is said.
+  run -0 --separate-stderr report metrics many.jsonl -o all.prom
+  [ -z "$stderr" ]
+  [ "$(grep -o 'suite="[^"]*"' all.prom | sort -u | wc -l)" = 30 ]
+  run -2 report metrics many.jsonl --max-series 10
+  assert_output "report: error: --max-series: must be at least 100, got 10"
+}

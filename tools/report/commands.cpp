@@ -21,12 +21,14 @@ void add_input_options(po::options_description& hidden, po::options_description&
                         "file is still refused)");
 }
 
+void warn_on_stderr(const std::string& text) { std::cerr << "report: warning: " << text << "\n"; }
+
 std::vector<TestResult> read_all(const Inputs& in) {
   if (in.files.empty()) {
     throw UsageError("no input: give result files (JSON Lines, TAP or JUnit XML), or - for stdin");
   }
   std::vector<TestResult> results;
-  read_inputs(in.files, [&](TestResult&& r) { results.push_back(std::move(r)); });
+  read_inputs(in.files, [&](TestResult&& r) { results.push_back(std::move(r)); }, warn_on_stderr);
   if (results.empty() && !in.allow_empty) {
     throw UsageError("no test results in " + in.files.front() + (in.files.size() > 1 ? " and the other inputs" : "") +
                      " (--allow-empty writes an empty report)");

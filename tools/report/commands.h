@@ -24,6 +24,9 @@ void add_input_options(po::options_description& hidden, po::options_description&
 // Every result of every input, in order; UsageError when there are none (unless allowed).
 std::vector<TestResult> read_all(const Inputs& in);
 
+// Prints an input warning as "report: warning: …" on stderr.
+void warn_on_stderr(const std::string& text);
+
 // Adds the common flags to `visible`, parses args against visible + hidden (`all`) with
 // INPUT... positional when `positional_inputs`; prints --help / --version and returns
 // false when one of them was asked for.

@@ -109,7 +109,8 @@ std::string source_stem(std::string_view source) {
   return source.empty() ? "tests" : std::string(source);
 }
 
-std::size_t read_input(std::istream& in, const std::string& source, const ResultSink& sink) {
+std::size_t read_input(std::istream& in, const std::string& source, const ResultSink& sink,
+                       const WarningSink& warn) {
   ChunkReader reader(in, source);
   std::string_view head = reader.peek(4096);
   if (head.empty()) {
@@ -121,16 +122,17 @@ std::size_t read_input(std::istream& in, const std::string& source, const Result
   switch (detect_format(head, source)) {
     case Format::jsonl: return read_jsonl(reader, sink);
     case Format::tap: return read_tap(reader, sink);
-    case Format::junit: return read_junit_xml(reader, sink);
+    case Format::junit: return read_junit_xml(reader, sink, warn);
   }
   return 0;
 }
 
-std::size_t read_inputs(const std::vector<std::string>& inputs, const ResultSink& sink) {
+std::size_t read_inputs(const std::vector<std::string>& inputs, const ResultSink& sink,
+                        const WarningSink& warn) {
   std::size_t total = 0;
   for (const auto& input : inputs) {
     if (input == "-") {
-      total += read_input(std::cin, "<stdin>", sink);
+      total += read_input(std::cin, "<stdin>", sink, warn);
       continue;
     }
     std::error_code ec;
@@ -141,7 +143,7 @@ std::size_t read_inputs(const std::vector<std::string>& inputs, const ResultSink
     if (!file) {
       throw UsageError(input + ": " + std::strerror(errno));
     }
-    total += read_input(file, input, sink);
+    total += read_input(file, input, sink, warn);
   }
   return total;
 }

@@ -14,6 +14,8 @@
 namespace ciutils::report {
 
 using ResultSink = std::function<void(TestResult&&)>;
+// Hears what was repaired in an input ("file:line:column: …"); the tool shows it.
+using WarningSink = std::function<void(const std::string&)>;
 
 enum class Format { jsonl, tap, junit };
 
@@ -46,10 +48,12 @@ std::string source_stem(std::string_view source);
 
 // Reads one input (format detected) and hands each result to sink.
 // A 0-byte input is refused (UsageError). Returns how many results it held.
-std::size_t read_input(std::istream& in, const std::string& source, const ResultSink& sink);
+std::size_t read_input(std::istream& in, const std::string& source, const ResultSink& sink,
+                       const WarningSink& warn = {});
 
 // Reads every input in order ("-" is stdin). Returns the total number of results.
-std::size_t read_inputs(const std::vector<std::string>& inputs, const ResultSink& sink);
+std::size_t read_inputs(const std::vector<std::string>& inputs, const ResultSink& sink,
+                        const WarningSink& warn = {});
 
 // Replaces lone UTF-16 surrogate escapes ("\ud800" without its pair) in a JSON text by
 // "\ufffd": Boost.JSON refuses them, yet some writers emit them for undecodable output.
@@ -58,6 +62,7 @@ std::string repair_lone_surrogates(const std::string& line);
 // The three readers, also used alone by the unit tests.
 std::size_t read_jsonl(ChunkReader& reader, const ResultSink& sink);
 std::size_t read_tap(ChunkReader& reader, const ResultSink& sink);
-std::size_t read_junit_xml(ChunkReader& reader, const ResultSink& sink);
+// A <testcase> without a name is kept as "(unnamed #N)" (N counts them per input), warned about.
+std::size_t read_junit_xml(ChunkReader& reader, const ResultSink& sink, const WarningSink& warn = {});
 
 }  // namespace ciutils::report

@@ -173,7 +173,24 @@ TEST(JunitXml, MalformedXmlIsNamedByPosition) {
   EXPECT_EQ(error_of("<testsuites>\n<testsuite name=\"a\" tests=\"1\">\n</testsuites>"),
             "t.in:3:3: malformed XML: mismatched tag");
   EXPECT_EQ(error_of("<html/>"), "t.in:1:1: not JUnit XML: the root element is <html>, not <testsuites> or <testsuite>");
-  EXPECT_EQ(error_of("<testsuite><testcase/></testsuite>"), "t.in:1:12: <testcase> without a name attribute");
+}
+
+TEST(JunitXml, UnnamedTestcaseIsKeptWithAWarning) {
+  std::istringstream in("<testsuite name=\"s\">\n<testcase name=\"a\"/>\n<testcase classname=\"c\"><failure/></testcase>\n"
+                        "<testcase/>\n</testsuite>");
+  std::vector<TestResult> out;
+  std::vector<std::string> warnings;
+  read_input(in, "t.in", [&](TestResult&& r) { out.push_back(std::move(r)); },
+             [&](const std::string& w) { warnings.push_back(w); });
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].name, "a");
+  EXPECT_EQ(out[1].name, "(unnamed #1)");
+  EXPECT_EQ(out[1].classname, "c");
+  EXPECT_EQ(out[1].status, Status::failed);
+  EXPECT_EQ(out[2].name, "(unnamed #2)");
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0], "t.in:3:1: <testcase> without a name attribute; kept as \"(unnamed #1)\"");
+  EXPECT_EQ(warnings[1], "t.in:4:1: <testcase> without a name attribute; kept as \"(unnamed #2)\"");
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ enum class Capture { none, failure, error, skipped, out, err, flaky };
 
 class JunitReader {
 public:
-  JunitReader(std::string source, const ResultSink& sink) : m_source(std::move(source)), m_sink(sink) {}
+  JunitReader(std::string source, const ResultSink& sink, const WarningSink& warn)
+      : m_source(std::move(source)), m_sink(sink), m_warn(warn) {}
 
   std::size_t parse(ChunkReader& reader);
 
@@ -72,6 +73,8 @@ private:
 
   std::string m_source;
   const ResultSink& m_sink;
+  const WarningSink& m_warn;
+  std::size_t m_unnamed = 0;
   XML_Parser m_parser = nullptr;
   std::string m_error;
   std::size_t m_depth = 0;
@@ -112,10 +115,12 @@ void JunitReader::start(const char* name, const XML_Char** atts) {
     m_case = TestResult{};
     const char* n = attr(atts, "name");
     if (n == nullptr) {
-      stop("<testcase> without a name attribute");
-      return;
+      // One unnamed test must not cost the other results of the file.
+      m_case.name = "(unnamed #" + std::to_string(++m_unnamed) + ")";
+      if (m_warn) m_warn(where() + ": <testcase> without a name attribute; kept as \"" + m_case.name + "\"");
+    } else {
+      m_case.name = clean_text(n);
     }
-    m_case.name = clean_text(n);
     const char* cls = attr(atts, "classname");
     m_case.suite = m_suites.empty() ? "" : m_suites.back().name;
     m_case.classname = cls != nullptr ? clean_text(cls) : m_case.suite;
@@ -228,8 +233,8 @@ std::size_t JunitReader::parse(ChunkReader& reader) {
 
 }  // namespace
 
-std::size_t read_junit_xml(ChunkReader& reader, const ResultSink& sink) {
-  JunitReader r(reader.source(), sink);
+std::size_t read_junit_xml(ChunkReader& reader, const ResultSink& sink, const WarningSink& warn) {
+  JunitReader r(reader.source(), sink, warn);
   return r.parse(reader);
 }
 

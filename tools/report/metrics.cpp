@@ -1,6 +1,7 @@
 #include "metrics.h"
 #include "run_stats.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -102,7 +103,7 @@ std::string pushgateway_url(std::string_view base, std::string_view job, std::st
   return url;
 }
 
-std::string render_metrics(const std::vector<TestResult>& results, double now_s) {
+RenderedMetrics render_metrics(const std::vector<TestResult>& results, double now_s, std::size_t max_series) {
   RunStats stats = run_stats(results);
   std::string out;
   header(out, "ciutils_report_tests", "gauge", "Tests of the last run by status.");
@@ -143,6 +144,32 @@ std::string render_metrics(const std::vector<TestResult>& results, double now_s)
     s.by_status[static_cast<std::size_t>(r.status)] += 1;
     s.duration += r.duration_s;
   }
+  // Each suite is k_statuses.size() + 1 series; the rest is fixed.
+  std::size_t fixed = k_statuses.size() + 1 + k_buckets.size() + 3 + 1;
+  std::size_t per_suite = k_statuses.size() + 1;
+  std::size_t room = max_series > fixed ? (max_series - fixed) / per_suite : 0;
+  std::size_t folded = 0;
+  if (suites.size() > room) {
+    std::vector<std::pair<std::size_t, std::string>> by_size;
+    for (const auto& [name, s] : suites) {
+      std::size_t n = 0;
+      for (auto c : s.by_status) n += c;
+      by_size.push_back({n, name});
+    }
+    std::sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    SuiteStats other;
+    std::size_t keep = room > 0 ? room - 1 : 0;  // one place for "(other)"
+    for (std::size_t i = keep; i < by_size.size(); ++i) {
+      auto it = suites.find(by_size[i].second);
+      for (std::size_t k = 0; k < other.by_status.size(); ++k) other.by_status[k] += it->second.by_status[k];
+      other.duration += it->second.duration;
+      suites.erase(it);
+      ++folded;
+    }
+    suites["(other)"] = other;
+  }
   header(out, "ciutils_report_suite_tests", "gauge", "Tests of the last run by suite (classname) and status.");
   for (const auto& [name, s] : suites) {
     for (Status st : k_statuses) {
@@ -157,7 +184,8 @@ std::string render_metrics(const std::vector<TestResult>& results, double now_s)
   }
   header(out, "ciutils_report_last_run_timestamp_seconds", "gauge", "When the last run was reported (Unix time).");
   out += "ciutils_report_last_run_timestamp_seconds " + number(now_s) + "\n";
-  return out;
+  RenderedMetrics rendered{std::move(out), fixed + suites.size() * per_suite, folded};
+  return rendered;
 }
 
 }  // namespace ciutils::report

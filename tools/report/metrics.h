@@ -13,8 +13,19 @@ namespace ciutils::report {
 // Label value escaping: backslash, double quote and line feed.
 std::string prometheus_label(std::string_view value);
 
+constexpr std::size_t k_default_max_series = 10000;
+
+struct RenderedMetrics {
+  std::string text;
+  std::size_t series = 0;         // samples written
+  std::size_t folded_suites = 0;  // suites summed into suite="(other)" to stay within max_series
+};
+
 // now_s: the run's time in seconds since the epoch (ciutils_report_last_run_timestamp_seconds).
-std::string render_metrics(const std::vector<TestResult>& results, double now_s);
+// Per-suite series grow with the classnames; past max_series, the smallest suites (fewest
+// tests, then by name) are summed into one suite="(other)" so the totals stay whole.
+RenderedMetrics render_metrics(const std::vector<TestResult>& results, double now_s,
+                               std::size_t max_series = k_default_max_series);
 
 // The Pushgateway URL for a job and instance: <base>/metrics/job/<job>[/instance/<instance>],
 // values that are empty or hold '/' sent in the base64 form (job@base64/…).

@@ -16,7 +16,7 @@ TEST(Metrics, CountsAndHistogram) {
   TestResult b = a;
   b.status = Status::passed;
   b.duration_s = 7;
-  std::string text = render_metrics({a, b}, 1700000000.5);
+  std::string text = render_metrics({a, b}, 1700000000.5).text;
   EXPECT_NE(text.find("ciutils_report_tests{status=\"failed\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("ciutils_report_test_duration_seconds_bucket{le=\"0.1\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("ciutils_report_test_duration_seconds_bucket{le=\"10\"} 2\n"), std::string::npos);

@@ -108,10 +108,13 @@ int cmd_junit(const std::vector<std::string>& args, bool merge) {
   }
   JunitWriter writer(o);
   bool failed = false;
-  std::size_t n = read_inputs(in.files, [&](TestResult&& r) {
-    failed = failed || is_failure(r.status);
-    writer.add(r);
-  });
+  std::size_t n = read_inputs(
+      in.files,
+      [&](TestResult&& r) {
+        failed = failed || is_failure(r.status);
+        writer.add(r);
+      },
+      warn_on_stderr);
   if (n == 0 && !in.allow_empty) {
     throw UsageError("no test results in " + in.files.front() + (in.files.size() > 1 ? " and the other inputs" : "") +
                      " (--allow-empty writes an empty report)");
@@ -193,11 +196,15 @@ int cmd_metrics(const std::vector<std::string>& args) {
   Inputs in;
   CommonOptions common;
   std::string output, push, job = "ciutils_report", instance;
+  long long max_series = static_cast<long long>(k_default_max_series);
   po::options_description visible("Options");
   visible.add_options()("output,o", po::value(&output), "write the .prom file here, atomically (default: stdout)")(
       "push", po::value(&push), "PUT the metrics to this Pushgateway (http://host:9091)")(
       "job", po::value(&job), "Pushgateway job label (default: ciutils_report)")(
-      "instance", po::value(&instance), "Pushgateway instance label (default: none)");
+      "instance", po::value(&instance), "Pushgateway instance label (default: none)")(
+      "max-series", po::value(&max_series),
+      "at most N series: past it the smallest suites are summed as suite=\"(other)\", with a warning "
+      "(default 10000)");
   po::options_description hidden, all;
   add_input_options(hidden, visible, in);
   all.add(hidden);
@@ -210,7 +217,12 @@ int cmd_metrics(const std::vector<std::string>& args) {
   }
   auto results = read_all(in);
   double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::string text = render_metrics(results, now);
+  if (max_series < 100) throw UsageError("--max-series: must be at least 100, got " + std::to_string(max_series));
+  auto rendered = render_metrics(results, now, static_cast<std::size_t>(max_series));
+  if (rendered.folded_suites > 0)
+    warn_on_stderr(std::to_string(rendered.folded_suites) + " suites summed as suite=\"(other)\" to stay within --max-series " +
+                   std::to_string(max_series) + " (classnames make one series per status each)");
+  const std::string& text = rendered.text;
   if (!output.empty() || push.empty()) {
     AtomicFile file(output.empty() ? "-" : output);
     file.stream() << text;

@@ -132,7 +132,7 @@ assert_no_open_uploads() {
 @test "SIGINT during a multipart upload aborts it: exit 130, nothing left" {
   fetch put "$BIG" s3://tests/flaky-part-2/int.tgz --part-size 5MiB 3>&- 2>err.txt &
   local pid=$!
-  wait_until 10 grep -q "PUT /tests/flaky-part-2/int.tgz?partNumber=2&.* 503" "$S3_ROOT/requests.log"
+  wait_until 60 grep -q "PUT /tests/flaky-part-2/int.tgz?partNumber=2&.* 503" "$S3_ROOT/requests.log"
   kill -INT "$pid"
   local rc=0
   wait "$pid" || rc=$?

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """HTTP server for fetch's tests, with fault injection.
 
-Usage: fetch_server.py ROOT. Serves files below ROOT and prints "READY <port>".
-Every request is appended to ROOT/requests.log as "METHOD PATH STATUS".
+Usage: fetch_server.py ROOT [CERT KEY [CLIENT_CA]]. Serves files below ROOT and prints
+"READY <port>"; over TLS with CERT and KEY (PEM), requiring a client certificate signed by
+CLIENT_CA when given. Every request is appended to ROOT/requests.log as
+"METHOD PATH STATUS".
 
   GET /files/NAME         the file, with ETag, Last-Modified, Range and 304 support
   GET /status/CODE        that status with an HTML body (?retry_after=S adds Retry-After)
@@ -20,13 +22,21 @@ Every request is appended to ROOT/requests.log as "METHOD PATH STATUS".
                           the file
   GET /redirect/N/NAME    N redirects, then the file
   GET /redirect-file      a redirect to file:///etc/passwd
+  GET /auth/NAME          the file when "Authorization: Bearer topsecret" or "PRIVATE-TOKEN:
+                          topsecret" came along, else 401; each request's Host, Authorization
+                          and PRIVATE-TOKEN are appended to ROOT/headers.log
+  GET /basic/NAME         the file with HTTP Basic ci:pw, else 401 (WWW-Authenticate)
+  GET /auth-here/NAME     a redirect to /auth/NAME on the same host
+  GET /auth-away/NAME     a redirect to /auth/NAME on "localhost" (another host name)
   PUT /upload/NAME        stores the body (Content-Length or chunked) in ROOT/uploads/NAME,
                           its Content-Type in NAME.content-type and "chunked" or "length"
                           in NAME.transfer; answers 201 (400 for a broken chunked body)
   PUT /upload/flaky/NAME  the first request answers 503 + Retry-After: 1
   PUT /stall/NAME         reads nothing of the body and answers nothing for 20 s
 """
+import base64
 import email.utils
+import ssl
 import hashlib
 import os
 import sys
@@ -162,6 +172,26 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if parts[0] == "auth":
+                with LOCK, open(os.path.join(ROOT, "headers.log"), "a") as log:
+                    log.write(f"{self.path} host={self.headers.get('Host')} "
+                              f"authorization={self.headers.get('Authorization')} "
+                              f"private-token={self.headers.get('PRIVATE-TOKEN')}\n")
+                if "topsecret" in (self.headers.get("PRIVATE-TOKEN"), self.headers.get("Authorization", "")[7:]):
+                    return self.serve_file("/".join(parts[1:]))
+                return self.send_status(401)
+            if parts[0] == "basic":
+                if self.headers.get("Authorization") == "Basic " + base64.b64encode(b"ci:pw").decode():
+                    return self.serve_file("/".join(parts[1:]))
+                return self.send_status(401, {"WWW-Authenticate": 'Basic realm="ci"'})
+            if parts[0] in ("auth-here", "auth-away"):
+                host = "localhost" if parts[0] == "auth-away" else "127.0.0.1"
+                self.record(302)
+                self.send_response(302)
+                self.send_header("Location", f"{SCHEME}://{host}:{PORT}/auth/" + "/".join(parts[1:]))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if parts[0] == "redirect-file":
                 self.record(302)
                 self.send_response(302)
@@ -229,5 +259,15 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+PORT = server.server_address[1]
+SCHEME = "http"
+if len(sys.argv) > 3:
+    SCHEME = "https"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    if len(sys.argv) > 4:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(f"READY {server.server_address[1]}", flush=True)
 server.serve_forever()

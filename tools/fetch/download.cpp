@@ -86,6 +86,7 @@ Opened open_source(const GetOptions& o, std::chrono::steady_clock::time_point st
     get.userpwd = s3.userpwd;
     get.headers = s3.headers;
   }
+  get.net = &o.net;
   get.connect_timeout = o.net.connect_timeout;
   get.stall_timeout = o.net.stall_timeout;
   get.timeout = remaining_time(o.net, started);

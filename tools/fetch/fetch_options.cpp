@@ -5,10 +5,14 @@
 
 #include <ciutils/cli.h>
 #include <ciutils/error.h>
+#include <ciutils/secrets.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 
 namespace ciutils::fetch {
 
@@ -45,7 +49,26 @@ void add_net_options(po::options_description& desc) {
       ("connect-timeout", po::value<std::string>()->value_name("D"), "TCP/TLS connect timeout (default 15s)")
       ("stall-timeout", po::value<std::string>()->value_name("D"),
        "abort an attempt that receives nothing for D (default 30s)")
-      ("deadline", po::value<std::string>()->value_name("D"), "overall time limit, retries included");
+      ("deadline", po::value<std::string>()->value_name("D"), "overall time limit, retries included")
+      ("header", po::value<std::vector<std::string>>()->value_name("'NAME: VALUE'"),
+       "extra request header, repeatable; ${VAR} is replaced by the environment variable (a secret, "
+       "redacted); sent only to the URL's host, never after a redirect to another host")
+      ("bearer", po::value<std::string>()->value_name("TOKEN"),
+       "Authorization: Bearer TOKEN, e.g. --bearer '${GITHUB_TOKEN}' (same rules as --header)")
+      ("cacert", po::value<std::string>()->value_name("FILE"), "CA certificates (PEM) to verify servers with")
+      ("client-cert", po::value<std::string>()->value_name("FILE"), "TLS client certificate (PEM), for mTLS")
+      ("client-key", po::value<std::string>()->value_name("FILE"), "private key (PEM) of --client-cert")
+      ("insecure", "do not verify TLS certificates (a warning is printed on every use)")
+      ("proxy", po::value<std::string>()->value_name("URL"),
+       "proxy for every request (default: the http_proxy, https_proxy, no_proxy variables)");
+}
+
+std::string readable_file(const po::variables_map& vm, const char* flag) {
+  if (!vm.count(flag)) return "";
+  std::string path = vm[flag].as<std::string>();
+  if (access(path.c_str(), R_OK) != 0)
+    throw UsageError("--" + std::string(flag) + ": cannot read '" + path + "': " + std::strerror(errno));
+  return path;
 }
 
 NetOptions net_options(const po::variables_map& vm) {
@@ -59,6 +82,29 @@ NetOptions net_options(const po::variables_map& vm) {
   if (net.connect_timeout.count() <= 0) throw UsageError("--connect-timeout: must be positive");
   if (net.stall_timeout < std::chrono::seconds(1)) throw UsageError("--stall-timeout: must be at least 1s");
   if (net.deadline && net.deadline->count() <= 0) throw UsageError("--deadline: must be positive");
+  Secrets secrets;
+  if (vm.count("header")) {
+    for (const auto& text : vm["header"].as<std::vector<std::string>>()) {
+      auto colon = text.find(':');
+      if (colon == std::string::npos || colon == 0 ||
+          text.find_first_of(" \t\r\n") < colon || text.find_first_of("\r\n") != std::string::npos)
+        throw UsageError("--header: expected 'Name: value', got '" + text + "'");
+      net.headers.push_back(expand_env(text, "--header", secrets));
+    }
+  }
+  if (vm.count("bearer"))
+    net.headers.push_back("Authorization: Bearer " + expand_env(vm["bearer"].as<std::string>(), "--bearer", secrets));
+  for (const auto& h : net.headers) {  // header values are credentials more often than not
+    std::string value = h.substr(h.find(':') + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    net.secrets.push_back(value);
+  }
+  net.cacert = readable_file(vm, "cacert");
+  net.client_cert = readable_file(vm, "client-cert");
+  net.client_key = readable_file(vm, "client-key");
+  if (!net.client_key.empty() && net.client_cert.empty()) throw UsageError("--client-key: needs --client-cert");
+  if (vm.count("proxy")) net.proxy = vm["proxy"].as<std::string>();
+  net.insecure = vm.count("insecure") > 0;
   return net;
 }
 

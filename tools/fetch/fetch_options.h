@@ -22,6 +22,16 @@ struct NetOptions {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(15)};
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(30)};
   std::optional<std::chrono::milliseconds> deadline;
+  // What artifact servers need. headers ("Name: value", ${ENV} expanded; --bearer adds
+  // "Authorization: Bearer …") go to the URL's own host only, never after a redirect to
+  // another host, and never to S3 (signed requests).
+  std::vector<std::string> headers;
+  std::vector<std::string> secrets;  // expanded ${ENV} values, redacted from messages
+  std::string cacert;
+  std::string client_cert;
+  std::string client_key;
+  std::string proxy;
+  bool insecure = false;
 };
 
 struct GetOptions {

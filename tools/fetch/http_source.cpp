@@ -2,6 +2,7 @@
 
 #include "s3.h"
 #include "signals.h"
+#include "transport.h"
 
 #include <ciutils/cli.h>
 
@@ -91,13 +92,14 @@ void HttpSource::start() {
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, m_error);
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_request.connect_timeout.count()));
   if (m_request.timeout) curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, std::max(1L, static_cast<long>(m_request.timeout->count())));
-  std::vector<std::string> headers = m_request.headers;
-  if (m_request.range_start > 0) {
-    headers.push_back("Range: bytes=" + std::to_string(m_request.range_start) + "-");
-    if (!m_request.if_range.empty()) headers.push_back("If-Range: " + m_request.if_range);
+  if (m_request.net) {
+    apply_transport(easy, *m_request.net);
+    if (!m_request.net->headers.empty() && m_request.aws_sigv4.empty()) {
+      m_manual_redirects = true;
+      curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    }
   }
-  for (const auto& h : headers) m_headers = curl_slist_append(m_headers, h.c_str());
-  if (m_headers) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, m_headers);
+  set_headers(m_request.url);
   if (!m_request.aws_sigv4.empty()) curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, m_request.aws_sigv4.c_str());
   if (!m_request.userpwd.empty()) curl_easy_setopt(easy, CURLOPT_USERPWD, m_request.userpwd.c_str());
   m_multi = curl_multi_init();
@@ -105,6 +107,45 @@ void HttpSource::start() {
   curl_multi_add_handle(m_multi, easy);
   m_started = true;
   m_last_data = std::chrono::steady_clock::now();
+}
+
+void HttpSource::set_headers(const std::string& url) {
+  std::vector<std::string> headers = m_request.headers;
+  if (m_request.range_start > 0) {
+    headers.push_back("Range: bytes=" + std::to_string(m_request.range_start) + "-");
+    if (!m_request.if_range.empty()) headers.push_back("If-Range: " + m_request.if_range);
+  }
+  if (m_manual_redirects && same_origin(m_request.url, url))
+    headers.insert(headers.end(), m_request.net->headers.begin(), m_request.net->headers.end());
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(m_easy.get(), CURLOPT_HTTPHEADER, list);
+  curl_slist_free_all(m_headers);
+  m_headers = list;
+}
+
+bool HttpSource::follow_redirect() {
+  if (!m_manual_redirects || m_result != CURLE_OK || m_status < 300 || m_status >= 400 || m_status == 304) return false;
+  char* location = nullptr;
+  curl_easy_getinfo(m_easy.get(), CURLINFO_REDIRECT_URL, &location);
+  if (!location) return false;
+  std::string url = location;
+  std::string what = "GET " + redact_url(m_request.display_url.empty() ? m_request.url : m_request.display_url);
+  if (++m_redirects > 5) throw TransferError(what + ": Maximum (5) redirects followed", false);
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    throw TransferError(what + ": redirect to a URL that is not http or https", false);
+  curl_multi_remove_handle(m_multi, m_easy.get());
+  curl_easy_setopt(m_easy.get(), CURLOPT_URL, url.c_str());
+  set_headers(url);
+  m_done = false;
+  m_first_write = true;
+  m_status = 0;
+  m_result = CURLE_OK;
+  m_error_body.clear();
+  m_response_headers.clear();
+  m_error[0] = '\0';
+  curl_multi_add_handle(m_multi, m_easy.get());
+  return true;
 }
 
 std::size_t HttpSource::on_header(char* data, std::size_t size, std::size_t count, void* self) {
@@ -224,6 +265,7 @@ std::span<const char> HttpSource::read() {
       std::swap(m_current, m_buffer);
       break;
     }
+    if (m_done && follow_redirect()) continue;
     if (m_done) {
       if (m_result != CURLE_OK || (m_status >= 300 && !(m_status == 304 && m_request.allow_not_modified)))
         fail_transfer(m_result);

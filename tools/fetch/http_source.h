@@ -3,6 +3,7 @@
 #pragma once
 
 #include "byte_source.h"
+#include "fetch_options.h"
 
 #include <ciutils/http.h>
 
@@ -30,6 +31,7 @@ struct HttpGet {
   std::string if_range;                              // validator sent with Range
   std::uint64_t max_download = 0;                    // 0: unlimited
   bool allow_not_modified = false;                   // 304 is an answer, not an error
+  const NetOptions* net = nullptr;                   // TLS, proxy, --header (outlives the source)
 };
 
 class HttpSource : public ByteSource {
@@ -52,6 +54,11 @@ private:
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self);
   std::size_t write(const char* data, std::size_t size);
   void start();
+  // The header list for a request to url: --header values only for the original host.
+  void set_headers(const std::string& url);
+  // Redirects are followed here rather than by libcurl when --header values must stay
+  // with the original host; true when the transfer was restarted at the new location.
+  bool follow_redirect();
   [[noreturn]] void fail_transfer(int code);
 
   HttpGet m_request;
@@ -59,6 +66,8 @@ private:
   CURLM* m_multi = nullptr;
   curl_slist* m_headers = nullptr;
   bool m_started = false;
+  bool m_manual_redirects = false;
+  int m_redirects = 0;
   bool m_done = false;
   bool m_paused = false;
   bool m_first_write = true;

@@ -8,6 +8,7 @@
 #include <ciutils/cli.h>
 #include <ciutils/error.h>
 #include <ciutils/json.h>
+#include <ciutils/secrets.h>
 
 #include <boost/json.hpp>
 
@@ -63,6 +64,10 @@ boost::json::object manifest(const GetResult& r) {
 
 }  // namespace
 
+namespace {
+int run_command(const Command& command);
+}  // namespace
+
 int run(int argc, char** argv) {
   Command command = parse_command(args_of(argc, argv));
   if (command.kind == Command::Kind::help || command.kind == Command::Kind::version) {
@@ -70,6 +75,22 @@ int run(int argc, char** argv) {
     if (!command.text.empty() && command.text.back() != '\n') std::cout << '\n';
     return 0;
   }
+  const NetOptions& net = command.kind == Command::Kind::put ? command.put.net : command.get.net;
+  if (net.insecure)
+    std::cerr << "fetch: warning: --insecure: TLS certificates are not verified; anyone on the network path "
+                 "can change what is downloaded or read what is sent\n";
+  Secrets secrets;
+  for (const auto& value : net.secrets) secrets.add(value);
+  try {
+    return run_command(command);
+  } catch (const Error& e) {
+    throw Error(e.code(), secrets.redact(e.what()));
+  }
+}
+
+namespace {
+
+int run_command(const Command& command) {
   SignalWatch signals;
   if (command.kind == Command::Kind::put) {
     const PutOptions& o = command.put;
@@ -103,5 +124,7 @@ int run(int argc, char** argv) {
   std::cout.flush();
   return 0;
 }
+
+}  // namespace
 
 }  // namespace ciutils::fetch

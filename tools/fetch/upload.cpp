@@ -2,6 +2,7 @@
 
 #include "byte_source.h"
 #include "s3.h"
+#include "transport.h"
 #include "signals.h"
 
 #include <ciutils/http.h>
@@ -94,11 +95,15 @@ UploadResponse send_upload(const UploadRequest& r, const NetOptions& net) {
   Transfer transfer{&r, nullptr, {}};
   std::vector<std::string> headers = r.headers;
   headers.emplace_back("Expect:");
+  bool custom = !net.headers.empty() && r.aws_sigv4.empty();
+  if (custom) headers.insert(headers.end(), net.headers.begin(), net.headers.end());
   std::unique_ptr<curl_slist, SlistFree> list;
   for (const auto& header : headers) list.reset(curl_slist_append(list.release(), header.c_str()));
   char error[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  apply_transport(h, net);
+  if (custom) curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // --header values stay with this host
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   if (r.method == "PUT") {
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);

@@ -136,8 +136,13 @@ ChildFd open_redirect(const Redirect& r, int target, UniqueFd& parent_end) {
 
 // Runs in the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void run_child(const SpawnOptions& options, ExecPlan& plan, int (&sources)[3],
-                            int report_fd) {
+                            int report_fd, pid_t parent) {
   if (options.new_process_group) ::setpgid(0, 0);
+  if (options.die_with_parent) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(report_fd, errno, 126);
+    // The parent may have died before the signal was armed: then nobody would send it.
+    if (::getppid() != parent) ::_exit(to_int(ExitCode::tool_failed));
+  }
 
   // Move sources that sit on 0..2 out of the way first, so that wiring one target
   // cannot clobber the source of another (err → our fd 1 while out goes to a pipe).
@@ -242,13 +247,14 @@ Child spawn(const SpawnOptions& options) {
   int sources[3] = {in.source, out.source, err.source};
 
   Pipe report = make_pipe();
+  const pid_t parent = ::getpid();
   pid_t pid;
   {
     AllSignalsBlocked blocked;
     pid = ::fork();
     if (pid == 0) {
       report.read.release();  // closed by exec; never touched here
-      run_child(options, plan, sources, report.write.get());
+      run_child(options, plan, sources, report.write.get(), parent);
     }
   }
   if (pid < 0) throw_errno("fork");

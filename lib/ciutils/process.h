@@ -39,6 +39,9 @@ struct SpawnOptions {
   Redirect out = Redirect::inherit();
   Redirect err = Redirect::inherit();
   bool new_process_group = true;                 // the child leads its own group
+  // SIGKILL to the child when the thread that spawned it dies (PR_SET_PDEATHSIG), even
+  // by kill -9; a child whose parent is already gone when it is armed exits 125 at once.
+  bool die_with_parent = false;
 };
 
 struct Child {

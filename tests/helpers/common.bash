@@ -40,3 +40,19 @@ wait_until() {
     sleep 0.05
   done
 }
+
+# running PID: the process exists and is not a zombie.
+running() {
+  local stat
+  stat="$(ps -o stat= -p "$1")" || return 1
+  [[ "$stat" != Z* ]]
+}
+
+# kill_pid_files: kill -9 every process named in a *.pid file of the test's directory.
+kill_pid_files() {
+  local f
+  for f in "$BATS_TEST_TMPDIR"/*.pid; do
+    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+  done
+  return 0
+}

@@ -93,7 +93,7 @@ po::options_description acquire_description(bool is_run, CommonOptions& common) 
                                                                       : "with --keep-alive: stop renewing and release after D (at most 30d)");
   if (is_run) {
     desc.add_options()
-        ("kill-grace", po::value<std::string>()->value_name("D"), "time between TERM and KILL when stopping the command (default 10s, at most 1h)");
+        ("kill-grace", po::value<std::string>()->value_name("D"), "time between TERM (or a forwarded signal) and KILL when stopping the command (default 10s, at most 1h)");
   } else {
     desc.add_options()
         ("keep-alive", "leave a background renewer that keeps the lease until it is released")
@@ -156,9 +156,11 @@ const Synopsis k_synopses[] = {
     {"run", "lockctl run RESOURCE | --pool POOL [--quantity K] [--ttl D] [--wait D] [--max-hold D] -- COMMAND [ARG...]",
      "Acquires, runs COMMAND in its own process group with LOCKCTL_RESOURCE, LOCKCTL_RESOURCES,\n"
      "LOCKCTL_TOKEN, LOCKCTL_FENCE and LOCKCTL_FENCES set, renews the lease every TTL/3 from a\n"
-     "separate connection, forwards INT/TERM/HUP to the group, releases at the end and exits\n"
-     "with COMMAND's status. When the lease is lost the group gets TERM, then KILL after\n"
-     "--kill-grace, and lockctl exits 74."},
+     "separate connection, forwards INT/TERM/HUP to the group (KILL after --kill-grace if it\n"
+     "still runs; exit 128+N), releases at the end and exits with COMMAND's status. When the\n"
+     "lease is lost the group gets TERM, then KILL after --kill-grace, and lockctl exits 74.\n"
+     "COMMAND dies with lockctl, even by kill -9; descendants that left its process group are\n"
+     "killed at release and named in a warning."},
     {"release", "lockctl release RESOURCE --token T",
      "Ends the lease T on RESOURCE (all resources it covers). Owner-safe: only the token's\n"
      "holder can release; releasing twice succeeds."},

@@ -5,6 +5,7 @@
 
 #include "ciutils/cli.h"
 #include "ciutils/error.h"
+#include "ciutils/subreaper.h"
 
 #include <boost/json.hpp>
 
@@ -78,8 +79,10 @@ int run_under_lease(Redis& redis, const Grant& grant, const RunOptions& options,
   Pipe lost_pipe = make_pipe();
   set_nonblocking(lost_pipe.read.get());
 
-  // Orphaned descendants re-parent to us, so stopping the group also reaps them.
+  // Orphaned descendants re-parent to us, so stopping the group also reaps them; the
+  // command dies with us even when we are killed with -9 (the next holder may start).
   become_subreaper();
+  spawn_options.die_with_parent = true;
   Child child = spawn(spawn_options);
   if (child.exec_errno != 0) {
     wait_for(child.pid);
@@ -87,11 +90,14 @@ int run_under_lease(Redis& redis, const Grant& grant, const RunOptions& options,
     throw Error(static_cast<ExitCode>(exit_code_for_exec_errno(child.exec_errno)),
                 "cannot run '" + options.argv.front() + "': " + std::strerror(child.exec_errno));
   }
+  GroupGuard guard(child.pgid);
 
   const KillSequence stop_sequence{{SIGTERM, options.kill_grace}, {SIGKILL, milliseconds(2000)}};
   const auto hold_deadline = options.max_hold ? Clock::now() + *options.max_hold : Clock::time_point::max();
   std::optional<int> status;
   int result = -1;
+  int forwarded = 0;  // the first signal passed on to the command
+  Clock::time_point kill_at{};
   {
     Renewer renewer(redis.url(), grant, lost_pipe.write.get());
     while (!status) {
@@ -102,7 +108,12 @@ int run_under_lease(Redis& redis, const Grant& grant, const RunOptions& options,
       pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {lost_pipe.read.get(), POLLIN, 0}};
       ::poll(fds, 2, 100);
       for (int sig : signals.read()) {
-        if (sig != SIGCHLD) signal_group(child.pgid, sig);
+        if (sig == SIGCHLD) continue;
+        signal_group(child.pgid, sig);
+        if (!forwarded) {
+          forwarded = sig;
+          kill_at = Clock::now() + options.kill_grace;
+        }
       }
       if (auto why = renewer.lost()) {
         err << "lockctl: error: " << why.value() << " on " << join(grant.resources, ", ")
@@ -116,12 +127,23 @@ int run_under_lease(Redis& redis, const Grant& grant, const RunOptions& options,
             << ")\n";
         status = kill_group(child.pgid, child.pid, stop_sequence);
         result = k_exit_max_hold;
+      } else if (forwarded && Clock::now() >= kill_at) {
+        err << "lockctl: warning: the command still ran --kill-grace " << format_duration(options.kill_grace)
+            << " after SIG" << signal_name(forwarded) << "; killing its process group " << child.pgid << "\n";
+        status = kill_group(child.pgid, child.pid, {{SIGKILL, milliseconds(2000)}});
+        result = 128 + forwarded;
       }
     }
-    // Whatever the command left behind in its group must not outlive the lease.
+    // Whatever the command left behind in its group must not outlive the lease, nor
+    // what escaped the group (setsid, double fork) and was re-parented to us.
     if (group_alive(child.pgid)) {
       kill_group(child.pgid, child.pid, stop_sequence);
     }
+    for (const auto& escapee : kill_children([&](pid_t pid) { return pid != guard.watcher(); })) {
+      err << "lockctl: warning: killed " << escapee.name << " (pid " << escapee.pid
+          << "), which the command left running outside its process group\n";
+    }
+    guard.dismiss();
     renewer.stop();
   }
   if (!status) status = 0;

@@ -309,7 +309,7 @@ int cmd_work(CommandContext& ctx) {
       ("infra-exit-codes", po::value(&infra),
        "comma-separated exit codes meaning an infrastructure error: retried without counting an attempt")
       ("max-tasks", po::value(&options.max_tasks), "exit 0 after taking this many tasks")
-      ("exit-when-empty", po::bool_switch(&options.exit_when_empty), "exit 0 once the queue is empty")
+      ("exit-when-empty", po::bool_switch(&options.exit_when_empty), "exit 0 once the queue's work is finished (no task left, none leased, no retry waiting)")
       ("consumer", po::value(&options.consumer), "consumer name (default host:pid:work)");
   add_redis_options(desc);
   add_common_options(desc, common);
@@ -318,7 +318,9 @@ int cmd_work(CommandContext& ctx) {
                 "Takes tasks and runs CMD once per task: the task JSON on stdin; TASK_ID, TASK_QUEUE,\n"
                 "TASK_ATTEMPT, TASK_SCHEDULE, TASK_SLOT and TASK_PAYLOAD_<FIELD> in the environment.\n"
                 "Exit 0 acks; other codes retry with backoff, then dead-letter. CMD runs in its own\n"
-                "process group; the lease is heartbeated while it runs.",
+                "process group; the lease is heartbeated while it runs. CMD dies with the worker, even\n"
+                "by kill -9; descendants that left its group are killed when the task ends. History\n"
+                "write failures are logged and never cost a result.",
                 desc))
     return 0;
   check_queue(options.queue);

@@ -82,6 +82,20 @@ if ARGV[4] ~= '' and redis.call('GET', ARGV[4]) == ARGV[5] then redis.call('PEXP
 return redis.call('SISMEMBER', KEYS[2], ARGV[5])
 )lua");
 
+// KEYS: tasks, delayed. ARGV: group. Returns {leased entries, delayed retries, ms until the first is due}.
+const Script k_backlog_script(std::string(k_lua_time) + R"lua(
+local leased = 0
+local p = redis.pcall('XPENDING', KEYS[1], ARGV[1])
+if type(p) == 'table' and not p.err then leased = p[1] end
+local delayed = redis.call('ZCARD', KEYS[2])
+local due = 0
+if delayed > 0 then
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  due = math.max(0, tonumber(first[2]) - now_ms())
+end
+return {leased, delayed, due}
+)lua");
+
 // KEYS: tasks, inflight, delayed, dead, cancel. ARGV: group, id, mode (ack|retry|release|dead),
 // delay ms, reason, prefix.
 const Script k_finish_script(std::string(k_lua_time) + R"lua(
@@ -221,6 +235,11 @@ bool heartbeat(Redis& redis, const QueueKeys& keys, const std::string& consumer,
   if (reply.integer() < 0) return false;
   cancelled = reply.integer() == 1;
   return true;
+}
+
+Backlog backlog(Redis& redis, const QueueKeys& keys) {
+  auto reply = redis.eval(k_backlog_script, {keys.tasks, keys.delayed}, {std::string(k_group)});
+  return {reply[0].integer(), reply[1].integer(), std::chrono::milliseconds(reply[2].integer())};
 }
 
 bool ack(Redis& redis, const QueueKeys& keys, const std::string& id) {

@@ -42,6 +42,17 @@ std::optional<Task> take(Redis& redis, Redis& blocking, const QueueKeys& keys, c
 bool heartbeat(Redis& redis, const QueueKeys& keys, const std::string& consumer, const Task& task,
                std::chrono::milliseconds visibility, bool& cancelled);
 
+// Work of a queue that is not finished although nothing can be taken now: entries leased
+// by workers (alive, or dead and not yet reclaimable) and retries waiting to fall due.
+struct Backlog {
+  long long leased = 0;
+  long long delayed = 0;
+  std::chrono::milliseconds next_due{0};  // until the earliest retry is due (delayed > 0)
+
+  bool empty() const { return leased == 0 && delayed == 0; }
+};
+Backlog backlog(Redis& redis, const QueueKeys& keys);
+
 // Finishes a task by id. Each returns false when no worker holds the task.
 bool ack(Redis& redis, const QueueKeys& keys, const std::string& id);
 // Back to the queue after `delay` as attempt+1 (or, with `count` false, the same attempt).

@@ -4,6 +4,7 @@
 #include "ciutils/error.h"
 #include "ciutils/json.h"
 #include "ciutils/process.h"
+#include "ciutils/subreaper.h"
 #include "ciutils/timestamp.h"
 
 #include <boost/json.hpp>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <optional>
 
 namespace ciutils::schedule {
@@ -46,6 +48,7 @@ using Clock = std::chrono::steady_clock;
 struct Running {
   Task task;
   Child child;
+  std::unique_ptr<GroupGuard> guard;  // kills the group if the worker dies (kill -9)
   Clock::time_point start;
   SysTime started_at;
   Clock::time_point next_beat;
@@ -73,6 +76,8 @@ public:
 
   int run() {
     SignalWatch signals({SIGTERM, SIGINT, SIGCHLD});
+    // Descendants that leave a task's process group re-parent to us and are ended with it.
+    become_subreaper();
     int stop_signal = 0;
     Clock::time_point stop_deadline{};
     long long taken = 0;
@@ -102,7 +107,14 @@ public:
         try {
           if (m_options.exit_when_empty) {
             task = take_now(m_redis, m_keys, m_options.consumer, m_options.visibility);
-            if (!task && m_running.empty()) return leave(0);
+            if (!task && m_running.empty()) {
+              // Done only when every task is acked or dead-lettered: a retry still waits, or
+              // a lease (maybe a dead worker's) is reclaimed after --visibility.
+              auto left = backlog(m_redis, m_keys);
+              if (left.empty()) return leave(0);
+              wait_for_backlog(left, signals.fd());
+              continue;
+            }
           } else {
             auto wait = m_running.empty() ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(100);
             task = take(m_redis, m_blocking, m_keys, m_options.consumer, m_options.visibility, wait);
@@ -140,6 +152,18 @@ private:
 
   void say(const std::string& message) {
     if (!m_options.quiet) m_log << "schedule: " << message << std::endl;
+  }
+
+  void wait_for_backlog(const Backlog& left, int fd) {
+    if (m_options.verbose && (left.leased != m_backlog.leased || left.delayed != m_backlog.delayed)) {
+      say("queue " + m_options.queue + " not finished: " + std::to_string(left.leased) +
+          " task(s) leased by workers, " + std::to_string(left.delayed) + " retry(ies) waiting; waiting for them");
+    }
+    m_backlog = left;
+    auto timeout = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000), m_options.visibility / 4);
+    if (left.delayed > 0) timeout = std::min(timeout, left.next_due);
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(std::max<long long>(10, timeout.count())));
   }
 
   void wait_for_event(int fd) {
@@ -184,6 +208,7 @@ private:
     spawn_options.argv = m_options.command;
     spawn_options.env = environment_with(env);
     spawn_options.in = Redirect::file(buf.data());
+    spawn_options.die_with_parent = true;
     Running r;
     r.started_at = std::chrono::system_clock::now();
     r.start = Clock::now();
@@ -198,6 +223,7 @@ private:
       finished(r, code);
       return;
     }
+    r.guard = std::make_unique<GroupGuard>(r.child.pgid);
     m_running.push_back(std::move(r));
   }
 
@@ -208,10 +234,9 @@ private:
         ++it;
         continue;
       }
-      // The group may still hold grandchildren: end them with the leader.
-      signal_group(it->child.pgid, SIGKILL);
       Running r = std::move(*it);
       it = m_running.erase(it);
+      end_leftovers(r, *status);
       finished(r, exit_code_from_status(*status));
     }
   }
@@ -253,10 +278,30 @@ private:
     r.kill_at = Clock::now() + m_options.kill_grace;
   }
 
+  // After the leader's end (its wait status given) or to end it now: the rest of its
+  // group and the descendants that left the group (their environment names the task).
+  void end_leftovers(Running& r, std::optional<int> leader_status) {
+    // The group may still hold grandchildren: end them with the leader.
+    auto status = kill_group(r.child.pgid, r.child.pid, {{SIGKILL, std::chrono::seconds(2)}});
+    if (!leader_status && !status) wait_for(r.child.pid);
+    const std::vector<std::string> marks{"TASK_ID=" + r.task.id(), "TASK_ATTEMPT=" + std::to_string(r.task.attempt)};
+    auto leftover = [&](pid_t pid) {
+      for (const auto& other : m_running) {
+        if (pid == other.child.pid || (other.guard && pid == other.guard->watcher())) return false;
+      }
+      return pid != r.guard->watcher() && (is_zombie(pid) || environ_has(pid, marks));
+    };
+    for (const auto& escapee : kill_children(leftover)) {
+      say("task " + r.task.id() + ": killed " + escapee.name + " (pid " + std::to_string(escapee.pid) +
+          "), which the command left running outside its process group");
+    }
+    r.guard->dismiss();
+    r.guard.reset();
+  }
+
   void hand_back() {
     for (auto& r : m_running) {
-      signal_group(r.child.pgid, SIGKILL);
-      wait_for(r.child.pid);
+      end_leftovers(r, std::nullopt);
       try {
         retry(m_redis, m_keys, r.task.id(), std::chrono::milliseconds(0), false);
       } catch (const ServiceError& e) {
@@ -284,15 +329,16 @@ private:
                       {"exit", exit},
                       {"attempts", std::to_string(task.attempt)},
                       {"status", status}});
-    } catch (const ServiceError& e) {
-      say(std::string("could not record history: ") + e.what());
+    } catch (const std::exception& e) {
+      // The result is recorded already (acked, retried or dead-lettered): history is a log.
+      say("task " + task.id() + ": could not record history: " + e.what());
     }
   }
 
   void finished(Running& r, int code) {
     try {
       record_result(r, code);
-    } catch (const ServiceError& e) {
+    } catch (const std::exception& e) {
       say("task " + r.task.id() + ": could not record its result (it is reclaimed after the visibility timeout): " +
           e.what());
     }
@@ -353,6 +399,7 @@ private:
   Redis m_beat;
   std::ostream& m_log;
   std::vector<Running> m_running;
+  Backlog m_backlog;  // what the last wait for unfinished work saw
 };
 
 }  // namespace

@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# schedule work under faults: the command dies with a killed worker, a command that
+# ignores SIGTERM is killed after --kill-grace, --exit-when-empty waits for unfinished
+# work (retries, leases of dead workers), history write failures cost no result.
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/redis
+load helpers/schedule_helpers
+
+setup_file() { start_redis; }
+teardown_file() { stop_redis; }
+
+setup() {
+  common_setup
+  flush_redis
+}
+
+teardown() { kill_pid_files; }
+
+@test "kill -9 of a worker ends its command's whole group; the redelivered attempt runs alone" {
+  run -0 schedule enqueue --queue q --name crash '{}'
+  (schedule work --queue q --visibility 2s -- sh -c 'sleep 1000 & echo $! >bg.pid; echo $$ >sh.pid; wait' \
+    2>w.log 3>&- & echo $! >w.pid)
+  wait_until 10 test -s bg.pid
+  wait_until 10 test -s sh.pid
+  kill -KILL "$(cat w.pid)"
+  run -0 timeout 30 schedule work --queue q --visibility 2s --max-tasks 1 -- sh -c '{
+    for f in sh.pid bg.pid; do
+      stat="$(ps -o stat= -p "$(cat $f)")" && [ "${stat#Z}" = "$stat" ] && echo "still running: $f"
+    done
+    echo "attempt $TASK_ATTEMPT"; } >second.out'
+  run -0 cat second.out
+  assert_output "attempt 2"
+}
+
+@test "--timeout: a command that ignores SIGTERM is killed after --kill-grace" {
+  run -0 schedule enqueue --queue q '{}'
+  run -0 timeout 30 schedule work --queue q --exit-when-empty --max-attempts 1 --timeout 1s --kill-grace 1s -- \
+    sh -c 'trap "" TERM; echo $$ >cmd.pid; while :; do sleep 0.05; done'
+  assert_output --partial "timed out after 1s, killing it"
+  ! running "$(cat cmd.pid)"
+  run -0 schedule dead-letters --queue q
+  assert_output --partial "timed out after 1s on attempt 1 of 1"
+}
+
+@test "a descendant that calls setsid is killed when its task ends, and named" {
+  run -0 schedule enqueue --queue q --name esc '{}'
+  run -0 schedule work --queue q --exit-when-empty -- sh -c '
+    setsid sleep 1000 >/dev/null 2>&1 & echo $! >esc.pid
+    while [ "$(cat /proc/$!/comm)" != sleep ]; do sleep 0.01; done'
+  esc="$(cat esc.pid)"
+  assert_output --regexp "^schedule: task esc@[^ ]+: killed sleep \\(pid $esc\\), which the command left running outside its process group$"
+  ! running "$esc"
+}
+
+@test "--exit-when-empty: survivors reclaim the tasks of workers killed with -9 and wait for retries" {
+  local i
+  for i in $(seq 1 30); do schedule enqueue --queue q --name "t$i" "{\"n\": $i}" >/dev/null; done
+  # Four workers take a task each and are killed with -9 while running it.
+  for i in 1 2 3 4; do
+    (schedule work --queue q --visibility 2s --max-tasks 1 -- sh -c 'echo "$TASK_ID" >>victims; exec sleep 1000' \
+      2>"v$i.log" 3>&- & echo $! >"v$i.pid")
+  done
+  wait_until 10 sh -c 'test "$(wc -l <victims)" = 4'
+  for i in 1 2 3 4; do kill -KILL "$(cat "v$i.pid")"; done
+  # Eight survivors; one task fails once and waits in `delayed` for its retry.
+  for i in $(seq 1 8); do
+    (rc=0
+      timeout 60 schedule work --queue q --exit-when-empty --visibility 2s --retry-delay 1s -- sh -c '
+        if [ "$TASK_PAYLOAD_N" = 30 ] && [ "$TASK_ATTEMPT" = 1 ]; then exit 1; fi
+        echo "$TASK_ID" >>done' 2>"s$i.log" || rc=$?
+      echo "$rc" >"s$i.rc") 3>&- &
+  done
+  for i in $(seq 1 8); do wait_until 60 test -s "s$i.rc"; done
+  for i in $(seq 1 8); do
+    run -0 cat "s$i.rc"
+    assert_output 0
+  done
+  run -0 sh -c 'sort -u done | wc -l'
+  assert_output 30
+  run -0 queue_length q
+  assert_output 0
+  run -0 rcli ZCARD "$CIUTILS_NAMESPACE:{q:q}:delayed"
+  assert_output 0
+  run -0 schedule status --queue q --json
+  assert_output --partial '"pending":0'
+}
+
+@test "history writes that fail (WRONGTYPE) are logged; the worker goes on and results are kept" {
+  run -0 schedule enqueue --queue q --name nightly '{}'
+  run -0 schedule enqueue --queue q --name weekly '{}'
+  rcli SET "$CIUTILS_NAMESPACE:{sched:nightly}:history" not-a-stream
+  rcli SET "$CIUTILS_NAMESPACE:{sched:weekly}:history" not-a-stream
+  run -0 --separate-stderr schedule work --queue q --exit-when-empty -- true
+  [ "$(grep -c "could not record history: .*WRONGTYPE" <<<"$stderr")" -eq 2 ] || {
+    echo "$stderr"
+    false
+  }
+  run -0 queue_length q
+  assert_output 0
+  run -0 schedule status --queue q --json
+  assert_output --partial '"pending":0'
+}

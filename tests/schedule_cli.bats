@@ -74,6 +74,50 @@ setup() {
   assert_output --partial "missing.json"
 }
 
+@test "a cron that never fires: the same error from next --cron as from lint" {
+  write_schedules s.json '{"name": "a", "cron": "0 0 30 2 *", "queue": "q"}'
+  run -2 schedule lint -f s.json
+  assert_output "schedule: error: s.json:1:38: field 'cron': '0 0 30 2 *' never fires"
+  run -2 schedule next --cron '0 0 30 2 *'
+  assert_output "schedule: error: --cron: '0 0 30 2 *' never fires"
+}
+
+@test "duplicate keys in a schedule file are an error at file:line:column" {
+  printf '{"schedules": [\n  {"name": "a", "cron": "@daily",\n   "queue": "q", "cron": "@hourly"}]}\n' >s.json
+  run -2 schedule lint -f s.json
+  assert_output "schedule: error: s.json:3:18: duplicate key 'cron'"
+  run -2 schedule tick -f s.json
+  assert_output "schedule: error: s.json:3:18: duplicate key 'cron'"
+  run -0 rcli --scan --pattern "$CIUTILS_NAMESPACE:*"
+  assert_output ""
+}
+
+@test "hash_macros: @daily and friends hashed as Jenkins does, for the file or one schedule" {
+  cat >s.json <<'JSON'
+{"hash_macros": true, "schedules": [
+  {"name": "nightly-e2e", "cron": "@daily", "queue": "q"},
+  {"name": "plain", "cron": "@daily", "queue": "q", "hash_macros": false}]}
+JSON
+  run -0 schedule next -f s.json --name nightly-e2e -n 3 --json --now 2026-01-01T00:00:00Z
+  hashed="$output"
+  run -0 schedule next --cron 'H H * * *' --name nightly-e2e -n 3 --json --now 2026-01-01T00:00:00Z
+  assert_output "$hashed"
+  run -0 schedule next -f s.json --name nightly-e2e -n 1 --now 2026-01-01T00:00:00Z
+  assert_line -n 0 --regexp "^nightly-e2e: cron '@daily' \(= 'H H \* \* \*'\) in UTC \(H resolved: minute [0-9]+, hour [0-9]+\)$"
+  run -0 schedule next -f s.json --name plain -n 1 --now 2026-01-01T00:00:00Z
+  assert_output "plain: cron '@daily' in UTC
+  2026-01-02 00:00:00 UTC   2026-01-02T00:00:00Z"
+  # Per schedule, without the file-level switch.
+  write_schedules s.json '{"name": "hourly-job", "cron": "@hourly", "queue": "q", "hash_macros": true}'
+  run -0 schedule next -f s.json -n 2 --json --now 2026-01-01T00:00:00Z
+  hashed="$output"
+  run -0 schedule next --cron 'H * * * *' --name hourly-job -n 2 --json --now 2026-01-01T00:00:00Z
+  assert_output "$hashed"
+  write_schedules s.json '{"name": "a", "cron": "@hourly", "queue": "q", "hash_macros": "yes"}'
+  run -2 schedule lint -f s.json
+  assert_output --regexp "^schedule: error: s.json:1:[0-9]+: field 'hash_macros' must be true or false$"
+}
+
 @test "tick with an invalid file enqueues nothing and exits 2" {
   write_schedules s.json '{"name": "a", "cron": "* * * * *", "queue": "q"}, {"name": "b", "cron": "61 * * * *", "queue": "q"}'
   run -2 schedule tick -f s.json

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -75,6 +77,13 @@ public:
     return std::move(m_positions);
   }
 
+  // A key written twice in one object: Boost.JSON keeps one of them silently.
+  struct Duplicate {
+    std::string key;
+    std::size_t offset;  // of the second occurrence
+  };
+  const std::optional<Duplicate>& duplicate() const { return m_duplicate; }
+
 private:
   void skip_ws() {
     while (m_at < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_at]))) {
@@ -118,8 +127,11 @@ private:
     if (c == '{') {
       ++m_at;
       skip_ws();
+      std::set<std::string> keys;
       while (m_at < m_text.size() && m_text[m_at] != '}') {
+        const std::size_t key_at = m_at;
         std::string key = string_token();
+        if (!keys.insert(key).second && !m_duplicate) m_duplicate = Duplicate{key, key_at};
         skip_ws();
         ++m_at;  // ':'
         // Keys with escapes are recorded as written; plain keys (the norm) match exactly.
@@ -156,6 +168,7 @@ private:
   std::string_view m_text;
   std::size_t m_at = 0;
   std::map<std::string, std::size_t> m_positions;
+  std::optional<Duplicate> m_duplicate;
 };
 
 }  // namespace
@@ -181,9 +194,16 @@ boost::json::value read_json_file(const std::filesystem::path& path) {
   return parse_or_throw(read_text_file(path), path.string());
 }
 
+// A key written twice in one object is refused ("<source>:<line>:<column>: duplicate key
+// 'k'", at the second one): Boost.JSON would keep one of them silently.
 JsonDocument JsonDocument::parse(std::string text, std::string source) {
   JsonDocument doc;
   doc.m_root = parse_or_throw(text, source);
+  PositionScanner scanner(text);
+  scanner.scan();
+  if (const auto& dup = scanner.duplicate()) {
+    throw UsageError(position(source, text, dup->offset) + ": duplicate key '" + dup->key + "'");
+  }
   doc.m_text = std::move(text);
   doc.m_source = std::move(source);
   return doc;

@@ -49,6 +49,16 @@ TEST(JsonDocument, PointsAtFieldsByPointer) {
             "plan.json:3:17: invalid duration '5x'");
 }
 
+TEST(JsonDocument, RefusesADuplicateKeyWhereItIsWrittenAgain) {
+  EXPECT_EQ(usage_message([] {
+              JsonDocument::parse("{\"schedules\": [\n  {\"name\": \"a\",\n   \"cron\": \"* * * * *\", \"name\": \"b\"}]}",
+                                  "s.json");
+            }),
+            "s.json:3:25: duplicate key 'name'");
+  // The same key in different objects is fine.
+  EXPECT_NO_THROW(JsonDocument::parse("[{\"a\": 1}, {\"a\": 2, \"b\": {\"a\": 3}}]", "x.json"));
+}
+
 TEST(JsonlReader, ReadsRecordsAndNamesTheBadLine) {
   std::istringstream in("{\"a\":1}\n\n{\"a\":2}\r\n{\"a\":\n{\"a\":4}\n");
   JsonlReader reader(in, "results.jsonl");

@@ -34,6 +34,9 @@ int cmd_work(CommandContext& ctx);
 int cmd_status(CommandContext& ctx);
 int cmd_dead_letters(CommandContext& ctx);
 int cmd_history(CommandContext& ctx);
+int cmd_pause(CommandContext& ctx);
+int cmd_resume(CommandContext& ctx);
+int cmd_trigger(CommandContext& ctx);
 
 // Shared option helpers.
 void add_redis_options(po::options_description& desc);

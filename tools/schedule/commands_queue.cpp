@@ -1,6 +1,7 @@
 // tick, daemon, enqueue, take, ack, fail, work, status, dead-letters, history.
 #include "commands.h"
 
+#include "control.h"
 #include "keys.h"
 #include "tasks.h"
 #include "tick.h"
@@ -364,7 +365,7 @@ int cmd_status(CommandContext& ctx) {
   add_common_options(desc, common);
   auto vm = parse_args(ctx.args, desc);
   if (show_help(common, ctx, "schedule status [-f FILE] [--queue Q]...",
-                "Per schedule: last decided slot, next slot, lag, run in flight. Per queue: length,\n"
+                "Per schedule: last decided slot, next slot, lag, run in flight, pause. Per queue: length,\n"
                 "pending tasks by consumer, oldest pending age, retries waiting, dead letters.",
                 desc))
     return 0;
@@ -378,6 +379,7 @@ int cmd_status(CommandContext& ctx) {
   auto space = KeySpace::from_env();
   auto now = now_of(vm).value_or(redis_now(redis));
   boost::json::array schedules_json, queues_json;
+  const auto pauses = list.empty() ? std::map<std::string, Pause>{} : read_pauses(redis, space, now);
   for (const auto& s : list) {
     QueueKeys keys(space, s.queue);
     auto last = redis.command({"HGET", keys.last, s.name});
@@ -395,6 +397,13 @@ int cmd_status(CommandContext& ctx) {
     row["lag_s"] = lag;
     row["in_flight"] = holder.is_nil() ? boost::json::value(nullptr) : boost::json::value(holder.string());
     row["lease_ms"] = ttl.integer() > 0 ? ttl.integer() : 0;
+    if (auto p = pauses.find(s.name); p != pauses.end()) {
+      boost::json::object o{{"since", p->second.since}, {"reason", p->second.reason}};
+      o["until"] = p->second.until ? boost::json::value(format_utc(*p->second.until, 0)) : boost::json::value(nullptr);
+      row["paused"] = o;
+    } else {
+      row["paused"] = nullptr;
+    }
     schedules_json.push_back(row);
   }
   for (const auto& q : queues) {
@@ -433,14 +442,23 @@ int cmd_status(CommandContext& ctx) {
     return 0;
   }
   if (!schedules_json.empty()) {
-    ctx.out << "SCHEDULE\tQUEUE\tLAST SLOT\tNEXT SLOT\tLAG\tIN FLIGHT\n";
+    ctx.out << "SCHEDULE\tQUEUE\tLAST SLOT\tNEXT SLOT\tLAG\tIN FLIGHT\tPAUSED\n";
     for (const auto& v : schedules_json) {
       const auto& o = v.as_object();
       auto str = [&](const char* k) {
         return o.at(k).is_null() ? std::string("-") : std::string(o.at(k).as_string());
       };
       ctx.out << str("schedule") << "\t" << str("queue") << "\t" << str("last_slot") << "\t" << str("next_slot") << "\t"
-              << o.at("lag_s").as_int64() << "s\t" << str("in_flight") << "\n";
+              << o.at("lag_s").as_int64() << "s\t" << str("in_flight") << "\t";
+      if (o.at("paused").is_null()) {
+        ctx.out << "-\n";
+      } else {
+        const auto& p = o.at("paused").as_object();
+        ctx.out << "since " << std::string(p.at("since").as_string());
+        if (!p.at("until").is_null()) ctx.out << " until " << std::string(p.at("until").as_string());
+        if (!p.at("reason").as_string().empty()) ctx.out << " (" << std::string(p.at("reason").as_string()) << ")";
+        ctx.out << "\n";
+      }
     }
   }
   ctx.out << "QUEUE\tLENGTH\tPENDING\tOLDEST\tRETRYING\tDEAD\tCONSUMERS\n";

@@ -1,6 +1,7 @@
 // lint, next, explain: the commands that read a schedule file (explain also reads Redis).
 #include "commands.h"
 
+#include "control.h"
 #include "keys.h"
 #include "tick.h"
 
@@ -39,13 +40,17 @@ std::string local_time_text(const Schedule& schedule, SysSeconds t) {
 namespace {
 
 std::string cron_summary(const Schedule& s) {
-  std::string out = "cron '" + s.timing.cron.text + "' in " + s.zone_name;
-  if (s.timing.cron.text.find('H') == std::string::npos || s.timing.cron.every) return out;
+  const auto& c = s.timing.cron;
+  std::string out = "cron '" + c.text + "'";
+  const bool hashed_macro = c.expanded.find('H') != std::string::npos;
+  if (hashed_macro) out += " (= '" + c.expanded + "')";
+  out += " in " + s.zone_name;
+  const std::string& shown = hashed_macro ? c.expanded : c.text;
+  if (shown.find('H') == std::string::npos || c.every) return out;
   // Show what each H field resolved to for this name.
   std::vector<std::string> fields;
-  std::istringstream in(s.timing.cron.text);
+  std::istringstream in(shown);
   for (std::string f; in >> f;) fields.push_back(f);
-  const auto& c = s.timing.cron;
   const std::vector<std::pair<const char*, std::uint64_t>> kinds = {
       {"second", c.seconds}, {"minute", c.minutes}, {"hour", c.hours},
       {"day-of-month", c.days}, {"month", c.months}, {"day-of-week", c.weekdays}};
@@ -197,6 +202,12 @@ int cmd_explain(CommandContext& ctx) {
   }
   ctx.out << s.name << ": " << cron_summary(s) << ", queue " << s.queue << ", catch_up " << to_string(s.catch_up)
           << ", grace " << format_duration(s.grace) << ", concurrency " << to_string(s.concurrency) << "\n";
+  auto pauses = read_pauses(redis, space, now);
+  if (auto p = pauses.find(s.name); p != pauses.end()) {
+    ctx.out << "paused since " << p->second.since << p->second.describe()
+            << ": its slots are skipped until `schedule resume " << s.name << "`"
+            << (p->second.until ? " or the pause ends" : "") << "\n";
+  }
   auto is_slot = next_slot(s.timing, slot - std::chrono::seconds(1));
   if (!is_slot || *is_slot != slot) {
     ctx.out << "slot " << format_utc(slot, 0) << " (" << local_time_text(s, slot)

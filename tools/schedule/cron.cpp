@@ -157,7 +157,16 @@ std::vector<std::string_view> split_fields(std::string_view text) {
   return out;
 }
 
-std::string_view macro(std::string_view text) {
+std::string_view macro(std::string_view text, bool hashed) {
+  if (hashed) {  // Jenkins' forms: spread over the period by the schedule's name
+    if (text == "@yearly" || text == "@annually") return "H H H H *";
+    if (text == "@monthly") return "H H H * *";
+    if (text == "@weekly") return "H H * * H";
+    if (text == "@daily") return "H H * * *";
+    if (text == "@midnight") return "H H(0-2) * * *";
+    if (text == "@hourly") return "H * * * *";
+    return {};
+  }
   if (text == "@yearly" || text == "@annually") return "0 0 1 1 *";
   if (text == "@monthly") return "0 0 1 * *";
   if (text == "@weekly") return "0 0 * * 0";
@@ -182,7 +191,7 @@ std::uint32_t field_hash(std::string_view name, std::string_view field) {
   return h;
 }
 
-CronSpec parse_cron(std::string_view text, std::string_view name) {
+CronSpec parse_cron(std::string_view text, std::string_view name, bool hash_macros) {
   CronSpec spec;
   spec.text = std::string(text);
   auto fields = split_fields(text);
@@ -202,12 +211,13 @@ CronSpec parse_cron(std::string_view text, std::string_view name) {
       return spec;
     }
     if (fields.size() != 1) throw CronError("'" + std::string(fields[0]) + "' takes no fields");
-    auto expanded = macro(fields[0]);
+    auto expanded = macro(fields[0], hash_macros);
     if (expanded.empty())
       throw CronError("unknown macro '" + std::string(fields[0]) +
                       "' (expected @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every D)");
     auto out = parse_cron(expanded, name);
     out.text = spec.text;
+    out.expanded = std::string(expanded);
     return out;
   }
   if (fields.size() != 5 && fields.size() != 6)
@@ -228,6 +238,9 @@ CronSpec parse_cron(std::string_view text, std::string_view name) {
   spec.weekdays = static_cast<std::uint8_t>(bits[5]);
   spec.days_star = is_star(fields[3 - offset]);
   spec.weekdays_star = is_star(fields[5 - offset]);
+  // A day that never comes ("0 0 30 2 *") is refused here, so every command says the same.
+  if (!next_local(spec, date::local_days(date::year(2026) / 1 / 1)))
+    throw CronError("'" + spec.text + "' never fires");
   return spec;
 }
 

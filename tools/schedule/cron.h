@@ -31,11 +31,16 @@ struct CronSpec {
   bool weekdays_star = false;  // day-of-week field starts with '*' or '?'
   // "@every D": fires at every multiple of D since the Unix epoch, in UTC.
   std::optional<std::chrono::seconds> every;
+  // What a macro stood for ("H * * * *" for a hashed @hourly); empty for other specs.
+  std::string expanded;
 };
 
 // Parses text. `name` seeds the H hash (the schedule's name: stable across hosts and runs).
-// Throws CronError.
-CronSpec parse_cron(std::string_view text, std::string_view name);
+// With hash_macros, @hourly/@daily/@weekly/@monthly/@yearly (and @annually, @midnight) are
+// hashed as Jenkins does: @hourly = "H * * * *", @daily = "H H * * *", @weekly =
+// "H H * * H", @monthly = "H H H * *", @yearly = "H H H H *", @midnight = "H H(0-2) * * *".
+// A spec that never fires ("0 0 30 2 *") is an error. Throws CronError.
+CronSpec parse_cron(std::string_view text, std::string_view name, bool hash_macros = false);
 
 // The hash behind H for one field: FNV-1a (32 bit) over the bytes of name, a NUL byte and
 // the field's name ("second", "minute", "hour", "day-of-month", "month", "day-of-week").

@@ -48,7 +48,10 @@ Schedules (-f FILE, a JSON schedule file; see docs/schedule.md):
   explain -f FILE --name N [--slot T]   why a slot was or was not enqueued
   tick -f FILE                enqueue everything due now (and missed slots per policy)
   daemon -f FILE              the same, long-running; SIGHUP reloads the file
-  status [-f FILE] [--queue Q]   schedules' last/next slots, queues' lengths and leases
+  status [-f FILE] [--queue Q]   schedules' last/next slots, pauses, queues' lengths and leases
+  pause NAME [--until T] [--reason R]   skip a schedule's slots until resumed (or T)
+  resume NAME                 end a pause
+  trigger NAME -f FILE        enqueue a run now with its payload (once per minute)
 
 Tasks:
   enqueue --queue Q [--name N] PAYLOAD   an ad-hoc task (PAYLOAD is a JSON object)
@@ -84,7 +87,8 @@ int run(int argc, char** argv) {
       {"tick", cmd_tick},       {"daemon", cmd_daemon},   {"enqueue", cmd_enqueue},
       {"take", cmd_take},       {"ack", cmd_ack},         {"fail", cmd_fail},
       {"work", cmd_work},       {"status", cmd_status},   {"dead-letters", cmd_dead_letters},
-      {"history", cmd_history},
+      {"history", cmd_history}, {"pause", cmd_pause},   {"resume", cmd_resume},
+      {"trigger", cmd_trigger},
   };
   auto it = k_commands.find(args[0]);
   if (it == k_commands.end()) throw UsageError("unknown command '" + args[0] + "' (see schedule --help)");

@@ -42,7 +42,16 @@ namespace {
 
 const std::set<std::string, std::less<>> k_fields = {
     "name", "cron", "timezone", "queue", "payload", "catch_up", "catch_up_max",
-    "grace", "concurrency", "lease", "dst_gap", "dst_fold"};
+    "grace", "concurrency", "lease", "dst_gap", "dst_fold", "hash_macros"};
+
+// An optional boolean field; UsageError at its position when it is not true or false.
+bool flag_field(const JsonDocument& doc, const boost::json::object& obj, const std::string& pointer,
+                std::string_view key, bool fallback) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return fallback;
+  if (!it->value().is_bool()) doc.fail(pointer + "/" + std::string(key), "field '" + std::string(key) + "' must be true or false");
+  return it->value().as_bool();
+}
 
 class EntryReader {
 public:
@@ -102,7 +111,8 @@ std::optional<Concurrency> concurrency_from(std::string_view text) {
   return std::nullopt;
 }
 
-Schedule parse_entry(const JsonDocument& doc, const boost::json::value& value, const std::string& pointer) {
+Schedule parse_entry(const JsonDocument& doc, const boost::json::value& value, const std::string& pointer,
+                     bool hash_macros) {
   if (!value.is_object()) doc.fail(pointer, "a schedule must be a JSON object");
   const auto& obj = value.as_object();
   EntryReader in(doc, obj, pointer);
@@ -119,7 +129,7 @@ Schedule parse_entry(const JsonDocument& doc, const boost::json::value& value, c
     doc.fail(in.at("queue"), "field 'queue': '" + s.queue + "' must be 1-200 letters, digits, '.', '_' or '-'");
   auto cron = *in.string("cron", true);
   try {
-    s.timing.cron = parse_cron(cron, s.name);
+    s.timing.cron = parse_cron(cron, s.name, flag_field(doc, obj, pointer, "hash_macros", hash_macros));
   } catch (const CronError& e) {
     doc.fail(in.at("cron"), "field 'cron': " + std::string(e.what()));
   }
@@ -146,8 +156,6 @@ Schedule parse_entry(const JsonDocument& doc, const boost::json::value& value, c
     if (!it->value().is_object()) doc.fail(in.at("payload"), "field 'payload' must be a JSON object");
     s.payload = it->value().as_object();
   }
-  if (!next_slot(s.timing, SysSeconds(std::chrono::seconds(1767225600))))
-    doc.fail(in.at("cron"), "field 'cron': '" + cron + "' never fires");
   return s;
 }
 
@@ -158,8 +166,10 @@ std::vector<Schedule> parse_schedules(const std::string& text, const std::string
   const auto& root = doc.root();
   if (!root.is_object()) doc.fail("", "expected a JSON object with a 'schedules' array");
   for (const auto& field : root.as_object()) {
-    if (field.key() != "schedules") doc.fail("/" + std::string(field.key()), "unknown field '" + std::string(field.key()) + "'");
+    if (field.key() != "schedules" && field.key() != "hash_macros")
+      doc.fail("/" + std::string(field.key()), "unknown field '" + std::string(field.key()) + "'");
   }
+  const bool hash_macros = flag_field(doc, root.as_object(), "", "hash_macros", false);
   auto it = root.as_object().find("schedules");
   if (it == root.as_object().end()) doc.fail("", "field 'schedules' is missing");
   if (!it->value().is_array()) doc.fail("/schedules", "field 'schedules' must be an array");
@@ -168,7 +178,7 @@ std::vector<Schedule> parse_schedules(const std::string& text, const std::string
   const auto& entries = it->value().as_array();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     auto pointer = "/schedules/" + std::to_string(i);
-    auto s = parse_entry(doc, entries[i], pointer);
+    auto s = parse_entry(doc, entries[i], pointer, hash_macros);
     if (!names.insert(s.name).second) doc.fail(pointer + "/name", "duplicate schedule name '" + s.name + "'");
     out.push_back(std::move(s));
   }

@@ -1,11 +1,14 @@
 #include "tick.h"
 
+#include "control.h"
 #include "keys.h"
 #include "lua.h"
 
 #include "ciutils/error.h"
 #include "ciutils/json.h"
 #include "ciutils/timestamp.h"
+
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -17,12 +20,14 @@ namespace {
 
 // KEYS: tasks stream, last-slot hash. ARGV: prefix, group, queue, now (s), count, the count
 // schedule names, then per schedule: catch_up, concurrency, lease ms, grace s, payload JSON, n,
-// n × (slot s, slot ISO). Returns a flat array of (slot number, decision): slot number k is the
+// n × (slot s, slot ISO), and last a JSON object of the paused schedules of the batch (name →
+// " until T (reason)"), whose slots are decided as skipped. Returns a flat array of (slot number, decision): slot number k is the
 // k-th (slot s, slot ISO) pair of ARGV, so the reply need not repeat names and slots.
 // unpack() is given at most k_unpack values at a time: Lua's C stack holds 8000.
 const Script k_tick_script(std::string(k_lua_time) + R"lua(
 local tasks, lasts = KEYS[1], KEYS[2]
 local prefix, group, queue = ARGV[1], ARGV[2], ARGV[3]
+local paused = cjson.decode(ARGV[#ARGV])
 local now = tonumber(ARGV[4])
 local count = tonumber(ARGV[5])
 local k_unpack = 4000
@@ -65,7 +70,9 @@ for c = 1, count do
     if slot > last then
       if slot > newest then newest, newest_text = slot, ARGV[i] end
       local late = now - slot
-      if policy == 'skip' and late > grace then
+      if paused[name] then
+        record(name, slot_iso, 'skipped: paused' .. paused[name])
+      elseif policy == 'skip' and late > grace then
         record(name, slot_iso, 'missed: ' .. late .. 's late, more than grace ' .. grace .. 's (catch_up skip)')
       else
         -- With allow nothing depends on the lease here: the worker sets it when it takes the task.
@@ -153,6 +160,7 @@ std::vector<TickDecision> run_tick(Redis& redis, const KeySpace& space, const st
   std::map<std::string, std::vector<const Schedule*>> by_queue;
   for (const auto& s : schedules) by_queue[s.queue].push_back(&s);
   std::vector<TickDecision> out;
+  const auto pauses = read_pauses(redis, space, now);
   for (const auto& [queue, list] : by_queue) {
     QueueKeys keys(space, queue);
     // Only schedules with a slot after their last decided one (or none recorded yet) go to
@@ -186,6 +194,11 @@ std::vector<TickDecision> run_tick(Redis& redis, const KeySpace& space, const st
           slot_refs.emplace_back(&s.name, args.size() - 1);
         }
       }
+      boost::json::object paused;
+      for (std::size_t k = start; k < end && !pauses.empty(); ++k) {
+        if (auto p = pauses.find(due[k].schedule->name); p != pauses.end()) paused[p->first] = p->second.describe();
+      }
+      args.push_back(to_json(paused));
       auto reply = redis.eval(k_tick_script, {keys.tasks, keys.last}, args);
       for (std::size_t k = 0; k + 1 < reply.size(); k += 2) {
         auto number = reply[k].integer();

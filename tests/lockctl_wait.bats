@@ -45,7 +45,8 @@ setup() { lockctl_setup; }
   [ "$elapsed_ms" -le 3000 ]
   run lockctl history h
   assert_output --partial "expired"
-  kill "$(cat child.pid)"
+  # The command died with its lockctl (docs/lockctl.md: nothing runs without its lease).
+  wait_until 10 eval '! running "$(cat child.pid)"'
 }
 
 @test "kill -9 of a waiter: it drops out of the queue and the queue heals" {

@@ -73,3 +73,31 @@ flaky_job='if [ -e seen ]; then echo second; else touch seen; echo first; exit 1
   [ "$(field r.jsonl 'echo ok' status)" = passed ]
   [ "$(field r.jsonl 'echo never' status)" = skipped ]
 }
+
+@test "--resume skips what the results file has; --resume-failed reruns what did not pass" {
+  printf '%s\n' 'echo a >>ran' 'exit 1' 'echo c >>ran' >jobs.txt
+  # A first run stopped after the first job: the rest were skipped.
+  run -1 prun -j 1 -q --halt now --results r.jsonl <<<$'exit 1\necho a >>ran\necho c >>ran'
+  [ ! -e ran ]
+  run -0 prun -j 1 -q --resume --results r.jsonl -a jobs.txt  # 'exit 1' ran already
+  [ "$(cat ran)" = $'a\nc' ]
+  # Appended: the first run's records are kept, a record per job run now is added.
+  check_results r.jsonl 5
+  rm ran
+  run -0 prun -j 1 -q --resume --results r.jsonl -a jobs.txt
+  [ ! -e ran ]  # everything has a record now: nothing to do
+  run -1 prun -j 1 -q --resume-failed --results r.jsonl -a jobs.txt
+  [ ! -e ran ]  # only 'exit 1' ran again
+  [ "$(grep -c '"name":"exit 1"' r.jsonl)" -eq 2 ]
+}
+
+@test "--retry-failed reruns the failed jobs from their records alone" {
+  run -1 prun -j 2 -q --results r.jsonl -- 'echo {} >>ran-{}; [ {} != b ]' ::: a b c
+  rm ran-*
+  run -1 prun -q --retry-failed --results r.jsonl </dev/null
+  [ "$(ls ran-*)" = ran-b ]
+  run -2 prun -q --retry-failed </dev/null
+  assert_output "prun: error: --retry-failed needs --results FILE (the earlier run's records)"
+  run -2 prun -q --resume --retry-failed --results r.jsonl </dev/null
+  assert_output "prun: error: --resume, --resume-failed and --retry-failed exclude each other"
+}

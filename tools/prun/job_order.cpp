@@ -27,6 +27,29 @@ Timings read_timings(const std::filesystem::path& path) {
   return timings;
 }
 
+History read_history(const std::filesystem::path& path, const std::string& flag) {
+  History history;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return history;
+  std::ifstream in(path);
+  if (!in) throw UsageError(flag + ": " + path.string() + ": cannot open");
+  JsonlReader reader(in, path.string());
+  while (auto value = reader.next()) {
+    if (!value->is_object()) continue;
+    const auto& obj = value->as_object();
+    auto name = obj.if_contains("name");
+    auto status = obj.if_contains("status");
+    auto command = obj.if_contains("command");
+    if (name == nullptr || !name->is_string() || status == nullptr || !status->is_string()) continue;
+    std::string key(name->as_string());
+    if (history.last.find(key) == history.last.end()) history.names.push_back(key);
+    auto& last = history.last[key];
+    last.status = std::string(status->as_string());
+    if (command != nullptr && command->is_string()) last.command = std::string(command->as_string());
+  }
+  return history;
+}
+
 void order_by_timings(std::vector<Job>& jobs, const Timings& timings) {
   auto known = [&](const Job& job) -> double {
     auto it = timings.find(job.name);

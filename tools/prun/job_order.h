@@ -17,6 +17,19 @@ namespace ciutils::prun {
 using Timings = std::unordered_map<std::string, double>;
 Timings read_timings(const std::filesystem::path& path);
 
+// Job name → (status, command) of its last record in a results file, names in the order
+// they first appear: what --resume, --resume-failed and --retry-failed work from. A file
+// that does not exist is an empty history.
+struct History {
+  struct Last {
+    std::string status;
+    std::string command;
+  };
+  std::unordered_map<std::string, Last> last;
+  std::vector<std::string> names;
+};
+History read_history(const std::filesystem::path& path, const std::string& flag);
+
 // Unknown jobs first (in input order), then known ones longest first (ties in input order).
 void order_by_timings(std::vector<Job>& jobs, const Timings& timings);
 

@@ -67,6 +67,9 @@ struct RawOptions {
   bool ungroup = false;
   bool progress = false;
   bool no_progress = false;
+  bool resume = false;
+  bool resume_failed = false;
+  bool retry_failed = false;
 };
 
 po::options_description describe(Options& o, RawOptions& r) {
@@ -92,6 +95,9 @@ po::options_description describe(Options& o, RawOptions& r) {
       ("tag", po::bool_switch(&r.tag), "print output lines as they come, prefixed [slot/job]")
       ("ungroup", po::bool_switch(&r.ungroup), "pass output through as it comes")
       ("timestamps", po::bool_switch(&o.timestamps), "with --tag: prefix lines with the UTC time")
+      ("resume", po::bool_switch(&r.resume), "skip the jobs the --results file already has a record of; append to it")
+      ("resume-failed", po::bool_switch(&r.resume_failed), "skip the jobs that passed in the --results file; run the rest; append")
+      ("retry-failed", po::bool_switch(&r.retry_failed), "run only the jobs that failed in the --results file (no input read); append")
       ("keep-order,k", po::bool_switch(&o.keep_order), "--group: print jobs' output in input order, each as soon as those before it are done")
       ("merge-stderr", po::bool_switch(&o.merge_stderr), "give each job one pipe for stdout and stderr (as 2>&1: exact order)")
       ("timings", po::value(&o.timings_file), "a previous results FILE: run the longest-known jobs first")
@@ -292,6 +298,17 @@ Options parse_options(const std::vector<std::string>& args) {
   if (r.tag) o.output = OutputMode::tag;
   if (r.ungroup) o.output = OutputMode::ungroup;
   if (o.timestamps && o.output != OutputMode::tag) throw UsageError("--timestamps needs --tag");
+  if (int(r.resume) + int(r.resume_failed) + int(r.retry_failed) > 1) {
+    throw UsageError("--resume, --resume-failed and --retry-failed exclude each other");
+  }
+  if (r.resume) o.resume = Options::Resume::resume;
+  if (r.resume_failed) o.resume = Options::Resume::resume_failed;
+  if (r.retry_failed) o.resume = Options::Resume::retry_failed;
+  if (o.resume != Options::Resume::none) {
+    const char* flag = r.resume ? "--resume" : r.resume_failed ? "--resume-failed" : "--retry-failed";
+    if (o.results_file.empty()) throw UsageError(std::string(flag) + " needs --results FILE (the earlier run's records)");
+    if (!o.plan_file.empty()) throw UsageError(std::string(flag) + " works on job lines and templates, not with --plan");
+  }
   if (o.keep_order && o.output != OutputMode::group) throw UsageError("--keep-order works with --group only");
   if (r.progress && r.no_progress) throw UsageError("--progress and --no-progress exclude each other");
   if (r.progress) o.progress = true;

@@ -64,6 +64,8 @@ struct Options {
   bool timestamps = false;
   bool merge_stderr = false;  // one pipe for a job's stdout and stderr
   bool keep_order = false;    // -k
+  enum class Resume { none, resume, resume_failed, retry_failed };
+  Resume resume = Resume::none;  // from the --results file of an earlier run
   std::string timings_file;
   std::optional<Shard> shard;
   std::chrono::milliseconds cancel_grace{7000};

@@ -49,8 +49,8 @@ std::string host_name() {
   return buffer;
 }
 
-UniqueFd open_output(const std::string& path, const char* flag) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+UniqueFd open_output(const std::string& path, const char* flag, bool truncate = true) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | (truncate ? O_TRUNC : 0) | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw UsageError(std::string(flag) + ": " + path + ": " + std::strerror(errno));
   return UniqueFd(fd);
 }
@@ -108,15 +108,18 @@ public:
       plan = read_plan(o.plan_file);
       if (!o.timings_file.empty()) m_timings = read_timings(o.timings_file);
     } else {
-      if (!o.inline_items) input = std::make_unique<JobInput>(o.arg_files, !o.command_template.empty());
-      // Ordering and sharding need the whole list; otherwise jobs stream from the input.
-      if (!o.timings_file.empty() || o.shard || o.dry_run || o.inline_items) {
+      bool resuming = o.resume != Options::Resume::none;
+      bool retry_failed = o.resume == Options::Resume::retry_failed;
+      if (!o.inline_items && !retry_failed) input = std::make_unique<JobInput>(o.arg_files, !o.command_template.empty());
+      // Ordering, sharding and resuming need the whole list; otherwise jobs stream from the input.
+      if (!o.timings_file.empty() || o.shard || o.dry_run || o.inline_items || resuming) {
         Timings timings;
         if (!o.timings_file.empty()) timings = read_timings(o.timings_file);
         std::deque<Job> all;
         if (input) input->read_all(all);
         input.reset();
         if (o.inline_items) all = inline_jobs(*o.inline_items);
+        if (resuming) all = resumed_jobs(std::move(all));
         jobs.assign(std::make_move_iterator(all.begin()), std::make_move_iterator(all.end()));
         if (o.shard) jobs = select_shard(jobs, timings, *o.shard);
         for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i].number = i + 1;
@@ -125,7 +128,9 @@ public:
     }
     if (o.dry_run) return dry_run(jobs, plan, plan_mode);
 
-    if (!o.results_file.empty()) m_results = open_output(o.results_file, "--results");
+    if (!o.results_file.empty()) {
+      m_results = open_output(o.results_file, "--results", o.resume == Options::Resume::none);
+    }
     if (o.joblog_file == "-") {
       m_joblog_stdout = true;
     } else if (!o.joblog_file.empty()) {
@@ -187,6 +192,36 @@ public:
   }
 
 private:
+  // --resume: the jobs with no record yet; --resume-failed: those that did not pass;
+  // --retry-failed: the failed jobs of the results file, from their records alone.
+  std::deque<Job> resumed_jobs(std::deque<Job> jobs) const {
+    History history = read_history(m_options.results_file, "--results");
+    auto ran = [&](const Job& job) {
+      auto it = history.last.find(job.name);
+      if (it == history.last.end()) return false;
+      const std::string& status = it->second.status;
+      if (m_options.resume == Options::Resume::resume) return status != "skipped";
+      return status == "passed" || status == "flaky";
+    };
+    std::deque<Job> kept;
+    if (m_options.resume == Options::Resume::retry_failed) {
+      for (const auto& name : history.names) {
+        const auto& last = history.last.at(name);
+        if (last.status != "failed" && last.status != "timeout" && last.status != "error") continue;
+        Job job;
+        job.name = name;
+        job.command = last.command.empty() ? name : last.command;
+        kept.push_back(std::move(job));
+      }
+    } else {
+      for (auto& job : jobs) {
+        if (!ran(job)) kept.push_back(std::move(job));
+      }
+    }
+    for (std::size_t i = 0; i < kept.size(); ++i) kept[i].number = i + 1;
+    return kept;
+  }
+
   // The items after ::: on the command line, as template jobs.
   static std::deque<Job> inline_jobs(const std::vector<std::string>& items) {
     std::deque<Job> jobs;

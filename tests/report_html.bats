@@ -66,3 +66,17 @@ setup() {
   run -3 report html --history --redis redis://127.0.0.1:1/0 "$REPORT_FIXTURES/results.jsonl" -o report.html
   [ ! -e report.html ]
 }
+
+@test "wording and one time format: passed on a retry, 14d7h6m9s as in the summary, long names wrap" {
+  long="$(printf 'x%.0s' $(seq 1 300))"
+  printf '%s\n' '{"name":"retried","classname":"c","status":"flaky"}' \
+    "{\"name\":\"$long\",\"classname\":\"c\",\"status\":\"passed\",\"duration_s\":1235169}" >r.jsonl
+  run -0 report html r.jsonl -o page.html
+  run ! grep -q '1 attempts' page.html
+  grep -q 'retried</b> <span class="cls">c</span> passed on a retry' page.html
+  grep -q '<b>14d7h6m9s</b>total time' page.html
+  grep -q 'overflow-wrap:anywhere' page.html
+  run -0 report summary r.jsonl
+  assert_output --partial '14d7h6m9s'
+  refute_output --partial '1 attempts'
+}

@@ -20,7 +20,7 @@ constexpr const char* k_style = R"css(
 *{box-sizing:border-box}body{margin:0;font:14px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
 header{padding:16px 24px;border-bottom:1px solid var(--line)}header h1{margin:0;font-size:22px}
 header.failed{border-top:6px solid var(--bad)}header.passed{border-top:6px solid var(--ok)}
-main{padding:0 24px 24px;max-width:1200px}h2{font-size:17px;margin:24px 0 8px}
+main{padding:0 24px 24px;max-width:1200px;overflow-wrap:anywhere}h2{font-size:17px;margin:24px 0 8px}
 .cards{display:flex;gap:12px;flex-wrap:wrap;margin-top:16px}.card{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:96px}
 .card b{display:block;font-size:22px}.card.passed b{color:var(--ok)}.card.failed b,.card.timeout b{color:var(--bad)}.card.error b{color:var(--err)}.card.flaky b{color:var(--warn)}.card.skipped b{color:var(--skip)}
 ul.failures{list-style:none;padding:0}ul.failures li{border:1px solid var(--line);border-left:4px solid var(--bad);border-radius:4px;padding:8px 12px;margin:8px 0}
@@ -162,7 +162,7 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
     out += "<div class=\"card " + std::string(status_name(st)) + "\"><b>" + std::to_string(s.count(st)) + "</b>" +
            status_name(st) + "</div>";
   }
-  out += "<div class=\"card\"><b>" + secs(s.duration_s) + "</b>total time</div></div></header>\n<main>\n";
+  out += "<div class=\"card\"><b>" + format_seconds(s.duration_s) + "</b>total time</div></div></header>\n<main>\n";
 
   auto failures = failures_of(results);
   out += "<section id=\"failures\"><h2>Failures (" + std::to_string(failures.size()) + ")</h2>\n";
@@ -196,7 +196,7 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
     out += "<section id=\"flaky\"><h2>Flaky in this run (" + std::to_string(flaky.size()) + ")</h2><ul>\n";
     for (const TestResult* r : flaky) {
       out += "<li><b>" + html_escape(r->name) + "</b> <span class=\"cls\">" + html_escape(r->classname) +
-             "</span> passed after " + std::to_string(r->attempts) + " attempts" +
+             "</span> " + passed_after(r->attempts) +
              (r->message.empty() ? "" : ": <span class=\"msg\">" + html_escape(first_line(r->message)) + "</span>") +
              "</li>\n";
     }

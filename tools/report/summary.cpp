@@ -45,15 +45,6 @@ struct Detail {
   std::size_t failures = 200;
 };
 
-std::string seconds(double s) {
-  char buf[32];
-  if (s < 60) {
-    std::snprintf(buf, sizeof buf, "%.2fs", s);
-    return buf;
-  }
-  return format_duration(std::chrono::milliseconds(static_cast<long long>(s * 1000)));
-}
-
 std::string fence_for(std::string_view body) {
   std::size_t longest = 0, run = 0;
   for (char c : body) {
@@ -86,7 +77,7 @@ std::string headline(const RunStats& s) {
   part(Status::flaky, "flaky");
   part(Status::skipped, "skipped");
   if (h.empty()) h = "no tests";
-  return h + " (" + std::to_string(s.total) + " tests, " + seconds(s.duration_s) + ")";
+  return h + " (" + std::to_string(s.total) + " tests, " + format_seconds(s.duration_s) + ")";
 }
 
 std::string render_markdown(const std::vector<TestResult>& results, const SummaryOptions& o, const Detail& d,
@@ -100,7 +91,7 @@ std::string render_markdown(const std::vector<TestResult>& results, const Summar
   out += "| " + std::to_string(s.count(Status::passed)) + " | " + std::to_string(s.count(Status::failed)) + " | " +
          std::to_string(s.count(Status::error)) + " | " + std::to_string(s.count(Status::timeout)) + " | " +
          std::to_string(s.count(Status::flaky)) + " | " + std::to_string(s.count(Status::skipped)) + " | " +
-         std::to_string(s.total) + " | " + seconds(s.duration_s) + " |\n\n";
+         std::to_string(s.total) + " | " + format_seconds(s.duration_s) + " |\n\n";
 
   auto failures = failures_of(results);
   if (!failures.empty()) {
@@ -109,7 +100,7 @@ std::string render_markdown(const std::vector<TestResult>& results, const Summar
     for (const TestResult* r : failures) {
       if (shown == d.failures) break;
       std::string line = "- **" + markdown_inline(r->name) + "** <sub>" + markdown_inline(r->classname) + "</sub> — " +
-                         std::string(status_name(r->status)) + " after " + seconds(r->duration_s);
+                         std::string(status_name(r->status)) + " after " + format_seconds(r->duration_s);
       if (!r->message.empty()) line += ": " + markdown_inline(first_line(r->message));
       out += line + "\n";
       std::string output = shown < d.with_output && d.output_bytes > 0 ? output_of(*r, d.output_bytes) : "";
@@ -134,8 +125,7 @@ std::string render_markdown(const std::vector<TestResult>& results, const Summar
         out += "- … and " + std::to_string(flaky.size() - d.flaky) + " more\n";
         break;
       }
-      out += "- **" + markdown_inline(r->name) + "** <sub>" + markdown_inline(r->classname) + "</sub> — passed after " +
-             std::to_string(r->attempts) + " attempts";
+      out += "- **" + markdown_inline(r->name) + "** <sub>" + markdown_inline(r->classname) + "</sub> — " + passed_after(r->attempts);
       if (!r->message.empty()) out += ": " + markdown_inline(first_line(r->message));
       out += "\n";
     }
@@ -145,7 +135,7 @@ std::string render_markdown(const std::vector<TestResult>& results, const Summar
     out += "### Slowest tests\n\n| test | class | status | time |\n|---|---|---|---:|\n";
     for (const TestResult* r : slowest(results, d.slowest)) {
       out += "| " + markdown_inline(r->name) + " | " + markdown_inline(r->classname) + " | " + status_name(r->status) +
-             " | " + seconds(r->duration_s) + " |\n";
+             " | " + format_seconds(r->duration_s) + " |\n";
     }
     out += "\n";
   }
@@ -181,7 +171,7 @@ std::string render_text(const std::vector<TestResult>& results, const SummaryOpt
     for (const TestResult* r : failures) {
       if (shown == d.failures) break;
       out += "  " + std::string(status_name(r->status)) + "  " + r->classname + " › " + r->name + " (" +
-             seconds(r->duration_s) + ")";
+             format_seconds(r->duration_s) + ")";
       if (!r->message.empty()) out += ": " + first_line(r->message);
       out += "\n";
       std::string output = shown < d.with_output && d.output_bytes > 0 ? output_of(*r, d.output_bytes) : "";
@@ -206,13 +196,13 @@ std::string render_text(const std::vector<TestResult>& results, const SummaryOpt
         out += "  … and " + std::to_string(flaky.size() - d.flaky) + " more\n";
         break;
       }
-      out += "  " + r->classname + " › " + r->name + " (passed after " + std::to_string(r->attempts) + " attempts)\n";
+      out += "  " + r->classname + " › " + r->name + " (" + passed_after(r->attempts) + ")\n";
     }
   }
   if (d.slowest > 0 && !results.empty()) {
     out += "\nSlowest tests:\n";
     for (const TestResult* r : slowest(results, d.slowest)) {
-      out += "  " + seconds(r->duration_s) + "  " + r->classname + " › " + r->name + "\n";
+      out += "  " + format_seconds(r->duration_s) + "  " + r->classname + " › " + r->name + "\n";
     }
   }
   auto skipped = with_status(results, Status::skipped);

@@ -1,9 +1,26 @@
 #include "text.h"
 
+#include <ciutils/cli.h>
+
+#include <chrono>
+
 #include <cstdint>
 #include <cstdio>
 
 namespace ciutils::report {
+
+std::string format_seconds(double s) {
+  if (s < 60) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fs", s);
+    return buf;
+  }
+  return format_duration(std::chrono::milliseconds(static_cast<long long>(s * 1000)));
+}
+
+std::string passed_after(int attempts) {
+  return attempts < 2 ? "passed on a retry" : "passed after " + std::to_string(attempts) + " attempts";
+}
 
 std::string_view utf8_prefix(std::string_view text, std::size_t max) {
   if (text.size() <= max) {

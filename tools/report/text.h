@@ -20,6 +20,12 @@ std::string trim_middle(std::string_view text, std::size_t head, std::size_t tai
 // The last `max` bytes, starting on a character boundary.
 std::string_view tail_of(std::string_view text, std::size_t max);
 
+// A duration as every output shows it: "12.34s" under a minute, else "14d7h6m9s".
+std::string format_seconds(double seconds);
+
+// "passed after 3 attempts" ("passed on a retry" when the attempts are not known).
+std::string passed_after(int attempts);
+
 // The text up to the first line break, without surrounding blanks.
 std::string first_line(std::string_view text);
 

@@ -144,3 +144,23 @@ PY
   assert_output --partial "entry '../evil'"
   assert_not_published out
 }
+
+@test "--include and --exclude choose what is extracted; unsafe entries stay refused" {
+  make_suite filtered.tgz
+  run -0 fetch "$BASE/files/filtered.tgz" -o only-bin --include 'suite/bin' --include '*.json'
+  [ "$(cd only-bin && find . -type f -o -type l | sort | tr '\n' ' ')" = "./suite/bin/plan.json ./suite/bin/run.sh ./suite/plan.json " ]
+  run -0 fetch "$BASE/files/filtered.tgz" -o no-data --exclude data --strip-components 1
+  [ -f no-data/plan.json ] && [ -x no-data/bin/run.sh ] && [ ! -e no-data/data ]
+  make_archive dotdot dotdot.tgz
+  run -4 fetch "$BASE/files/dotdot.tgz" -o out --include ok.txt
+  assert_output "fetch: error: entry '../evil': path escapes the destination ('..')"
+  make_archive symlink-etc etc.tgz
+  run -4 fetch "$BASE/files/etc.tgz" -o out --exclude etc
+  assert_output "fetch: error: entry 'etc': symlink target '/etc' is absolute"
+  make_archive device dev.tgz
+  run -4 fetch "$BASE/files/dev.tgz" -o out --exclude '*'
+  assert_output "fetch: error: entry 'null': device files, fifos and sockets are not allowed"
+  assert_not_published out
+  run -2 fetch "$BASE/files/filtered.tgz" -o x --no-extract --include '*'
+  assert_output "fetch: error: --include: not with --no-extract or -o -"
+}

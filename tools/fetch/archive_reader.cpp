@@ -57,11 +57,12 @@ timespec entry_mtime(archive_entry* entry) {
 class Extractor {
 public:
   Extractor(DownloadStream& in, const std::filesystem::path& root, const Budgets& budgets, int strip,
-            bool want_hashes, std::string source_name)
+            const EntryFilter& filter, bool want_hashes, std::string source_name)
       : m_state{in, nullptr},
         m_tree(root),
         m_budgets(budgets),
         m_strip(strip),
+        m_filter(filter),
         m_want_hashes(want_hashes),
         m_source_name(std::move(source_name)) {}
 
@@ -193,6 +194,11 @@ private:
       return;
     }
     std::string path = join_parts(*stripped);
+    if (!m_filter.empty() && !m_filter.selects(*stripped)) {
+      refuse_if_unsafe(entry, *stripped, name);  // filters never make an unsafe entry acceptable
+      archive_read_data_skip(m_archive.get());
+      return;
+    }
     if (const char* hardlink = archive_entry_hardlink(entry)) {
       PathParts target_parts;
       try {
@@ -232,6 +238,26 @@ private:
       }
       default:
         refuse(name, "device files, fifos and sockets are not allowed");
+    }
+  }
+
+  // The checks an entry that is not extracted still has to pass.
+  void refuse_if_unsafe(archive_entry* entry, const PathParts& parts, const std::string& name) {
+    if (const char* hardlink = archive_entry_hardlink(entry)) {
+      try {
+        entry_parts(hardlink);
+      } catch (const IntegrityError&) {
+        refuse(name, "hardlink target '" + std::string(hardlink) + "' points outside the destination");
+      }
+      return;
+    }
+    auto type = archive_entry_filetype(entry);
+    if (type == AE_IFLNK) {
+      const char* target = archive_entry_symlink(entry);
+      if (!target) refuse(name, "symlink without a target");
+      check_symlink_target(parts, target, name);
+    } else if (type != AE_IFREG && type != AE_IFDIR) {
+      refuse(name, "device files, fifos and sockets are not allowed");
     }
   }
 
@@ -299,6 +325,7 @@ private:
   SafeTree m_tree;
   const Budgets& m_budgets;
   int m_strip;
+  const EntryFilter& m_filter;
   bool m_want_hashes;
   std::string m_source_name;
   ArchivePtr m_archive;
@@ -314,8 +341,9 @@ private:
 }  // namespace
 
 ExtractResult extract_archive(DownloadStream& in, const std::filesystem::path& root, const Budgets& budgets,
-                              int strip_components, bool want_hashes, const std::string& source_name) {
-  Extractor extractor(in, root, budgets, strip_components, want_hashes, source_name);
+                              int strip_components, const EntryFilter& filter, bool want_hashes,
+                              const std::string& source_name) {
+  Extractor extractor(in, root, budgets, strip_components, filter, want_hashes, source_name);
   return extractor.run();
 }
 

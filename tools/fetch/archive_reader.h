@@ -34,6 +34,7 @@ constexpr std::uint64_t k_ratio_floor = 1 << 20;
 // Reads `in` to its end (hashing every byte) and writes the entries below root.
 // Throws IntegrityError naming the entry for every refusal.
 ExtractResult extract_archive(DownloadStream& in, const std::filesystem::path& root, const Budgets& budgets,
-                              int strip_components, bool want_hashes, const std::string& source_name);
+                              int strip_components, const EntryFilter& filter, bool want_hashes,
+                              const std::string& source_name);
 
 }  // namespace ciutils::fetch

@@ -212,7 +212,8 @@ GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, 
   auto started = std::chrono::steady_clock::now();
   std::optional<Staging> staging;
   struct stat st {};
-  bool check_tree = cache && o.replace && lstat(o.output.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  // Tree records do not hold --include/--exclude: with filters, every run extracts.
+  bool check_tree = cache && o.replace && o.filter.empty() && lstat(o.output.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   with_retries(o.net, started, notice, [&](int) {
     Opened opened = open_source(o, started, cache, 0, "");
     if (check_tree && opened.cached) {
@@ -235,7 +236,7 @@ GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, 
     std::unique_ptr<Cache::Writer> writer;
     if (cache && !opened.cached && opened.http) writer = cache_writer(*cache, result);
     DownloadStream stream(opened.use(), o.budgets.max_download, &progress, writer ? writer->fd() : -1);
-    result.extract = extract_archive(stream, staging->path(), o.budgets, o.strip_components, o.json || cache,
+    result.extract = extract_archive(stream, staging->path(), o.budgets, o.strip_components, o.filter, o.json || cache,
                                      result.url);
     progress.finish();
     result.sha256 = stream.sha256();
@@ -252,7 +253,7 @@ GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, 
   if (o.sha256 && *o.sha256 != result.sha256) checksum_mismatch(result.url, *o.sha256, result.sha256);
   if (result.up_to_date) return result;
   std::optional<TreeSnapshot> snapshot;
-  if (cache) {
+  if (cache && o.filter.empty()) {
     try {
       snapshot.emplace(staging->path(), o.output);
     } catch (const Error& e) {

@@ -1,5 +1,7 @@
 #include "entry_path.h"
 
+#include <fnmatch.h>
+
 #include <ciutils/error.h>
 
 namespace ciutils::fetch {
@@ -47,6 +49,25 @@ std::optional<PathParts> strip_parts(const PathParts& parts, int n) {
   if (n <= 0) return parts;
   if (parts.size() <= static_cast<std::size_t>(n)) return std::nullopt;
   return PathParts(parts.begin() + n, parts.end());
+}
+
+namespace {
+
+bool matches_any(const std::vector<std::string>& patterns, const PathParts& parts) {
+  std::string path;
+  for (const auto& part : parts) {
+    path += path.empty() ? part : "/" + part;
+    for (const auto& pattern : patterns)
+      if (fnmatch(pattern.c_str(), path.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool EntryFilter::selects(const PathParts& parts) const {
+  if (!include.empty() && !matches_any(include, parts)) return false;
+  return !matches_any(exclude, parts);
 }
 
 std::string join_parts(const PathParts& parts) {

@@ -26,6 +26,16 @@ std::optional<PathParts> strip_parts(const PathParts& parts, int n);
 
 std::string join_parts(const PathParts& parts);
 
+// --include / --exclude: shell globs (fnmatch, '*' also matches '/') on an entry's path
+// after --strip-components. A pattern matches a path when it matches the path itself or one
+// of its leading directories, so "suite/data" selects everything below it.
+struct EntryFilter {
+  std::vector<std::string> include;  // when not empty, only matching entries are extracted
+  std::vector<std::string> exclude;  // matching entries are skipped
+  bool empty() const { return include.empty() && exclude.empty(); }
+  bool selects(const PathParts& parts) const;
+};
+
 // A symlink at `link` (its parts) may point at `target` only when the target is relative
 // and stays inside the destination: ".." is allowed only as a leading run no longer than
 // the link's depth, and nowhere after a normal component (so that no chain of links can

@@ -60,6 +60,19 @@ TEST(SymlinkTarget, RefusesOutsideTargets) {
   EXPECT_EQ(message_of([] { check_symlink_target({"l"}, "", "l"); }), "entry 'l': empty symlink target");
 }
 
+TEST(EntryFilter, IncludeThenExcludeOnPathsAndTheirDirectories) {
+  EntryFilter all;
+  EXPECT_TRUE(all.selects({"a", "b"}));
+  EntryFilter f{{"suite/bin", "*.json"}, {"*/secret*"}};
+  EXPECT_TRUE(f.selects({"suite", "bin", "run.sh"}));
+  EXPECT_TRUE(f.selects({"suite", "conf", "plan.json"}));
+  EXPECT_FALSE(f.selects({"suite", "data", "blob.bin"}));
+  EXPECT_FALSE(f.selects({"suite", "bin", "secret.key"}));
+  EntryFilter out{{}, {"suite/data"}};
+  EXPECT_FALSE(out.selects({"suite", "data", "deep", "x"}));
+  EXPECT_TRUE(out.selects({"suite", "database"}));
+}
+
 }  // namespace
 }  // namespace ciutils::fetch
 

@@ -226,6 +226,10 @@ Command parse_command(const std::vector<std::string>& args) {
       ("no-extract", "save the downloaded file itself instead of unpacking it")
       ("replace", "replace an existing destination atomically")
       ("strip-components", po::value<std::string>()->value_name("N"), "drop N leading path components of entries")
+      ("include", po::value<std::vector<std::string>>()->value_name("GLOB"),
+       "extract only entries matching GLOB (repeatable; after --strip-components)")
+      ("exclude", po::value<std::vector<std::string>>()->value_name("GLOB"),
+       "skip entries matching GLOB (repeatable); unsafe entries are refused all the same")
       ("sha256", po::value<std::string>()->value_name("HEX"), "expected SHA-256 of the downloaded bytes")
       ("cache", po::value<std::string>()->value_name("DIR"),
        "content-addressed download cache, revalidated with ETag/Last-Modified; with --replace, a "
@@ -274,6 +278,14 @@ Command parse_command(const std::vector<std::string>& args) {
     if (get.no_extract) throw UsageError("--strip-components: not with --no-extract or -o -");
     get.strip_components =
         static_cast<int>(parse_integer(vm["strip-components"].as<std::string>(), "--strip-components", 0, 1000));
+  }
+  for (const char* flag : {"include", "exclude"}) {
+    if (!vm.count(flag)) continue;
+    if (get.no_extract) throw UsageError("--" + std::string(flag) + ": not with --no-extract or -o -");
+    auto& list = std::string(flag) == "include" ? get.filter.include : get.filter.exclude;
+    list = vm[flag].as<std::vector<std::string>>();
+    for (const auto& glob : list)
+      if (glob.empty()) throw UsageError("--" + std::string(flag) + ": empty pattern");
   }
   if (vm.count("sha256")) {
     std::string hex = vm["sha256"].as<std::string>();

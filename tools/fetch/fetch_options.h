@@ -1,6 +1,8 @@
 // fetch's command line: flags parsed and checked into plain structs (no I/O).
 #pragma once
 
+#include "entry_path.h"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -40,6 +42,7 @@ struct GetOptions {
   bool no_extract = false;
   bool replace = false;
   int strip_components = 0;
+  EntryFilter filter;
   std::optional<std::string> sha256;  // lower-case hex
   std::optional<std::string> cache_dir;
   bool cache_shared = false;  // a group- or world-writable cache is meant to be shared

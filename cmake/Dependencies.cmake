@@ -20,17 +20,34 @@ endfunction()
 
 ciutils_pkg(CURL libcurl libcurl4-openssl-dev)
 ciutils_pkg(ARCHIVE libarchive libarchive-dev)
+ciutils_pkg(OPENSSL libcrypto libssl-dev)
 ciutils_pkg(HIREDIS hiredis libhiredis-dev)
+
+# libcurl, libarchive and libcrypto are loaded on first use (lib/ciutils/lazy_library.h), so
+# the tools compile against their headers only: curl_headers, archive_headers, crypto_headers.
+foreach(lazy curl archive crypto)
+  string(TOUPPER ${lazy} pkg)
+  if(lazy STREQUAL "crypto")
+    set(pkg OPENSSL)
+  endif()
+  add_library(${lazy}_headers INTERFACE)
+  target_include_directories(${lazy}_headers SYSTEM INTERFACE ${${pkg}_INCLUDE_DIRS})
+  target_compile_options(${lazy}_headers INTERFACE ${${pkg}_CFLAGS_OTHER})
+endforeach()
 
 find_path(DATE_TZ_INCLUDE_DIR date/tz.h)
 find_library(DATE_TZ_LIBRARY date-tz)
 if(NOT DATE_TZ_INCLUDE_DIR OR NOT DATE_TZ_LIBRARY)
   message(FATAL_ERROR "date-tz not found: apt-get install libhowardhinnant-date-dev tzdata")
 endif()
+# date_headers: the date library's calendar and time-zone types (header-only use); date_tz
+# adds its compiled OS time-zone database, which schedule's tests compare schedule's own
+# zone reader with (tools/schedule/zone.h).
+add_library(date_headers INTERFACE)
+target_include_directories(date_headers SYSTEM INTERFACE ${DATE_TZ_INCLUDE_DIR})
+target_compile_definitions(date_headers INTERFACE USE_OS_TZDB=1)
 add_library(date_tz INTERFACE)
-target_include_directories(date_tz SYSTEM INTERFACE ${DATE_TZ_INCLUDE_DIR})
-target_link_libraries(date_tz INTERFACE ${DATE_TZ_LIBRARY})
-target_compile_definitions(date_tz INTERFACE USE_OS_TZDB=1)
+target_link_libraries(date_tz INTERFACE date_headers ${DATE_TZ_LIBRARY})
 
 if(CIUTILS_TESTS)
   find_package(GTest)

@@ -1,5 +1,7 @@
 #include "ciutils/http.h"
 
+#include "ciutils/ca_bundle.h"
+#include "ciutils/cli.h"
 #include "ciutils/error.h"
 #include "ciutils/version.h"
 
@@ -119,6 +121,8 @@ CurlHandle make_curl_handle() {
   set(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   set(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   set(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (auto bundle = ca_bundle()) set(curl, CURLOPT_CAINFO, bundle->c_str());
+  if (auto directory = env_value("SSL_CERT_DIR")) set(curl, CURLOPT_CAPATH, directory->c_str());
   set(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   const std::string agent = std::string("ciutils/") + k_version;
   set(curl, CURLOPT_USERAGENT, agent.c_str());  // curl copies option strings
@@ -143,6 +147,7 @@ HttpResponse send_once(const HttpRequest& request) {
   CurlHandle handle = make_curl_handle();
   CURL* curl = handle.get();
 
+  require_ca_certificates(request.url);
   set(curl, CURLOPT_URL, request.url.c_str());
   set(curl, CURLOPT_ERRORBUFFER, error);
   if (request.method == "GET") {

@@ -34,6 +34,7 @@ constexpr std::string_view k_extra =
     "  AWS_REGION, AWS_DEFAULT_REGION             S3 region (default: us-east-1)\n"
     "  AWS_ENDPOINT_URL                           S3-compatible endpoint, path-style addressing\n"
     "  CIUTILS_FETCH_CACHE                        default for --cache\n"
+    "  SSL_CERT_FILE, SSL_CERT_DIR                CA certificates for https (default: the system's)\n"
     "\n"
     "Exit status:\n"
     "  0    success\n"

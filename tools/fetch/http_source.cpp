@@ -5,6 +5,7 @@
 #include "transport.h"
 
 #include <ciutils/cli.h>
+#include <ciutils/ca_bundle.h>
 
 #include <curl/curl.h>
 
@@ -70,6 +71,7 @@ std::optional<std::string> HttpSource::header(std::string_view name) const {
 
 void HttpSource::start() {
   curl_global();
+  require_ca_certificates(m_request.url);
   m_easy = make_curl_handle();
   CURL* easy = m_easy.get();
   curl_easy_setopt(easy, CURLOPT_URL, m_request.url.c_str());

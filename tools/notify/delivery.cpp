@@ -5,6 +5,7 @@
 
 #include <ciutils/cli.h>
 #include <ciutils/error.h>
+#include <ciutils/http.h>
 
 #include <boost/json.hpp>
 
@@ -40,6 +41,9 @@ std::string rfc5322_date() {
 
 void wait_for_slot(const Outbound& out, const DeliveryContext& ctx) {
   if (!ctx.redis || out.dest.rate_interval.count() <= 0) return;
+  // libcurl is loaded on first use (ciutils/lazy_library.h): load it before taking a slot,
+  // so the request follows its slot at once instead of after the loading.
+  curl_global();
   auto wait = reserve_send_slot(*ctx.redis, *ctx.keys, destination_id(out.dest.url), out.dest.rate_interval);
   if (wait.count() > 0) {
     if (ctx.log) ctx.log(out.dest.name + ": rate limit, waiting " + format_duration(wait));

@@ -1,6 +1,7 @@
 #include "email.h"
 
 #include <ciutils/cli.h>
+#include <ciutils/ca_bundle.h>
 #include <ciutils/error.h>
 #include <ciutils/html_escape.h>
 #include <ciutils/http.h>
@@ -211,7 +212,7 @@ void send_email(const EmailMessage& email, const Destination& dest) {
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout, 10000L));
   std::string cafile = dest.param("cafile");
   if (cafile.empty()) cafile = env_value("CURL_CA_BUNDLE").value_or("");
-  if (cafile.empty()) cafile = env_value("SSL_CERT_FILE").value_or("");
+  if (cafile.empty()) cafile = ca_bundle().value_or("");
   if (!cafile.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, cafile.c_str());
   if (!dest.user.empty()) curl_easy_setopt(h, CURLOPT_USERNAME, dest.user.c_str());
   if (!dest.password.empty()) curl_easy_setopt(h, CURLOPT_PASSWORD, dest.password.c_str());

@@ -34,7 +34,7 @@ std::optional<SysSeconds> now_of(const po::variables_map& vm) {
 
 std::string local_time_text(const Schedule& schedule, SysSeconds t) {
   if (!schedule.timing.zone) return date::format("%F %T UTC", t);
-  return date::format("%F %T %Z", date::zoned_seconds(schedule.timing.zone, t));
+  return date::format("%F %T ", schedule.timing.zone->to_local(t)) + schedule.timing.zone->get_info(t).abbrev;
 }
 
 namespace {

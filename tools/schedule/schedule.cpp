@@ -13,6 +13,8 @@ const char* const k_help_footer = R"(Environment:
   REDIS_URL           redis://[user:password@]host:port/db or unix:///path.sock?db=N
                       (default redis://127.0.0.1:6379/0; --redis wins)
   CIUTILS_NAMESPACE   key prefix (default ciutils)
+  TZDIR               time-zone files to read first (then share/zoneinfo beside bin/,
+                      then /usr/share/zoneinfo)
 
 Exit status:
   0    success

@@ -1,6 +1,8 @@
 #include "slots.h"
 
 #include <deque>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace ciutils::schedule {
@@ -29,12 +31,13 @@ std::string_view to_string(FoldPolicy policy) {
   return "first";
 }
 
-const date::time_zone* find_zone(std::string_view name) {
-  try {
-    return date::locate_zone(name);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
+const Zone* find_zone(std::string_view name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::optional<Zone>, std::less<>> loaded;  // never erased: pointers stay valid
+  std::lock_guard lock(mutex);
+  auto it = loaded.find(name);
+  if (it == loaded.end()) it = loaded.emplace(std::string(name), load_zone(name, zone_directories())).first;
+  return it->second ? &*it->second : nullptr;
 }
 
 std::vector<SysSeconds> instants_of(const Timing& timing, date::local_seconds local) {
@@ -61,7 +64,7 @@ namespace {
 
 constexpr auto k_max_shift = std::chrono::hours(4);  // more than any DST or zone change
 
-bool offset_changes(const date::time_zone* zone, SysSeconds from, SysSeconds to) {
+bool offset_changes(const Zone* zone, SysSeconds from, SysSeconds to) {
   return zone->get_info(from).offset != zone->get_info(to).offset;
 }
 

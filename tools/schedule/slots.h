@@ -3,8 +3,7 @@
 #pragma once
 
 #include "cron.h"
-
-#include <date/tz.h>
+#include "zone.h"
 
 #include <chrono>
 #include <optional>
@@ -28,7 +27,7 @@ std::string_view to_string(FoldPolicy policy);
 
 struct Timing {
   CronSpec cron;
-  const date::time_zone* zone = nullptr;  // nullptr: UTC
+  const Zone* zone = nullptr;  // nullptr: UTC
   GapPolicy gap = GapPolicy::next;
   FoldPolicy fold = FoldPolicy::first;
 };
@@ -42,7 +41,8 @@ std::vector<SysSeconds> latest_slots(const Timing& timing, SysSeconds after, Sys
 // The UTC instants a wall-clock time maps to under the policies (0, 1 or 2 of them).
 std::vector<SysSeconds> instants_of(const Timing& timing, date::local_seconds local);
 
-// Looks up an IANA zone ("Europe/Berlin", "UTC"); nullptr when unknown.
-const date::time_zone* find_zone(std::string_view name);
+// Looks up an IANA zone ("Europe/Berlin", "UTC") in zone_directories(), once per name and
+// process; nullptr when unknown.
+const Zone* find_zone(std::string_view name);
 
 }  // namespace ciutils::schedule

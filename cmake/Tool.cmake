@@ -19,6 +19,20 @@ function(ciutils_add_tool name)
   install(PROGRAMS $<TARGET_FILE:${name}> DESTINATION ${CMAKE_INSTALL_BINDIR}
           RENAME "\${CIUTILS_PROGRAM_PREFIX}${name}")
 
+  # Its man page and bash completion, written from its --help (scripts/tool-docs), installed
+  # under the same prefixed name.
+  set(share ${CMAKE_BINARY_DIR}/share)
+  set(man ${share}/man/man1/${name}.1)
+  set(completion ${share}/bash-completion/completions/${name})
+  add_custom_command(OUTPUT ${man} ${completion}
+    COMMAND ${PROJECT_SOURCE_DIR}/scripts/tool-docs $<TARGET_FILE:${name}> ${share}
+    DEPENDS ${name} ${PROJECT_SOURCE_DIR}/scripts/tool-docs
+    COMMENT "Writing the man page and bash completion of ${name}")
+  add_custom_target(${name}_docs ALL DEPENDS ${man} ${completion})
+  install(FILES ${man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 RENAME "\${CIUTILS_PROGRAM_PREFIX}${name}.1")
+  install(FILES ${completion} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+          RENAME "\${CIUTILS_PROGRAM_PREFIX}${name}")
+
   if(CIUTILS_TESTS AND ARG_TESTS)
     ciutils_unit_tests(${name}_test SOURCES ${ARG_TESTS} LIBS ${name}_core)
   endif()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# cmake --install: programs in bin/ (with an optional name prefix), docs in share/doc/ciutils.
+# cmake --install: programs in bin/ (with an optional name prefix), their man pages and bash
+# completions under the same names, docs in share/doc/ciutils.
 
 load helpers/common
 
@@ -15,14 +16,17 @@ built_tools() {
   done
 }
 
-@test "cmake --install puts every tool in bin/ and the docs in share/doc/ciutils" {
+@test "cmake --install puts every tool in bin/, its man page and completion in share/, the docs in share/doc/ciutils" {
   run cmake --install "$CIUTILS_BUILD_DIR" --prefix "$BATS_TEST_TMPDIR/usr"
   assert_success
   [ -f usr/share/doc/ciutils/README.md ]
   [ -f usr/share/doc/ciutils/exit-codes.md ]
   [ -f usr/share/doc/ciutils/schemas/result.schema.json ]
+  [ -f usr/share/doc/ciutils/CHANGELOG.md ]
   for tool in $(built_tools); do
     [ -x "usr/bin/$tool" ] || fail "usr/bin/$tool missing"
+    [ -f "usr/share/man/man1/$tool.1" ] || fail "usr/share/man/man1/$tool.1 missing"
+    [ -f "usr/share/bash-completion/completions/$tool" ] || fail "completion of $tool missing"
   done
 }
 
@@ -34,6 +38,8 @@ built_tools() {
   for tool in $(built_tools); do
     [ -x "usr/bin/ci-$tool" ] || fail "usr/bin/ci-$tool missing"
     [ ! -e "usr/bin/$tool" ] || fail "usr/bin/$tool installed without the prefix"
+    [ -f "usr/share/man/man1/ci-$tool.1" ] || fail "man page ci-$tool.1 missing"
+    [ -f "usr/share/bash-completion/completions/ci-$tool" ] || fail "completion ci-$tool missing"
     count=$((count + 1))
   done
   run "usr/bin/ci-$(built_tools | head -1)" --version

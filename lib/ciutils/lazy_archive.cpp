@@ -130,6 +130,11 @@ int archive_write_close(struct archive* a) {
   return real(a);
 }
 
+la_int64_t archive_filter_bytes(struct archive* a, int filter) {
+  CIUTILS_LAZY_REAL(libarchive, archive_filter_bytes);
+  return real(a, filter);
+}
+
 int archive_format(struct archive* a) {
   CIUTILS_LAZY_REAL(libarchive, archive_format);
   return real(a);

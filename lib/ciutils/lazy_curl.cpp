@@ -113,6 +113,31 @@ CURLMcode curl_multi_cleanup(CURLM* multi) {
   return real(multi);
 }
 
+void curl_free(void* pointer) {
+  CIUTILS_LAZY_REAL(curl, curl_free);
+  real(pointer);
+}
+
+CURLU* curl_url() {
+  CIUTILS_LAZY_REAL(curl, curl_url);
+  return real();
+}
+
+void curl_url_cleanup(CURLU* url) {
+  CIUTILS_LAZY_REAL(curl, curl_url_cleanup);
+  real(url);
+}
+
+CURLUcode curl_url_get(CURLU* url, CURLUPart what, char** part, unsigned int flags) {
+  CIUTILS_LAZY_REAL(curl, curl_url_get);
+  return real(url, what, part, flags);
+}
+
+CURLUcode curl_url_set(CURLU* url, CURLUPart what, const char* part, unsigned int flags) {
+  CIUTILS_LAZY_REAL(curl, curl_url_set);
+  return real(url, what, part, flags);
+}
+
 time_t curl_getdate(const char* text, const time_t* unused) {
   CIUTILS_LAZY_REAL(curl, curl_getdate);
   return real(text, unused);

@@ -71,7 +71,9 @@ std::optional<std::string> HttpSource::header(std::string_view name) const {
 
 void HttpSource::start() {
   curl_global();
-  require_ca_certificates(m_request.url);
+  if (!m_request.net || (m_request.net->cacert.empty() && !m_request.net->insecure)) {
+    require_ca_certificates(m_request.url);
+  }
   m_easy = make_curl_handle();
   CURL* easy = m_easy.get();
   curl_easy_setopt(easy, CURLOPT_URL, m_request.url.c_str());

@@ -50,7 +50,7 @@ passed() {
 }
 
 @test "ciInstall: the install script's interface, the tool cache, PATH for the body" {
-  passed CiInstallTest 6
+  passed CiInstallTest 7
 }
 
 @test "ciRun and ciReport: prun's results through report junit into the junit step" {
@@ -63,6 +63,11 @@ passed() {
 
 @test "ciNotify: secrets by withCredentials, a failing service is a warning" {
   passed CiNotifyTest 5
+}
+
+@test "the library's install script is scripts/install" {
+  # libraryResource reads only inside the library: ciInstall carries a copy.
+  cmp "$CIUTILS_SOURCE_DIR/scripts/install" "$CIUTILS_SOURCE_DIR/jenkins/resources/ciutils/install"
 }
 
 @test "every step has a help page and is covered by a test class" {

@@ -80,4 +80,24 @@ echo "$to/ciutils-$version/bin"
     }
     assertEquals([], pipeline.calls('sh'))
   }
+
+  /** The library's own install script (a copy of scripts/install) with a release tarball on disk. */
+  void testTheLibrarysInstallScriptInstallsOnceAndRefusesAWrongChecksum() {
+    pipeline.resources.remove('ciutils/install')
+    String name = 'ciutils-1.2.3-linux-x86_64'
+    assertEquals(0, shell("mkdir -p rel/${name}/bin && printf '#!/bin/sh\\necho fetch 1.2.3\\n' > rel/${name}/bin/fetch && " +
+      "chmod +x rel/${name}/bin/fetch && tar -czf ${name}.tar.gz -C rel ${name}").status)
+    String sha = shell("sha256sum ${name}.tar.gz").out.split()[0]
+    String from = "file://${workspace.path}/${name}.tar.gz"
+    String cache = new File(workspace, 'tools').path
+    String bin = ciInstall(version: '1.2.3', sha256: sha, from: from, toolCache: cache)
+    assertEquals("${cache}/ciutils-1.2.3/bin".toString(), bin)
+    assertEquals('fetch 1.2.3\n', shell("'${bin}/fetch'").out)
+    // Installed once: a second build on the agent finds it in the cache.
+    new File(workspace, "${name}.tar.gz").delete()
+    assertEquals(bin, ciInstall(version: '1.2.3', sha256: sha, from: from, toolCache: cache))
+    assertAborts('script returned exit code 4') {
+      ciInstall(version: '1.2.3', sha256: '0' * 64, from: from, toolCache: cache)
+    }
+  }
 }

@@ -47,14 +47,38 @@ setup() { lockctl_setup; }
   refute_output --partial hunter2
   REDIS_URL="redis://:hunter2@127.0.0.1:$port/0" run -3 lockctl run uat -- true
   refute_output --partial hunter2
-  run -3 lockctl status --redis-url "redis://127.0.0.1:$port/0"
+  run -3 lockctl status --redis "redis://127.0.0.1:$port/0"
+}
+
+@test "--redis-url is a deprecated spelling of --redis: it works and warns" {
+  run --separate-stderr -0 lockctl status --redis-url "$REDIS_URL" --namespace other
+  [ "$stderr" = "lockctl: warning: --redis-url is deprecated and will be removed in the next release: use --redis" ]
+  run -2 lockctl status --redis-url "$REDIS_URL" --redis "$REDIS_URL"
+  assert_output "lockctl: error: give --redis only (--redis-url is its deprecated old spelling)"
+  run -0 lockctl --help
+  assert_output --partial "--redis URL and --namespace NS"
+}
+
+@test "owner, job URL and reason are shown with control characters escaped" {
+  BUILD_URL=$'https://ci.example/job/1/\e[2J' lockctl acquire c --owner $'evil\nheld by nobody' >/dev/null
+  run -0 lockctl status c
+  assert_line --index 1 --regexp '^  held by evil\\nheld by nobody  since .*  job https://ci\.example/job/1/\\x1b\[2J$'
+  [ "${#lines[@]}" -eq 2 ]
+  run -0 lockctl list
+  assert_output --regexp 'fence 1  evil\\nheld by nobody$'
+  run -0 lockctl history c
+  assert_output --regexp '  acquired  evil\\nheld by nobody  fence 1  job https://ci\.example/job/1/\\x1b\[2J$'
+  [ "${#lines[@]}" -eq 1 ]
 }
 
 @test "--help lists flags, environment and exit codes; --version" {
   run -0 lockctl --help
   assert_output --partial "lockctl run RESOURCE"
   assert_output --partial "REDIS_URL"
-  assert_output --partial "74 "
+  # every exit code lockctl can return
+  for code in "0 " "1 " "2 " "3 " "74 " "75 " "124 " "125 " "126/127" "129/130/143" "other "; do
+    assert_output --partial "  $code"
+  done
   run -0 lockctl acquire --help
   assert_output --partial "--keep-alive"
   assert_output --partial "--conflict-exit-code"

@@ -8,13 +8,8 @@ teardown_file() { stop_redis; }
 setup() { lockctl_setup; }
 
 restart_redis() {
-  local pid
-  pid="$(cat "$REDIS_DIR/redis.pid")"
-  redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$pid"
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --save "" --appendonly yes \
-    --appendfsync always --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" 3>&-
-  wait_until 10 redis-cli -p "$REDIS_PORT" ping
+  stop_server
+  start_server
 }
 
 @test "fences strictly increase across grants and a Redis restart; the lease survives" {

@@ -138,9 +138,37 @@ std::string RedisUrl::redacted() const {
   return "redis://" + auth + host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
+namespace {
+
+// The URL as typed, with the password of its userinfo (or a lone userinfo) and of a
+// password= parameter as "***".
+std::string redact_typed(std::string_view url) {
+  std::string out(url);
+  std::size_t scheme = out.find("://");
+  std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  std::size_t end = out.find_first_of(out.starts_with("unix:") ? "/" : "/?", start);
+  std::size_t at = out.substr(0, end).rfind('@');
+  if (at != std::string::npos && at >= start) {
+    std::size_t colon = out.substr(0, at).find(':', start);
+    std::size_t secret = colon == std::string::npos ? start : colon + 1;
+    out = out.substr(0, secret) + "***" + out.substr(at);
+  }
+  if (std::size_t q = out.find('?'); q != std::string::npos) {
+    for (std::size_t p = out.find("password=", q); p != std::string::npos; p = out.find("password=", p + 1)) {
+      std::size_t value = p + 9;
+      out.replace(value, out.find('&', value) == std::string::npos ? std::string::npos : out.find('&', value) - value,
+                  "***");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 RedisUrl parse_redis_url(std::string_view url) {
-  // The message must never echo a password: show the URL only once we can redact it.
+  // The message must never echo a password: the URL is shown redacted.
   auto fail = [](const std::string& why) { return UsageError("REDIS_URL: " + why); };
+  const std::string typed = redact_typed(url);
   RedisUrl out;
   std::string_view rest = url;
   bool is_unix = false;
@@ -185,7 +213,7 @@ RedisUrl parse_redis_url(std::string_view url) {
     if (!hostport.empty() && hostport.front() == '[') {
       auto close = hostport.find(']');
       if (close == std::string_view::npos) {
-        throw fail("unterminated IPv6 address in " + out.redacted());
+        throw fail("unterminated IPv6 address in " + typed);
       }
       out.host = std::string(hostport.substr(1, close - 1));
       hostport.remove_prefix(close + 1);
@@ -193,11 +221,11 @@ RedisUrl parse_redis_url(std::string_view url) {
         if (hostport.front() != ':') {
           throw fail("invalid host in URL");
         }
-        out.port = parse_number(hostport.substr(1), "port", out.redacted());
+        out.port = parse_number(hostport.substr(1), "port", typed);
       }
     } else if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
       out.host = std::string(hostport.substr(0, colon));
-      out.port = parse_number(hostport.substr(colon + 1), "port", out.redacted());
+      out.port = parse_number(hostport.substr(colon + 1), "port", typed);
     } else {
       out.host = std::string(hostport);
     }
@@ -205,22 +233,21 @@ RedisUrl parse_redis_url(std::string_view url) {
       out.host = "127.0.0.1";
     }
     if (out.port == 0 || out.port > 65535) {
-      throw fail("port out of range in " + out.redacted());
+      throw fail("port out of range in " + typed);
     }
     if (!path.empty()) {
-      out.db = parse_number(path, "database number", out.redacted());
+      out.db = parse_number(path, "database number", typed);
     }
   }
   while (!query.empty()) {
     std::string_view pair = query.substr(0, query.find('&'));
     query.remove_prefix(std::min(query.size(), pair.size() + 1));
     if (pair.starts_with("db=")) {
-      out.db = parse_number(pair.substr(3), "database number", out.redacted());
+      out.db = parse_number(pair.substr(3), "database number", typed);
     } else if (pair.starts_with("password=")) {
       out.password = decode(pair.substr(9));
     } else {
-      throw fail("unknown URL parameter '" + std::string(pair.substr(0, pair.find('='))) + "' in " +
-                 out.redacted());
+      throw fail("unknown URL parameter '" + std::string(pair.substr(0, pair.find('='))) + "' in " + typed);
     }
   }
   return out;
@@ -315,6 +342,41 @@ std::vector<std::string> Reply::strings() const {
   return out;
 }
 
+std::optional<RedisRefusal> redis_refusal(std::string_view reply) {
+  struct Known {
+    std::string_view code;
+    std::string_view cause;
+    bool transient;
+  };
+  static constexpr Known k_known[] = {
+      {"NOAUTH", "a password is needed (give it in the URL: redis://:PASSWORD@host:port/db)", false},
+      {"WRONGPASS", "the user name or password is wrong", false},
+      {"NOPERM", "the user lacks a permission this command needs", false},
+      {"READONLY", "it is a read-only replica (point the URL at the master)", false},
+      {"MOVED", "it is a Redis Cluster node, and cluster URLs are not supported by this build", false},
+      {"ASK", "it is a Redis Cluster node, and cluster URLs are not supported by this build", false},
+      {"CLUSTERDOWN", "the cluster is down", true},
+      {"LOADING", "it is still loading its data set", true},
+      {"MASTERDOWN", "the replica has lost its master", true},
+      {"MISCONF", "it cannot save to disk and refuses writes", false},
+      {"OOM", "it is out of memory (maxmemory) and refuses writes", false},
+      {"BUSY", "it is busy running a script", true},
+  };
+  std::string_view code = reply.substr(0, reply.find(' '));
+  for (const auto& k : k_known) {
+    if (code == k.code) return RedisRefusal{std::string(k.cause), k.transient};
+  }
+  // Redis refuses long commands from a client that has not authenticated.
+  if (reply.find("Protocol error: unauthenticated") != std::string_view::npos) {
+    return RedisRefusal{std::string(k_known[0].cause), false};
+  }
+  // A script's key permission error comes back as a plain ERR.
+  if (reply.find("can't access at least one of the keys") != std::string_view::npos) {
+    return RedisRefusal{"the user lacks a permission this command needs", false};
+  }
+  return std::nullopt;
+}
+
 RedisReplyError::RedisReplyError(const std::string& command, const std::string& reply)
     : std::runtime_error("Redis " + command + ": " + reply), m_reply(reply) {}
 
@@ -358,6 +420,9 @@ void Redis::ensure_connected() {
     m_ctx.reset();
     // The server's AUTH message never contains the password; name the redacted URL.
     throw ServiceError("Redis at " + m_url.redacted() + " refused the connection: " + e.reply());
+  } catch (const RedisRefusedError&) {
+    m_ctx.reset();
+    throw;
   }
 }
 
@@ -384,7 +449,13 @@ Reply Redis::command(const std::vector<std::string>& args) {
   }
   std::shared_ptr<redisReply> root(raw, freeReplyObject);
   if (raw->type == REDIS_REPLY_ERROR) {
-    throw RedisReplyError(name, std::string(raw->str, raw->len));
+    std::string text(raw->str, raw->len);
+    if (auto refusal = redis_refusal(text)) {
+      throw RedisRefusedError("Redis at " + m_url.redacted() + " refused " + name + ": " + refusal->cause + " (" +
+                                  text + ")",
+                              refusal->transient);
+    }
+    throw RedisReplyError(name, text);
   }
   return Reply(root, raw, name);
 }

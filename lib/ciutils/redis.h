@@ -2,6 +2,8 @@
 // typed replies, Lua scripts via EVALSHA with NOSCRIPT reload, namespaced keys.
 #pragma once
 
+#include "ciutils/error.h"
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -79,6 +81,27 @@ private:
   std::string m_reply;
 };
 
+// An error reply by which the server refuses to serve this client at all: NOAUTH,
+// WRONGPASS, NOPERM (also a script's key permission error), READONLY, MOVED/ASK (a
+// cluster node; this build has no cluster support), CLUSTERDOWN, LOADING, MASTERDOWN,
+// MISCONF, OOM, BUSY. What it means in words, and whether waiting may help.
+struct RedisRefusal {
+  std::string cause;       // "a password is needed", "it is a read-only replica", …
+  bool transient = false;  // LOADING, MASTERDOWN, CLUSTERDOWN, BUSY: it may pass
+};
+std::optional<RedisRefusal> redis_refusal(std::string_view reply);
+
+// Thrown instead of RedisReplyError for a refusal: exit 3, the message names the
+// command, the cause, the redacted URL and the server's words.
+class RedisRefusedError : public ServiceError {
+public:
+  RedisRefusedError(const std::string& message, bool transient) : ServiceError(message), m_transient(transient) {}
+  bool transient() const { return m_transient; }
+
+private:
+  bool m_transient;
+};
+
 // A Lua script, named by its SHA-1 as Redis does; sent with EVALSHA and loaded with
 // SCRIPT LOAD only when the server answers NOSCRIPT. Immutable, so shareable by threads.
 class Script {
@@ -108,7 +131,8 @@ public:
 
   // Sends one command. An I/O failure throws ServiceError and drops the connection;
   // the next command reconnects first (a command is never resent by itself).
-  // A server error reply throws RedisReplyError.
+  // A refusal (redis_refusal) throws RedisRefusedError; any other server error reply
+  // throws RedisReplyError.
   Reply command(const std::vector<std::string>& args);
 
   // EVALSHA, loading the script on first use and again after NOSCRIPT.

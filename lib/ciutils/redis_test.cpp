@@ -128,9 +128,43 @@ TEST(RedisUrl, RejectsBadFormsWithoutEchoingPasswords) {
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:99999/0"); }),
             "REDIS_URL: port out of range in redis://u:***@host:99999/0");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:6379/x"); }),
-            "REDIS_URL: invalid database number 'x' in redis://u:***@host:6379/0");
+            "REDIS_URL: invalid database number 'x' in redis://u:***@host:6379/x");
   EXPECT_EQ(usage_message([] { parse_redis_url("unix://relative.sock"); }),
             "REDIS_URL: unix socket URL needs an absolute path (unix:///path/to/redis.sock)");
+}
+
+TEST(RedisUrl, ErrorsShowTheUrlAsTypedWithThePasswordRedacted) {
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://host:abc/0"); }),
+            "REDIS_URL: invalid port 'abc' in redis://host:abc/0");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:abc/0"); }),
+            "REDIS_URL: invalid port 'abc' in redis://u:***@host:abc/0");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://topsecret@host:6379/x"); }),
+            "REDIS_URL: invalid database number 'x' in redis://***@host:6379/x");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://host/0?password=topsecret&x=1"); }),
+            "REDIS_URL: unknown URL parameter 'x' in redis://host/0?password=***&x=1");
+}
+
+TEST(RedisRefusal, NamesTheCauseOfEachRefusal) {
+  EXPECT_EQ(redis_refusal("NOAUTH Authentication required.")->cause,
+            "a password is needed (give it in the URL: redis://:PASSWORD@host:port/db)");
+  EXPECT_EQ(redis_refusal("WRONGPASS invalid username-password pair or user is disabled.")->cause,
+            "the user name or password is wrong");
+  EXPECT_EQ(redis_refusal("NOPERM this user has no permissions to run the 'eval' command")->cause,
+            "the user lacks a permission this command needs");
+  EXPECT_EQ(redis_refusal("ERR The user executing the script can't access at least one of the keys mentioned")->cause,
+            "the user lacks a permission this command needs");
+  EXPECT_EQ(redis_refusal("READONLY You can't write against a read only replica.")->cause,
+            "it is a read-only replica (point the URL at the master)");
+  EXPECT_EQ(redis_refusal("MOVED 3999 127.0.0.1:6381")->cause,
+            "it is a Redis Cluster node, and cluster URLs are not supported by this build");
+  EXPECT_TRUE(redis_refusal("LOADING Redis is loading the dataset in memory")->transient);
+  EXPECT_TRUE(redis_refusal("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")->transient);
+  EXPECT_FALSE(redis_refusal("NOAUTH Authentication required.")->transient);
+  EXPECT_EQ(redis_refusal("ERR Protocol error: unauthenticated multibulk length")->cause,
+            "a password is needed (give it in the URL: redis://:PASSWORD@host:port/db)");
+  EXPECT_FALSE(redis_refusal("ERR value is not an integer or out of range"));
+  EXPECT_FALSE(redis_refusal("NOSCRIPT No matching script."));
+  EXPECT_FALSE(redis_refusal("WRONGTYPE Operation against a key holding the wrong kind of value"));
 }
 
 TEST(KeySpace, BuildsHashTaggedKeys) {
@@ -190,6 +224,20 @@ TEST(Redis, AuthenticatesWithPasswordAndAclUser) {
     std::string what = e.what();
     EXPECT_EQ(what.find("wrong-password"), std::string::npos) << what;
     EXPECT_NE(what.find("redis://:***@127.0.0.1:"), std::string::npos) << what;
+  }
+}
+
+TEST(Redis, ARefusalIsAServiceErrorNamingCauseAndRedactedUrl) {
+  RedisServer server("--requirepass topsecret");
+  auto redis = Redis::connect(parse_redis_url(server.url()));
+  try {
+    redis.command({"GET", "k"});
+    FAIL();
+  } catch (const RedisRefusedError& e) {
+    EXPECT_EQ(e.code(), ExitCode::unavailable);
+    EXPECT_FALSE(e.transient());
+    EXPECT_EQ(std::string(e.what()), "Redis at " + server.url() + " refused GET: a password is needed (give it in the "
+                                     "URL: redis://:PASSWORD@host:port/db) (NOAUTH Authentication required.)");
   }
 }
 

@@ -30,3 +30,18 @@ wait_queue() {
     sleep 0.05
   done
 }
+
+# stop_server / start_server [ARGS]: stops the suite's redis-server and starts it again
+# on the same port and directory with persistence (for suites started with appendonly).
+stop_server() {
+  local pid
+  pid="$(cat "$REDIS_DIR/redis.pid")"
+  redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || kill "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+}
+
+start_server() {
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --save "" --appendonly yes \
+    --appendfsync always --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" "$@" 3>&-
+  wait_until 10 redis-cli -p "$REDIS_PORT" ping
+}

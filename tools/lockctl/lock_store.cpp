@@ -3,11 +3,13 @@
 #include "names.h"
 #include "scripts.h"
 
+#include "ciutils/cli.h"
 #include "ciutils/error.h"
 #include "ciutils/json.h"
 
 #include <boost/json.hpp>
 
+#include <poll.h>
 #include <signal.h>
 
 #include <stdexcept>
@@ -181,7 +183,7 @@ private:
 }  // namespace
 
 std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
-                                   SignalWatch& signals) {
+                                   SignalWatch& signals, const Note& note) {
   using Clock = std::chrono::steady_clock;
   std::string prefix = scope_prefix(redis, keys, request.target);
   const std::string token = new_token();
@@ -193,12 +195,46 @@ std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const Acq
   std::optional<Redis> blocking;
   std::string wake_key = prefix + "wake:" + token;
   int moves = 0;
+  bool in_outage = false;
+  Clock::time_point outage_since{};
+  milliseconds backoff = k_reconnect_first;
   while (true) {
     for (int sig : signals.read()) {
       if (sig != SIGCHLD) throw_signal(sig, request.target);
     }
-    json::object reply = call_script(redis, acquire_script(), prefix, {request_json(request, token, wait)});
+    json::object reply;
+    try {
+      reply = call_script(redis, acquire_script(), prefix, {request_json(request, token, wait)});
+    } catch (const ServiceError& e) {
+      // Redis restarting or out of reach: ride it out within --wait, reconnecting with backoff.
+      const auto* refused = dynamic_cast<const RedisRefusedError*>(&e);
+      if (!wait || (refused && !refused->transient())) throw;
+      const auto now = Clock::now();
+      if (!in_outage) {
+        in_outage = true;
+        outage_since = now;
+        note(std::string(e.what()) + "; reconnecting while waiting");
+      }
+      const auto give_up = request.wait ? deadline : outage_since + k_waiter_outage_limit;
+      if (now >= give_up) throw;
+      blocking.reset();
+      pollfd p{signals.fd(), POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(std::chrono::duration_cast<milliseconds>(std::min<Clock::duration>(backoff, give_up - now)).count()));
+      backoff = std::min(backoff * 2, k_reconnect_max);
+      continue;
+    }
     const std::string status = string_field(reply, "status");
+    if (in_outage) {
+      std::string where = status == "queued"
+          ? (reply.contains("requeued") && reply.at("requeued").as_bool() ? "queued again at position "
+                                                                         : "kept position ") +
+                std::to_string(integer_field(reply, "position"))
+          : status;
+      note("Redis is back after " +
+           format_duration(std::chrono::duration_cast<milliseconds>(Clock::now() - outage_since)) + "; " + where);
+      in_outage = false;
+      backoff = k_reconnect_first;
+    }
     if (status == "granted") {
       seat->seated(false);
       return decode_grant(reply, prefix, token, request.ttl);

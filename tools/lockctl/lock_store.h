@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,11 +100,23 @@ Grant decode_grant(const boost::json::object& reply, std::string prefix, std::st
 constexpr milliseconds k_waiter_heartbeat{3000};
 constexpr milliseconds k_recheck{500};
 
+// A waiter that loses Redis (a restart) reconnects with backoff from k_reconnect_first
+// up to k_reconnect_max between attempts, within --wait, or k_waiter_outage_limit of
+// continuous outage when there is no --wait.
+constexpr milliseconds k_reconnect_first{100};
+constexpr milliseconds k_reconnect_max{2000};
+constexpr milliseconds k_waiter_outage_limit{std::chrono::minutes(5)};
+
+// Progress worth telling a user who asked for -v (an outage and the recovery).
+using Note = std::function<void(const std::string&)>;
+
 // Acquires, waiting in the queue (wake-up list + bounded re-check) up to request.wait.
 // nullopt when not acquired in time. UsageError for an unknown pool or too large a
 // quantity; Error(interrupted/terminated) when a watched signal arrives while waiting
-// (the waiter has left the queue by then).
+// (the waiter has left the queue by then). While waiting, Redis being unreachable or
+// answering LOADING is ridden out (see above; then the waiter keeps its place or, when
+// its seat lapsed meanwhile, queues again); a lasting outage throws ServiceError.
 std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
-                                   SignalWatch& signals);
+                                   SignalWatch& signals, const Note& note);
 
 }  // namespace ciutils::lockctl

@@ -34,8 +34,10 @@ std::string describe(const Target& t) {
   return "pool " + t.name;
 }
 
-// --help / --version handled; true when the command should stop there.
+// --help / --version handled; true when the command should stop there. Also warns
+// about a deprecated flag spelling.
 bool help_or_version(const Parsed& p, const std::string& command) {
+  if (p.connection.deprecated && !p.common.quiet) std::cerr << "lockctl: warning: " << *p.connection.deprecated << "\n";
   if (p.common.help) {
     std::cout << command_help(command);
     return true;
@@ -93,7 +95,10 @@ int cmd_acquire(const std::vector<std::string>& args, bool is_run) {
   std::vector<int> watched{SIGINT, SIGTERM, SIGHUP};
   if (is_run) watched.push_back(SIGCHLD);
   SignalWatch signals(watched);
-  auto grant = acquire_lease(redis, keys, cli.request, signals);
+  const bool verbose = cli.parsed.common.verbose;
+  auto grant = acquire_lease(redis, keys, cli.request, signals, [verbose](const std::string& what) {
+    if (verbose) std::cerr << "lockctl: " << what << "\n";
+  });
   if (!grant) not_acquired(cli);
   if (cli.parsed.common.verbose) {
     std::cerr << "lockctl: acquired " << describe(cli.request.target) << " after "

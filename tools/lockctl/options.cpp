@@ -34,15 +34,17 @@ const char* const k_environment = R"(Environment:
 const char* const k_exit_codes = R"(Exit status:
   0        success (also: releasing a lease that was already released)
   1        release/renew refused: the lease expired, was force-released, or the
-           resource is held by someone else
-  2        usage error or invalid input
-  3        Redis unreachable (the URL is shown with its password redacted)
+           resource is held by someone else; force-release --holder: not held
+  2        usage error or invalid input (the message names the flag or value)
+  3        Redis unreachable, or refusing (a password is needed or wrong, no
+           permission, a read-only replica, still loading, …); the URL is shown
+           with its password redacted
   74       run: the lease was lost; the command's process group was stopped
   75       not acquired within --wait (--conflict-exit-code changes it)
   124      run: --max-hold passed; the command's process group was stopped
   125      lockctl itself failed
   126/127  run: the command could not be executed / was not found
-  130/143  interrupted / terminated while waiting (the wait is withdrawn)
+  129/130/143  SIGHUP / SIGINT / SIGTERM while waiting (the wait is withdrawn)
   other    run: the command's own exit status (128+N when killed by signal N)
 )";
 
@@ -61,13 +63,19 @@ milliseconds bounded_duration(const std::string& text, const char* flag, millise
 
 void add_connection(po::options_description& desc) {
   desc.add_options()
-      ("redis-url", po::value<std::string>()->value_name("URL"), "Redis URL (else $REDIS_URL)")
+      ("redis", po::value<std::string>()->value_name("URL"), "Redis URL (else $REDIS_URL)")
       ("namespace", po::value<std::string>()->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, ciutils)");
 }
 
 Connection connection_of(const po::variables_map& vm, const EnvLookup& env) {
   Connection c;
-  c.redis_url = opt(vm, "redis-url").value_or(env("REDIS_URL").value_or("redis://127.0.0.1:6379/0"));
+  auto url = opt(vm, "redis");
+  if (auto old = opt(vm, "redis-url")) {
+    if (url) throw UsageError("give --redis only (--redis-url is its deprecated old spelling)");
+    url = old;
+    c.deprecated = "--redis-url is deprecated and will be removed in the next release: use --redis";
+  }
+  c.redis_url = url.value_or(env("REDIS_URL").value_or("redis://127.0.0.1:6379/0"));
   c.ns = opt(vm, "namespace").value_or(env("CIUTILS_NAMESPACE").value_or("ciutils"));
   if (c.ns.empty() || c.ns.find_first_of("{}: ") != std::string::npos) {
     throw UsageError("--namespace: invalid namespace '" + c.ns + "'");
@@ -133,7 +141,8 @@ po::options_description query_description(const std::string& command, CommonOpti
 // Parses desc's flags plus the positional names (RESOURCE…, hidden from --help) into "name".
 po::variables_map parse_with_names(const std::vector<std::string>& args, const po::options_description& desc) {
   po::options_description hidden;
-  hidden.add_options()("name", po::value<std::vector<std::string>>());
+  hidden.add_options()("name", po::value<std::vector<std::string>>())(
+      "redis-url", po::value<std::string>(), "deprecated spelling of --redis");
   po::options_description all;
   all.add(desc).add(hidden);
   po::positional_options_description pos;
@@ -344,7 +353,7 @@ std::string command_help(const std::string& command) {
         << "with leases that expire when a CI job dies, fair FIFO waiting and fencing tokens.\n\n"
         << "Commands:\n";
     for (const auto& c : k_synopses) out << "  " << c.synopsis << "\n";
-    out << "\nEvery command takes -h/--help, --json, -q, -v, --redis-url URL and --namespace NS.\n\n"
+    out << "\nEvery command takes -h/--help, --json, -q, -v, --redis URL and --namespace NS.\n\n"
         << extra_text();
     return out.str();
   }

@@ -16,8 +16,9 @@ namespace ciutils::lockctl {
 
 // Options every command shares.
 struct Connection {
-  std::string redis_url;   // --redis-url, REDIS_URL, default
+  std::string redis_url;   // --redis (old spelling --redis-url), REDIS_URL, default
   std::string ns;          // --namespace, CIUTILS_NAMESPACE, "ciutils"
+  std::optional<std::string> deprecated;  // a warning when an old flag spelling was used
 };
 
 struct Parsed {

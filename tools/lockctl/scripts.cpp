@@ -198,7 +198,8 @@ if not queued then
     since = now, priority = req.priority}))
 end
 redis.call('ZADD', P .. 'heartbeat', now + req.heartbeat_ms, id)
-return cjson.encode({status = 'queued', position = redis.call('ZRANK', P .. 'queue', id) + 1, now = now})
+return cjson.encode({status = 'queued', position = redis.call('ZRANK', P .. 'queue', id) + 1, now = now,
+                     requeued = not queued})
 )LUA";
 
 constexpr const char* k_leave = R"LUA(

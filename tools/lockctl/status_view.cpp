@@ -3,6 +3,7 @@
 #include "scripts.h"
 
 #include "ciutils/cli.h"
+#include "ciutils/control_escape.h"
 #include "ciutils/error.h"
 #include "ciutils/timestamp.h"
 
@@ -38,6 +39,10 @@ json::array to_array(const std::vector<std::string>& items) {
 }
 
 std::string seconds_text(long long ms) { return format_duration(milliseconds(std::max(0LL, ms))); }
+
+// A string field as shown on a terminal: owners, job URLs and reasons come from users
+// and environments, so their control characters are made visible.
+std::string shown(const json::object& o, const char* key) { return escape_control(string_field(o, key)); }
 
 }  // namespace
 
@@ -114,10 +119,10 @@ void print_status(std::ostream& out, const json::object& view) {
     out << "\n";
     for (const auto& hv : r.at("holders").as_array()) {
       const auto& h = hv.as_object();
-      out << "  held by " << string_field(h, "owner") << "  since " << string_field(h, "since") << "  expires "
+      out << "  held by " << shown(h, "owner") << "  since " << string_field(h, "since") << "  expires "
           << string_field(h, "expires_at") << "  fence " << integer_field(h, "fence") << "  token "
           << string_field(h, "token");
-      if (!string_field(h, "job_url").empty()) out << "  job " << string_field(h, "job_url");
+      if (!string_field(h, "job_url").empty()) out << "  job " << shown(h, "job_url");
       out << "\n";
     }
   }
@@ -126,7 +131,7 @@ void print_status(std::ostream& out, const json::object& view) {
     out << "queue:\n";
     for (const auto& wv : queue) {
       const auto& w = wv.as_object();
-      out << "  " << integer_field(w, "position") << ". " << string_field(w, "owner") << "  wants ";
+      out << "  " << integer_field(w, "position") << ". " << shown(w, "owner") << "  wants ";
       if (string_field(w, "kind") == "pool") {
         out << integer_field(w, "quantity") << " of pool " << string_field(w, "target");
       } else {
@@ -134,7 +139,7 @@ void print_status(std::ostream& out, const json::object& view) {
       }
       out << "  waiting " << seconds_text(integer_field(w, "waiting_ms"));
       if (integer_field(w, "priority") != 0) out << "  priority " << integer_field(w, "priority");
-      if (!string_field(w, "job_url").empty()) out << "  job " << string_field(w, "job_url");
+      if (!string_field(w, "job_url").empty()) out << "  job " << shown(w, "job_url");
       out << "\n";
     }
   }
@@ -220,7 +225,7 @@ void print_list(std::ostream& out, const json::object& all) {
       const auto& ro = r.as_object();
       out << string_field(ro, "name") << "  " << integer_field(ro, "held") << "/" << integer_field(ro, "slots")
           << " held  " << s.at("queue").as_array().size() << " waiting  fence " << integer_field(ro, "fence");
-      for (const auto& h : ro.at("holders").as_array()) out << "  " << string_field(h.as_object(), "owner");
+      for (const auto& h : ro.at("holders").as_array()) out << "  " << shown(h.as_object(), "owner");
       out << "\n";
     }
   }
@@ -265,11 +270,12 @@ json::array read_history(Redis& redis, const std::vector<std::string>& prefixes,
 void print_history(std::ostream& out, const json::array& events) {
   for (const auto& ev : events) {
     const auto& e = ev.as_object();
-    out << string_field(e, "at") << "  " << string_field(e, "event") << "  " << string_field(e, "owner");
+    out << string_field(e, "at") << "  " << string_field(e, "event") << "  " << shown(e, "owner");
     if (e.contains("fence")) out << "  fence " << integer_field(e, "fence");
     if (integer_field(e, "waited_ms") > 0) out << "  waited " << seconds_text(integer_field(e, "waited_ms"));
     if (e.contains("held_ms")) out << "  held " << seconds_text(integer_field(e, "held_ms"));
-    if (!string_field(e, "job").empty()) out << "  job " << string_field(e, "job");
+    if (!string_field(e, "job").empty()) out << "  job " << shown(e, "job");
+    if (!string_field(e, "reason").empty()) out << "  reason " << shown(e, "reason");
     out << "\n";
   }
 }

@@ -77,7 +77,7 @@ protected:
 
   std::optional<Grant> try_acquire(const AcquireRequest& r) {
     SignalWatch none({});
-    return acquire_lease(*m_redis, m_keys, r, none);
+    return acquire_lease(*m_redis, m_keys, r, none, [](const std::string&) {});
   }
 
   std::string release(const Grant& g) {

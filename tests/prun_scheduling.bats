@@ -130,3 +130,13 @@ assert set(statuses) <= {"passed", "error", "skipped"}, set(statuses)' r.jsonl
   run -0 prun -q --ungroup --timings prev.jsonl -f plan.json
   assert_output $'long\nshort'
 }
+
+@test "--shard gives every job its shard, as prun and Bazel name it" {
+  for i in 1 2 3; do echo "echo job$i \$PRUN_SHARD_INDEX/\$PRUN_SHARD_TOTAL \$TEST_SHARD_INDEX/\$TEST_TOTAL_SHARDS"; done >jobs.txt
+  run -0 prun -q --ungroup --shard 2/3 -a jobs.txt
+  assert_output --regexp '^job[123] 2/3 1/3$'
+  run -0 prun -q --ungroup -j 1 --shard 1/1 -a jobs.txt
+  assert_output $'job1 1/1 0/1\njob2 1/1 0/1\njob3 1/1 0/1'
+  run -0 prun -q --ungroup -j 1 -a jobs.txt
+  assert_output $'job1 / /\njob2 / /\njob3 / /'
+}

@@ -38,6 +38,8 @@ constexpr const char* k_extra =
     "  PRUN_SLOT_COUNT    the number of slots\n"
     "  PRUN_RUN_ID        unique per run (--run-id)\n"
     "  PROJECT_NAME       <run-id>-<slot>, usable as a docker compose project name\n"
+    "  PRUN_SHARD_INDEX, PRUN_SHARD_TOTAL   with --shard: I (1-based) and N\n"
+    "  TEST_SHARD_INDEX, TEST_TOTAL_SHARDS  with --shard: I-1 (0-based) and N, as Bazel sets them\n"
     "\n"
     "Environment read by prun:\n"
     "  GITHUB_ACTIONS     \"true\": job output in ::group:: blocks, workflow commands neutralised\n"

@@ -158,6 +158,12 @@ public:
     config.log_dir = o.log_dir;
     config.tail_bytes = o.tail_bytes;
     config.env = o.env;
+    if (o.shard) {  // the jobs see which shard they belong to, as prun's and Bazel's runners name it
+      config.env.push_back("PRUN_SHARD_INDEX=" + std::to_string(o.shard->index));
+      config.env.push_back("PRUN_SHARD_TOTAL=" + std::to_string(o.shard->total));
+      config.env.push_back("TEST_SHARD_INDEX=" + std::to_string(o.shard->index - 1));
+      config.env.push_back("TEST_TOTAL_SHARDS=" + std::to_string(o.shard->total));
+    }
     config.slot_env = o.slot_env;
     config.command_template = join_template(o.command_template);
     config.cancel_grace = o.cancel_grace;

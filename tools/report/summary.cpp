@@ -221,6 +221,29 @@ std::string render_text(const std::vector<TestResult>& results, const SummaryOpt
   return out;
 }
 
+// At most max bytes of text, cut after a whole line (a table row, never inside a cell or a
+// number) and never leaving a table header without its rows; when not even the first line
+// (the headline) fits, cut it after a whole word.
+std::string cut_whole(std::string_view text, std::size_t max) {
+  std::string_view kept = utf8_prefix(text, max);
+  if (kept.size() == text.size()) return std::string(kept);
+  auto nl = kept.rfind('\n');
+  if (nl == std::string_view::npos) {
+    auto space = kept.rfind(' ');
+    return std::string(kept.substr(0, space == std::string_view::npos ? 0 : space));
+  }
+  kept = kept.substr(0, nl + 1);
+  while (!kept.empty()) {
+    // A kept table row whose next line in the text is the separator row is a header alone.
+    auto start = kept.rfind('\n', kept.size() - 2);
+    start = start == std::string_view::npos ? 0 : start + 1;
+    std::string_view last = kept.substr(start);
+    if (!last.starts_with("|") || !text.substr(kept.size()).starts_with("|-")) break;
+    kept = kept.substr(0, start);
+  }
+  return std::string(kept);
+}
+
 }  // namespace
 
 std::string render_summary(const std::vector<TestResult>& results, const SummaryOptions& o) {
@@ -250,8 +273,8 @@ std::string render_summary(const std::vector<TestResult>& results, const Summary
   }
   // Still too big (a tiny limit or enormous names): cut, keeping whole characters.
   std::string note = o.format == SummaryFormat::markdown ? "\n\n_…cut to fit the size limit._\n" : "\n…cut\n";
-  if (o.max_bytes <= note.size()) return std::string(utf8_prefix(out, o.max_bytes));
-  return std::string(utf8_prefix(out, o.max_bytes - note.size())) + note;
+  if (o.max_bytes <= note.size()) return cut_whole(out, o.max_bytes);
+  return cut_whole(out, o.max_bytes - note.size()) + note;
 }
 
 }  // namespace ciutils::report

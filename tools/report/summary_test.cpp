@@ -55,6 +55,34 @@ TEST(Summary, StaysUnderMaxBytesDroppingLeastImportantFirst) {
   EXPECT_NE(md.find("left out to stay under 65536 bytes"), std::string::npos);
 }
 
+TEST(Summary, CutsOnlyWholeLinesAndWords) {
+  std::vector<TestResult> r = many(3, Status::failed, 0);
+  for (auto& t : r) t.name = std::string(5000, 'n') + " 12345678";
+  for (std::size_t max : {std::size_t{64}, std::size_t{100}, std::size_t{300}, std::size_t{2000}}) {
+    SummaryOptions o;
+    o.max_bytes = max;
+    o.title = "Nightly run 20261201";
+    std::string out = render_summary(r, o);
+    EXPECT_LE(out.size(), max);
+    std::string full = render_summary(r, SummaryOptions{.max_bytes = 1 << 30, .title = "Nightly run 20261201"});
+    // Every line but the note is a whole line of the untrimmed summary, or a whole-word
+    // prefix of its headline.
+    std::size_t pos = 0;
+    while (pos < out.size()) {
+      auto end = out.find('\n', pos);
+      std::string line = out.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+      pos = end == std::string::npos ? out.size() : end + 1;
+      if (line.empty() || line.starts_with("_…cut") || line.starts_with("_Parts") || line.starts_with("- … and ")) continue;
+      bool whole = full.find("\n" + line + "\n") != std::string::npos || full.starts_with(line + "\n");
+      bool word = full.starts_with(line + " ");
+      EXPECT_TRUE(whole || word) << max << ": '" << line << "'";
+      if (line.starts_with("|")) {
+        EXPECT_TRUE(line.ends_with("|")) << line;
+      }
+    }
+  }
+}
+
 TEST(Summary, FencesOutputHoldingBackticks) {
   auto r = many(1, Status::failed, 0);
   r[0].stderr_tail = "```\n## injected";

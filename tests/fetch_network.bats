@@ -145,3 +145,16 @@ setup() { common_setup; }
   wait "$live" || true
   assert_no_staging
 }
+
+@test "in CI (stderr not a terminal), progress is a line every 10% or 10 s" {
+  head -c 1000 /dev/urandom >"$FETCH_ROOT/files/drip.bin"
+  CI=true run -0 --separate-stderr fetch "$BASE/drip/drip.bin" -o saved.bin --no-extract
+  cmp saved.bin "$FETCH_ROOT/files/drip.bin"
+  local line
+  while IFS= read -r line; do
+    [[ "$line" =~ ^fetch:\ [0-9.]+/0\.0\ MiB\ \([0-9]+%\),\ [0-9.]+\ MiB/s,\ ETA\ [0-9]+s$ ]]
+  done <<<"$stderr"
+  [[ "$stderr" == *"(100%)"* ]]
+  run -0 --separate-stderr fetch "$BASE/drip/drip.bin" -o again.bin --no-extract
+  [ -z "$stderr" ]
+}

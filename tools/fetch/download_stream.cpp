@@ -2,16 +2,47 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <unistd.h>
 
 namespace ciutils::fetch {
 
-Progress::Progress(bool enabled) : m_enabled(enabled && isatty(STDERR_FILENO)) {}
+Progress::Progress(bool enabled) : m_enabled(enabled && isatty(STDERR_FILENO)) {
+  if (!enabled || m_enabled) return;
+  for (const char* name : {"CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "BUILDKITE", "TF_BUILD"}) {
+    const char* value = std::getenv(name);
+    if (value && *value && std::string_view(value) != "false" && std::string_view(value) != "0") m_lines = true;
+  }
+}
+
+void Progress::line(std::uint64_t done, std::optional<std::uint64_t> total) {
+  auto now = std::chrono::steady_clock::now();
+  int tenth = total && *total > 0 ? static_cast<int>(std::min<std::uint64_t>(10, done * 10 / *total)) : 0;
+  if (tenth <= m_last_tenth && now - m_last < std::chrono::seconds(10)) return;
+  if (total && done >= *total && m_last_tenth >= 10) return;
+  m_last = now;
+  m_last_tenth = std::max(tenth, m_last_tenth);
+  double seconds = std::chrono::duration<double>(now - m_start).count();
+  double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+  char text[160];
+  if (total && *total > 0) {
+    double eta = rate > 0 ? static_cast<double>(*total - std::min(done, *total)) / rate : 0;
+    std::snprintf(text, sizeof text, "fetch: %.1f/%.1f MiB (%d%%), %.1f MiB/s, ETA %.0fs\n",
+                  static_cast<double>(done) / 1048576.0, static_cast<double>(*total) / 1048576.0,
+                  static_cast<int>(done * 100 / *total), rate / 1048576.0, eta);
+  } else {
+    std::snprintf(text, sizeof text, "fetch: %.1f MiB, %.1f MiB/s\n", static_cast<double>(done) / 1048576.0,
+                  rate / 1048576.0);
+  }
+  std::fputs(text, stderr);
+}
 
 Progress::~Progress() { finish(); }
 
 void Progress::update(std::uint64_t done, std::optional<std::uint64_t> total) {
+  if (m_lines) return line(done, total);
   if (!m_enabled || !total || *total == 0) return;
   auto now = std::chrono::steady_clock::now();
   if (m_drawn && now - m_last < std::chrono::milliseconds(200) && done < *total) return;

@@ -23,16 +23,23 @@ namespace ciutils::fetch {
 
 class Progress {
 public:
-  // Draws on stderr only when it is a terminal and enabled is true.
+  // When enabled: a bar on stderr when it is a terminal; else, when a CI system is detected
+  // (CI, GITHUB_ACTIONS, GITLAB_CI, JENKINS_URL, BUILDKITE, TF_BUILD set), one line every
+  // 10 s or 10%: bytes, rate and ETA.
   explicit Progress(bool enabled);
   ~Progress();
   void update(std::uint64_t done, std::optional<std::uint64_t> total);
   void finish();
 
 private:
+  void line(std::uint64_t done, std::optional<std::uint64_t> total);
+
   bool m_enabled;
+  bool m_lines = false;
   bool m_drawn = false;
   std::chrono::steady_clock::time_point m_last{};
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+  int m_last_tenth = 0;
 };
 
 class DownloadStream {

@@ -71,7 +71,8 @@ boost::json::value parse_or_throw(std::string_view text, std::string_view source
 // JSON Pointer. Only called on text Boost.JSON has already accepted.
 class PositionScanner {
 public:
-  explicit PositionScanner(std::string_view text) : m_text(text) {}
+  // record = false: only look for duplicate keys (no pointers built, nothing stored).
+  explicit PositionScanner(std::string_view text, bool record = true) : m_text(text), m_record(record) {}
   std::map<std::string, std::size_t> scan() {
     value("");
     return std::move(m_positions);
@@ -119,7 +120,7 @@ private:
   }
   void value(const std::string& pointer) {
     skip_ws();
-    m_positions.emplace(pointer, m_at);
+    if (m_record) m_positions.emplace(pointer, m_at);
     if (m_at >= m_text.size()) {
       return;
     }
@@ -135,7 +136,7 @@ private:
         skip_ws();
         ++m_at;  // ':'
         // Keys with escapes are recorded as written; plain keys (the norm) match exactly.
-        value(pointer + "/" + escape_pointer(key));
+        value(m_record ? pointer + "/" + escape_pointer(key) : std::string());
         skip_ws();
         if (m_at < m_text.size() && m_text[m_at] == ',') {
           ++m_at;
@@ -148,7 +149,8 @@ private:
       skip_ws();
       std::size_t index = 0;
       while (m_at < m_text.size() && m_text[m_at] != ']') {
-        value(pointer + "/" + std::to_string(index++));
+        value(m_record ? pointer + "/" + std::to_string(index) : std::string());
+        ++index;
         skip_ws();
         if (m_at < m_text.size() && m_text[m_at] == ',') {
           ++m_at;
@@ -167,6 +169,7 @@ private:
 
   std::string_view m_text;
   std::size_t m_at = 0;
+  bool m_record;
   std::map<std::string, std::size_t> m_positions;
   std::optional<Duplicate> m_duplicate;
 };
@@ -199,7 +202,7 @@ boost::json::value read_json_file(const std::filesystem::path& path) {
 JsonDocument JsonDocument::parse(std::string text, std::string source) {
   JsonDocument doc;
   doc.m_root = parse_or_throw(text, source);
-  PositionScanner scanner(text);
+  PositionScanner scanner(text, false);
   scanner.scan();
   if (const auto& dup = scanner.duplicate()) {
     throw UsageError(position(source, text, dup->offset) + ": duplicate key '" + dup->key + "'");

@@ -239,7 +239,8 @@ CronSpec parse_cron(std::string_view text, std::string_view name, bool hash_macr
   spec.days_star = is_star(fields[3 - offset]);
   spec.weekdays_star = is_star(fields[5 - offset]);
   // A day that never comes ("0 0 30 2 *") is refused here, so every command says the same.
-  if (!next_local(spec, date::local_days(date::year(2026) / 1 / 1)))
+  // Only a restricted day-of-month with any day-of-week can miss every month.
+  if (!spec.days_star && spec.weekdays_star && !next_local(spec, date::local_days(date::year(2026) / 1 / 1)))
     throw CronError("'" + spec.text + "' never fires");
   return spec;
 }

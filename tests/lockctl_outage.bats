@@ -80,6 +80,17 @@ setup() { lockctl_setup; }
   assert_output --regexp "^schedule: error: Redis at redis://127\.0\.0\.1:$REDIS_PORT/0 refused [A-Z]+: a password is needed"
 }
 
+@test "schedule work against a password-protected Redis exits 3 instead of retrying forever" {
+  stop_server
+  start_server --requirepass hunter2
+  run -3 timeout 60 schedule work --queue e2e -- true
+  redis-cli -p "$REDIS_PORT" -a hunter2 --no-auth-warning shutdown >/dev/null 2>&1 || true
+  while kill -0 "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null; do sleep 0.05; done
+  start_server
+  assert_output --regexp "^schedule: error: Redis at redis://127\.0\.0\.1:$REDIS_PORT/0 refused [A-Z]+: a password is needed"
+  refute_output --partial "retrying"
+}
+
 @test "a malformed URL names what was typed" {
   REDIS_URL="redis://host:abc/0" run -2 lockctl status
   assert_output "lockctl: error: REDIS_URL: invalid port 'abc' in redis://host:abc/0"

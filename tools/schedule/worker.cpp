@@ -120,7 +120,10 @@ public:
             task = take(m_redis, m_blocking, m_keys, m_options.consumer, m_options.visibility, wait);
           }
         } catch (const ServiceError& e) {
-          // Keep running tasks going; Redis may come back. Retry taking in a second.
+          // A refusal no retry cures (no password, no permission, a replica) ends the worker
+          // once its running tasks are done; anything else may pass: retry in a second.
+          auto refused = dynamic_cast<const RedisRefusedError*>(&e);
+          if (refused && !refused->transient() && m_running.empty()) throw;
           say(std::string("cannot take a task, retrying in 1s: ") + e.what());
           pollfd p{signals.fd(), POLLIN, 0};
           ::poll(&p, 1, 1000);

@@ -7,7 +7,7 @@ load helpers/common
 load helpers/package
 
 setup_file() {
-  package_skip_unless_releasable
+  package_releasable || return 0
   "$CIUTILS_SOURCE_DIR/scripts/package" deb --build-dir "$CIUTILS_BUILD_DIR" --out "$BATS_FILE_TMPDIR/dist" >/dev/null
   DEB="$BATS_FILE_TMPDIR/dist/ciutils_${VERSION}_amd64.deb"
   export DEB
@@ -15,6 +15,7 @@ setup_file() {
 
 setup() {
   common_setup
+  package_setup
 }
 
 # An empty dpkg database under DIR.

@@ -7,7 +7,7 @@ load helpers/common
 load helpers/package
 
 setup_file() {
-  package_skip_unless_releasable
+  package_releasable || return 0
   # The release steps, as .github/workflows/release.yml runs them: tarball, .deb, checksums,
   # the stamped install script and the notes, in dist/.
   DIST="$BATS_FILE_TMPDIR/dist"
@@ -24,6 +24,7 @@ setup_file() {
 
 setup() {
   common_setup
+  package_setup
   ROOT="$UNPACKED/$NAME"
 }
 

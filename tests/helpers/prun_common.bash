@@ -1,6 +1,6 @@
 # prun suites: result-file checks and process checks.
 
-# check_results FILE [COUNT]: every line is a result record with DESIGN.md's fields and
+# check_results FILE [COUNT]: every line is a result record with the fields of docs/formats.md and
 # types, valid against docs/schemas/result.schema.json; with COUNT, exactly that many records.
 check_results() {
   "$CIUTILS_SOURCE_DIR/tests/helpers/validate_json.py" "$CIUTILS_SOURCE_DIR/docs/schemas/result.schema.json" "$1" || return 1

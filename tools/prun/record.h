@@ -1,4 +1,4 @@
-// The result record of a job (DESIGN.md's format) and GNU parallel's --joblog line.
+// The result record of a job (the format in docs/formats.md) and GNU parallel's --joblog line.
 #pragma once
 
 #include "job.h"

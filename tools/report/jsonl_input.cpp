@@ -1,4 +1,4 @@
-// Result records (JSON Lines, DESIGN.md's format): each line validated, errors named
+// Result records (JSON Lines, the format in docs/formats.md): each line validated, errors named
 // by file:line and field.
 #include "input.h"
 #include "text.h"

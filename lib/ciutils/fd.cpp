@@ -31,4 +31,20 @@ void set_nonblocking(int fd) {
   }
 }
 
+std::string read_small_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string data;
+  char buffer[4096];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buffer, static_cast<std::size_t>(n));
+    if (data.size() > (1 << 20)) break;
+  }
+  ::close(fd);
+  return data;
+}
+
 }  // namespace ciutils

@@ -1,6 +1,7 @@
 // An owned file descriptor.
 #pragma once
 
+#include <string>
 #include <utility>
 
 namespace ciutils {
@@ -36,5 +37,9 @@ Pipe make_pipe();
 
 // Sets O_NONBLOCK on fd. Throws std::system_error.
 void set_nonblocking(int fd);
+
+// The contents of a small file such as a /proc entry, at most about 1 MiB; empty when it
+// cannot be opened (the process is gone, say).
+std::string read_small_file(const std::string& path);
 
 }  // namespace ciutils

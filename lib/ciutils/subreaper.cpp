@@ -1,5 +1,7 @@
 #include "ciutils/subreaper.h"
 
+#include "ciutils/fd.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -14,22 +16,6 @@
 namespace ciutils {
 
 namespace {
-
-std::string read_small_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string data;
-  char buffer[4096];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    data.append(buffer, static_cast<std::size_t>(n));
-    if (data.size() > (1 << 20)) break;
-  }
-  ::close(fd);
-  return data;
-}
 
 // Runs in the forked watcher: async-signal-safe calls only.
 [[noreturn]] void watch(int alive, pid_t pgid) {

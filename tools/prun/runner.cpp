@@ -5,6 +5,7 @@
 
 #include "ciutils/cli.h"
 #include "ciutils/error.h"
+#include "ciutils/fd.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -76,22 +77,6 @@ std::string project_name(const std::string& run_id, int slot) {
   }
   if (out.empty() || !((out[0] >= 'a' && out[0] <= 'z') || (out[0] >= '0' && out[0] <= '9'))) out = "p" + out;
   return out + "-" + std::to_string(slot);
-}
-
-std::string read_small_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string data;
-  char buffer[4096];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    data.append(buffer, static_cast<std::size_t>(n));
-    if (data.size() > (1 << 20)) break;
-  }
-  ::close(fd);
-  return data;
 }
 
 std::vector<pid_t> our_children() {

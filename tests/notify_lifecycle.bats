@@ -220,3 +220,38 @@ spooled_trigger() {
   run -2 notify --title t --recover-after 2 "$URL"
   assert_output "notify: error: --recover-after: needs --key"
 }
+
+@test "--namespace NS: state and spool keys start with NS; it beats \$CIUTILS_NAMESPACE" {
+  notify --key opm/ns --status failed "$URL"
+  [ "$(redis-cli -p "$REDIS_PORT" exists "$CIUTILS_NAMESPACE:{notify:opm/ns}:state")" = 1 ]
+  # Another namespace is another world: the same key triggers again there.
+  run notify --namespace teamb --key opm/ns --status failed "$URL"
+  assert_success
+  [ "$(actions)" = "trigger,trigger" ]
+  [ "$(redis-cli -p "$REDIS_PORT" exists "teamb:{notify:opm/ns}:state")" = 1 ]
+  run notify --namespace teamb --key opm/ns --status passed "$URL"
+  assert_success
+  [ "$(actions)" = "trigger,trigger,resolve" ]
+  [ "$(redis-cli -p "$REDIS_PORT" hget "$CIUTILS_NAMESPACE:{notify:opm/ns}:state" alerting)" = 1 ]
+  # The Redis spool and notify flush follow it too.
+  run notify --namespace teamb --title t "pagerduty://\${PD_KEY}?endpoint=http://127.0.0.1:$(free_port)&retries=0"
+  assert_failure 3
+  [ "$(redis-cli -p "$REDIS_PORT" llen "teamb:{notify}:spool")" = 1 ]
+  [ "$(redis-cli -p "$REDIS_PORT" exists "$CIUTILS_NAMESPACE:{notify}:spool")" = 0 ]
+  run -3 notify flush --namespace teamb --dry-run
+  assert_output --partial "/v2/change/enqueue"
+  assert_line "notify: flushed 0, 1 left in the Redis list teamb:{notify}:spool"
+  run notify flush --dry-run
+  assert_success
+  assert_output "notify: flushed 0, 0 left in the Redis list $CIUTILS_NAMESPACE:{notify}:spool"
+}
+
+@test "--namespace is checked as lockctl checks it" {
+  run -2 notify --namespace 'a{b' --key k --status failed "$URL"
+  assert_output "notify: error: --namespace: invalid namespace 'a{b'"
+  run -2 notify --namespace '' --key k --status failed "$URL"
+  assert_output "notify: error: --namespace: invalid namespace ''"
+  CIUTILS_NAMESPACE='x:y' run -2 notify flush
+  assert_output "notify: error: --namespace: invalid namespace 'x:y'"
+  [ "$(receiver_count)" = 0 ]
+}

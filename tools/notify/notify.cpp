@@ -84,6 +84,14 @@ Redis connect_redis(const Options& o) {
   return Redis::connect(parse_redis_url(url));
 }
 
+// --namespace, else $CIUTILS_NAMESPACE, else "ciutils"; checked as lockctl checks it.
+KeySpace key_space(const Options& o, const po::variables_map& vm) {
+  auto ns = vm.count("namespace") ? o.ns : env_value("CIUTILS_NAMESPACE").value_or("ciutils");
+  if (ns.empty() || ns.find_first_of("{}: ") != std::string::npos)
+    throw UsageError("--namespace: invalid namespace '" + ns + "'");
+  return KeySpace(ns);
+}
+
 bool redis_configured(const Options& o) { return !o.redis.empty() || env_value("REDIS_URL").has_value(); }
 
 std::string title_for(const Alert& a, const Options& o, const Transition& t) {
@@ -219,14 +227,13 @@ std::optional<Spool> open_spool(const Options& o, Redis* redis, const KeySpace& 
   return std::nullopt;
 }
 
-int run_flush(const Options& o, const Reporter& rep) {
+int run_flush(const Options& o, const KeySpace& keys, const Reporter& rep) {
   Secrets secrets;
   auto claim_timeout = Spool::k_default_claim_timeout;
   if (!o.claim_timeout.empty()) {
     claim_timeout = parse_duration(o.claim_timeout, "--claim-timeout");
     if (claim_timeout <= std::chrono::milliseconds(0)) throw UsageError("--claim-timeout: must be more than 0");
   }
-  auto keys = KeySpace::from_env();
   std::unique_ptr<Redis> redis;
   std::string dir = o.spool.empty() ? env_value("NOTIFY_SPOOL").value_or("") : o.spool;
   if (dir.empty() || redis_configured(o)) {
@@ -366,8 +373,8 @@ int run(int argc, char** argv) {
 
   if (flush) {
     if (!positional.empty() || !o.to.empty() || !o.tags.empty() || !o.key.empty())
-      throw UsageError("flush: takes only --spool, --claim-timeout, --redis, --dry-run, --json and -q");
-    return run_flush(o, rep);
+      throw UsageError("flush: takes only --spool, --claim-timeout, --redis, --namespace, --dry-run, --json and -q");
+    return run_flush(o, key_space(o, vm), rep);
   }
   if (!o.claim_timeout.empty()) throw UsageError("--claim-timeout: only for notify flush");
 
@@ -402,6 +409,7 @@ int run(int argc, char** argv) {
     lifecycle.ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
   }
   lifecycle.dry_run = o.dry_run;
+  auto keys = key_space(o, vm);
 
   Secrets secrets;
   std::optional<Config> config;
@@ -440,7 +448,6 @@ int run(int argc, char** argv) {
   }
 
   // 2. The lifecycle decision (one Lua script) when there is a key.
-  auto keys = KeySpace::from_env();
   std::unique_ptr<Redis> redis;
   Transition transition;
   if (!o.key.empty()) {

@@ -27,7 +27,7 @@ constexpr std::string_view k_extra =
     "Environment:\n"
     "  REDIS_URL          Redis for alert state, shared rate limits and the spool\n"
     "                     (default redis://127.0.0.1:6379/0; needed with --key)\n"
-    "  CIUTILS_NAMESPACE  Redis key prefix (default ciutils)\n"
+    "  CIUTILS_NAMESPACE  Redis key prefix when --namespace is not given (default ciutils)\n"
     "  NOTIFY_CONFIG      destinations file when --config is not given\n"
     "  NOTIFY_SPOOL       spool directory when --spool is not given\n"
     "  CURL_CA_BUNDLE, SSL_CERT_FILE  CA bundle for smtp/smtps when the URL has no ?cafile=\n"
@@ -67,7 +67,8 @@ po::options_description describe_options(Options& o) {
       ("spool", po::value(&o.spool), "spool undeliverable alerts to files in DIR (env NOTIFY_SPOOL; default: a Redis list)")
       ("claim-timeout", po::value(&o.claim_timeout),
        "flush: take over entries another flush claimed D ago (default 15m; sooner if it died on this host)")
-      ("redis", po::value(&o.redis), "Redis URL (env REDIS_URL)")
+      ("redis", po::value(&o.redis)->value_name("URL"), "Redis URL (else $REDIS_URL)")
+      ("namespace", po::value(&o.ns)->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, ciutils)")
       ("dry-run", po::bool_switch(&o.dry_run), "print the exact requests (secrets redacted); send nothing, change no state");
   return desc;
 }

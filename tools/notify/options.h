@@ -30,6 +30,7 @@ struct Options {
   std::string spool;
   std::string claim_timeout;
   std::string redis;
+  std::string ns;  // --namespace
   bool dry_run = false;
 };
 

@@ -106,3 +106,43 @@ setup() {
   grep -q 'name="(unnamed #1)"' out.xml
   [ "$(grep -c '<testcase ' out.xml)" = 3 ]
 }
+
+# junit_meaning FILE: what FILE means, element by element (tests/helpers/junit_meaning.py).
+junit_meaning() {
+  /usr/bin/python3 "$CIUTILS_SOURCE_DIR/tests/helpers/junit_meaning.py" "$1"
+}
+
+@test "Surefire's flakyFailure, flakyError, rerunFailure and rerunError survive with their trace and output" {
+  run -0 report junit -q "$REPORT_FIXTURES/surefire-rerun.xml" -o junit.xml
+  assert_junit_valid junit.xml junit-10
+  junit_meaning "$REPORT_FIXTURES/surefire-rerun.xml" >expected
+  junit_meaning junit.xml >actual
+  diff -u expected actual
+  # every kind is there, each with its own trace and output (the comparison above cannot be vacuous)
+  [ "$(grep -c " flakyFailure type='org.opentest4j.AssertionFailedError' .* system-out='cart: adding sku-1 (attempt " actual)" = 2 ]
+  grep -q " flakyError type='java.net.ConnectException' message='Connection refused' stackTrace='java.net.ConnectException: Connection refused\\\\n.* system-err='retrying \]\]> payment gateway\\\\n'" actual
+  [ "$(grep -c " rerunFailure type='java.lang.AssertionError' " actual)" = 2 ]
+  grep -q " rerunError type='java.net.SocketTimeoutException' message='gateway timeout' stackTrace='java.net.SocketTimeoutException: gateway timeout\\\\n'" actual
+  # Surefire before 2.22.1 put the trace in the element's text; it is written as <stackTrace>
+  run -0 xmllint --xpath 'string(//testcase[@name="stock"]/flakyFailure/stackTrace)' junit.xml
+  assert_line --index 0 'java.lang.AssertionError: stale stock'
+  # and the run's verdict is unchanged: the reruns of a failed test do not make it flaky
+  run -0 report junit "$REPORT_FIXTURES/surefire-rerun.xml" -o junit.xml
+  assert_output "report: junit.xml: 7 tests in 3 suites, 1 failures, 1 errors, 1 skipped"
+}
+
+@test "report's own flaky records are written as Jenkins reads them: details in <stackTrace>" {
+  run -0 report junit -q "$REPORT_FIXTURES/results.jsonl" -o junit.xml
+  run -0 xmllint --xpath 'string(//testcase[@name="search"]/flakyFailure/stackTrace)' junit.xml
+  assert_output $'first attempt: exit status 1\n\nconnection reset'
+  run -0 xmllint --xpath 'string(//testcase[@name="search"]/flakyFailure/@type)' junit.xml
+  assert_output flaky
+}
+
+@test "--flaky-as pass drops rerun elements (jenkins-junit.xsd has none) and stays valid against both schemas" {
+  run -0 report junit -q --flaky-as pass "$REPORT_FIXTURES/surefire-rerun.xml" -o junit.xml
+  assert_junit_valid junit.xml
+  run -1 grep -E 'flaky(Failure|Error)|rerun(Failure|Error)' junit.xml
+  run -0 xmllint --xpath 'string(//testcase[@name="addsItem"]/system-out)' junit.xml
+  assert_output '[flaky: passed on attempt 3; earlier failure: expected: <2> but was: <1>]'
+}

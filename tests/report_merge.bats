@@ -49,3 +49,17 @@ totals() {
   run -0 report annotate "$REPORT_FIXTURES/pytest.xml"
   assert_output "::error file=tests/test_api.py,line=20,title=tests.test_api › test_post failed::AssertionError: 500 != 200%0Aposting…"
 }
+
+@test "a Surefire rerun file survives merge unchanged in meaning, also merged with others and merged again" {
+  junit_meaning() { /usr/bin/python3 "$CIUTILS_SOURCE_DIR/tests/helpers/junit_meaning.py" "$1"; }
+  run -0 report merge -q "$REPORT_FIXTURES/surefire-rerun.xml" -o once.xml
+  assert_junit_valid once.xml junit-10
+  junit_meaning "$REPORT_FIXTURES/surefire-rerun.xml" >expected
+  junit_meaning once.xml >actual
+  diff -u expected actual
+  [ "$(grep -cE " (flaky|rerun)(Failure|Error) " actual)" = 7 ]
+  run -0 report merge -q "$REPORT_FIXTURES/pytest.xml" once.xml -o twice.xml
+  assert_junit_valid twice.xml junit-10
+  junit_meaning twice.xml | grep -F "'com.example.shop." >actual
+  diff -u expected actual
+}

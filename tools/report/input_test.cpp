@@ -162,6 +162,39 @@ down</error></testcase>
   EXPECT_EQ(r[3].message, "infra");
 }
 
+TEST(JunitXml, KeepsEachRerunWithItsTraceAndOutput) {
+  auto r = read(R"(<testsuite name="s">
+<testcase name="a" classname="c"><flakyFailure message="m1" type="T1">
+  <stackTrace>trace 1
+</stackTrace><system-out>out 1</system-out><system-err>err 1</system-err></flakyFailure>
+<flakyError type="T2"><stackTrace>E: trace 2</stackTrace></flakyError></testcase>
+<testcase name="b" classname="c"><failure message="f">body</failure>
+<rerunFailure message="r1" type="T3">old style trace</rerunFailure><rerunError message="r2" type="T4"/></testcase>
+</testsuite>)");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].status, Status::flaky);
+  EXPECT_EQ(r[0].attempts, 3);
+  EXPECT_EQ(r[0].message, "m1");
+  ASSERT_EQ(r[0].reruns.size(), 2u);
+  EXPECT_EQ(r[0].reruns[0].kind, Rerun::Kind::flaky_failure);
+  EXPECT_EQ(r[0].reruns[0].type, "T1");
+  EXPECT_EQ(r[0].reruns[0].message, "m1");
+  EXPECT_EQ(r[0].reruns[0].stack_trace, "trace 1\n");
+  EXPECT_EQ(r[0].reruns[0].stdout_text, "out 1");
+  EXPECT_EQ(r[0].reruns[0].stderr_text, "err 1");
+  EXPECT_EQ(r[0].reruns[1].kind, Rerun::Kind::flaky_error);
+  EXPECT_EQ(r[0].reruns[1].message, "");
+  EXPECT_EQ(r[0].reruns[1].stack_trace, "E: trace 2");
+  EXPECT_EQ(r[0].stdout_tail, "");  // an attempt's output is not the test's
+  EXPECT_EQ(r[1].status, Status::failed);
+  EXPECT_EQ(r[1].message, "f");
+  ASSERT_EQ(r[1].reruns.size(), 2u);
+  EXPECT_EQ(r[1].reruns[0].kind, Rerun::Kind::rerun_failure);
+  EXPECT_EQ(r[1].reruns[0].stack_trace, "old style trace");
+  EXPECT_EQ(r[1].reruns[1].kind, Rerun::Kind::rerun_error);
+  EXPECT_EQ(r[1].reruns[1].stack_trace, "");
+}
+
 TEST(JunitXml, RefusesDoctypeAndEntities) {
   EXPECT_EQ(error_of("<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"b\">]>\n<testsuites/>"),
             "t.in:2:13: a DOCTYPE is not allowed in JUnit XML (DTDs and entities are refused)");

@@ -23,7 +23,9 @@ struct ParserFree {
   void operator()(XML_Parser p) const { XML_ParserFree(p); }
 };
 
-enum class Capture { none, failure, error, skipped, out, err, flaky };
+enum class Capture { none, failure, error, skipped, out, err, rerun };
+// A child of flakyFailure / rerunFailure (Surefire 2.22.1 on; before, the trace was the text).
+enum class RerunField { none, stack_trace, out, err };
 
 class JunitReader {
 public:
@@ -45,8 +47,9 @@ private:
   static void on_end(void* self, const XML_Char* name) { static_cast<JunitReader*>(self)->end(name); }
   static void on_text(void* self, const XML_Char* s, int len) {
     auto* r = static_cast<JunitReader*>(self);
-    if (r->m_capture != Capture::none && r->m_text.size() < k_max_text) {
-      r->m_text.append(s, static_cast<std::size_t>(len));
+    std::string& text = r->m_rerun_field != RerunField::none ? r->m_rerun_text : r->m_text;
+    if (r->m_capture != Capture::none && text.size() < k_max_text) {
+      text.append(s, static_cast<std::size_t>(len));
     }
   }
   static void on_doctype(void* self, const XML_Char*, const XML_Char*, const XML_Char*, int) {
@@ -70,6 +73,8 @@ private:
   }
   void start(const char* name, const XML_Char** atts);
   void end(const char* name);
+  void start_rerun(const char* name, const XML_Char** atts);
+  void end_rerun_field();
 
   std::string m_source;
   const ResultSink& m_sink;
@@ -91,6 +96,8 @@ private:
   bool m_capture_timeout = false;
   std::size_t m_capture_depth = 0;
   std::string m_capture_type;
+  RerunField m_rerun_field = RerunField::none;
+  std::string m_rerun_text;
 };
 
 void JunitReader::start(const char* name, const XML_Char** atts) {
@@ -145,6 +152,13 @@ void JunitReader::start(const char* name, const XML_Char** atts) {
     if (const char* l = attr(atts, "line")) m_case.line = std::strtol(l, nullptr, 10);
     return;
   }
+  if (m_capture == Capture::rerun && m_depth == m_capture_depth + 1 && m_rerun_field == RerunField::none) {
+    if (std::strcmp(name, "stackTrace") == 0) m_rerun_field = RerunField::stack_trace;
+    else if (std::strcmp(name, "system-out") == 0) m_rerun_field = RerunField::out;
+    else if (std::strcmp(name, "system-err") == 0) m_rerun_field = RerunField::err;
+    m_rerun_text.clear();
+    return;
+  }
   if (!m_in_case || m_capture != Capture::none) {
     return;
   }
@@ -156,9 +170,8 @@ void JunitReader::start(const char* name, const XML_Char** atts) {
   else if (std::strcmp(name, "system-err") == 0) c = Capture::err;
   else if (std::strcmp(name, "flakyFailure") == 0 || std::strcmp(name, "flakyError") == 0 ||
            std::strcmp(name, "rerunFailure") == 0 || std::strcmp(name, "rerunError") == 0) {
-    c = Capture::flaky;
-    ++m_case.attempts;
-    if (name[0] == 'f' && m_case.status == Status::passed) m_case.status = Status::flaky;
+    c = Capture::rerun;
+    start_rerun(name, atts);
   }
   m_capture = c;
   m_text.clear();
@@ -170,8 +183,33 @@ void JunitReader::start(const char* name, const XML_Char** atts) {
   m_capture_depth = m_depth;
 }
 
+void JunitReader::start_rerun(const char* name, const XML_Char** atts) {
+  Rerun rerun;
+  bool flaky = name[0] == 'f';
+  bool error = std::strcmp(name + std::strlen(name) - 5, "Error") == 0;
+  rerun.kind = flaky ? (error ? Rerun::Kind::flaky_error : Rerun::Kind::flaky_failure)
+                     : (error ? Rerun::Kind::rerun_error : Rerun::Kind::rerun_failure);
+  if (const char* type = attr(atts, "type")) rerun.type = clean_text(type);
+  if (const char* msg = attr(atts, "message")) rerun.message = clean_text(msg);
+  m_case.reruns.push_back(std::move(rerun));
+  ++m_case.attempts;
+  if (flaky && m_case.status == Status::passed) m_case.status = Status::flaky;
+}
+
+void JunitReader::end_rerun_field() {
+  Rerun& rerun = m_case.reruns.back();
+  std::string& field = m_rerun_field == RerunField::stack_trace ? rerun.stack_trace
+                       : m_rerun_field == RerunField::out       ? rerun.stdout_text
+                                                                : rerun.stderr_text;
+  field += clean_text(m_rerun_text);
+  m_rerun_field = RerunField::none;
+  m_rerun_text.clear();
+}
+
 void JunitReader::end(const char* name) {
-  if (m_capture != Capture::none && m_depth == m_capture_depth) {
+  if (m_capture == Capture::rerun && m_depth == m_capture_depth + 1) {
+    if (m_rerun_field != RerunField::none) end_rerun_field();
+  } else if (m_capture != Capture::none && m_depth == m_capture_depth) {
     std::string text = clean_text(m_text);
     switch (m_capture) {
       case Capture::failure:
@@ -191,9 +229,17 @@ void JunitReader::end(const char* name) {
         break;
       case Capture::out: m_case.stdout_tail += text; break;
       case Capture::err: m_case.stderr_tail += text; break;
-      case Capture::flaky:
-        if (m_case.message.empty()) m_case.message = m_capture_message.empty() ? first_line(text) : m_capture_message;
+      case Capture::rerun: {
+        Rerun& rerun = m_case.reruns.back();
+        // Before Surefire 2.22.1 the trace was the element's own text.
+        if (rerun.stack_trace.empty() && text.find_first_not_of(" \t\r\n") != std::string::npos) {
+          rerun.stack_trace = text;
+        }
+        if (m_case.message.empty()) {
+          m_case.message = !rerun.message.empty() ? rerun.message : first_line(rerun.stack_trace);
+        }
         break;
+      }
       case Capture::none: break;
     }
     m_capture = Capture::none;

@@ -96,6 +96,47 @@ void fault(std::string& out, const char* name, const char* type, const TestResul
   out += ">\n";
 }
 
+// A rerun as Surefire writes it and Jenkins reads it (CaseResult's flaky and rerun
+// failures): message and type attributes, the details in <stackTrace>, the attempt's
+// own output in <system-out> / <system-err>.
+void rerun(std::string& out, const Rerun& r, const JunitOptions& o) {
+  out += "      <";
+  out += rerun_element(r.kind);
+  if (!r.message.empty()) attr(out, "message", r.message);
+  attr(out, "type", r.type);  // required by junit-10.xsd
+  out += ">\n";
+  auto child = [&](const char* name, const std::string& text) {
+    if (text.empty()) return;
+    out += "  ";
+    element(out, name, trim_middle(text, o.max_failure_output, o.max_failure_output));
+  };
+  child("stackTrace", r.stack_trace);
+  child("system-out", r.stdout_text);
+  child("system-err", r.stderr_text);
+  out += "      </";
+  out += rerun_element(r.kind);
+  out += ">\n";
+}
+
+// Reruns read from the input; with none, a flaky result gets one flakyFailure per
+// failed attempt, the first holding the message and output tail in <stackTrace>.
+void reruns(std::string& out, const TestResult& r, const JunitOptions& o) {
+  if (!r.reruns.empty()) {
+    for (const Rerun& each : r.reruns) rerun(out, each, o);
+    return;
+  }
+  if (r.status != Status::flaky) return;
+  int failed_attempts = r.attempts > 1 ? r.attempts - 1 : 1;
+  Rerun made;
+  made.message = r.message.empty() ? std::string("flaky") : first_line(r.message);
+  made.type = "flaky";
+  made.stack_trace = failure_body(r, o);
+  for (int i = 0; i < failed_attempts && i < 100; ++i) {
+    rerun(out, made, o);
+    made.stack_trace.clear();
+  }
+}
+
 }  // namespace
 
 std::string render_testcase(const TestResult& r, const JunitOptions& o, Totals& counts) {
@@ -147,19 +188,13 @@ std::string render_testcase(const TestResult& r, const JunitOptions& o, Totals& 
         outputs(out, r, o.max_output, "[" + what + "]\n");
       } else {
         open_case(out, r, r.duration_s);
-        for (int i = 0; i < failed_attempts && i < 100; ++i) {
-          out += "      <flakyFailure";
-          attr(out, "message", r.message.empty() ? std::string("flaky") : first_line(r.message));
-          attr(out, "type", "flaky");
-          out += '>';
-          if (i == 0) append_xml_escaped(out, failure_body(r, o), false);
-          out += "</flakyFailure>\n";
-        }
         outputs(out, r, o.max_output);
       }
       break;
     }
   }
+  // jenkins-junit.xsd has no place for reruns: only --flaky-as flaky writes them.
+  if (o.flaky_as == FlakyAs::flaky) reruns(out, r, o);
   out += "    </testcase>\n";
   return out;
 }

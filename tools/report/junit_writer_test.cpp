@@ -25,9 +25,13 @@ TEST(RenderTestcase, FlakyModes) {
   JunitOptions o;
   Totals t;
   std::string flaky = render_testcase(r, o, t);
-  EXPECT_NE(flaky.find("<flakyFailure message=\"first try failed\" type=\"flaky\">first try failed</flakyFailure>"),
+  // As Jenkins reads them: the details in a <stackTrace> child.
+  EXPECT_NE(flaky.find("      <flakyFailure message=\"first try failed\" type=\"flaky\">\n"
+                       "        <stackTrace>first try failed</stackTrace>\n"
+                       "      </flakyFailure>\n"
+                       "      <flakyFailure message=\"first try failed\" type=\"flaky\">\n"
+                       "      </flakyFailure>\n"),
             std::string::npos);
-  EXPECT_NE(flaky.find("<flakyFailure message=\"first try failed\" type=\"flaky\"></flakyFailure>"), std::string::npos);
   EXPECT_EQ(t.tests, 1u);
   EXPECT_EQ(t.failures, 0u);
 
@@ -44,6 +48,28 @@ TEST(RenderTestcase, FlakyModes) {
   EXPECT_EQ(d.tests, 2u);
   EXPECT_EQ(d.failures, 1u);
   EXPECT_NE(dup.find("type=\"flaky\""), std::string::npos);
+}
+
+TEST(RenderTestcase, RerunsAreWrittenAsReadOnlyWhenFlakyElementsAreAllowed) {
+  TestResult r = make("f", Status::failed);
+  r.message = "no";
+  Rerun again;
+  again.kind = Rerun::Kind::rerun_error;
+  again.type = "E";
+  again.stack_trace = "at <x>";
+  again.stderr_text = "err";
+  r.reruns.push_back(again);
+  JunitOptions o;
+  Totals t;
+  std::string x = render_testcase(r, o, t);
+  EXPECT_NE(x.find("      <rerunError type=\"E\">\n"
+                   "        <stackTrace>at &lt;x&gt;</stackTrace>\n"
+                   "        <system-err>err</system-err>\n"
+                   "      </rerunError>\n"),
+            std::string::npos);
+  EXPECT_EQ(t.failures, 1u);
+  o.flaky_as = FlakyAs::pass;  // jenkins-junit.xsd has no rerun elements
+  EXPECT_EQ(render_testcase(r, o, t).find("rerunError"), std::string::npos);
 }
 
 TEST(RenderTestcase, SkippedHasNoAttributesAndTimeoutIsAFailure) {

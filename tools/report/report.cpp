@@ -78,7 +78,8 @@ int cmd_junit(const std::vector<std::string>& args, bool merge) {
   visible.add_options()
       ("name", po::value(&name), "name of <testsuites> (default: report)")
       ("flaky-as", po::value(&flaky_as),
-       "flaky tests as: flaky (flakyFailure elements, default), pass, duplicate (a failed and a passed testcase)")
+       "flaky tests as: flaky (flakyFailure elements, default; Surefire's rerun elements kept), pass,\n"
+       "duplicate (a failed and a passed testcase); pass and duplicate write no rerun elements")
       ("on-duplicate", po::value(&on_duplicate),
        "same classname+name seen twice: keep-all (default), last, worst (the worse result)")
       ("max-output", po::value(&max_output), "system-out/err of passing tests: bytes kept at each end (default 500)")
@@ -96,8 +97,8 @@ int cmd_junit(const std::vector<std::string>& args, bool merge) {
               "testsuites and recomputing every total."
             : "Writes JUnit XML: one testsuite per classname (or --suite-name), every string cleaned of\n"
               "characters XML 1.0 forbids and of ANSI colour codes. Valid against Jenkins' and the xUnit\n"
-              "plugin's schemas (flakyFailure only exists in the latter: --flaky-as pass or duplicate\n"
-              "avoids it).";
+              "plugin's schemas (flakyFailure and Surefire's rerun elements only exist in the latter:\n"
+              "--flaky-as pass or duplicate avoids them).";
   if (!parse(args, visible, true, common, synopsis, description, "", all, vm)) return 0;
   JunitOptions o = junit_options(flaky_as, on_duplicate, max_output, max_failure_output);
   o.suite_name = suite_name;

@@ -24,6 +24,16 @@ std::optional<Status> parse_status(std::string_view text) {
   return std::nullopt;
 }
 
+const char* rerun_element(Rerun::Kind kind) {
+  switch (kind) {
+    case Rerun::Kind::flaky_failure: return "flakyFailure";
+    case Rerun::Kind::flaky_error: return "flakyError";
+    case Rerun::Kind::rerun_failure: return "rerunFailure";
+    case Rerun::Kind::rerun_error: return "rerunError";
+  }
+  return "flakyFailure";
+}
+
 const char* status_name(Status status) {
   for (const auto& [s, name] : k_names) {
     if (s == status) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ciutils::report {
 
@@ -18,6 +19,21 @@ int severity(Status status);
 
 // Failed, error or timeout: what makes a run red.
 bool is_failure(Status status);
+
+// One other run of a test as Surefire records it (rerunFailingTestsCount): flakyFailure /
+// flakyError when the test passed in the end, rerunFailure / rerunError when it never did.
+struct Rerun {
+  enum class Kind { flaky_failure, flaky_error, rerun_failure, rerun_error };
+  Kind kind = Kind::flaky_failure;
+  std::string type;
+  std::string message;
+  std::string stack_trace;
+  std::string stdout_text;
+  std::string stderr_text;
+};
+
+// "flakyFailure" … "rerunError".
+const char* rerun_element(Rerun::Kind kind);
 
 struct TestResult {
   std::string name;
@@ -36,6 +52,7 @@ struct TestResult {
   std::string file;  // source file of the test, when known (annotations)
   long line = 0;
   int attempts = 1;
+  std::vector<Rerun> reruns;  // as read from JUnit XML, in order; empty otherwise
 };
 
 // classname + "::" + name: the identity of a test across runs and files.

@@ -173,3 +173,101 @@ assert_no_open_uploads() {
   assert_output "fetch: error: PUT s3://moved/suite.tgz: HTTP 301: the bucket is in region 'ap-south-1' (set AWS_REGION)"
   [ ! -e "$FETCH_ROOT/requests.log" ]
 }
+
+# The region and Host header of the server's last request.
+last_region() { tail -n 1 "$S3_ROOT/requests.log" | cut -d' ' -f4; }
+last_request() { tail -n 1 "$S3_ROOT/requests.log" | cut -d' ' -f1,2,3,5; }
+
+@test "region: --region, AWS_REGION, AWS_DEFAULT_REGION, then the profile's region in ~/.aws/config" {
+  run -0 fetch put "$FETCH_ROOT/files/suite.tgz" s3://tests/region.tgz
+  unset AWS_REGION
+  mkdir -p "$HOME/.aws"
+  printf '[default]\nregion = ca-central-1\n\n[profile ci]\nregion = eu-north-1\n' >"$HOME/.aws/config"
+  run -0 fetch s3://tests/region.tgz -o o1
+  [ "$(last_region)" = ca-central-1 ]
+  AWS_PROFILE=ci run -0 fetch s3://tests/region.tgz -o o2
+  [ "$(last_region)" = eu-north-1 ]
+  AWS_DEFAULT_REGION=sa-east-1 AWS_PROFILE=ci run -0 fetch s3://tests/region.tgz -o o3
+  [ "$(last_region)" = sa-east-1 ]
+  AWS_REGION=ap-east-1 AWS_DEFAULT_REGION=sa-east-1 run -0 fetch s3://tests/region.tgz -o o4
+  [ "$(last_region)" = ap-east-1 ]
+  AWS_REGION=ap-east-1 run -0 fetch put "$FETCH_ROOT/files/suite.tgz" s3://tests/region.tgz --region me-south-1
+  [ "$(last_region)" = me-south-1 ]
+  mv "$HOME/.aws/config" "$BATS_TEST_TMPDIR/aws-config"
+  AWS_CONFIG_FILE="$BATS_TEST_TMPDIR/aws-config" AWS_PROFILE=ci run -0 fetch s3://tests/region.tgz -o o5
+  [ "$(last_region)" = eu-north-1 ]
+  run -0 fetch s3://tests/region.tgz -o o6
+  [ "$(last_region)" = us-east-1 ]
+}
+
+@test "endpoint: --endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the services section, the profile's endpoint_url" {
+  unset AWS_ENDPOINT_URL
+  local good="http://127.0.0.1:$FETCH_S3_PORT" dead="http://127.0.0.1:$(free_port)"
+  run -0 fetch put "$FETCH_ROOT/files/suite.tgz" s3://tests/endpoint.tgz --endpoint "$good/"
+  mkdir -p "$HOME/.aws"
+  printf '[default]\nendpoint_url = %s\n[profile ci]\nendpoint_url = %s\n' "$dead" "$good" >"$HOME/.aws/config"
+  AWS_PROFILE=ci run -0 fetch s3://tests/endpoint.tgz -o o1 --retry 0
+  run -3 fetch s3://tests/endpoint.tgz -o o2 --retry 0
+  printf '[default]\nendpoint_url = %s\nservices = local\n[services local]\ns3 =\n  endpoint_url = %s\n' "$dead" "$good" \
+    >"$HOME/.aws/config"
+  run -0 fetch s3://tests/endpoint.tgz -o o3 --retry 0
+  printf '[default]\nendpoint_url = %s\nservices = local\n[services local]\ns3 =\n  endpoint_url = %s\n' "$dead" "$dead" \
+    >"$HOME/.aws/config"
+  AWS_ENDPOINT_URL="$good" run -0 fetch s3://tests/endpoint.tgz -o o4 --retry 0
+  AWS_ENDPOINT_URL="$dead" AWS_ENDPOINT_URL_S3="$good" run -0 fetch s3://tests/endpoint.tgz -o o5 --retry 0
+  AWS_ENDPOINT_URL_S3="$dead" run -0 fetch s3://tests/endpoint.tgz -o o6 --retry 0 --endpoint "$good"
+  AWS_ENDPOINT_URL_S3="$good" run -3 fetch s3://tests/endpoint.tgz -o o7 --retry 0 --endpoint "$dead"
+  assert_not_published o7
+}
+
+@test "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS leaves only --endpoint" {
+  export https_proxy="http://127.0.0.1:$(free_port)"  # what goes to AWS itself stops here
+  run -0 fetch put "$FETCH_ROOT/files/suite.tgz" s3://tests/ignored.tgz
+  : >"$S3_ROOT/requests.log"
+  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true run -3 fetch s3://tests/ignored.tgz -o o1 --retry 0
+  [ ! -s "$S3_ROOT/requests.log" ]
+  mkdir -p "$HOME/.aws"
+  printf '[default]\nignore_configured_endpoint_urls = true\n' >"$HOME/.aws/config"
+  run -3 fetch s3://tests/ignored.tgz -o o2 --retry 0
+  [ ! -s "$S3_ROOT/requests.log" ]
+  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false run -0 fetch s3://tests/ignored.tgz -o o3 --retry 0
+  run -0 fetch s3://tests/ignored.tgz -o o4 --retry 0 --endpoint "$AWS_ENDPOINT_URL"
+}
+
+@test "virtual-hosted addressing with addressing_style = virtual; --s3-path-style overrides it" {
+  local endpoint="http://localhost:$FETCH_S3_PORT"
+  : >"$S3_ROOT/s3.log"
+  run -0 fetch put "$FETCH_ROOT/files/suite.tgz" s3://tests/vhost.tgz --endpoint "$endpoint"
+  [ "$(last_request)" = "PUT /tests/vhost.tgz 200 localhost:$FETCH_S3_PORT" ]
+  mkdir -p "$HOME/.aws"
+  printf '[default]\ns3 =\n  addressing_style = virtual\n' >"$HOME/.aws/config"
+  run -0 fetch s3://tests/vhost.tgz -o o1 --endpoint "$endpoint"
+  [ "$(last_request)" = "GET /vhost.tgz 200 tests.localhost:$FETCH_S3_PORT" ]
+  [ -f o1/suite/plan.json ]
+  run -0 fetch put "$FETCH_ROOT/files/suite.tgz" "s3://tests/v host.tgz" --endpoint "$endpoint"
+  [ "$(last_request)" = "PUT /v%20host.tgz 200 tests.localhost:$FETCH_S3_PORT" ]
+  run -0 fetch "s3://tests/v host.tgz" -o o2 --endpoint "$endpoint" --s3-path-style
+  [ "$(last_request)" = "GET /tests/v%20host.tgz 200 localhost:$FETCH_S3_PORT" ]
+  # an IP address endpoint cannot carry the bucket in its host name
+  run -0 fetch s3://tests/vhost.tgz -o o3
+  [ "$(last_request)" = "GET /tests/vhost.tgz 200 127.0.0.1:$FETCH_S3_PORT" ]
+  [ ! -s "$S3_ROOT/s3.log" ]
+}
+
+@test "bad S3 settings are exit 2 naming the flag, variable or file" {
+  run -2 fetch s3://tests/x.tgz -o out --region 'EU WEST'
+  assert_output "fetch: error: --region: expected a region such as eu-west-1, got 'EU WEST'"
+  AWS_ENDPOINT_URL_S3=ftp://files run -2 fetch put "$FETCH_ROOT/files/suite.tgz" s3://tests/x.tgz
+  assert_output "fetch: error: AWS_ENDPOINT_URL_S3: expected http(s)://HOST[:PORT], got 'ftp://files'"
+  run -2 fetch s3://tests/x.tgz -o out --endpoint minio:9000
+  assert_output "fetch: error: --endpoint: expected http(s)://HOST[:PORT], got 'minio:9000'"
+  unset AWS_REGION
+  mkdir -p "$HOME/.aws"
+  printf '[profile ci]\nregion = eu_west\n' >"$HOME/.aws/config"
+  AWS_PROFILE=ci run -2 fetch s3://tests/x.tgz -o out
+  assert_output "fetch: error: $HOME/.aws/config: profile 'ci': region: expected a region such as eu-west-1, got 'eu_west'"
+  printf '[default]\ns3 =\n  addressing_style = sideways\n' >"$HOME/.aws/config"
+  run -2 fetch s3://tests/x.tgz -o out
+  assert_output "fetch: error: $HOME/.aws/config: profile 'default': s3 addressing_style: expected auto, virtual or path, got 'sideways'"
+  assert_not_published out
+}

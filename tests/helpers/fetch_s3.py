@@ -2,7 +2,8 @@
 """A small S3-compatible server for fetch's tests that verifies AWS Signature V4.
 
 Usage: fetch_s3.py ROOT ACCESS_KEY SECRET_KEY [SESSION_TOKEN]. Prints "READY <port>".
-Path-style requests on /BUCKET/KEY:
+Path-style requests on /BUCKET/KEY, or virtual-hosted ones on /KEY with the bucket in the
+Host header as BUCKET.localhost:PORT:
 
   GET, HEAD, PUT                      objects (PutObject stores the body whole)
   POST ?uploads                       CreateMultipartUpload: a new upload ID
@@ -18,7 +19,7 @@ x-amz-date and x-amz-content-sha256 over the canonical request (sorted, encoded 
 a body must match x-amz-content-sha256 (unless UNSIGNED-PAYLOAD); with a session token,
 x-amz-security-token must match and be signed. Failures answer 403/400 with S3's error
 codes and are logged to ROOT/s3.log; every request is logged to ROOT/requests.log as
-"METHOD PATH STATUS".
+"METHOD PATH STATUS REGION HOST" (REGION from the signature's credential scope).
 
 The bucket "moved" answers every request with 301 PermanentRedirect naming the region
 ap-south-1 in x-amz-bucket-region, and a Location read from ROOT/redirect-to when present
@@ -86,8 +87,10 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def record(self, status):
+        match = re.search(r"Credential=[^/]*/[^/]*/([^/]*)/", self.headers.get("Authorization", ""))
+        region = match.group(1) if match else "-"
         with LOCK, open(os.path.join(ROOT, "requests.log"), "a") as log:
-            log.write(f"{self.command} {self.path} {status}\n")
+            log.write(f"{self.command} {self.path} {status} {region} {self.headers.get('Host', '-')}\n")
 
     def reply(self, status, body=b"", headers=None):
         self.record(status)
@@ -150,6 +153,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def bucket_key(self):
         path = unquote(urlsplit(self.path).path)
+        host = self.headers.get("Host", "").rpartition(":")[0]
+        if host.endswith(".localhost"):
+            return host[:-len(".localhost")], path[1:]
         bucket, _, key = path.lstrip("/").partition("/")
         return bucket, key
 

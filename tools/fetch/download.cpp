@@ -79,7 +79,7 @@ Opened open_source(const GetOptions& o, std::chrono::steady_clock::time_point st
   HttpGet get;
   get.url = o.url;
   if (scheme == "s3") {
-    S3Request s3 = s3_request(o.url, std::string(k_empty_sha256));
+    S3Request s3 = s3_request(o.url, std::string(k_empty_sha256), o.net.s3);
     get.url = s3.url;
     get.display_url = o.url;
     get.aws_sigv4 = s3.sigv4;

@@ -30,9 +30,11 @@ constexpr std::string_view k_description =
 constexpr std::string_view k_extra =
     "Environment:\n"
     "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   S3 credentials\n"
-    "  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE   profile in ~/.aws/credentials (default: default)\n"
-    "  AWS_REGION, AWS_DEFAULT_REGION             S3 region (default: us-east-1)\n"
-    "  AWS_ENDPOINT_URL                           S3-compatible endpoint, path-style addressing\n"
+    "  AWS_PROFILE                                profile in ~/.aws/credentials and ~/.aws/config\n"
+    "  AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE   other paths for those two files\n"
+    "  AWS_REGION, AWS_DEFAULT_REGION             S3 region (then the profile's region; default us-east-1)\n"
+    "  AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL      S3-compatible endpoint (path-style addressing)\n"
+    "  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS        true: only --endpoint sets the endpoint\n"
     "  CIUTILS_FETCH_CACHE                        default for --cache\n"
     "  SSL_CERT_FILE, SSL_CERT_DIR                CA certificates for https (default: the system's)\n"
     "\n"
@@ -61,7 +63,13 @@ void add_net_options(po::options_description& desc) {
       ("client-key", po::value<std::string>()->value_name("FILE"), "private key (PEM) of --client-cert")
       ("insecure", "do not verify TLS certificates (a warning is printed on every use)")
       ("proxy", po::value<std::string>()->value_name("URL"),
-       "proxy for every request (default: the http_proxy, https_proxy, no_proxy variables)");
+       "proxy for every request (default: the http_proxy, https_proxy, no_proxy variables)")
+      ("endpoint", po::value<std::string>()->value_name("URL"),
+       "S3-compatible server for s3:// URLs, e.g. http://minio:9000 (default: AWS_ENDPOINT_URL_S3, "
+       "AWS_ENDPOINT_URL, the profile's endpoint_url, else AWS)")
+      ("region", po::value<std::string>()->value_name("REGION"),
+       "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1)")
+      ("s3-path-style", "address buckets as ENDPOINT/BUCKET/KEY rather than BUCKET.ENDPOINT/KEY");
 }
 
 std::string readable_file(const po::variables_map& vm, const char* flag) {
@@ -106,6 +114,15 @@ NetOptions net_options(const po::variables_map& vm) {
   if (!net.client_key.empty() && net.client_cert.empty()) throw UsageError("--client-key: needs --client-cert");
   if (vm.count("proxy")) net.proxy = vm["proxy"].as<std::string>();
   net.insecure = vm.count("insecure") > 0;
+  if (vm.count("endpoint")) {
+    net.s3.endpoint = vm["endpoint"].as<std::string>();
+    if (net.s3.endpoint.empty()) throw UsageError("--endpoint: empty URL");
+  }
+  if (vm.count("region")) {
+    net.s3.region = vm["region"].as<std::string>();
+    if (net.s3.region.empty()) throw UsageError("--region: empty region");
+  }
+  net.s3.path_style = vm.count("s3-path-style") > 0;
   return net;
 }
 

@@ -19,6 +19,13 @@ struct Budgets {
   unsigned mode_mask = 022;                  // permission bits dropped from every entry
 };
 
+// S3 addressing from the command line; the environment and ~/.aws/config fill the rest.
+struct S3Flags {
+  std::string endpoint;  // --endpoint
+  std::string region;    // --region
+  bool path_style = false;
+};
+
 struct NetOptions {
   int retries = 3;
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(15)};
@@ -34,6 +41,7 @@ struct NetOptions {
   std::string client_key;
   std::string proxy;
   bool insecure = false;
+  S3Flags s3;
 };
 
 struct GetOptions {

@@ -3,6 +3,7 @@
 #include <ciutils/cli.h>
 #include <ciutils/error.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -18,33 +19,80 @@ std::string trim(std::string_view text) {
   return std::string(text);
 }
 
+// The whole file, or nullopt when it cannot be opened.
+std::optional<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 }  // namespace
 
-std::optional<AwsCredentials> parse_credentials_file(std::string_view text, std::string_view profile) {
-  std::optional<AwsCredentials> found;
-  bool in_profile = false;
+AwsIni parse_aws_ini(std::string_view text) {
+  AwsIni sections;
+  std::map<std::string, std::string>* section = nullptr;
+  std::string parent;  // a key with an empty value: the indented lines below are its settings
   std::istringstream in{std::string(text)};
   std::string line;
   while (std::getline(in, line)) {
     std::string trimmed = trim(line);
     if (trimmed.empty() || trimmed.front() == '#' || trimmed.front() == ';') continue;
+    bool indented = std::isspace(static_cast<unsigned char>(line.front()));
     if (trimmed.front() == '[' && trimmed.back() == ']') {
       std::string name = trim(std::string_view(trimmed).substr(1, trimmed.size() - 2));
-      if (name.starts_with("profile ")) name = trim(std::string_view(name).substr(8));
-      in_profile = name == profile;
-      if (in_profile && !found) found = AwsCredentials{};
+      auto space = name.find_first_of(" \t");
+      if (space != std::string::npos) name = name.substr(0, space) + " " + trim(std::string_view(name).substr(space));
+      section = &sections[name];
+      parent.clear();
       continue;
     }
-    if (!in_profile) continue;
     auto eq = trimmed.find('=');
-    if (eq == std::string::npos) continue;
+    if (!section || eq == std::string::npos) continue;
     std::string key = trim(std::string_view(trimmed).substr(0, eq));
     std::string value = trim(std::string_view(trimmed).substr(eq + 1));
-    if (key == "aws_access_key_id") found->access_key = value;
-    else if (key == "aws_secret_access_key") found->secret_key = value;
-    else if (key == "aws_session_token") found->session_token = value;
+    if (indented && !parent.empty()) {
+      (*section)[parent + "." + key] = value;
+      continue;
+    }
+    parent = value.empty() ? key : "";
+    (*section)[key] = value;
   }
-  return found;
+  return sections;
+}
+
+std::optional<AwsCredentials> parse_credentials_file(std::string_view text, std::string_view profile) {
+  AwsIni ini = parse_aws_ini(text);
+  auto it = ini.find(std::string(profile));
+  if (it == ini.end()) it = ini.find("profile " + std::string(profile));
+  if (it == ini.end()) return std::nullopt;
+  auto value = [&](const char* key) {
+    auto found = it->second.find(key);
+    return found == it->second.end() ? std::string() : found->second;
+  };
+  return AwsCredentials{value("aws_access_key_id"), value("aws_secret_access_key"), value("aws_session_token")};
+}
+
+std::optional<AwsProfileConfig> parse_config_file(std::string_view text, std::string_view profile) {
+  AwsIni ini = parse_aws_ini(text);
+  auto it = ini.find("profile " + std::string(profile));
+  if (it == ini.end() && profile == "default") it = ini.find("default");
+  if (it == ini.end()) return std::nullopt;
+  auto value = [](const std::map<std::string, std::string>& keys, const std::string& key) {
+    auto found = keys.find(key);
+    return found == keys.end() ? std::string() : found->second;
+  };
+  const auto& keys = it->second;
+  AwsProfileConfig config;
+  config.region = value(keys, "region");
+  config.endpoint_url = value(keys, "endpoint_url");
+  config.addressing_style = value(keys, "s3.addressing_style");
+  config.ignore_configured_endpoint_urls = value(keys, "ignore_configured_endpoint_urls");
+  if (std::string services = value(keys, "services"); !services.empty()) {
+    if (auto s = ini.find("services " + services); s != ini.end()) config.s3_endpoint_url = value(s->second, "s3.endpoint_url");
+  }
+  return config;
 }
 
 AwsCredentials aws_credentials() {
@@ -59,11 +107,8 @@ AwsCredentials aws_credentials() {
     file = *home + "/.aws/credentials";
   }
   if (!file.empty()) {
-    std::ifstream in(file);
-    if (in) {
-      std::stringstream text;
-      text << in.rdbuf();
-      auto creds = parse_credentials_file(text.str(), profile);
+    if (auto text = read_text_file(file)) {
+      auto creds = parse_credentials_file(*text, profile);
       if (creds && !creds->access_key.empty() && !creds->secret_key.empty()) return *creds;
       if (creds) throw UsageError(file + ": profile '" + profile + "' lacks aws_access_key_id or aws_secret_access_key");
       if (env_value("AWS_PROFILE")) throw UsageError(file + ": no profile '" + profile + "'");
@@ -96,17 +141,93 @@ std::string encode_s3_query_value(std::string_view value) {
   return out;
 }
 
-std::string s3_object_url(std::string_view bucket, std::string_view key, std::string_view region,
-                          std::string_view endpoint) {
-  std::string encoded = encode_s3_key(key);
-  if (!endpoint.empty()) {
-    std::string base(endpoint);
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    return base + "/" + std::string(bucket) + "/" + encoded;
+namespace {
+
+bool is_true(std::string value) {
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value == "true";
+}
+
+std::string checked_region(const std::string& region, const std::string& source) {
+  bool valid = !region.empty() && region.size() <= 64 && std::isalnum(static_cast<unsigned char>(region.front()));
+  for (char c : region) valid = valid && (std::islower(static_cast<unsigned char>(c)) ||
+                                          std::isdigit(static_cast<unsigned char>(c)) || c == '-');
+  if (!valid) throw UsageError(source + ": expected a region such as eu-west-1, got '" + region + "'");
+  return region;
+}
+
+// scheme://host[:port][/path] without a trailing slash.
+std::string checked_endpoint(std::string endpoint, const std::string& source) {
+  std::string scheme = url_scheme(endpoint);
+  auto authority = endpoint.find("://") + 3;
+  bool valid = (scheme == "http" || scheme == "https") && authority < endpoint.size() &&
+               endpoint.find_first_of("?#@ ") == std::string::npos && endpoint[authority] != '/';
+  if (!valid) throw UsageError(source + ": expected http(s)://HOST[:PORT], got '" + endpoint + "'");
+  while (endpoint.back() == '/') endpoint.pop_back();
+  return endpoint;
+}
+
+// A bucket name usable as a host name label: lower case letters, digits and '-'.
+bool dns_label_bucket(std::string_view bucket) {
+  if (bucket.size() < 3 || bucket.size() > 63 || bucket.front() == '-' || bucket.back() == '-') return false;
+  return std::all_of(bucket.begin(), bucket.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+  });
+}
+
+bool ip_address_host(std::string_view authority) {
+  if (!authority.empty() && authority.front() == '[') return true;
+  authority = authority.substr(0, authority.find(':'));
+  return !authority.empty() && authority.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
+}  // namespace
+
+S3Settings s3_settings(const S3Flags& flags) {
+  std::string profile = env_value("AWS_PROFILE").value_or("default");
+  std::string file;
+  if (auto path = env_value("AWS_CONFIG_FILE")) file = *path;
+  else if (auto home = env_value("HOME")) file = *home + "/.aws/config";
+  AwsProfileConfig config;
+  if (!file.empty()) config = parse_config_file(read_text_file(file).value_or(""), profile).value_or(AwsProfileConfig{});
+  const std::string in_file = file + ": profile '" + profile + "': ";
+
+  S3Settings settings;
+  if (!flags.region.empty()) settings.region = checked_region(flags.region, "--region");
+  else if (auto v = env_value("AWS_REGION")) settings.region = checked_region(*v, "AWS_REGION");
+  else if (auto v = env_value("AWS_DEFAULT_REGION")) settings.region = checked_region(*v, "AWS_DEFAULT_REGION");
+  else if (!config.region.empty()) settings.region = checked_region(config.region, in_file + "region");
+
+  bool ignore_configured = env_value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                               ? is_true(*env_value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+                               : is_true(config.ignore_configured_endpoint_urls);
+  if (!flags.endpoint.empty()) {
+    settings.endpoint = checked_endpoint(flags.endpoint, "--endpoint");
+  } else if (!ignore_configured) {
+    if (auto v = env_value("AWS_ENDPOINT_URL_S3")) settings.endpoint = checked_endpoint(*v, "AWS_ENDPOINT_URL_S3");
+    else if (auto v = env_value("AWS_ENDPOINT_URL")) settings.endpoint = checked_endpoint(*v, "AWS_ENDPOINT_URL");
+    else if (!config.s3_endpoint_url.empty())
+      settings.endpoint = checked_endpoint(config.s3_endpoint_url, in_file + "services: s3 endpoint_url");
+    else if (!config.endpoint_url.empty())
+      settings.endpoint = checked_endpoint(config.endpoint_url, in_file + "endpoint_url");
   }
-  if (bucket.find('.') != std::string_view::npos)
-    return "https://s3." + std::string(region) + ".amazonaws.com/" + std::string(bucket) + "/" + encoded;
-  return "https://" + std::string(bucket) + ".s3." + std::string(region) + ".amazonaws.com/" + encoded;
+
+  const std::string& style = config.addressing_style;
+  if (!style.empty() && style != "auto" && style != "virtual" && style != "path")
+    throw UsageError(in_file + "s3 addressing_style: expected auto, virtual or path, got '" + style + "'");
+  settings.path_style = flags.path_style || style == "path" || (style != "virtual" && !settings.endpoint.empty());
+  return settings;
+}
+
+std::string s3_object_url(std::string_view bucket, std::string_view key, const S3Settings& settings) {
+  const std::string encoded = encode_s3_key(key);
+  std::string base = settings.endpoint.empty() ? "https://s3." + settings.region + ".amazonaws.com" : settings.endpoint;
+  auto authority = base.find("://") + 3;
+  auto path = base.find('/', authority);
+  std::string host = base.substr(authority, path == std::string::npos ? std::string::npos : path - authority);
+  if (settings.path_style || !dns_label_bucket(bucket) || ip_address_host(host))
+    return base + "/" + std::string(bucket) + "/" + encoded;
+  return base.substr(0, authority) + std::string(bucket) + "." + base.substr(authority) + "/" + encoded;
 }
 
 std::string s3_redirect_text(long status, const std::optional<std::string>& bucket_region) {
@@ -130,18 +251,17 @@ void check_s3_key(std::string_view key) {
   }
 }
 
-S3Request s3_request(const std::string& s3_url, const std::string& payload_sha256) {
+S3Request s3_request(const std::string& s3_url, const std::string& payload_sha256, const S3Flags& flags) {
   std::string rest = s3_url.substr(5);  // after "s3://"
   auto slash = rest.find('/');
   std::string bucket = rest.substr(0, slash);
   std::string key = rest.substr(slash + 1);
   check_s3_key(key);
-  std::string region = env_value("AWS_REGION").value_or(env_value("AWS_DEFAULT_REGION").value_or("us-east-1"));
-  std::string endpoint = env_value("AWS_ENDPOINT_URL").value_or("");
+  S3Settings settings = s3_settings(flags);
   AwsCredentials creds = aws_credentials();
   S3Request request;
-  request.url = s3_object_url(bucket, key, region, endpoint);
-  request.sigv4 = "aws:amz:" + region + ":s3";
+  request.url = s3_object_url(bucket, key, settings);
+  request.sigv4 = "aws:amz:" + settings.region + ":s3";
   request.userpwd = creds.access_key + ":" + creds.secret_key;
   request.headers.push_back("x-amz-content-sha256: " + payload_sha256);
   if (!creds.session_token.empty()) request.headers.push_back("x-amz-security-token: " + creds.session_token);

@@ -16,9 +16,52 @@ TEST(S3, EncodesQueryValues) {
 }
 
 TEST(S3, ObjectUrls) {
-  EXPECT_EQ(s3_object_url("bucket", "k/e y", "eu-west-1", ""), "https://bucket.s3.eu-west-1.amazonaws.com/k/e%20y");
-  EXPECT_EQ(s3_object_url("my.bucket", "k", "us-east-1", ""), "https://s3.us-east-1.amazonaws.com/my.bucket/k");
-  EXPECT_EQ(s3_object_url("b", "k=1", "us-east-1", "http://127.0.0.1:9000/"), "http://127.0.0.1:9000/b/k%3D1");
+  S3Settings aws{"eu-west-1", "", false};
+  EXPECT_EQ(s3_object_url("bucket", "k/e y", aws), "https://bucket.s3.eu-west-1.amazonaws.com/k/e%20y");
+  EXPECT_EQ(s3_object_url("my.bucket", "k", aws), "https://s3.eu-west-1.amazonaws.com/my.bucket/k");
+  EXPECT_EQ(s3_object_url("Legacy_Bucket", "k", aws), "https://s3.eu-west-1.amazonaws.com/Legacy_Bucket/k");
+  EXPECT_EQ(s3_object_url("bucket", "k", S3Settings{"eu-west-1", "", true}),
+            "https://s3.eu-west-1.amazonaws.com/bucket/k");
+  S3Settings minio{"us-east-1", "http://minio:9000/base", true};
+  EXPECT_EQ(s3_object_url("bkt", "k=1", minio), "http://minio:9000/base/bkt/k%3D1");
+  minio.path_style = false;
+  EXPECT_EQ(s3_object_url("bkt", "k=1", minio), "http://bkt.minio:9000/base/k%3D1");
+  EXPECT_EQ(s3_object_url("bkt", "k", S3Settings{"us-east-1", "http://127.0.0.1:9000", false}),
+            "http://127.0.0.1:9000/bkt/k");
+  EXPECT_EQ(s3_object_url("bkt", "k", S3Settings{"us-east-1", "http://[::1]:9000", false}), "http://[::1]:9000/bkt/k");
+}
+
+TEST(S3, IniNestedSettings) {
+  AwsIni ini = parse_aws_ini(
+      "# comment\n[ profile ci ]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n  endpoint_url=http://x\n"
+      "output = json\n  indented = stray\n");
+  EXPECT_EQ(ini["profile ci"]["region"], "eu-west-1");
+  EXPECT_EQ(ini["profile ci"]["s3.addressing_style"], "path");
+  EXPECT_EQ(ini["profile ci"]["s3.endpoint_url"], "http://x");
+  EXPECT_EQ(ini["profile ci"]["output"], "json");
+  EXPECT_EQ(ini["profile ci"]["indented"], "stray");
+}
+
+TEST(S3, ConfigFileProfiles) {
+  const char* text =
+      "[default]\nregion = us-west-2\n"
+      "[profile ci]\nregion = eu-central-1\nendpoint_url = http://all:1\nservices = local\n"
+      "s3 =\n  addressing_style = virtual\nignore_configured_endpoint_urls = true\n"
+      "[services local]\ns3 =\n  endpoint_url = http://s3only:2\n"
+      "[ci]\nregion = ap-south-1\n";
+  auto def = parse_config_file(text, "default");
+  ASSERT_TRUE(def);
+  EXPECT_EQ(def->region, "us-west-2");
+  EXPECT_EQ(def->endpoint_url, "");
+  auto ci = parse_config_file(text, "ci");
+  ASSERT_TRUE(ci);
+  EXPECT_EQ(ci->region, "eu-central-1");
+  EXPECT_EQ(ci->endpoint_url, "http://all:1");
+  EXPECT_EQ(ci->s3_endpoint_url, "http://s3only:2");
+  EXPECT_EQ(ci->addressing_style, "virtual");
+  EXPECT_EQ(ci->ignore_configured_endpoint_urls, "true");
+  EXPECT_FALSE(parse_config_file("[other]\nregion = x\n", "other"));  // needs [profile other]
+  EXPECT_EQ(parse_config_file("[profile default]\nregion = x\n", "default")->region, "x");
 }
 
 TEST(S3, CredentialsFileProfiles) {

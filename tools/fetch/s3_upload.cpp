@@ -19,7 +19,7 @@ const std::string k_empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b
 // encoded, "name=value") appended to its URL.
 UploadRequest s3_upload_request(const S3Target& target, const std::string& method, const std::string& query,
                                 const std::string& payload_sha256, const std::string& what) {
-  S3Request s3 = s3_request(target.url, payload_sha256);
+  S3Request s3 = s3_request(target.url, payload_sha256, target.net.s3);
   UploadRequest request;
   request.method = method;
   request.url = s3.url + (query.empty() ? "" : "?" + query);

@@ -77,3 +77,40 @@ record() {
   assert_output --partial "report: error:"
   refute_output --partial hunter2
 }
+
+@test "--namespace NS puts every key under NS (flag over \$CIUTILS_NAMESPACE), as in lockctl" {
+  record passed 1 run-1 >r.jsonl
+  run -0 report store -q --namespace team-a r.jsonl
+  run -0 redis-cli -p "$REDIS_PORT" --scan --pattern '*'
+  assert_equal "$(printf '%s\n' "${lines[@]}" | sort | tr '\n' ' ')" \
+    "team-a:{report}:runs team-a:{report}:test:web.e2e::login team-a:{report}:test:web.e2e::search team-a:{report}:tests "
+  run -0 report history --namespace team-a --test search
+  assert_line --index 0 "web.e2e::search"
+  run -0 report history
+  assert_output "no stored runs"
+  CIUTILS_NAMESPACE=team-a run -0 report history --json --test web.e2e::login
+  assert_output --partial '"runs":1'
+  CIUTILS_NAMESPACE=team-a run -0 report history --namespace team-b
+  assert_output "no stored runs"
+  run -0 report html --history --namespace team-a r.jsonl -o page.html
+  grep -q '<td>web.e2e::search</td>' page.html
+}
+
+@test "an invalid --namespace is exit 2 naming it, before Redis is asked (lockctl's rule and message)" {
+  record passed 1 run-1 >r.jsonl
+  for ns in 'a:b' 'a{b' 'a}b' 'a b' ''; do
+    run -2 report store --namespace "$ns" --redis redis://127.0.0.1:1/0 r.jsonl
+    assert_output "report: error: --namespace: invalid namespace '$ns'"
+  done
+  run -2 report history --namespace 'x:y'
+  assert_output "report: error: --namespace: invalid namespace 'x:y'"
+  CIUTILS_NAMESPACE='x y' run -2 report store r.jsonl
+  assert_output "report: error: --namespace: invalid namespace 'x y'"
+  run -2 report html --history --namespace '{x}' r.jsonl -o page.html
+  assert_output "report: error: --namespace: invalid namespace '{x}'"
+  [ ! -e page.html ]
+  run -0 redis-cli -p "$REDIS_PORT" dbsize
+  assert_output 0
+  run -0 report store --help
+  assert_output --partial "--namespace NS        key prefix (else \$CIUTILS_NAMESPACE, ciutils)"
+}

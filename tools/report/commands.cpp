@@ -21,6 +21,24 @@ void add_input_options(po::options_description& hidden, po::options_description&
                         "file is still refused)");
 }
 
+void add_redis_options(po::options_description& visible, std::string& redis_url, std::string& ns) {
+  visible.add_options()("redis", po::value(&redis_url)->value_name("URL"),
+                        "Redis URL (else $REDIS_URL, redis://127.0.0.1:6379/0)")(
+      "namespace", po::value(&ns)->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, ciutils)");
+}
+
+KeySpace key_space(const po::variables_map& vm, const std::string& ns) {
+  std::string name = vm.count("namespace") ? ns : env_value("CIUTILS_NAMESPACE").value_or("ciutils");
+  if (name.empty() || name.find_first_of("{}: ") != std::string::npos) {
+    throw UsageError("--namespace: invalid namespace '" + name + "'");
+  }
+  return KeySpace(name);
+}
+
+Redis connect_redis(const std::string& redis_url) {
+  return Redis::connect(parse_redis_url(redis_url.empty() ? redis_url_from_env() : redis_url));
+}
+
 void warn_on_stderr(const std::string& text) { std::cerr << "report: warning: " << text << "\n"; }
 
 std::vector<TestResult> read_all(const Inputs& in) {

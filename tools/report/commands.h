@@ -4,6 +4,7 @@
 #include "result.h"
 
 #include "ciutils/cli.h"
+#include "ciutils/redis.h"
 
 #include <string>
 #include <string_view>
@@ -33,6 +34,16 @@ void warn_on_stderr(const std::string& text);
 bool parse(const std::vector<std::string>& args, po::options_description& visible, bool positional_inputs,
            CommonOptions& common, std::string_view synopsis, std::string_view description, std::string_view extra,
            po::options_description& all, po::variables_map& vm);
+
+// --redis URL and --namespace NS, spelt and described as in every ciutils tool.
+void add_redis_options(po::options_description& visible, std::string& redis_url, std::string& ns);
+
+// --namespace, else $CIUTILS_NAMESPACE, else "ciutils"; UsageError naming --namespace when
+// it is empty or holds '{', '}', ':' or a space (it could not prefix a hash-tagged key).
+KeySpace key_space(const po::variables_map& vm, const std::string& ns);
+
+// Connects to --redis, else $REDIS_URL, else redis://127.0.0.1:6379/0.
+Redis connect_redis(const std::string& redis_url);
 
 int cmd_store(const std::vector<std::string>& args);
 int cmd_history(const std::vector<std::string>& args);

@@ -20,12 +20,7 @@ namespace {
 constexpr const char* k_redis_env =
     "Environment:\n"
     "  REDIS_URL          redis://[user:password@]host:port/db or unix:///path.sock (flag --redis wins)\n"
-    "  CIUTILS_NAMESPACE  key prefix (default ciutils)\n";
-
-Redis connect(const std::string& flag) {
-  std::string url = flag.empty() ? redis_url_from_env() : flag;
-  return Redis::connect(parse_redis_url(url));
-}
+    "  CIUTILS_NAMESPACE  key prefix when --namespace is not given (default ciutils)\n";
 
 std::string percent(double v) {
   char buf[16];
@@ -50,10 +45,11 @@ std::string signed_percent(double v) {
 int cmd_store(const std::vector<std::string>& args) {
   Inputs in;
   CommonOptions common;
-  std::string redis_url, max_runs = "1000", max_per_test = "200", ttl = "90d";
+  std::string redis_url, ns, max_runs = "1000", max_per_test = "200", ttl = "90d";
   RunInfo flags;
   po::options_description visible("Options");
-  visible.add_options()("redis", po::value(&redis_url), "Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379/0)")(
+  add_redis_options(visible, redis_url, ns);
+  visible.add_options()(
       "run-id", po::value(&flags.run_id), "run id (default: the records' run_id, $GITHUB_RUN_ID, $CI_PIPELINE_ID, $BUILD_TAG)")(
       "commit", po::value(&flags.commit), "commit (default: $GITHUB_SHA, $CI_COMMIT_SHA, $GIT_COMMIT)")(
       "branch", po::value(&flags.branch),
@@ -77,10 +73,11 @@ int cmd_store(const std::vector<std::string>& args) {
   o.max_per_test = static_cast<std::size_t>(parse_integer(max_per_test, "--max-per-test", 1, 10000000));
   o.ttl_ms = parse_duration(ttl, "--ttl").count();
   if (o.ttl_ms <= 0) throw UsageError("--ttl: must be positive");
+  KeySpace keys = key_space(vm, ns);
   auto results = read_all(in);
   RunInfo run = run_info_from_env(results, flags);
-  Redis redis = connect(redis_url);
-  store_run(redis, KeySpace::from_env(), results, run, o);
+  Redis redis = connect_redis(redis_url);
+  store_run(redis, keys, results, run, o);
   if (!common.quiet) {
     std::cerr << "report: stored run " << run.run_id << " (" << results.size() << " tests) in "
               << redis.url().redacted() << "\n";
@@ -90,9 +87,10 @@ int cmd_store(const std::vector<std::string>& args) {
 
 int cmd_history(const std::vector<std::string>& args) {
   CommonOptions common;
-  std::string redis_url, test, last = "20", limit = "50";
+  std::string redis_url, ns, test, last = "20", limit = "50";
   po::options_description visible("Options");
-  visible.add_options()("redis", po::value(&redis_url), "Redis URL (default: $REDIS_URL, else redis://127.0.0.1:6379/0)")(
+  add_redis_options(visible, redis_url, ns);
+  visible.add_options()(
       "test", po::value(&test), "one test: classname::name, or a name (every classname that has it)")(
       "last", po::value(&last), "runs to look back over (default 20)")(
       "limit", po::value(&limit), "tests listed, most recently run first (default 50)");
@@ -106,8 +104,8 @@ int cmd_history(const std::vector<std::string>& args) {
   }
   std::size_t n = static_cast<std::size_t>(parse_integer(last, "--last", 1, 100000));
   std::size_t max_tests = static_cast<std::size_t>(parse_integer(limit, "--limit", 1, 1000000));
-  Redis redis = connect(redis_url);
-  KeySpace keys = KeySpace::from_env();
+  KeySpace keys = key_space(vm, ns);
+  Redis redis = connect_redis(redis_url);
   std::optional<std::string> filter;
   if (vm.count("test")) filter = test;
   auto histories = load_history(redis, keys, n, max_tests, filter);

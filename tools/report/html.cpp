@@ -264,13 +264,14 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
 int cmd_html(const std::vector<std::string>& args) {
   Inputs in;
   CommonOptions common;
-  std::string output = "-", title = "Test report", redis_url, last = "30", limit = "500";
+  std::string output = "-", title = "Test report", redis_url, ns, last = "30", limit = "500";
   bool history = false;
   po::options_description visible("Options");
   visible.add_options()("output,o", po::value(&output), "write here, atomically (default: stdout)")(
       "title", po::value(&title), "page title (default: Test report)")(
-      "history", po::bool_switch(&history), "add pass rate and duration over the last runs from Redis ('report store')")(
-      "redis", po::value(&redis_url), "Redis URL for --history (default: $REDIS_URL)")(
+      "history", po::bool_switch(&history), "add pass rate and duration over the last runs from Redis ('report store')");
+  add_redis_options(visible, redis_url, ns);
+  visible.add_options()(
       "last", po::value(&last), "runs shown with --history (default 30)")(
       "limit", po::value(&limit), "tests shown with --history, most recently run first (default 500)");
   po::options_description hidden, all;
@@ -280,7 +281,8 @@ int cmd_html(const std::vector<std::string>& args) {
   if (!parse(args, visible, true, common, "report html [OPTIONS] [INPUT...] [--history] -o report.html",
              "One self-contained HTML file (inline CSS, JS and SVG; loads nothing from the network):\n"
              "overview, failures with their output, a chart of the slowest tests, every test with a filter.",
-             "Environment:\n  REDIS_URL, CIUTILS_NAMESPACE  as for 'report store' (with --history)\n", all, vm)) {
+             "Environment (with --history):\n  REDIS_URL          Redis URL when --redis is not given\n"
+             "  CIUTILS_NAMESPACE  key prefix when --namespace is not given (default ciutils)\n", all, vm)) {
     return 0;
   }
   HtmlOptions o;
@@ -288,10 +290,10 @@ int cmd_html(const std::vector<std::string>& args) {
   o.generated_at = format_utc(std::chrono::system_clock::now(), 0);
   std::size_t n = static_cast<std::size_t>(parse_integer(last, "--last", 1, 10000));
   std::size_t max_tests = static_cast<std::size_t>(parse_integer(limit, "--limit", 1, 1000000));
+  KeySpace keys = key_space(vm, ns);
   auto results = read_all(in);
   if (history) {
-    Redis redis = Redis::connect(parse_redis_url(redis_url.empty() ? redis_url_from_env() : redis_url));
-    KeySpace keys = KeySpace::from_env();
+    Redis redis = connect_redis(redis_url);
     o.with_history = true;
     o.runs = load_runs(redis, keys, n);
     o.history = load_history(redis, keys, n, max_tests, std::nullopt);

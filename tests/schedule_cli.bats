@@ -164,6 +164,45 @@ JSON
   refute_output "$first"
 }
 
+@test "--namespace NS beats CIUTILS_NAMESPACE for every command; an invalid one exits 2 before connecting" {
+  write_schedules s.json '{"name": "a", "cron": "0 * * * *", "queue": "q", "payload": {"k": 1}}'
+  run -0 schedule tick -q -f s.json --namespace other --now 2026-06-01T00:00:10Z
+  run -0 rcli XLEN "other:{q:q}:tasks"
+  assert_output 1
+  run -0 rcli EXISTS "$(schedule_tasks_key q)"
+  assert_output 0
+  run -0 schedule explain -f s.json --name a --namespace other --now 2026-06-01T00:00:10Z
+  assert_output --partial "  enqueued (decided at "
+  run -0 schedule status -f s.json --namespace other --json
+  assert_output --partial '"last_slot":"2026-06-01T00:00:00Z"'
+  run -0 schedule enqueue -q --queue q --name adhoc --namespace other '{}'
+  run -0 schedule take --queue q --namespace other
+  assert_output --partial '"id":"a@2026-06-01T00:00:00Z"'
+  run -0 schedule ack a@2026-06-01T00:00:00Z --queue q --namespace other
+  run -0 schedule pause a --namespace other
+  run -0 rcli HEXISTS "other:{sched}:paused" a
+  assert_output 1
+  run -0 rcli EXISTS "$CIUTILS_NAMESPACE:{sched}:paused"
+  assert_output 0
+  CIUTILS_NAMESPACE=other run -0 schedule resume a
+  assert_output --partial "resumed"
+  # The environment variable applies when the flag is not given.
+  CIUTILS_NAMESPACE=other run -0 schedule take --queue q
+  assert_output --partial '"schedule":"adhoc"'
+  run -0 schedule --help
+  assert_output --partial "--namespace"
+  run -0 schedule tick --help
+  assert_output --partial "--namespace NS"
+  for ns in "a:b" "a{b}" "a b" ""; do
+    REDIS_URL=redis://127.0.0.1:1/0 run -2 schedule tick -f s.json --namespace "$ns"
+    assert_output "schedule: error: --namespace: invalid namespace '$ns'"
+  done
+  CIUTILS_NAMESPACE='x}' REDIS_URL=redis://127.0.0.1:1/0 run -2 schedule take --queue q
+  assert_output "schedule: error: --namespace: invalid namespace 'x}'"
+  REDIS_URL=redis://127.0.0.1:1/0 run -2 schedule work --queue q --namespace a:b -- true
+  assert_output "schedule: error: --namespace: invalid namespace 'a:b'"
+}
+
 @test "Redis unreachable: exit 3" {
   write_schedules s.json '{"name": "a", "cron": "* * * * *", "queue": "q"}'
   REDIS_URL=redis://127.0.0.1:1/0 run -3 schedule tick -f s.json

@@ -41,6 +41,9 @@ int cmd_trigger(CommandContext& ctx);
 // Shared option helpers.
 void add_redis_options(po::options_description& desc);
 RedisUrl redis_url_of(const po::variables_map& vm);
+// --namespace, else $CIUTILS_NAMESPACE, else "ciutils"; empty or with '{', '}', ':' or a
+// space it is a UsageError (the rule lockctl applies).
+KeySpace space_of(const po::variables_map& vm);
 std::optional<SysSeconds> now_of(const po::variables_map& vm);  // --now, when given
 // "2026-11-24 02:37:00 CET" for a slot in a schedule's zone.
 std::string local_time_text(const Schedule& schedule, SysSeconds t);

@@ -60,10 +60,11 @@ int cmd_pause(CommandContext& ctx) {
     return 0;
   schedule_name(name);
   if (reason.size() > 1000) throw UsageError("--reason: at most 1000 bytes");
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
   std::optional<SysSeconds> until;
   if (!until_text.empty()) until = until_of(until_text, redis_now(redis));
-  auto pause = pause_schedule(redis, KeySpace::from_env(), name, until, reason);
+  auto pause = pause_schedule(redis, space, name, until, reason);
   if (common.json) {
     boost::json::object o{{"schedule", name}, {"paused", true}, {"since", pause.since}, {"reason", reason}};
     o["until"] = until ? boost::json::value(format_utc(*until, 0)) : boost::json::value(nullptr);
@@ -90,8 +91,9 @@ int cmd_resume(CommandContext& ctx) {
                 desc))
     return 0;
   schedule_name(name);
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  bool was = resume_schedule(redis, KeySpace::from_env(), name, redis_now(redis));
+  bool was = resume_schedule(redis, space, name, redis_now(redis));
   if (common.json) {
     ctx.out << to_json(boost::json::object{{"schedule", name}, {"resumed", was}}) << "\n";
   } else if (!common.quiet) {
@@ -125,8 +127,9 @@ int cmd_trigger(CommandContext& ctx) {
   for (const auto& s : list)
     if (s.name == name) schedule = &s;
   if (!schedule) throw UsageError("NAME: no schedule '" + name + "' in " + file);
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  auto triggered = trigger_schedule(redis, KeySpace::from_env(), *schedule);
+  auto triggered = trigger_schedule(redis, space, *schedule);
   ctx.out << triggered.task << "\n";
   if (!triggered.enqueued && !common.quiet)
     ctx.err << "schedule: " << name << ": already triggered this minute; not enqueued again\n";

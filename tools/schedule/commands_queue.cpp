@@ -80,9 +80,10 @@ int cmd_tick(CommandContext& ctx) {
   if (batch < 1 || batch > 10000) throw UsageError("--batch: must be from 1 to 10000");
   auto list = load_schedules(file);
   auto now_flag = now_of(vm);
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
   auto now = now_flag ? *now_flag : redis_now(redis);
-  auto decisions = run_tick(redis, KeySpace::from_env(), list, now, batch);
+  auto decisions = run_tick(redis, space, list, now, batch);
   print_decisions(ctx, common, decisions);
   return 0;
 }
@@ -103,8 +104,8 @@ int cmd_daemon(CommandContext& ctx) {
     return 0;
   require(file, "-f/--file");
   auto list = load_schedules(file);
+  auto space = space_of(vm);
   auto url = redis_url_of(vm);
-  auto space = KeySpace::from_env();
   SignalWatch signals({SIGHUP, SIGTERM, SIGINT});
   std::optional<Redis> redis;
   auto log = [&](const std::string& message) {
@@ -174,8 +175,9 @@ int cmd_enqueue(CommandContext& ctx) {
   if (!valid_name(name)) throw UsageError("--name: '" + name + "' must be 1-200 letters, digits, '.', '_' or '-'");
   auto payload = parse_json(payload_text, "payload");
   if (!payload.is_object()) throw UsageError("payload: must be a JSON object");
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  auto task = enqueue(redis, QueueKeys(KeySpace::from_env(), queue), name, payload.as_object());
+  auto task = enqueue(redis, QueueKeys(space, queue), name, payload.as_object());
   if (!common.quiet) ctx.out << task << "\n";
   return 0;
 }
@@ -203,9 +205,10 @@ int cmd_take(CommandContext& ctx) {
   auto visibility = parse_duration(visibility_text, "--visibility");
   if (visibility < std::chrono::seconds(1)) throw UsageError("--visibility: must be at least 1s");
   if (consumer.empty()) consumer = default_consumer("take");
+  auto space = space_of(vm);
   auto url = redis_url_of(vm);
   auto redis = Redis::connect(url);
-  QueueKeys keys(KeySpace::from_env(), queue);
+  QueueKeys keys(space, queue);
   std::optional<Task> task;
   if (wait.count() > 0) {
     auto blocking = Redis::connect(url);
@@ -237,8 +240,9 @@ int cmd_ack(CommandContext& ctx) {
   queue = flag_env_default(vm, "queue", "TASK_QUEUE", "");
   check_queue(queue);
   require(id, "ID");
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  if (!ack(redis, QueueKeys(KeySpace::from_env(), queue), id))
+  if (!ack(redis, QueueKeys(space, queue), id))
     throw Error(ExitCode::failed, "task " + id + " is not held by any worker on queue " + queue);
   return 0;
 }
@@ -269,8 +273,9 @@ int cmd_fail(CommandContext& ctx) {
   require(id, "ID");
   if (max_attempts < 1) throw UsageError("--max-attempts: must be at least 1");
   auto delay = parse_duration(retry_text, "--retry-in");
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  QueueKeys keys(KeySpace::from_env(), queue);
+  QueueKeys keys(space, queue);
   auto task = held_task(redis, keys, id);
   if (!task) throw Error(ExitCode::failed, "task " + id + " is not held by any worker on queue " + queue);
   bool ok = task->attempt >= max_attempts
@@ -349,7 +354,7 @@ int cmd_work(CommandContext& ctx) {
   if (options.consumer.empty()) options.consumer = default_consumer("work");
   options.quiet = common.quiet;
   options.verbose = common.verbose;
-  return run_worker(options, KeySpace::from_env(), redis_url_of(vm), ctx.err);
+  return run_worker(options, space_of(vm), redis_url_of(vm), ctx.err);
 }
 
 int cmd_status(CommandContext& ctx) {
@@ -375,8 +380,8 @@ int cmd_status(CommandContext& ctx) {
     if (std::find(queues.begin(), queues.end(), s.queue) == queues.end()) queues.push_back(s.queue);
   for (const auto& q : queues) check_queue(q);
   if (queues.empty()) throw UsageError("-f/--file or --queue is required");
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  auto space = KeySpace::from_env();
   auto now = now_of(vm).value_or(redis_now(redis));
   boost::json::array schedules_json, queues_json;
   const auto pauses = list.empty() ? std::map<std::string, Pause>{} : read_pauses(redis, space, now);
@@ -493,8 +498,9 @@ int cmd_dead_letters(CommandContext& ctx) {
                 desc))
     return 0;
   check_queue(queue);
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  QueueKeys keys(KeySpace::from_env(), queue);
+  QueueKeys keys(space, queue);
   if (requeue) {
     auto n = requeue_dead_letters(redis, keys);
     if (!common.quiet) ctx.err << "schedule: requeued " << n << " dead letter" << (n == 1 ? "" : "s") << "\n";
@@ -540,8 +546,9 @@ int cmd_history(CommandContext& ctx) {
                 desc))
     return 0;
   require(name, "NAME");
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  auto rows = read_history(redis, KeySpace::from_env(), name, limit);
+  auto rows = read_history(redis, space, name, limit);
   for (const auto& row : rows) {
     if (common.json) {
       boost::json::object o;

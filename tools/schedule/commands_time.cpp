@@ -17,11 +17,21 @@
 namespace ciutils::schedule {
 
 void add_redis_options(po::options_description& desc) {
-  desc.add_options()("redis", po::value<std::string>(), "Redis URL (default: $REDIS_URL)");
+  desc.add_options()
+      ("redis", po::value<std::string>()->value_name("URL"), "Redis URL (else $REDIS_URL)")
+      ("namespace", po::value<std::string>()->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, ciutils)");
 }
 
 RedisUrl redis_url_of(const po::variables_map& vm) {
   return parse_redis_url(flag_env_default(vm, "redis", "REDIS_URL", "redis://127.0.0.1:6379/0"));
+}
+
+KeySpace space_of(const po::variables_map& vm) {
+  auto ns = flag_env_default(vm, "namespace", "CIUTILS_NAMESPACE", "ciutils");
+  if (ns.empty() || ns.find_first_of("{}: ") != std::string::npos) {
+    throw UsageError("--namespace: invalid namespace '" + ns + "'");
+  }
+  return KeySpace(ns);
 }
 
 std::optional<SysSeconds> now_of(const po::variables_map& vm) {
@@ -184,8 +194,8 @@ int cmd_explain(CommandContext& ctx) {
   if (name.empty()) throw UsageError("--name is required");
   auto list = load_schedules(file);
   const auto& s = find_schedule(list, name, file);
+  auto space = space_of(vm);
   auto redis = Redis::connect(redis_url_of(vm));
-  auto space = KeySpace::from_env();
   auto now = now_of(vm).value_or(redis_now(redis));
   SysSeconds slot;
   if (!slot_text.empty()) {

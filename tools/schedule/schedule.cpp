@@ -12,7 +12,8 @@ namespace ciutils::schedule {
 const char* const k_help_footer = R"(Environment:
   REDIS_URL           redis://[user:password@]host:port/db or unix:///path.sock?db=N
                       (default redis://127.0.0.1:6379/0; --redis wins)
-  CIUTILS_NAMESPACE   key prefix (default ciutils)
+  CIUTILS_NAMESPACE   key prefix (default ciutils; --namespace wins; no '{', '}', ':'
+                      or spaces)
   TZDIR               time-zone files to read first (then share/zoneinfo beside bin/,
                       then /usr/share/zoneinfo)
 
@@ -64,6 +65,7 @@ Tasks:
   dead-letters --queue Q [--requeue]   list (or requeue) dead letters
   history NAME [--limit N]    finished runs of a schedule
 
+Every command that uses Redis takes --redis URL and --namespace NS.
 Run `schedule COMMAND --help` for a command's options.
 
 )";

@@ -7,7 +7,11 @@
 #include "ciutils/error.h"
 #include "ciutils/timestamp.h"
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 
@@ -29,6 +33,7 @@ pre{background:#f6f8fa;padding:8px;overflow:auto;max-height:320px;white-space:pr
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .st{font-weight:600}.st.passed{color:var(--ok)}.st.failed,.st.timeout{color:var(--bad)}.st.error{color:var(--err)}.st.flaky{color:var(--warn)}.st.skipped{color:var(--skip)}
+.pager{margin:0 0 8px}.pager button{margin-right:4px}.pager span{margin:0 8px}
 input[type=search]{padding:4px 8px;width:320px;max-width:100%;margin:4px 8px 8px 0}footer{color:var(--mut);padding:16px 24px}
 svg text{font:11px sans-serif;fill:var(--fg)}#report-js-error{background:#ffebe9;color:var(--bad);padding:8px 24px}
 )css";
@@ -38,17 +43,43 @@ window.onerror=function(m){var d=document.createElement('div');d.id='report-js-e
 (document.body||document.documentElement).appendChild(d);};
 )js";
 
+// Filters the table of every test by text and status (also from the address:
+// #q=TEXT&status=STATUS&page=N). A large table's rows are data (#tests-data), shown a
+// page at a time; the page builds rows with textContent only, never markup.
 constexpr const char* k_script = R"js(
 (function(){
-var q=document.getElementById('filter'),s=document.getElementById('status-filter');
-var rows=Array.prototype.slice.call(document.querySelectorAll('#all-tests tbody tr'));
-function apply(){var t=q.value.toLowerCase(),st=s.value;var shown=0;
-rows.forEach(function(r){var ok=(!t||r.textContent.toLowerCase().indexOf(t)>=0)&&(!st||r.getAttribute('data-status')===st);
-r.style.display=ok?'':'none';if(ok)shown++;});document.getElementById('shown').textContent=shown;}
-q.addEventListener('input',apply);s.addEventListener('change',apply);apply();
+function $(id){return document.getElementById(id);}
+var q=$('filter'),s=$('status-filter'),table=$('all-tests'),body=table.tBodies[0],data=$('tests-data');
+var size=+table.getAttribute('data-page-size'),page=0,hits=[],lower=[];
+var rows=data?JSON.parse(data.textContent):Array.prototype.slice.call(body.rows);
+function text(i){if(lower[i]===undefined){var r=rows[i];lower[i]=(data?r.join(' '):r.textContent).toLowerCase();}return lower[i];}
+function status(i){return data?rows[i][0]:rows[i].getAttribute('data-status');}
+function cell(tr,value,cls){var td=document.createElement('td');if(cls)td.className=cls;td.textContent=value;tr.appendChild(td);}
+function show(){var pages=Math.max(1,Math.ceil(hits.length/size));page=Math.min(Math.max(page,0),pages-1);
+var f=document.createDocumentFragment();
+hits.slice(page*size,(page+1)*size).forEach(function(i){var r=rows[i],tr=document.createElement('tr');
+tr.setAttribute('data-status',r[0]);cell(tr,r[0],'st '+r[0]);cell(tr,r[1]);cell(tr,r[2]);cell(tr,r[3],'num');cell(tr,r[4],'msg');f.appendChild(tr);});
+body.textContent='';body.appendChild(f);
+$('page-info').textContent='page '+(page+1)+' of '+pages;
+$('first-page').disabled=$('prev-page').disabled=page===0;$('next-page').disabled=$('last-page').disabled=page>=pages-1;}
+function apply(){var t=q.value.toLowerCase(),st=s.value;hits=[];
+for(var i=0;i<rows.length;i++){var ok=(!st||status(i)===st)&&(!t||text(i).indexOf(t)>=0);
+if(ok)hits.push(i);if(!data)rows[i].style.display=ok?'':'none';}
+$('shown').textContent=hits.length;if(data)show();}
+function go(p){page=p;show();}
+var h={};location.hash.slice(1).split('&').forEach(function(p){var i=p.indexOf('=');if(i>0)h[p.slice(0,i)]=decodeURIComponent(p.slice(i+1));});
+if(h.q)q.value=h.q;if(h.status)s.value=h.status;if(h.page)page=(parseInt(h.page,10)||1)-1;
+q.addEventListener('input',function(){page=0;apply();});s.addEventListener('change',function(){page=0;apply();});
+if(data){$('first-page').onclick=function(){go(0);};$('prev-page').onclick=function(){go(page-1);};
+$('next-page').onclick=function(){go(page+1);};$('last-page').onclick=function(){go(hits.length);};}
+apply();
 document.documentElement.setAttribute('data-report-ready','1');
 })();
 )js";
+
+constexpr std::size_t k_paged_above = 5000;  // a table of more tests is shown a page at a time
+constexpr std::size_t k_page_size = 200;
+constexpr std::size_t k_listed_max = 1000;  // failures and flaky tests listed in full
 
 std::string secs(double v) {
   char buf[32];
@@ -142,6 +173,46 @@ std::string runs_chart(const std::vector<RunPoint>& runs) {
   return svg + "</svg>";
 }
 
+// The cells of a test's row in the table of every test.
+std::array<std::string, 5> row_cells(const TestResult& r) {
+  return {status_name(r.status), r.name, r.classname, secs(r.duration_s),
+          std::string(utf8_prefix(first_line(r.message), 300))};
+}
+
+void append_row(std::string& out, const TestResult& r) {
+  auto c = row_cells(r);
+  out += "<tr data-status=\"" + c[0] + "\"><td class=\"st " + c[0] + "\">" + c[0] + "</td><td>" + html_escape(c[1]) +
+         "</td><td>" + html_escape(c[2]) + "</td><td class=\"num\">" + c[3] + "</td><td class=\"msg\">" +
+         html_escape(c[4]) + "</td></tr>\n";
+}
+
+// Every row as JSON for the page's script, safe inside <script>: no '<', '>' or '&'
+// (they only occur in strings, written as \u003c, \u003e, \u0026).
+std::string rows_json(const std::vector<TestResult>& results) {
+  boost::json::array rows;
+  rows.reserve(results.size());
+  for (const auto& r : results) {
+    auto c = row_cells(r);
+    rows.push_back(boost::json::array{c[0], c[1], c[2], c[3], c[4]});
+  }
+  std::string json = boost::json::serialize(rows), out;
+  out.reserve(json.size());
+  for (char ch : json) {
+    if (ch == '<') out += "\\u003c";
+    else if (ch == '>') out += "\\u003e";
+    else if (ch == '&') out += "\\u0026";
+    else out += ch;
+  }
+  return out;
+}
+
+// "Failures (3)", or "Failures (5000; the first 1000 listed, all in the table below)".
+std::string listed_heading(const char* what, std::size_t n) {
+  std::string h = std::string(what) + " (" + std::to_string(n);
+  if (n > k_listed_max) h += "; the first " + std::to_string(k_listed_max) + " listed, all in the table below";
+  return h + ")";
+}
+
 }  // namespace
 
 std::string render_html(const std::vector<TestResult>& results, const HtmlOptions& o) {
@@ -165,7 +236,8 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
   out += "<div class=\"card\"><b>" + format_seconds(s.duration_s) + "</b>total time</div></div></header>\n<main>\n";
 
   auto failures = failures_of(results);
-  out += "<section id=\"failures\"><h2>Failures (" + std::to_string(failures.size()) + ")</h2>\n";
+  out += "<section id=\"failures\"><h2>" + listed_heading("Failures", failures.size()) + "</h2>\n";
+  if (failures.size() > k_listed_max) failures.resize(k_listed_max);
   if (failures.empty()) {
     out += "<p>None.</p>\n";
   } else {
@@ -193,7 +265,8 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
 
   auto flaky = with_status(results, Status::flaky);
   if (!flaky.empty()) {
-    out += "<section id=\"flaky\"><h2>Flaky in this run (" + std::to_string(flaky.size()) + ")</h2><ul>\n";
+    out += "<section id=\"flaky\"><h2>" + listed_heading("Flaky in this run", flaky.size()) + "</h2><ul>\n";
+    if (flaky.size() > k_listed_max) flaky.resize(k_listed_max);
     for (const TestResult* r : flaky) {
       out += "<li><b>" + html_escape(r->name) + "</b> <span class=\"cls\">" + html_escape(r->classname) +
              "</span> " + passed_after(r->attempts) +
@@ -247,15 +320,26 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
   out += "<input type=\"search\" id=\"filter\" placeholder=\"filter by name, class or message\" aria-label=\"filter\">";
   out += "<select id=\"status-filter\" aria-label=\"status\"><option value=\"\">any status</option>";
   for (Status st : k_statuses) out += "<option>" + std::string(status_name(st)) + "</option>";
-  out += "</select>\n<table id=\"all-tests\"><thead><tr><th>status</th><th>test</th><th>class</th><th "
-         "class=\"num\">time</th><th>message</th></tr></thead><tbody>\n";
-  for (const auto& r : results) {
-    out += "<tr data-status=\"" + std::string(status_name(r.status)) + "\"><td class=\"st " + status_name(r.status) +
-           "\">" + status_name(r.status) + "</td><td>" + html_escape(r.name) + "</td><td>" + html_escape(r.classname) +
-           "</td><td class=\"num\">" + secs(r.duration_s) + "</td><td class=\"msg\">" +
-           html_escape(utf8_prefix(first_line(r.message), 300)) + "</td></tr>\n";
+  out += "</select>\n";
+  // Past k_paged_above tests the rows are data shown a page at a time (the first page
+  // also as markup, for readers without scripts): 100k rows of markup take a browser
+  // tens of seconds to lay out and filter.
+  bool paged = results.size() > k_paged_above;
+  std::size_t pages = (results.size() + k_page_size - 1) / k_page_size;
+  if (paged) {
+    out += "<div class=\"pager\"><button id=\"first-page\">« first</button><button id=\"prev-page\">‹ previous</button>"
+           "<span id=\"page-info\">page 1 of " + std::to_string(pages) +
+           "</span><button id=\"next-page\">next ›</button><button id=\"last-page\">last »</button></div>\n";
   }
-  out += "</tbody></table></section>\n</main>\n<footer>ciutils report";
+  out += "<table id=\"all-tests\"" +
+         (paged ? " data-page-size=\"" + std::to_string(k_page_size) + "\"" : std::string()) +
+         "><thead><tr><th>status</th><th>test</th><th>class</th><th class=\"num\">time</th><th>message</th></tr></thead>"
+         "<tbody>\n";
+  std::size_t rendered = paged ? k_page_size : results.size();
+  for (std::size_t i = 0; i < rendered; ++i) append_row(out, results[i]);
+  out += "</tbody></table>\n";
+  if (paged) out += "<script type=\"application/json\" id=\"tests-data\">" + rows_json(results) + "</script>\n";
+  out += "</section>\n</main>\n<footer>ciutils report";
   if (!o.generated_at.empty()) out += " · " + html_escape(o.generated_at);
   out += "</footer>\n<script>" + std::string(k_script) + "</script>\n</body></html>\n";
   return out;

@@ -26,7 +26,7 @@ setup() {
 
 @test "unknown scheme" {
   run -2 notify --title t "$OK" "irc://chat.example.com/#ci"
-  assert_output "notify: error: destination: unknown scheme 'irc' (expected webhook+https, webhook+http, slack, teams, victorops, pagerduty, clickatell, smtp or smtps)"
+  assert_output "notify: error: destination: unknown scheme 'irc' (expected webhook+https, webhook+http, slack, teams, victorops, pagerduty, clickatell, smtp, smtps, opsgenie, discord, gchat, mmost, mmosts, rocket, rockets, tgram, ntfy, ntfys, twilio, json+https, json+http, jsons or json)"
   [ "$(receiver_count)" = 0 ]
 }
 
@@ -134,5 +134,7 @@ JSON
   assert_output "notify: error: destination: pagerduty://INTEGRATION_KEY@API_KEY is another tool's form; the Events API needs only the integration's routing key: pagerduty://\${ROUTING_KEY}"
   run -2 notify --title t 'teams://group@tenant/altId/groupOwner?host=example.webhook.office.com'
   assert_output "notify: error: destination: teams://GROUP@TENANT/… is the form for Office 365 connectors, which Teams retired; give the Workflows webhook URL as teams://HOST/workflows/…?…&sig=\${SIG}"
+  run -2 notify --title t 'victorops://frontend@${PD_B}'
+  assert_output "notify: error: destination: victorops://ROUTING_KEY@API_KEY is another tool's form; notify takes the REST endpoint's parts in its order: victorops://\${API_KEY}/ROUTING_KEY"
   [ "$(receiver_count)" = 0 ]
 }

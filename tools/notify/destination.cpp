@@ -21,8 +21,22 @@ constexpr std::array k_schemes{
     SchemeInfo{"slack", Service::slack},           SchemeInfo{"teams", Service::teams},
     SchemeInfo{"victorops", Service::victorops},   SchemeInfo{"pagerduty", Service::pagerduty},
     SchemeInfo{"clickatell", Service::clickatell}, SchemeInfo{"smtp", Service::smtp},
-    SchemeInfo{"smtps", Service::smtp},
+    SchemeInfo{"smtps", Service::smtp},           SchemeInfo{"opsgenie", Service::opsgenie},
+    SchemeInfo{"discord", Service::discord},       SchemeInfo{"gchat", Service::gchat},
+    SchemeInfo{"mmost", Service::mattermost},      SchemeInfo{"mmosts", Service::mattermost},
+    SchemeInfo{"rocket", Service::rocketchat},     SchemeInfo{"rockets", Service::rocketchat},
+    SchemeInfo{"tgram", Service::telegram},        SchemeInfo{"ntfy", Service::ntfy},
+    SchemeInfo{"ntfys", Service::ntfy},            SchemeInfo{"twilio", Service::twilio},
+    SchemeInfo{"json+https", Service::json},       SchemeInfo{"json+http", Service::json},
+    SchemeInfo{"jsons", Service::json},            SchemeInfo{"json", Service::json},
 };
+
+std::string scheme_list() {
+  std::string out;
+  for (std::size_t i = 0; i < k_schemes.size(); ++i)
+    out += std::string(i == 0 ? "" : i + 1 == k_schemes.size() ? " or " : ", ") + std::string(k_schemes[i].scheme);
+  return out;
+}
 
 const std::set<std::string, std::less<>> k_common_params{"endpoint", "url", "timeout", "retries",
                                                           "required", "rate"};
@@ -36,6 +50,15 @@ std::set<std::string, std::less<>> service_params(Service service) {
     case Service::pagerduty: return {"severity", "source", "component", "group", "class"};
     case Service::clickatell: return {"to", "from"};
     case Service::smtp: return {"from", "to", "cafile"};
+    case Service::opsgenie: return {"region", "priority", "tags", "entity"};
+    case Service::mattermost: return {"channel"};
+    case Service::ntfy: return {"priority", "tags", "token"};
+    case Service::json: return {"method"};
+    case Service::discord:
+    case Service::gchat:
+    case Service::rocketchat:
+    case Service::telegram:
+    case Service::twilio: return {};
   }
   return {};
 }
@@ -43,7 +66,16 @@ std::set<std::string, std::less<>> service_params(Service service) {
 // Services whose own URL may carry a query (Workflows signatures, generic webhooks):
 // parameters notify does not know are passed on to the target.
 bool passes_query_on(Service service) {
-  return service == Service::webhook || service == Service::teams;
+  return service == Service::webhook || service == Service::teams || service == Service::json;
+}
+
+// A phone number as digits with an optional leading '+' (min_digits: 5 allows SMS short codes).
+std::string phone_digits(std::string_view number, std::size_t min_digits, const std::string& where) {
+  std::string n(number);
+  if (n.starts_with("+")) n.erase(0, 1);
+  if (n.size() < min_digits || n.size() > 15 || !std::all_of(n.begin(), n.end(), ::isdigit))
+    throw UsageError(where + ": '" + std::string(number) + "' is not an international phone number");
+  return n;
 }
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
@@ -56,6 +88,14 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
     start = pos + 1;
   }
   return parts;
+}
+
+// Non-empty parts of a path ("/a//b" → a, b).
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  for (auto part : split(path, '/'))
+    if (!part.empty()) out.push_back(part);
+  return out;
 }
 
 bool parse_bool(std::string_view value, std::string_view where) {
@@ -90,6 +130,15 @@ std::string_view service_name(Service service) {
     case Service::pagerduty: return "pagerduty";
     case Service::clickatell: return "clickatell";
     case Service::smtp: return "smtp";
+    case Service::opsgenie: return "opsgenie";
+    case Service::discord: return "discord";
+    case Service::gchat: return "gchat";
+    case Service::mattermost: return "mattermost";
+    case Service::rocketchat: return "rocketchat";
+    case Service::telegram: return "telegram";
+    case Service::ntfy: return "ntfy";
+    case Service::twilio: return "twilio";
+    case Service::json: return "json";
   }
   return "?";
 }
@@ -110,6 +159,22 @@ std::string percent_decode(std::string_view text) {
       i += 2;
     } else {
       out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(k_hex[u >> 4]);
+      out.push_back(k_hex[u & 15]);
     }
   }
   return out;
@@ -138,9 +203,7 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
   auto info = std::find_if(k_schemes.begin(), k_schemes.end(),
                            [&](const SchemeInfo& s) { return s.scheme == scheme; });
   if (info == k_schemes.end())
-    throw UsageError(w + ": unknown scheme '" + scheme +
-                     "' (expected webhook+https, webhook+http, slack, teams, victorops, "
-                     "pagerduty, clickatell, smtp or smtps)");
+    throw UsageError(w + ": unknown scheme '" + scheme + "' (expected " + scheme_list() + ")");
 
   Destination d;
   d.spec = std::string(spec);
@@ -149,6 +212,8 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
   d.service = info->service;
   // Slack documents one message per second per incoming webhook.
   if (d.service == Service::slack) d.rate_interval = std::chrono::seconds(1);
+  // Telegram asks bots to send at most one message per second to a chat.
+  if (d.service == Service::telegram) d.rate_interval = std::chrono::seconds(1);
 
   std::string_view rest = spec.substr(sep + 3);
   std::string_view query;
@@ -186,7 +251,9 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
         } else if (key == "rate") {
           d.rate_interval = parse_rate(value, w);
         }
-      } else if (known.contains(key)) {
+      } else if (known.contains(key) ||
+                 (d.service == Service::json && key.size() > 1 && (key[0] == '+' || key[0] == ':'))) {
+        // json: "+Name=value" adds a header, ":field=value" a field of the body (Apprise's forms).
         d.params[key] = percent_decode(expand_env(raw, pw, secrets));
       } else if (passes_query_on(d.service)) {
         passed_query += (passed_query.empty() ? "" : "&") + expand_env(piece, pw, secrets);
@@ -211,6 +278,9 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
   if (d.service == Service::teams && !userinfo.empty())
     throw UsageError(w + ": teams://GROUP@TENANT/… is the form for Office 365 connectors, which Teams retired; "
                          "give the Workflows webhook URL as teams://HOST/workflows/…?…&sig=${SIG}");
+  if (d.service == Service::victorops && !userinfo.empty())
+    throw UsageError(w + ": victorops://ROUTING_KEY@API_KEY is another tool's form; notify takes the REST "
+                         "endpoint's parts in its order: victorops://${API_KEY}/ROUTING_KEY");
   if (d.service == Service::pagerduty && !userinfo.empty())
     throw UsageError(w + ": pagerduty://INTEGRATION_KEY@API_KEY is another tool's form; the Events API needs "
                          "only the integration's routing key: pagerduty://${ROUTING_KEY}");
@@ -278,6 +348,184 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
       d.params["to"] = to;
       d.base = "https://platform.clickatell.com";
       d.path = "/v1/message";
+      break;
+    }
+    case Service::opsgenie: {
+      auto parts = segments(path);
+      if (authority.empty() || !userinfo.empty())
+        throw UsageError(w + ": opsgenie:// expects the API integration's key: "
+                             "opsgenie://${OPSGENIE_KEY}[/@USER][/#TEAM][/*SCHEDULE][/^ESCALATION]");
+      require_reference(authority, w, "the Opsgenie API key");
+      d.params["api_key"] = expand(authority);
+      std::string responders;
+      for (auto part : parts) {
+        auto target = percent_decode(expand(part));
+        auto name = std::string_view(target).substr(std::string_view("@#*^").find(target[0]) == std::string_view::npos ? 0 : 1);
+        if (name.empty()) throw UsageError(w + ": opsgenie: '" + target + "' names no responder");
+        responders += (responders.empty() ? "" : "\n") + target;
+      }
+      d.params["responders"] = responders;
+      auto region = d.param("region", "us");
+      if (region != "us" && region != "eu")
+        throw UsageError(w + ": region: expected us or eu, got '" + region + "'");
+      if (auto p = d.param("priority"); !p.empty() && (p.size() != 2 || p[0] != 'P' || p[1] < '1' || p[1] > '5'))
+        throw UsageError(w + ": priority: expected P1, P2, P3, P4 or P5, got '" + p + "'");
+      if (full_url)
+        throw UsageError(w + ": url: not for opsgenie:// (closing an alert uses a path naming it); use endpoint=");
+      d.base = region == "eu" ? "https://api.eu.opsgenie.com" : "https://api.opsgenie.com";
+      d.path = "/v2/alerts";
+      break;
+    }
+    case Service::discord: {
+      auto parts = segments(path);
+      if (authority.empty() || parts.size() != 1)
+        throw UsageError(w + ": discord:// expects [BOTNAME@]WEBHOOK_ID/${WEBHOOK_TOKEN}");
+      require_reference(parts[0], w, "the Discord webhook token");
+      auto id = expand(authority);
+      if (!std::all_of(id.begin(), id.end(), ::isdigit))
+        throw UsageError(w + ": discord: the webhook ID '" + id + "' is not a number");
+      if (!userinfo.empty()) d.params["username"] = percent_decode(expand(userinfo));
+      d.base = "https://discord.com";
+      d.path = "/api/webhooks/" + id + "/" + expand(parts[0]);
+      break;
+    }
+    case Service::gchat: {
+      auto parts = segments(path);
+      if (authority.empty() || parts.size() != 2 || !userinfo.empty())
+        throw UsageError(w + ": gchat:// expects SPACE/KEY/${TOKEN} (from the webhook URL "
+                             ".../v1/spaces/SPACE/messages?key=KEY&token=TOKEN)");
+      require_reference(parts[1], w, "the Google Chat webhook token");
+      // A reply to the thread of the key's incident, or a new thread when there is none.
+      d.base = "https://chat.googleapis.com";
+      d.path = "/v1/spaces/" + percent_encode(expand(authority)) + "/messages?key=" +
+               percent_encode(percent_decode(expand(parts[0]))) +
+               "&token=" + percent_encode(percent_decode(expand(parts[1]))) +
+               "&messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD";
+      break;
+    }
+    case Service::mattermost: {
+      auto parts = segments(path);
+      if (authority.empty() || parts.empty())
+        throw UsageError(w + ": " + scheme + ":// expects [BOTNAME@]HOST[:PORT][/PATH]/${TOKEN}");
+      require_reference(parts.back(), w, "the Mattermost webhook token");
+      auto host = expand(authority);
+      // Mattermost's own port unless the URL names one (as Apprise does).
+      if (scheme == "mmost" && host.find(':') == std::string::npos) host += ":8065";
+      if (!userinfo.empty()) d.params["username"] = percent_decode(expand(userinfo));
+      d.base = (scheme == "mmosts" ? "https://" : "http://") + host;
+      for (std::size_t i = 0; i + 1 < parts.size(); ++i) d.path += "/" + expand(parts[i]);
+      d.path += "/hooks/" + expand(parts.back());
+      break;
+    }
+    case Service::rocketchat: {
+      if (userinfo.find(':') != std::string_view::npos)
+        throw UsageError(w + ": " + scheme + "://USER:PASSWORD@… logs in to the REST API, which notify does not do; "
+                             "give the incoming webhook: " + scheme + "://${RC_WEBHOOK}@HOST[/#CHANNEL]");
+      if (userinfo.empty() || authority.empty())
+        throw UsageError(w + ": " + scheme + ":// expects ${RC_WEBHOOK}@HOST[:PORT][/#CHANNEL|/@USER]");
+      require_reference(userinfo, w, "the Rocket.Chat webhook");
+      auto hook = percent_decode(expand(userinfo));
+      if (auto slash = hook.rfind('/'); slash != std::string::npos && hook.size() - slash > 8)
+        secrets.add(hook.substr(slash + 1));
+      auto parts = segments(path);
+      if (parts.size() > 1)
+        throw UsageError(w + ": " + scheme + ":// takes one channel or user; give one destination for each");
+      if (!parts.empty()) d.params["channel"] = percent_decode(expand(parts[0]));
+      d.base = (scheme == "rockets" ? "https://" : "http://") + expand(authority);
+      d.path = "/hooks/" + hook;
+      break;
+    }
+    case Service::telegram: {
+      auto parts = segments(path);
+      if (authority.empty() || parts.empty() || !userinfo.empty())
+        throw UsageError(w + ": tgram:// expects ${BOT_TOKEN}/CHAT_ID");
+      if (parts.size() > 1) throw UsageError(w + ": tgram:// takes one chat; give one destination for each");
+      require_reference(authority, w, "the Telegram bot token");
+      auto token = expand(authority);
+      if (auto colon = token.find(':'); colon != std::string::npos && token.size() - colon > 8)
+        secrets.add(token.substr(colon + 1));
+      d.params["chat_id"] = percent_decode(expand(parts[0]));
+      d.base = "https://api.telegram.org";
+      d.path = "/bot" + token + "/sendMessage";
+      break;
+    }
+    case Service::ntfy: {
+      auto parts = segments(path);
+      std::string topic;
+      if (parts.empty()) {  // ntfy://TOPIC: the public server
+        topic = expand(authority);
+        d.base = "https://ntfy.sh";
+      } else if (parts.size() == 1) {
+        topic = expand(parts[0]);
+        d.base = (scheme == "ntfys" ? "https://" : "http://") + expand(authority);
+      } else {
+        throw UsageError(w + ": " + scheme + ":// takes one topic; give one destination for each");
+      }
+      if (topic.empty() || topic.size() > 64 ||
+          !std::all_of(topic.begin(), topic.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
+        throw UsageError(w + ": " + scheme + ": '" + topic + "' is not a topic (1-64 letters, digits, - and _)");
+      if (!userinfo.empty()) {
+        auto colon = userinfo.find(':');
+        if (colon == std::string_view::npos)
+          throw UsageError(w + ": " + scheme + "://USER@… needs a password (USER:${PASSWORD}@…), or use ?token=${TOKEN}");
+        require_reference(userinfo.substr(colon + 1), w, "the ntfy password");
+        d.user = percent_decode(expand(userinfo.substr(0, colon)));
+        d.password = percent_decode(expand(userinfo.substr(colon + 1)));
+      }
+      if (query.find("token=") != std::string_view::npos && d.params.contains("token")) {
+        for (auto piece : split(query, '&'))
+          if (piece.starts_with("token=")) require_reference(piece.substr(6), w, "the ntfy access token");
+      }
+      if (auto p = d.param("priority"); !p.empty()) {
+        static const std::array<std::string_view, 5> k_names{"min", "low", "default", "high", "max"};
+        auto it = std::find(k_names.begin(), k_names.end(), p);
+        if (it != k_names.end()) d.params["priority"] = std::to_string(it - k_names.begin() + 1);
+        else if (p.size() != 1 || p[0] < '1' || p[0] > '5')
+          throw UsageError(w + ": priority: expected 1-5 or min, low, default, high, max, got '" + p + "'");
+      }
+      d.params["topic"] = topic;
+      d.path = "/";
+      break;
+    }
+    case Service::twilio: {
+      auto parts = segments(path);
+      auto colon = userinfo.find(':');
+      if (colon == std::string_view::npos || authority.empty() || parts.empty())
+        throw UsageError(w + ": twilio:// expects ACCOUNT_SID:${AUTH_TOKEN}@FROM_NUMBER/TO_NUMBER");
+      if (parts.size() > 1) throw UsageError(w + ": twilio:// takes one recipient; give one destination for each");
+      require_reference(userinfo.substr(colon + 1), w, "the Twilio auth token");
+      d.user = percent_decode(expand(userinfo.substr(0, colon)));
+      d.password = percent_decode(expand(userinfo.substr(colon + 1)));
+      if (d.user.size() != 34 || !d.user.starts_with("AC"))
+        throw UsageError(w + ": twilio: '" + d.user + "' is not an account SID (AC and 32 characters)");
+      auto from = phone_digits(percent_decode(expand(authority)), 5, w + ": twilio");
+      // Short codes (5 or 6 digits) have no country prefix; other numbers are E.164.
+      d.params["from"] = from.size() <= 6 ? from : "+" + from;
+      d.params["to"] = "+" + phone_digits(percent_decode(expand(parts[0])), 6, w + ": twilio");
+      d.base = "https://api.twilio.com";
+      d.path = "/2010-04-01/Accounts/" + d.user + "/Messages.json";
+      break;
+    }
+    case Service::json: {
+      if (authority.empty() && !endpoint && !full_url) throw UsageError(w + ": " + scheme + ":// needs a host");
+      if (!userinfo.empty()) {
+        auto colon = userinfo.find(':');
+        d.user = percent_decode(expand(userinfo.substr(0, colon)));
+        if (colon != std::string_view::npos) {
+          require_reference(userinfo.substr(colon + 1), w, "the password");
+          d.password = percent_decode(expand(userinfo.substr(colon + 1)));
+        }
+      }
+      if (auto m = d.param("method", "POST"); m != "POST" && m != "PUT")
+        throw UsageError(w + ": method: expected POST or PUT, got '" + m + "'");
+      for (const auto& [key, value] : d.params)
+        if (key[0] == '+' && (value.find_first_of("\r\n") != std::string::npos ||
+                              key.find_first_of(" :\r\n") != std::string::npos))
+          throw UsageError(w + ": " + key + ": not a valid header");
+      bool https = scheme == "json+https" || scheme == "jsons";
+      d.base = (https ? "https://" : "http://") + expand(authority);
+      d.path = expand(path);
+      if (!passed_query.empty()) d.path += "?" + passed_query;
       break;
     }
     case Service::smtp: {

@@ -13,7 +13,10 @@
 
 namespace ciutils::notify {
 
-enum class Service { webhook, slack, teams, victorops, pagerduty, clickatell, smtp };
+enum class Service {
+  webhook, slack, teams, victorops, pagerduty, clickatell, smtp,
+  opsgenie, discord, gchat, mattermost, rocketchat, telegram, ntfy, twilio, json
+};
 
 std::string_view service_name(Service service);
 
@@ -48,5 +51,8 @@ std::chrono::milliseconds parse_rate(std::string_view text, std::string_view whe
 
 // %XX decoding ("+" stays "+").
 std::string percent_decode(std::string_view text);
+
+// %XX encoding of everything but RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~).
+std::string percent_encode(std::string_view text);
 
 }  // namespace ciutils::notify

@@ -97,7 +97,8 @@ TEST_F(DestinationTest, Errors) {
   };
   EXPECT_EQ(message("gopher://x"),
             "--to: unknown scheme 'gopher' (expected webhook+https, webhook+http, slack, teams, victorops, "
-            "pagerduty, clickatell, smtp or smtps)");
+            "pagerduty, clickatell, smtp, smtps, opsgenie, discord, gchat, mmost, mmosts, rocket, rockets, tgram, "
+            "ntfy, ntfys, twilio, json+https, json+http, jsons or json)");
   EXPECT_EQ(message("slack://${NOTIFY_TEST_MISSING}"), "--to: ${NOTIFY_TEST_MISSING} is not set");
   EXPECT_EQ(message("victorops://onlykey"), "--to: victorops:// expects API_KEY/ROUTING_KEY");
   EXPECT_EQ(message("slack://a/b/c?colour=red"), "--to: unknown parameter 'colour' for slack://");
@@ -143,6 +144,21 @@ TEST(RateTest, Parses) {
   EXPECT_EQ(parse_rate("1/s", "x"), std::chrono::seconds(1));
   EXPECT_EQ(parse_rate("20/1m", "x"), std::chrono::seconds(3));
   EXPECT_THROW(parse_rate("fast", "x"), UsageError);
+}
+
+TEST(PercentEncode, KeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(percent_encode("opm/opm-tests_1.x~"), "opm%2Fopm-tests_1.x~");
+  EXPECT_EQ(percent_encode("a b+c&é"), "a%20b%2Bc%26%C3%A9");
+  EXPECT_EQ(percent_decode(percent_encode("k/ä?#%")), "k/ä?#%");
+}
+
+TEST_F(DestinationTest, ApprisesSchemesMapToTheirServices) {
+  EXPECT_EQ(parse_destination("jsons://h/p", "x", secrets).url, "https://h/p");
+  EXPECT_EQ(parse_destination("json://h:8080/p?a=1", "x", secrets).url, "http://h:8080/p?a=1");
+  EXPECT_EQ(parse_destination("mmost://h/${NOTIFY_TEST_KEY}", "x", secrets).url, "http://h:8065/hooks/s3cr3t-key");
+  EXPECT_EQ(parse_destination("ntfy://topic", "x", secrets).url, "https://ntfy.sh/");
+  EXPECT_EQ(parse_destination("opsgenie://${NOTIFY_TEST_KEY}?region=eu", "x", secrets).url,
+            "https://api.eu.opsgenie.com/v2/alerts");
 }
 
 }  // namespace

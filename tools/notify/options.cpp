@@ -10,7 +10,8 @@ constexpr std::string_view k_synopsis =
     "       notify flush [--spool DIR] [--claim-timeout D] [options]";
 
 constexpr std::string_view k_description =
-    "Sends alerts to webhooks, Slack, Teams, VictorOps, PagerDuty, Clickatell SMS and email.\n"
+    "Sends alerts to webhooks, Slack, Teams, VictorOps, PagerDuty, Opsgenie, Discord, Google Chat,\n"
+    "Mattermost, Rocket.Chat, Telegram, ntfy, Clickatell and Twilio SMS, and email.\n"
     "With --key, alert state is kept in Redis: the first failure triggers, repeated failures\n"
     "stay silent (or remind every --remind), and the first pass afterwards (or the Nth in a\n"
     "row with --recover-after N) sends a recovery.\n"
@@ -19,6 +20,10 @@ constexpr std::string_view k_description =
     "  teams://HOST/workflows/…?…&sig=${SIG}   victorops://${API_KEY}/ROUTING_KEY\n"
     "  pagerduty://${ROUTING_KEY}[?severity=critical]   clickatell://${API_KEY}/NUMBER[,NUMBER]\n"
     "  smtp://[USER:${PASSWORD}@]HOST:587?from=A&to=B[,C]   smtps://…:465?…\n"
+    "  opsgenie://${API_KEY}[/#TEAM][/@USER]   discord://WEBHOOK_ID/${TOKEN}   gchat://SPACE/KEY/${TOKEN}\n"
+    "  mmost[s]://HOST/${TOKEN}   rocket[s]://${WEBHOOK}@HOST[/#CHANNEL]   tgram://${BOT_TOKEN}/CHAT_ID\n"
+    "  ntfy[s]://[HOST/]TOPIC[?token=${TOKEN}]   twilio://SID:${AUTH_TOKEN}@FROM/TO\n"
+    "  json+https://HOST/PATH (Apprise's json:// body; also json://, jsons://)\n"
     "Every URL takes endpoint=URL (scheme, host, port and base path; the service's path\n"
     "follows), url=URL (the whole URL), timeout=D, retries=N, required=false and rate=COUNT/PERIOD.\n"
     "A one-off message to PagerDuty is a change event; use --key for incidents.";

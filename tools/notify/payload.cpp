@@ -1,11 +1,14 @@
 #include "payload.h"
 
+#include "email.h"
+
 #include <ciutils/error.h>
 #include <ciutils/json.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
 
 #include <cstdio>
@@ -19,6 +22,11 @@ namespace {
 constexpr std::string_view k_tool = "ciutils notify";
 
 bool is_alerting(Event e) { return e == Event::trigger || e == Event::remind; }
+
+// Red for an open alert, green for a recovery, blue for a message (Slack's palette).
+std::string_view alert_colour(const Alert& alert) {
+  return alert.event == Event::recover ? "#2EB67D" : is_alerting(alert.event) ? "#E01E5A" : "#439FE0";
+}
 
 std::string status_word(const Alert& alert) {
   switch (alert.event) {
@@ -48,9 +56,7 @@ std::string slack_link(const Link& link) {
 }
 
 json::value slack_body(const Alert& alert) {
-  std::string colour = alert.event == Event::recover ? "#2EB67D"
-                       : is_alerting(alert.event)     ? "#E01E5A"
-                                                      : "#439FE0";
+  std::string colour(alert_colour(alert));
   json::array blocks;
   if (!alert.message.empty())
     blocks.push_back({{"type", "section"},
@@ -275,6 +281,225 @@ json::value webhook_body(const Destination& dest, const Alert& alert) {
   return fill_template(tpl, fields, tpl_path);
 }
 
+// text with a zero-width space after the first character of each token ("@here" → "@​here"):
+// shown the same, never a mention that pages a whole channel.
+std::string neutralise(std::string_view text, std::initializer_list<std::string_view> tokens) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    for (auto token : tokens)
+      if (text.substr(i, token.size()) == token) {
+        out += "\u200B";
+        break;
+      }
+  }
+  return out;
+}
+
+std::string basic_auth(const Destination& dest) {
+  return "Authorization: Basic " + base64(dest.user + ":" + dest.password);
+}
+
+// Key and source, for a footer line.
+std::string context_line(const Alert& alert) {
+  std::string out = alert.key;
+  if (!alert.source.empty()) out += (out.empty() ? "" : " · ") + alert.source;
+  return out;
+}
+
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+// Opsgenie responders from "@user", "#team", "*schedule", "^escalation" (a bare name is a
+// user), by id when the name is a UUID.
+json::array opsgenie_responders(const std::string& list) {
+  json::array out;
+  std::size_t start = 0;
+  while (start < list.size()) {
+    auto end = list.find('\n', start);
+    if (end == std::string::npos) end = list.size();
+    std::string_view target(list.data() + start, end - start);
+    start = end + 1;
+    std::string type = "user";
+    if (target[0] == '#') type = "team";
+    else if (target[0] == '*') type = "schedule";
+    else if (target[0] == '^') type = "escalation";
+    if (std::string_view("@#*^").find(target[0]) != std::string_view::npos) target.remove_prefix(1);
+    std::string field = is_uuid(target) ? "id" : type == "user" ? "username" : "name";
+    out.push_back({{"type", type}, {field, target}});
+  }
+  return out;
+}
+
+std::string opsgenie_priority(const Destination& dest, const Alert& alert) {
+  if (auto p = dest.param("priority"); !p.empty()) return p;
+  if (alert.severity == "critical") return "P1";
+  if (alert.severity == "error") return "P2";
+  if (alert.severity == "warning") return "P3";
+  return "P5";
+}
+
+// Create (trigger, reminder, message) or close by alias (recovery).
+void opsgenie_request(const Destination& dest, const Alert& alert, HttpRequest& req, json::value& body) {
+  req.headers.push_back("Authorization: GenieKey " + dest.param("api_key"));
+  std::string source = truncate_utf8(alert.source.empty() ? "ciutils" : alert.source, 100);
+  if (alert.event == Event::recover) {
+    req.url = dest.base + "/v2/alerts/" + percent_encode(alert.key) + "/close?identifierType=alias";
+    body = json::object{{"source", source}, {"user", k_tool}, {"note", truncate_utf8(alert.message, 25000)}};
+    return;
+  }
+  json::object details{{"status", status_word(alert)}};
+  if (!alert.key.empty()) details["key"] = alert.key;
+  if (alert.total) {
+    details["failed"] = std::to_string(alert.failed.size());
+    details["total"] = std::to_string(alert.total);
+  }
+  if (alert.failures) details["consecutive_failures"] = std::to_string(alert.failures);
+  for (const auto& l : alert.links) details[l.text.empty() ? std::string("link") : l.text] = l.href;
+  json::object o{{"message", truncate_utf8(alert.title, 130)},
+                 {"description", plain_text(alert, 15000)},
+                 {"source", source},
+                 {"priority", opsgenie_priority(dest, alert)},
+                 {"details", std::move(details)}};
+  // The alias is the key: a reminder adds to the open alert, the recovery closes it.
+  if (!alert.key.empty()) o["alias"] = truncate_utf8(alert.key, 512);
+  if (auto r = opsgenie_responders(dest.param("responders")); !r.empty()) o["responders"] = std::move(r);
+  if (auto tags = split_list(dest.param("tags")); !tags.empty()) {
+    json::array t;
+    for (auto& tag : tags) t.push_back(json::string(truncate_utf8(tag, 50)));
+    o["tags"] = std::move(t);
+  }
+  if (auto e = dest.param("entity"); !e.empty()) o["entity"] = truncate_utf8(e, 512);
+  body = std::move(o);
+}
+
+json::value discord_body(const Destination& dest, const Alert& alert) {
+  json::object embed{{"title", truncate_utf8(alert.title, 256)},
+                     {"color", std::stol(std::string(alert_colour(alert).substr(1)), nullptr, 16)}};
+  if (auto text = plain_text(alert, 4096); !text.empty()) embed["description"] = text;
+  if (!alert.links.empty()) {
+    std::string links;
+    for (const auto& l : alert.links)
+      links += (links.empty() ? "" : " · ") + ("[" + (l.text.empty() ? l.href : l.text) + "](" + l.href + ")");
+    embed["fields"] = json::array{{{"name", "Links"}, {"value", truncate_utf8(links, 1024)}}};
+  }
+  if (auto footer = context_line(alert); !footer.empty()) embed["footer"] = {{"text", truncate_utf8(footer, 2048)}};
+  if (!alert.time.empty()) embed["timestamp"] = alert.time;
+  // No mention in test output may ping anyone.
+  json::object body{{"allowed_mentions", {{"parse", json::array{}}}}, {"embeds", json::array{std::move(embed)}}};
+  if (auto name = dest.param("username"); !name.empty()) body["username"] = name;
+  return body;
+}
+
+json::value gchat_body(const Alert& alert) {
+  std::string text = "*" + truncate_utf8(alert.title, 500) + "*";
+  if (auto t = plain_text(alert, 3000); !t.empty()) text += "\n" + t;
+  for (const auto& l : alert.links) text += "\n<" + l.href + "|" + (l.text.empty() ? l.href : l.text) + ">";
+  if (auto c = context_line(alert); !c.empty()) text += "\n" + c;
+  json::object body{{"text", neutralise(truncate_utf8(text, 4000), {"<users/"})}};
+  // One thread per incident: its trigger, reminders and recovery read as one conversation.
+  if (!alert.key.empty())
+    body["thread"] = {{"threadKey", alert.key + (alert.incident ? "@" + std::to_string(alert.incident) : "")}};
+  return body;
+}
+
+// Mattermost and Rocket.Chat take Slack-style attachments.
+json::value chat_attachment_body(const Destination& dest, const Alert& alert,
+                                 std::initializer_list<std::string_view> mentions) {
+  json::object attachment{{"fallback", neutralise(truncate_utf8(alert.title, 500), mentions)},
+                          {"color", alert_colour(alert)},
+                          {"title", neutralise(truncate_utf8(alert.title, 500), mentions)}};
+  if (!alert.links.empty()) attachment["title_link"] = alert.links.front().href;
+  std::string text = plain_text(alert, 4000);
+  for (const auto& l : alert.links) text += "\n[" + (l.text.empty() ? l.href : l.text) + "](" + l.href + ")";
+  if (!text.empty()) attachment["text"] = neutralise(text, mentions);
+  json::array fields;
+  if (!alert.key.empty()) fields.push_back({{"short", true}, {"title", "Key"}, {"value", alert.key}});
+  if (!alert.source.empty()) fields.push_back({{"short", true}, {"title", "Source"}, {"value", alert.source}});
+  if (!fields.empty()) attachment["fields"] = std::move(fields);
+  json::object body{{"attachments", json::array{std::move(attachment)}}};
+  if (auto name = dest.param("username"); !name.empty()) body["username"] = name;
+  if (auto channel = dest.param("channel"); !channel.empty()) body["channel"] = channel;
+  return body;
+}
+
+std::string html_text(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '"') out += "&quot;";
+    else out += c;
+  }
+  return out;
+}
+
+json::value telegram_body(const Destination& dest, const Alert& alert) {
+  std::string text = "<b>" + html_text(truncate_utf8(alert.title, 500)) + "</b>";
+  if (auto t = plain_text(alert, 3000); !t.empty()) text += "\n" + html_text(t);
+  for (const auto& l : alert.links)
+    text += "\n<a href=\"" + html_text(l.href) + "\">" + html_text(truncate_utf8(l.text.empty() ? l.href : l.text, 100)) + "</a>";
+  if (auto c = context_line(alert); !c.empty()) text += "\n<i>" + html_text(c) + "</i>";
+  return json::object{{"chat_id", dest.param("chat_id")},
+                      {"text", text},
+                      {"parse_mode", "HTML"},
+                      {"disable_web_page_preview", true}};
+}
+
+json::value ntfy_body(const Destination& dest, const Alert& alert) {
+  int priority = alert.event == Event::recover      ? 3
+                 : alert.severity == "critical"     ? 5
+                 : alert.severity == "error"        ? 4
+                                                    : 3;
+  if (auto p = dest.param("priority"); !p.empty()) priority = p[0] - '0';
+  json::array tags{json::string(alert.event == Event::recover ? "white_check_mark"
+                                : is_alerting(alert.event)   ? "rotating_light"
+                                                             : "information_source")};
+  for (auto& t : split_list(dest.param("tags"))) tags.push_back(json::string(t));
+  auto text = plain_text(alert, 4000);
+  json::object body{{"topic", dest.param("topic")},
+                    {"title", truncate_utf8(alert.title, 500)},
+                    {"message", text.empty() ? status_word(alert) : text},
+                    {"priority", priority},
+                    {"tags", std::move(tags)}};
+  if (!alert.links.empty()) {
+    body["click"] = alert.links.front().href;
+    json::array actions;
+    for (std::size_t i = 0; i < alert.links.size() && i < 3; ++i)
+      actions.push_back({{"action", "view"},
+                         {"label", alert.links[i].text.empty() ? "Open" : alert.links[i].text},
+                         {"url", alert.links[i].href}});
+    body["actions"] = std::move(actions);
+  }
+  return body;
+}
+
+// Apprise's json:// body; ":field=value" parameters add or replace fields.
+json::value json_body(const Destination& dest, const Alert& alert) {
+  std::string type = alert.event == Event::recover ? "success"
+                     : alert.severity == "warning" ? "warning"
+                     : alert.severity == "info"    ? "info"
+                     : alert.event == Event::message && alert.severity != "critical" && alert.severity != "error"
+                         ? "info"
+                         : "failure";
+  json::object body{{"version", "1.0"},
+                    {"title", alert.title},
+                    {"message", plain_text(alert, 32000)},
+                    {"attachments", json::array{}},
+                    {"type", type}};
+  for (const auto& [key, value] : dest.params)
+    if (key[0] == ':') body[key.substr(1)] = value;
+  return body;
+}
+
 }  // namespace
 
 std::string slack_escape(std::string_view text) {
@@ -369,6 +594,34 @@ HttpRequest build_http_request(const Destination& dest, const Alert& alert) {
       body = clickatell_body(dest, alert);
       req.headers.push_back("Accept: application/json");
       req.headers.push_back("Authorization: " + dest.param("api_key"));
+      break;
+    case Service::opsgenie: opsgenie_request(dest, alert, req, body); break;
+    case Service::discord: body = discord_body(dest, alert); break;
+    case Service::gchat: body = gchat_body(alert); break;
+    case Service::mattermost: body = chat_attachment_body(dest, alert, {"@channel", "@here", "@all"}); break;
+    case Service::rocketchat: body = chat_attachment_body(dest, alert, {"@all", "@here"}); break;
+    case Service::telegram: body = telegram_body(dest, alert); break;
+    case Service::ntfy:
+      body = ntfy_body(dest, alert);
+      if (auto token = dest.param("token"); !token.empty()) req.headers.push_back("Authorization: Bearer " + token);
+      else if (!dest.user.empty()) req.headers.push_back(basic_auth(dest));
+      break;
+    case Service::twilio:
+      // Twilio's Messages resource takes a form, one recipient per request.
+      req.headers = {"Content-Type: application/x-www-form-urlencoded", basic_auth(dest)};
+      req.body = "To=" + percent_encode(dest.param("to")) + "&From=" + percent_encode(dest.param("from")) +
+                 "&Body=" + percent_encode(sms_text(alert));
+      return req;
+    case Service::json:
+      body = json_body(dest, alert);
+      req.method = dest.param("method", "POST");
+      if (!dest.user.empty()) req.headers.push_back(basic_auth(dest));
+      for (const auto& [key, value] : dest.params) {
+        if (key[0] != '+') continue;
+        std::string name = key.substr(1);
+        if (boost::algorithm::iequals(name, "Content-Type")) req.headers.erase(req.headers.begin());
+        req.headers.push_back(name + ": " + value);
+      }
       break;
     case Service::smtp: throw Error(ExitCode::tool_failed, "smtp is not an HTTP destination");
   }

@@ -114,3 +114,34 @@ record() {
   run -0 report store --help
   assert_output --partial "--namespace NS        key prefix (else \$CIUTILS_NAMESPACE, ciutils)"
 }
+
+@test "history sorts by flakiness by default; --sort failures|recent|name; --limit takes the first in that order" {
+  for i in 1 2 3 4; do
+    retried=passed alternating=passed
+    [ $((i % 2)) = 0 ] && retried=flaky && alternating=failed
+    for t in "steady passed" "broken failed" "retried $retried" "alternating $alternating"; do
+      set -- $t
+      printf '{"name":"%s","classname":"web","status":"%s","duration_s":1,"run_id":"run-%s"}\n' "$1" "$2" "$i"
+    done >r.jsonl
+    report store -q r.jsonl
+  done
+  printf '{"name":"steady","classname":"web","status":"passed","duration_s":1,"run_id":"run-5"}\n' >r.jsonl
+  report store -q r.jsonl  # steady is now the most recently run
+  names() { awk 'NR > 1 { print $NF }' <<<"$output" | tr '\n' ' '; }
+  run -0 report history
+  assert_equal "$(names)" "web::retried web::alternating web::broken web::steady "
+  run -0 report history --limit 1
+  assert_equal "$(names)" "web::retried "
+  run -0 report history --sort recent --limit 1
+  assert_equal "$(names)" "web::steady "
+  run -0 report history --sort failures
+  assert_equal "$(names)" "web::broken web::alternating web::steady web::retried "
+  run -0 report history --sort name
+  assert_equal "$(names)" "web::alternating web::broken web::retried web::steady "
+  run -0 report history --json --sort flaky --limit 2
+  assert_output --partial '"test":"web::retried","runs":4,"passed":2,"failed":0,"flaky":2'
+  assert_output --partial '"test":"web::alternating","runs":4,"passed":2,"failed":2,"flaky":0,"skipped":0,"pass_rate":5E-1,"flake_rate":0E0'
+  assert_output --partial '"flips":3'
+  run -2 report history --sort random
+  assert_output "report: error: --sort: 'random' is not one of flaky, failures, recent, name"
+}

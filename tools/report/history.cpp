@@ -42,6 +42,16 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 return #KEYS - 2
 )lua");
 
+// KEYS: test streams. ARGV[1]: entries per stream. Each stream's newest entries, newest
+// first: one round trip for a batch of tests (all keys share the {report} tag).
+const Script k_read_script(R"lua(
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = redis.call('XREVRANGE', key, '+', '-', 'COUNT', ARGV[1])
+end
+return out
+)lua");
+
 std::string number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", v);
@@ -143,12 +153,16 @@ HistoryStats history_stats(const TestHistory& h) {
   HistoryStats s;
   double total = 0;
   std::size_t timed = 0;
+  std::optional<bool> was_failing;
   for (const auto& p : h.points) {
     ++s.runs;
     if (p.status == Status::skipped) {
       ++s.skipped;
       continue;
     }
+    bool failing = is_failure(p.status);
+    if (was_failing && *was_failing != failing) ++s.flips;
+    was_failing = failing;
     if (p.status == Status::passed) ++s.passed;
     else if (p.status == Status::flaky) ++s.flaky;
     else ++s.failed;
@@ -196,8 +210,41 @@ std::vector<RunPoint> load_runs(Redis& redis, const KeySpace& keys, std::size_t 
   return runs;
 }
 
+HistorySort parse_history_sort(std::string_view text) {
+  if (text == "flaky") return HistorySort::flaky;
+  if (text == "failures") return HistorySort::failures;
+  if (text == "recent") return HistorySort::recent;
+  if (text == "name") return HistorySort::name;
+  throw UsageError("--sort: '" + std::string(text) + "' is not one of flaky, failures, recent, name");
+}
+
+void sort_histories(std::vector<TestHistory>& histories, HistorySort sort) {
+  if (sort == HistorySort::recent) return;
+  if (sort == HistorySort::name) {
+    std::stable_sort(histories.begin(), histories.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return;
+  }
+  std::vector<std::pair<HistoryStats, std::size_t>> keyed;
+  keyed.reserve(histories.size());
+  for (std::size_t i = 0; i < histories.size(); ++i) keyed.emplace_back(history_stats(histories[i]), i);
+  auto before = [sort](const auto& a, const auto& b) {
+    const HistoryStats &x = a.first, &y = b.first;
+    if (sort == HistorySort::flaky) {
+      if (x.flake_rate != y.flake_rate) return x.flake_rate > y.flake_rate;
+      if (x.flips != y.flips) return x.flips > y.flips;
+    }
+    if (x.failed != y.failed) return x.failed > y.failed;
+    return a.second < b.second;
+  };
+  std::sort(keyed.begin(), keyed.end(), before);
+  std::vector<TestHistory> sorted;
+  sorted.reserve(histories.size());
+  for (const auto& k : keyed) sorted.push_back(std::move(histories[k.second]));
+  histories = std::move(sorted);
+}
+
 std::vector<TestHistory> load_history(Redis& redis, const KeySpace& keys, std::size_t last, std::size_t max_tests,
-                                      const std::optional<std::string>& test) {
+                                      const std::optional<std::string>& test, HistorySort sort) {
   std::vector<std::string> ids;
   std::string index = keys.key("report", "tests");
   if (test && test->find("::") != std::string::npos) {
@@ -213,28 +260,42 @@ std::vector<TestHistory> load_history(Redis& redis, const KeySpace& keys, std::s
         }
       }
       ids.push_back(std::move(id));
-      if (ids.size() >= max_tests) break;
+      if (sort == HistorySort::recent && ids.size() >= max_tests) break;
     }
   }
   std::vector<TestHistory> out;
-  for (const auto& id : ids) {
-    Reply reply = command(redis, {"XREVRANGE", test_key(keys, id), "+", "-", "COUNT", std::to_string(last)});
-    if (reply.size() == 0) continue;
-    TestHistory h;
-    h.id = id;
-    for (std::size_t i = reply.size(); i-- > 0;) {
-      Reply entry = reply[i];
-      Reply fields = entry[1];
-      HistoryPoint p;
-      p.at_ms = stream_ms(entry[0].string());
-      p.run_id = field(fields, "run_id");
-      p.commit = field(fields, "commit");
-      p.status = parse_status(field(fields, "status")).value_or(Status::error);
-      p.duration_s = to_double(field(fields, "duration_s"));
-      h.points.push_back(std::move(p));
+  for (std::size_t start = 0; start < ids.size(); start += k_batch) {
+    std::size_t end = std::min(ids.size(), start + k_batch);
+    std::vector<std::string> streams;
+    for (std::size_t i = start; i < end; ++i) streams.push_back(test_key(keys, ids[i]));
+    Reply batch = [&] {
+      try {
+        return redis.eval(k_read_script, streams, {std::to_string(last)});
+      } catch (const RedisReplyError& e) {
+        throw ServiceError("redis: reading the history failed: " + e.reply());
+      }
+    }();
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      Reply reply = batch[k];
+      if (reply.size() == 0) continue;
+      TestHistory h;
+      h.id = ids[start + k];
+      for (std::size_t i = reply.size(); i-- > 0;) {
+        Reply entry = reply[i];
+        Reply fields = entry[1];
+        HistoryPoint p;
+        p.at_ms = stream_ms(entry[0].string());
+        p.run_id = field(fields, "run_id");
+        p.commit = field(fields, "commit");
+        p.status = parse_status(field(fields, "status")).value_or(Status::error);
+        p.duration_s = to_double(field(fields, "duration_s"));
+        h.points.push_back(std::move(p));
+      }
+      out.push_back(std::move(h));
     }
-    out.push_back(std::move(h));
   }
+  sort_histories(out, sort);
+  if (out.size() > max_tests) out.resize(max_tests);
   return out;
 }
 

@@ -52,6 +52,7 @@ struct HistoryStats {
   double flake_rate = 0;  // flaky / runs that were not skipped
   double mean_duration = 0;
   double trend = 0;  // mean duration of the newer half over the older half, minus 1
+  std::size_t flips = 0;  // times the outcome changed between passing and failing, run to run
 };
 
 HistoryStats history_stats(const TestHistory& history);
@@ -66,10 +67,22 @@ struct RunPoint {
 // The last `last` runs, oldest first.
 std::vector<RunPoint> load_runs(Redis& redis, const KeySpace& keys, std::size_t last);
 
-// The last `last` results of each test (most recently run tests first, at most
-// max_tests); with `test` only that one ("classname::name", or a name matched
-// against every classname).
+// The order of `report history`'s tests.
+enum class HistorySort {
+  flaky,     // highest flake rate first, then most flips between passing and failing
+  failures,  // most failed, errored or timed-out runs first
+  recent,    // most recently run first
+  name,      // by classname::name
+};
+HistorySort parse_history_sort(std::string_view text);  // UsageError naming --sort
+
+// Sorts histories given most recently run first; ties keep that order.
+void sort_histories(std::vector<TestHistory>& histories, HistorySort sort);
+
+// The last `last` results of each test, the first `max_tests` tests in `sort` order
+// (every stored test is read unless the order is recent); with `test` only that one
+// ("classname::name", or a name matched against every classname).
 std::vector<TestHistory> load_history(Redis& redis, const KeySpace& keys, std::size_t last, std::size_t max_tests,
-                                      const std::optional<std::string>& test);
+                                      const std::optional<std::string>& test, HistorySort sort = HistorySort::recent);
 
 }  // namespace ciutils::report

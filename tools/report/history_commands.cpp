@@ -87,16 +87,19 @@ int cmd_store(const std::vector<std::string>& args) {
 
 int cmd_history(const std::vector<std::string>& args) {
   CommonOptions common;
-  std::string redis_url, ns, test, last = "20", limit = "50";
+  std::string redis_url, ns, test, last = "20", limit = "50", sort = "flaky";
   po::options_description visible("Options");
   add_redis_options(visible, redis_url, ns);
   visible.add_options()(
       "test", po::value(&test), "one test: classname::name, or a name (every classname that has it)")(
       "last", po::value(&last), "runs to look back over (default 20)")(
-      "limit", po::value(&limit), "tests listed, most recently run first (default 50)");
+      "sort", po::value(&sort)->value_name("ORDER"),
+      "flaky (default: highest flake rate, then most flips between passing and failing), failures (most "
+      "failed runs), recent (most recently run), name")(
+      "limit", po::value(&limit), "tests listed, the first in --sort order (default 50)");
   po::options_description all;
   po::variables_map vm;
-  if (!parse(args, visible, false, common, "report history [--test NAME] [--last N] [--json]",
+  if (!parse(args, visible, false, common, "report history [--test NAME] [--last N] [--sort ORDER] [--limit N] [--json]",
              "Pass rate, flake rate and duration trend per test over the last runs stored by\n"
              "'report store'. With --test, every stored result of that test.",
              k_redis_env, all, vm)) {
@@ -104,11 +107,12 @@ int cmd_history(const std::vector<std::string>& args) {
   }
   std::size_t n = static_cast<std::size_t>(parse_integer(last, "--last", 1, 100000));
   std::size_t max_tests = static_cast<std::size_t>(parse_integer(limit, "--limit", 1, 1000000));
+  HistorySort order = parse_history_sort(sort);
   KeySpace keys = key_space(vm, ns);
   Redis redis = connect_redis(redis_url);
   std::optional<std::string> filter;
   if (vm.count("test")) filter = test;
-  auto histories = load_history(redis, keys, n, max_tests, filter);
+  auto histories = load_history(redis, keys, n, max_tests, filter, order);
   if (filter && histories.empty()) {
     throw UsageError("--test: no stored results for '" + test + "'");
   }
@@ -127,6 +131,7 @@ int cmd_history(const std::vector<std::string>& args) {
       o["flake_rate"] = s.flake_rate;
       o["mean_duration_s"] = s.mean_duration;
       o["duration_trend"] = s.trend;
+      o["flips"] = s.flips;
       if (filter) {
         boost::json::array points;
         for (const auto& p : h.points) {

@@ -108,6 +108,28 @@ refused() {
   refused smuggled.zip "$BASE/files/smuggled.zip: zip central directory: entry 1 ('readme.txt') is at offset $at in the directory, at 0 in the archive"
 }
 
+@test "zip symlinks follow the rules of tar symlinks" {
+  make_archive zip-symlink-etc etc.zip
+  refused etc.zip "entry 'etc/fetch-evil': path goes through 'etc', which is a symlink or not a directory"
+  [ ! -e /etc/fetch-evil ]
+  make_archive zip-symlink-absolute abs.zip
+  refused abs.zip "entry 'passwd': symlink target '/etc/passwd' is absolute"
+  make_archive zip-symlink-climb climb.zip
+  refused climb.zip "entry 'up': symlink target '../../../../tmp' points outside the destination"
+  make_archive zip-symlink-chain chain.zip
+  refused chain.zip "entry 'd/t': symlink target 'l/../..' uses '..' after a directory name"
+  make_archive zip-symlink-long long.zip
+  refused long.zip "entry 'long': symlink target is longer than 4095 bytes"
+  make_archive zip-symlink-nul nul.zip
+  refused nul.zip "entry 'nul': symlink target holds a NUL byte"
+}
+
+@test "a zip symlink pointing out is refused even when the filters leave it out" {
+  make_archive zip-symlink-climb climb.zip
+  refused climb.zip "entry 'up': symlink target '../../../../tmp' points outside the destination" --include readme.txt
+  refused climb.zip "entry 'up': symlink target '../../../../tmp' points outside the destination" --exclude up
+}
+
 @test "a compression bomb is stopped by --max-ratio" {
   make_archive zeros zeros.tgz 64
   run -4 fetch "$BASE/files/zeros.tgz" -o out

@@ -164,3 +164,36 @@ PY
   run -2 fetch "$BASE/files/filtered.tgz" -o x --no-extract --include '*'
   assert_output "fetch: error: --include: not with --no-extract or -o -"
 }
+
+@test "zip symlinks are extracted as symlinks, listed as such in --json" {
+  make_archive zip-symlinks links.zip
+  run -0 --separate-stderr fetch "$BASE/files/links.zip" -o out --json
+  [ "$(readlink out/bin/latest)" = run.sh ]
+  [ "$(readlink out/current)" = data ]
+  [ "$(cat out/current/a.txt)" = alpha ]
+  [ -x out/bin/run.sh ] && [ ! -L out/bin/run.sh ]
+  echo "$output" | "$PY" -c '
+import json, sys
+files = {f["path"]: f for f in json.load(sys.stdin)["files"]}
+assert files["bin/latest"] == {"path": "bin/latest", "type": "symlink", "target": "run.sh"}, files
+assert files["current"] == {"path": "current", "type": "symlink", "target": "data"}, files
+assert files["bin/run.sh"]["mode"] == "0755", files
+'
+  run -0 fetch "$BASE/files/links.zip" -o stripped --strip-components 1 --include 'latest'
+  [ "$(readlink stripped/latest)" = run.sh ]
+  [ ! -e stripped/run.sh ]
+}
+
+@test "--no-symlinks refuses tar and zip symlinks that would be extracted" {
+  make_archive zip-symlinks links.zip
+  run -4 fetch "$BASE/files/links.zip" -o out --no-symlinks
+  assert_output "fetch: error: entry 'bin/latest': symlinks are refused (--no-symlinks)"
+  assert_not_published out
+  run -4 fetch "$BASE/files/suite.tar.gz" -o out --no-symlinks
+  assert_output "fetch: error: entry 'suite/bin/plan.json': symlinks are refused (--no-symlinks)"
+  assert_not_published out
+  run -0 fetch "$BASE/files/links.zip" -o out --no-symlinks --exclude bin/latest --exclude current
+  [ -f out/data/a.txt ] && [ -x out/bin/run.sh ]
+  run -2 fetch "$BASE/files/links.zip" -o x --no-extract --no-symlinks
+  assert_output "fetch: error: --no-symlinks: not with --no-extract or -o -"
+}

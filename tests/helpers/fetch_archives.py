@@ -42,6 +42,14 @@ def add_link(tar, name, target, type_=tarfile.SYMTYPE):
     tar.addfile(info)
 
 
+def zip_link(z, name, target):
+    """A symlink as Info-ZIP stores it: the target as the data, S_IFLNK in the Unix mode."""
+    info = zipfile.ZipInfo(name)
+    info.create_system = 3
+    info.external_attr = 0o120777 << 16
+    z.writestr(info, target)
+
+
 def rewrite_central(path, change):
     """Rewrites a zip's central directory: change(entries) edits the list of central
     records, each a dict with "fixed" (the 46-byte header as a bytearray), "name" and
@@ -211,5 +219,39 @@ elif kind == "zip-many":
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for i in range(int(arg)):
             z.writestr(f"e{i:07d}", b"")
+elif kind == "zip-symlinks":
+    # as `zip -y` stores them: a file link and a directory link
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo("bin/run.sh")
+        info.create_system = 3
+        info.external_attr = 0o100755 << 16
+        z.writestr(info, "#!/bin/sh\necho hi\n")
+        zip_link(z, "bin/latest", "run.sh")
+        z.writestr("data/a.txt", "alpha\n")
+        zip_link(z, "current", "data")
+elif kind == "zip-symlink-etc":
+    # a symlink to /etc, then a file written through it
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        zip_link(z, "etc", "/etc")
+        z.writestr("etc/fetch-evil", "x")
+elif kind == "zip-symlink-absolute":
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("readme.txt", "x")
+        zip_link(z, "passwd", "/etc/passwd")
+elif kind == "zip-symlink-climb":
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("readme.txt", "x")
+        zip_link(z, "up", "../../../../tmp")
+elif kind == "zip-symlink-chain":
+    # each link alone stays inside; d/t -> l/../.. would climb out through d/l -> ..
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        zip_link(z, "d/l", "..")
+        zip_link(z, "d/t", "l/../..")
+elif kind == "zip-symlink-long":
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        zip_link(z, "long", "a/" * 2500)
+elif kind == "zip-symlink-nul":
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        zip_link(z, "nul", "ok\0/../../../etc")
 else:
     sys.exit(f"unknown kind {kind}")

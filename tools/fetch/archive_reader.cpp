@@ -15,6 +15,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,14 @@ timespec entry_mtime(archive_entry* entry) {
   if (!archive_entry_mtime_is_set(entry)) return {0, UTIME_NOW};
   return {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
 }
+
+// What became of a zip entry, for what its central directory entry says at the end.
+struct ZipWritten {
+  std::string path;          // where the entry was written as a regular file ("" when it was not)
+  std::size_t manifest = 0;  // its index in the manifest
+  timespec mtime{};
+  std::string refusal;  // a filtered-out entry: why it would be refused as a symlink
+};
 
 class Extractor {
 public:
@@ -144,13 +153,78 @@ private:
     }
     for (std::size_t i = 0; i < directory.entries.size(); ++i) {
       const ZipCentralEntry& entry = directory.entries[i];
-      if (!entry.unix_mode || (*entry.unix_mode & 0170000) != 0100000 || m_zip_paths[i].empty()) continue;
-      auto it = m_files.find(m_zip_paths[i]);
+      if (!entry.unix_mode) continue;
+      if ((*entry.unix_mode & 0170000) == 0120000) {
+        zip_symlink(entry.name, m_zip_written[i]);
+        continue;
+      }
+      if ((*entry.unix_mode & 0170000) != 0100000 || m_zip_written[i].path.empty()) continue;
+      auto it = m_files.find(m_zip_written[i].path);
       if (it == m_files.end()) continue;
       unsigned mode = *entry.unix_mode & 0777 & ~m_budgets.mode_mask;
-      m_tree.set_file_mode(entry_parts(m_zip_paths[i]), mode, entry.name);
+      m_tree.set_file_mode(entry_parts(m_zip_written[i].path), mode, entry.name);
       m_result.entries[it->second].mode = mode;
     }
+  }
+
+  // A zip symlink is known only from the central directory's Unix mode, after its target
+  // was written as the content of a regular file: that file becomes the symlink now, under
+  // the rules tar's symlinks follow. Nothing is written after it, so no later entry can go
+  // through it.
+  void zip_symlink(const std::string& name, const ZipWritten& written) {
+    if (!written.refusal.empty()) throw IntegrityError(written.refusal);  // filtered out, unsafe all the same
+    if (written.path.empty()) return;                                     // not extracted
+    auto it = m_files.find(written.path);
+    if (it == m_files.end() || it->second != written.manifest) return;  // replaced by a later entry
+    if (m_budgets.no_symlinks) refuse(name, "symlinks are refused (--no-symlinks)");
+    PathParts parts = entry_parts(written.path);
+    std::string target = m_tree.read_head(parts, k_max_symlink_target, name);
+    check_zip_symlink_target(parts, target, name);
+    m_tree.make_symlink(parts, target, written.mtime, name);
+    ManifestEntry& record = m_result.entries[written.manifest];
+    record = ManifestEntry{written.path, "symlink", 0, 0777, "", target};
+    m_files.erase(it);
+  }
+
+  static void check_zip_symlink_target(const PathParts& parts, const std::string& target, const std::string& name) {
+    if (target.size() > k_max_symlink_target)
+      refuse(name, "symlink target is longer than " + std::to_string(k_max_symlink_target) + " bytes");
+    if (target.find('\0') != std::string::npos) refuse(name, "symlink target holds a NUL byte");
+    check_symlink_target(parts, target, name);
+  }
+
+  struct DataBlock {
+    const char* data;
+    std::size_t size;
+    std::uint64_t offset;
+  };
+
+  // The current entry's next block of data; nullopt at its end.
+  std::optional<DataBlock> next_block() {
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    int r = archive_read_data_block(m_archive.get(), &block, &size, &offset);
+    if (r == ARCHIVE_EOF) return std::nullopt;
+    if (r < ARCHIVE_WARN) fail("data");
+    return DataBlock{static_cast<const char*>(block), size, static_cast<std::uint64_t>(std::max<la_int64_t>(0, offset))};
+  }
+
+  // A zip entry that is filtered out may still be a symlink (the central directory tells):
+  // why its content would be refused as a symlink target, "" when it would not.
+  std::string zip_symlink_refusal(const PathParts& parts, const std::string& name) {
+    std::string head;
+    while (head.size() <= k_max_symlink_target) {
+      auto block = next_block();
+      if (!block) break;
+      head.append(block->data, std::min(block->size, k_max_symlink_target + 1 - head.size()));
+    }
+    try {
+      check_zip_symlink_target(parts, head, name);
+    } catch (const IntegrityError& e) {
+      return e.what();
+    }
+    return "";
   }
 
   // Finds the raw local header libarchive has just read, for check_zip_directory().
@@ -169,7 +243,7 @@ private:
     if (symlink) local->size = std::strlen(archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "");
     if (archive_entry_filetype(entry) == AE_IFDIR) local->size = 0;
     m_zip_local.push_back(std::move(*local));
-    m_zip_paths.emplace_back();
+    m_zip_written.emplace_back();
   }
 
   void one_entry(archive_entry* entry) {
@@ -196,6 +270,8 @@ private:
     std::string path = join_parts(*stripped);
     if (!m_filter.empty() && !m_filter.selects(*stripped)) {
       refuse_if_unsafe(entry, *stripped, name);  // filters never make an unsafe entry acceptable
+      if (m_zip && archive_entry_filetype(entry) == AE_IFREG)
+        m_zip_written.back().refusal = zip_symlink_refusal(*stripped, name);
       archive_read_data_skip(m_archive.get());
       return;
     }
@@ -232,6 +308,7 @@ private:
       case AE_IFLNK: {
         const char* target = archive_entry_symlink(entry);
         if (!target) refuse(name, "symlink without a target");
+        if (m_budgets.no_symlinks) refuse(name, "symlinks are refused (--no-symlinks)");
         m_tree.make_symlink(*stripped, target, entry_mtime(entry), name);
         m_result.entries.push_back({path, "symlink", 0, 0777, "", target});
         break;
@@ -273,13 +350,11 @@ private:
     static const std::vector<char> k_zeros(64 * 1024, 0);
     for (;;) {
       throw_if_interrupted();
-      const void* block = nullptr;
-      size_t size = 0;
-      la_int64_t offset = 0;
-      int r = archive_read_data_block(m_archive.get(), &block, &size, &offset);
-      if (r == ARCHIVE_EOF) break;
-      if (r < ARCHIVE_WARN) fail("data");
-      auto at = static_cast<std::uint64_t>(std::max<la_int64_t>(0, offset));
+      auto data = next_block();
+      if (!data) break;
+      const char* block = data->data;
+      std::size_t size = data->size;
+      std::uint64_t at = data->offset;
       if (at > position) {  // a hole in a sparse file
         count_bytes(at - position, name);
         if (m_want_hashes)
@@ -292,7 +367,7 @@ private:
         position = at;
       }
       count_bytes(size, name);
-      write_all(fd.get(), static_cast<const char*>(block), size, "entry '" + name + "'");
+      write_all(fd.get(), block, size, "entry '" + name + "'");
       if (m_want_hashes) hash.update(block, size);
       position += size;
     }
@@ -315,7 +390,7 @@ private:
     ManifestEntry record{path, "file", position, mode, m_want_hashes ? hash.hex_digest() : "", ""};
     if (m_zip) {
       m_zip_local.back().size = position;
-      m_zip_paths.back() = path;
+      m_zip_written.back() = ZipWritten{path, m_result.entries.size(), entry_mtime(entry), ""};
     }
     m_files[path] = m_result.entries.size();
     m_result.entries.push_back(std::move(record));
@@ -334,7 +409,8 @@ private:
   std::map<std::string, std::size_t> m_files;  // regular files by path: index in m_result.entries
   bool m_zip = false;
   std::vector<ZipLocalEntry> m_zip_local;  // every local header, in stream order
-  std::vector<std::string> m_zip_paths;     // the path each one was written to ("" when not a file)
+  std::vector<ZipWritten> m_zip_written;  // one per local header
+  static constexpr std::size_t k_max_symlink_target = 4095;
   static constexpr std::size_t k_zip_tail = 32 << 20;  // the largest central directory fetch checks
 };
 

@@ -253,6 +253,7 @@ Command parse_command(const std::vector<std::string>& args) {
        "content-addressed download cache, revalidated with ETag/Last-Modified; with --replace, a "
        "destination still holding this archive's tree is not extracted again")
       ("cache-shared", "accept a --cache directory that is group- or world-writable or owned by another user")
+      ("no-symlinks", "refuse an archive holding a symlink that would be extracted (tar or zip)")
       ("mode-mask", po::value<std::string>()->value_name("OCTAL"),
        "permission bits dropped from every extracted entry, like a umask (default 022: no group/other write)")
       ("max-bytes", po::value<std::string>()->value_name("SIZE"), "unpacked total limit (default 10GiB)")
@@ -322,6 +323,8 @@ Command parse_command(const std::vector<std::string>& args) {
     if (mask > 0777) throw UsageError("--mode-mask: expected octal permission bits such as 022 or 0, got '" + text + "'");
     get.budgets.mode_mask = static_cast<unsigned>(mask);
   }
+  get.budgets.no_symlinks = vm.count("no-symlinks") > 0;
+  if (get.budgets.no_symlinks && get.no_extract) throw UsageError("--no-symlinks: not with --no-extract or -o -");
   if (vm.count("max-bytes")) get.budgets.max_bytes = parse_size(vm["max-bytes"].as<std::string>(), "--max-bytes");
   if (vm.count("max-download"))
     get.budgets.max_download = parse_size(vm["max-download"].as<std::string>(), "--max-download");

@@ -17,6 +17,7 @@ struct Budgets {
   double max_ratio = 200;                    // unpacked / downloaded
   std::uint64_t max_download = 10ULL << 30;  // bytes received
   unsigned mode_mask = 022;                  // permission bits dropped from every entry
+  bool no_symlinks = false;                  // refuse every symlink that would be extracted
 };
 
 // S3 addressing from the command line; the environment and ~/.aws/config fill the rest.

@@ -115,6 +115,23 @@ void SafeTree::make_symlink(const PathParts& parts, const std::string& target, t
   utimensat(dir, parts.back().c_str(), times, AT_SYMLINK_NOFOLLOW);
 }
 
+std::string SafeTree::read_head(const PathParts& parts, std::size_t max_bytes, std::string_view name) {
+  int dir = open_parent(parts, false, name);
+  UniqueFd fd(openat(dir, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) fail_io(name, "open", errno);
+  std::string text(max_bytes + 1, '\0');
+  std::size_t got = 0;
+  while (got < text.size()) {
+    ssize_t n = read(fd.get(), text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_io(name, "read", errno);
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  text.resize(got);
+  return text;
+}
+
 void SafeTree::make_hardlink(const PathParts& parts, const PathParts& target, std::string_view name) {
   if (parts == target) refuse(name, "hardlink to itself");
   UniqueFd target_dir(dup(open_parent(target, false, name)));

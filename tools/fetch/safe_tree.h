@@ -27,6 +27,8 @@ public:
   // Changes an already written regular file's permission bits (symlinks are left alone).
   void set_file_mode(const PathParts& parts, unsigned mode, std::string_view name);
   void make_hardlink(const PathParts& parts, const PathParts& target, std::string_view name);
+  // The first max_bytes + 1 bytes of a written regular file (never through a symlink).
+  std::string read_head(const PathParts& parts, std::size_t max_bytes, std::string_view name);
   // Applies the directories' modes and mtimes, deepest first, once everything is written.
   void finish();
 

@@ -197,3 +197,16 @@ assert files["bin/run.sh"]["mode"] == "0755", files
   run -2 fetch "$BASE/files/links.zip" -o x --no-extract --no-symlinks
   assert_output "fetch: error: --no-symlinks: not with --no-extract or -o -"
 }
+
+@test "UTF-8 entry names unpack whatever the caller's locale" {
+  make_archive zip-utf8 utf8.zip
+  make_archive tar-utf8 utf8.tgz
+  for locale in C C.UTF-8; do
+    LC_ALL=$locale run -0 --separate-stderr fetch "$BASE/files/utf8.zip" -o "zip-$locale" --json
+    [ "$(cat "zip-$locale/données/été.txt")" = x ]
+    [ "$(cat "zip-$locale/日本/テスト.txt")" = y ]
+    echo "$output" | grep -q '"path":"日本/テスト.txt"'
+    LC_ALL=$locale run -0 fetch "$BASE/files/utf8.tgz" -o "tar-$locale"
+    [ -f "tar-$locale/données/été.txt" ]
+  done
+}

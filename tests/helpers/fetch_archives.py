@@ -253,5 +253,13 @@ elif kind == "zip-symlink-long":
 elif kind == "zip-symlink-nul":
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         zip_link(z, "nul", "ok\0/../../../etc")
+elif kind == "zip-utf8":
+    # non-ASCII names: zipfile sets the UTF-8 flag (bit 11) for them
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("données/été.txt", "x\n")
+        z.writestr("日本/テスト.txt", "y\n")
+elif kind == "tar-utf8":
+    with tarfile.open(out, "w:gz", format=tarfile.PAX_FORMAT) as t:
+        add_file(t, "données/été.txt")
 else:
     sys.exit(f"unknown kind {kind}")

@@ -177,7 +177,7 @@ setup() {
 @test "a NUL byte in a job line is refused, naming the line" {
   printf 'echo a\necho b\0c\n' >jobs.txt
   run -2 --separate-stderr prun -q --results r.jsonl -a jobs.txt
-  [ "$stderr" = "prun: error: jobs.txt:2: a NUL byte in a job line (the shell would see the line cut there)" ]
+  [ "$stderr" = "prun: error: jobs.txt:2: a NUL byte in a job line (the shell would see the line cut there; -0 reads NUL-separated items)" ]
 }
 
 @test "an unusable TMPDIR fails only the job whose output needed it, with a clear record" {

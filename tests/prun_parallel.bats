@@ -3,6 +3,7 @@
 
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers/prun_common
 
 setup() { common_setup; }
 
@@ -25,13 +26,93 @@ same_as_parallel() {
   same_as_parallel -a items.txt echo {/.}
 }
 
-@test "a replacement string prun does not fill is refused, and ::: without a command" {
-  run -2 prun -- echo {1} ::: a
-  assert_output "prun: error: replacement string {1} is not supported (prun fills {} {.} {/} {//} {/.} {#} {%})"
-  run -2 prun -- echo ::: a ::: b
-  assert_output "prun: error: ':::': only one ::: input source is supported"
-  run -2 prun -- ::: a
-  assert_output "prun: error: ':::' needs a command before it"
+@test "several input sources are crossed, paired with :::+ or --link, as parallel does" {
+  printf '%s\n' x y >f1
+  printf '%s\n' 1 2 3 >f2
+  same_as_parallel echo ::: a b ::: 1 2
+  same_as_parallel echo {2}-{1} ::: a b ::: 1 2
+  same_as_parallel echo {1.} {2/} {-1} {1//} {2/.} ::: a.x/b.c 'sp ace/d' ::: d/e.f
+  same_as_parallel echo ::: a b c :::+ 1 2 ::: X Y
+  same_as_parallel --link echo ::: a b c ::: 1 2
+  same_as_parallel --link echo ::: a b ::: 1 2 3 ::: X
+  same_as_parallel -a f1 echo ::: a b
+  same_as_parallel echo :::: f1 f2
+  same_as_parallel -a f1 -a f2 echo
+  same_as_parallel -a f1 echo :::: f2 ::: Q
+  # Job lines from two sources are joined, as the command, as parallel joins them.
+  printf '%s\n' 'echo a' 'echo b' >cmds
+  same_as_parallel -a cmds ::: 1 2
+  [ "$(prun -j1 -q --ungroup -a cmds ::: 1 2)" = $'a 1\na 2\nb 1\nb 2' ]
+  # Without a command, the values after ::: are the commands.
+  same_as_parallel ::: 'echo a' 'echo b'
+}
+
+@test "each combination is one job, named by its arguments, with a valid record" {
+  run -1 prun -j 1 -q --results r2.jsonl -- 'echo {1}{2}; exit $(( {#} == 2 ))' ::: a b ::: '1 2' ''
+  [ "$(jq -r '[.name, .status] | @tsv' r2.jsonl)" = $'a 1 2\tpassed\na \tfailed\nb 1 2\tpassed\nb \tpassed' ]
+  check_results r2.jsonl 4
+}
+
+@test "a replacement string prun does not fill or a position beyond the arguments is refused" {
+  run -2 prun -- echo {0} ::: a
+  assert_output "prun: error: replacement string {0} is not supported (prun fills {} {.} {/} {//} {/.} {#} {%} and {N} {N.} {N/} {N//} {N/.})"
+  run -2 prun -- echo {2} ::: a
+  assert_output "prun: error: replacement string {2}: a job has 1 argument (one per input source)"
+  run -2 prun -- echo {3.} ::: a ::: b
+  assert_output "prun: error: replacement string {3}: a job has 2 arguments (one per input source)"
+  run -2 prun -N 2 -- echo {-3} ::: a
+  assert_output "prun: error: replacement string {3}: a job has 2 arguments (--max-args)"
+  run -2 prun -- echo :::+ a
+  assert_output "prun: error: ':::+' needs an input source before it"
+  run -2 prun -- echo ::::
+  assert_output "prun: error: '::::' needs a file after it"
+  run -2 prun -- echo :::: missing
+  assert_output "prun: error: '::::': missing: No such file or directory"
+  run -2 prun -a missing -- echo ::: a
+  assert_output "prun: error: --arg-file: missing: No such file or directory"
+}
+
+@test "-0, -d, -N and -X cut the input as parallel does" {
+  printf 'a\0b c\0\0d\ne' >nul.txt
+  same_as_parallel -0 -a nul.txt echo x{}y
+  printf 'a,b,,c\n' >comma.txt
+  same_as_parallel -d , -a comma.txt echo x{}y
+  printf 'a::b::c' >colons.txt
+  same_as_parallel -d :: -a colons.txt echo
+  seq 5 >five.txt
+  same_as_parallel -N 2 -a five.txt echo {1}-{2}
+  same_as_parallel -N 2 -a five.txt echo
+  same_as_parallel -N 3 echo {} {#} ::: a b c d
+  same_as_parallel -N 0 echo hi ::: a b
+  # -X: every item in as few jobs as there are slots, a word with {} repeated per item.
+  [ "$(prun -j 2 -q -k -X -- echo x{}y ::: 1 2 3 4 5 | grep -v '^==> ')" = "$(parallel -j 2 -k -X echo x{}y ::: 1 2 3 4 5)" ]
+  [ "$(prun -j 2 --dry-run -X -- echo pre {} ::: 1 'a b' 3)" = $'echo pre 1 \'a b\'\necho pre 3' ]
+  run -2 prun -d '\q' -- echo ::: a
+  assert_output "prun: error: --delimiter: unknown escape '\q' in '\q'"
+  run -2 prun -d '' -- echo ::: a
+  assert_output "prun: error: --delimiter: empty value"
+  run -2 prun -0 -d , -- echo ::: a
+  assert_output "prun: error: --delimiter and --null exclude each other"
+  run -2 prun -N 2 -- echo ::: a ::: b
+  assert_output "prun: error: --max-args works with one input source"
+  run -2 prun -X -N 2 -- echo ::: a
+  assert_output "prun: error: -X and --max-args exclude each other"
+  run -2 prun -X
+  assert_output "prun: error: -X needs a command template"
+}
+
+@test "empty items are kept as empty arguments, as parallel keeps them; --skip-empty drops them" {
+  printf 'a\n\n  \nb\n' >items.txt
+  same_as_parallel -a items.txt echo x{}y
+  same_as_parallel -r -a items.txt echo x{}y
+  [ "$(prun -j1 -q --ungroup --skip-empty -a items.txt -- echo x{}y)" = $'xay\nxby' ]
+  run -0 prun -j1 -q --results r.jsonl -a items.txt -- true
+  [ "$(jq -r .name r.jsonl)" = $'a\n\'\'\n  \nb' ]
+  check_results r.jsonl 4
+  # Job lines: a blank line is no command, so it is no job (parallel runs it as an empty one).
+  printf 'echo a\n\necho b\n' >jobs.txt
+  run -0 prun -j1 -q --ungroup -a jobs.txt
+  assert_output $'a\nb'
 }
 
 @test "-k prints in input order, as parallel -k, each job as soon as those before it are done" {

@@ -1,5 +1,6 @@
 #include "command_template.h"
 
+#include <charconv>
 #include <optional>
 
 namespace ciutils::prun {
@@ -39,9 +40,6 @@ std::string join_template(const std::vector<std::string>& words) {
 
 namespace {
 
-// The replacement strings of GNU parallel that prun fills, longest first.
-constexpr std::string_view k_replacements[] = {"{//}", "{/.}", "{}", "{.}", "{/}", "{#}", "{%}"};
-
 std::string_view basename_of(std::string_view item) {
   auto slash = item.rfind('/');
   return slash == std::string_view::npos ? item : item.substr(slash + 1);
@@ -62,6 +60,91 @@ std::string dirname_of(std::string_view item) {
   return std::string(item.substr(0, slash));
 }
 
+// One replacement string: {#}, {%}, or an argument's ({}, {2}, {-1/.}, …).
+struct Replacement {
+  enum class Kind { argument, job, slot } kind = Kind::argument;
+  int position = 0;           // 0: every argument; N: the Nth; -N: the Nth from the end
+  std::string_view modifier;  // "", ".", "/", "//", "/."
+  std::size_t length = 0;     // of the whole string, braces included
+};
+
+// The replacement string at the start of text, or nullopt.
+std::optional<Replacement> replacement_at(std::string_view text) {
+  if (text.size() < 2 || text[0] != '{') return std::nullopt;
+  auto close = text.find('}');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view inner = text.substr(1, close - 1);
+  Replacement r;
+  r.length = close + 1;
+  if (inner == "#" || inner == "%") {
+    r.kind = inner == "#" ? Replacement::Kind::job : Replacement::Kind::slot;
+    return r;
+  }
+  std::size_t digits_end = 0;
+  if (!inner.empty() && (inner[0] == '-' || (inner[0] >= '0' && inner[0] <= '9'))) {
+    int value = 0;
+    auto [end, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), value);
+    if (ec != std::errc() || value == 0 || value > 100000 || value < -100000) return std::nullopt;
+    r.position = value;
+    digits_end = static_cast<std::size_t>(end - inner.data());
+  }
+  r.modifier = inner.substr(digits_end);
+  for (std::string_view m : {"", ".", "/", "//", "/."}) {
+    if (r.modifier == m) return r;
+  }
+  return std::nullopt;
+}
+
+std::string transformed(std::string_view arg, std::string_view modifier) {
+  if (modifier == ".") return std::string(without_extension(arg));
+  if (modifier == "/") return std::string(basename_of(arg));
+  if (modifier == "//") return dirname_of(arg);
+  if (modifier == "/.") return std::string(without_extension(basename_of(arg)));
+  return std::string(arg);
+}
+
+std::string fill(const Replacement& r, const std::vector<std::string>& args, std::size_t job, int slot) {
+  switch (r.kind) {
+    case Replacement::Kind::job: return std::to_string(job);
+    case Replacement::Kind::slot: return std::to_string(slot);
+    case Replacement::Kind::argument: break;
+  }
+  if (r.position != 0) {
+    auto n = static_cast<std::size_t>(r.position > 0 ? r.position : -r.position);
+    if (n > args.size()) return {};
+    const std::string& arg = r.position > 0 ? args[n - 1] : args[args.size() - n];
+    return shell_quote(transformed(arg, r.modifier));
+  }
+  std::string out;
+  for (const auto& arg : args) {
+    if (!out.empty()) out += ' ';
+    out += shell_quote(transformed(arg, r.modifier));
+  }
+  return out;
+}
+
+// Fills text; `replaced` tells whether it held any replacement string, `all_args`
+// whether one of them stood for every argument ({} and its variants).
+std::string fill_text(std::string_view text, const std::vector<std::string>& args, std::size_t job, int slot,
+                      bool& replaced, bool& all_args) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '{') {
+      if (auto r = replacement_at(text.substr(i))) {
+        out += fill(*r, args, job, slot);
+        replaced = true;
+        all_args = all_args || (r->kind == Replacement::Kind::argument && r->position == 0);
+        i += r->length;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> unsupported_replacement(std::string_view text) {
@@ -70,49 +153,58 @@ std::optional<std::string> unsupported_replacement(std::string_view text) {
     if (close == std::string_view::npos) break;
     std::string_view inner = text.substr(i + 1, close - i - 1);
     std::string_view whole = text.substr(i, close - i + 1);
-    bool known = false;
-    for (auto r : k_replacements) known = known || whole == r;
-    if (known || inner.empty()) continue;
-    // parallel's forms: {3}, {3.}, {1/}, {-1}, {==perl==}, {+.}, {..}: what prun does not fill.
+    if (inner.empty() || replacement_at(whole)) continue;
+    // parallel's forms: {0}, {==perl==}, {+.}, {..}, {1//.}: what prun does not fill.
     bool looks = inner.front() == '=' || inner.find_first_not_of("0123456789-./#%+") == std::string_view::npos;
     if (looks) return std::string(whole);
   }
   return std::nullopt;
 }
 
-std::string expand_template(std::string_view text, std::string_view item, std::size_t job, int slot) {
-  std::string out;
-  out.reserve(text.size() + item.size() + 8);
+std::size_t highest_position(std::string_view text) {
+  std::size_t highest = 0;
+  for (std::size_t i = text.find('{'); i != std::string_view::npos; i = text.find('{', i + 1)) {
+    auto r = replacement_at(text.substr(i));
+    if (!r || r->kind != Replacement::Kind::argument) continue;
+    highest = std::max(highest, static_cast<std::size_t>(r->position < 0 ? -r->position : r->position));
+  }
+  return highest;
+}
+
+std::string expand_template(std::string_view text, const std::vector<std::string>& args, std::size_t job, int slot,
+                            bool context_replace) {
   bool replaced = false;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == '{') {
-      std::string_view rest = text.substr(i);
-      std::string_view found;
-      for (auto r : k_replacements) {
-        if (rest.starts_with(r)) {
-          found = r;
-          break;
+  bool all_args = false;
+  std::string out;
+  if (!context_replace || args.size() == 1) {
+    out = fill_text(text, args, job, slot, replaced, all_args);
+  } else {
+    // -X: a word that stands for the arguments is repeated, once per argument.
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      auto space = text.find(' ', start);
+      std::string_view word = text.substr(start, space == std::string_view::npos ? space : space - start);
+      if (start > 0) out += ' ';
+      bool word_all = false;
+      std::string whole = fill_text(word, args, job, slot, replaced, word_all);
+      if (!word_all) {
+        out += whole;
+      } else {
+        for (std::size_t a = 0; a < args.size(); ++a) {
+          bool ignored = false;
+          if (a > 0) out += ' ';
+          out += fill_text(word, {args[a]}, job, slot, ignored, ignored);
         }
       }
-      if (!found.empty()) {
-        if (found == "{}") out += shell_quote(item);
-        if (found == "{.}") out += shell_quote(without_extension(item));
-        if (found == "{/}") out += shell_quote(basename_of(item));
-        if (found == "{//}") out += shell_quote(dirname_of(item));
-        if (found == "{/.}") out += shell_quote(without_extension(basename_of(item)));
-        if (found == "{#}") out += std::to_string(job);
-        if (found == "{%}") out += std::to_string(slot);
-        replaced = true;
-        i += found.size();
-        continue;
-      }
+      if (space == std::string_view::npos) break;
+      start = space + 1;
     }
-    out += text[i++];
   }
   if (!replaced) {
-    out += ' ';
-    out += shell_quote(item);
+    for (const auto& arg : args) {
+      out += ' ';
+      out += shell_quote(arg);
+    }
   }
   return out;
 }

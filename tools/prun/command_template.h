@@ -1,4 +1,4 @@
-// Command templates: "gzip -9 {}" filled with an item, its job number and slot.
+// Command templates: "gzip -9 {}" filled with a job's arguments, its job number and slot.
 #pragma once
 
 #include <cstddef>
@@ -16,15 +16,22 @@ std::string shell_quote(std::string_view text);
 // so "sh -c" syntax in a word ("a | b") still works.
 std::string join_template(const std::vector<std::string>& words);
 
-// Fills GNU parallel's replacement strings: {} the item, {.} without its extension, {/}
-// its basename, {//} its directory, {/.} its basename without extension (each shell-quoted),
-// {#} the job number and {%} the slot. Without any of them the quoted item is appended
-// after a space.
-std::string expand_template(std::string_view text, std::string_view item, std::size_t job, int slot);
+// Fills GNU parallel's replacement strings with a job's arguments (one per input source,
+// or -N of them): {} all of them, {.} without extension, {/} basename, {//} directory,
+// {/.} basename without extension (each argument shell-quoted, joined by spaces), {N} and
+// {N.} {N/} {N//} {N/.} the Nth argument ({-N} counting from the end; nothing when there
+// is none), {#} the job number and {%} the slot. Without any replacement string the quoted
+// arguments are appended. context_replace (-X): a word holding {} or its variants is
+// repeated once per argument.
+std::string expand_template(std::string_view text, const std::vector<std::string>& args, std::size_t job,
+                            int slot, bool context_replace = false);
 
 // The first thing in braces that looks like a replacement string prun does not fill
-// ({1}, {2.}, {= perl =}), or nullopt.
+// ({0}, {+.}, {= perl =}), or nullopt.
 std::optional<std::string> unsupported_replacement(std::string_view text);
+
+// The highest N of the positional replacement strings {N…} and {-N…} in text (0: none).
+std::size_t highest_position(std::string_view text);
 
 // Plan commands: fills {#} (job number) and {%} (slot), except after '$' ("${#}" is
 // the shell's own). {} is left alone: a plan command has no item.

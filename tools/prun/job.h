@@ -16,7 +16,7 @@ struct Job {
   std::string command;     // run with /bin/sh -c
   std::size_t number = 0;  // 1-based, unique within the run (PRUN_JOB, {#})
   int fixed_slot = -1;     // a slot the job must run on (plan list steps), or -1
-  std::string item;        // template mode: the input item ({}), for {%} expansion at dispatch
+  std::vector<std::string> args;  // template mode: the job's arguments ({}, {1}, …), filled at dispatch
   bool has_template = false;
   bool numbers = false;    // plan commands: {#} and {%} filled at dispatch
   int attempt = 1;         // 1 on the first try, +1 per retry

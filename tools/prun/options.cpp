@@ -16,6 +16,7 @@ constexpr const char* k_synopsis =
     "prun [OPTIONS] < jobs.txt\n"
     "       prun [OPTIONS] -a FILE\n"
     "       prun [OPTIONS] -- COMMAND [ARG…] {}   (items from stdin or -a)\n"
+    "       prun [OPTIONS] -- COMMAND {1} {2} ::: A B ::: C D   (or :::: FILE)\n"
     "       prun [OPTIONS] -f plan.json";
 
 constexpr const char* k_description =
@@ -25,12 +26,17 @@ constexpr const char* k_description =
     "cleanup and teardown always run; one result record per job goes to --results.";
 
 constexpr const char* k_extra =
-    "Replacement strings in a command template: {} the item, {.} without its extension,\n"
-    "{/} its basename, {//} its directory, {/.} its basename without extension (all\n"
-    "shell-quoted), {#} the job number, {%} the slot. Without any, the item is appended.\n"
-    "Items come from stdin, -a FILE, or the words after ::: (prun -- gzip {} ::: a b).\n"
-    "Plan commands fill {#} and {%} too (not after '$'). The input is read as the jobs run, so a slow producer feeds the pool;\n"
-    "--timings, --shard and --dry-run read all of it first.\n"
+    "Replacement strings in a command template: {} the job's arguments, {.} without their\n"
+    "extension, {/} basename, {//} directory, {/.} basename without extension (all shell-\n"
+    "quoted), {N} {N.} {N/} {N//} {N/.} the Nth argument ({-N} from the end), {#} the job\n"
+    "number, {%} the slot. Without any, the arguments are appended.\n"
+    "Input sources: stdin, each -a FILE, the words after each :::, each file after ::::\n"
+    "(- is stdin). Several sources are crossed (one argument from each per job, the first\n"
+    "source varying slowest); :::+ pairs a source with the one before it, --link pairs all.\n"
+    "Items end at a newline (-d DELIM, -0: NUL); empty items are empty arguments.\n"
+    "Plan commands fill {#} and {%} too (not after '$').\n"
+    "One input is read as the jobs run, so a slow producer feeds the pool; several sources,\n"
+    "-X, --timings, --shard and --dry-run read all of it first.\n"
     "\n"
     "Environment of every job:\n"
     "  PRUN_JOB           the job number (1-based)\n"
@@ -72,6 +78,10 @@ struct RawOptions {
   bool resume = false;
   bool resume_failed = false;
   bool retry_failed = false;
+  std::string delimiter;
+  bool null = false;
+  std::string max_args;
+  bool no_run_if_empty = false;
 };
 
 po::options_description describe(Options& o, RawOptions& r) {
@@ -79,7 +89,14 @@ po::options_description describe(Options& o, RawOptions& r) {
   add_common_options(desc, o.common);
   // clang-format off
   desc.add_options()
-      ("arg-file,a", po::value(&o.arg_files)->composing(), "read job lines (or template items) from FILE instead of stdin")
+      ("arg-file,a", po::value(&o.arg_files)->composing(), "read job lines (or template items) from FILE instead of stdin; each -a is one more input source")
+      ("link", po::bool_switch(&o.link), "pair the input sources (the Nth values together, shorter ones wrapping) instead of crossing them")
+      ("delimiter,d", po::value(&r.delimiter), "items end at DELIM, not at a newline (C escapes: \\n \\t \\0 \\xHH)")
+      ("null,0", po::bool_switch(&r.null), "items end at a NUL byte (find -print0)")
+      ("skip-empty", po::bool_switch(&o.input_format.skip_empty), "drop empty and blank items (they are kept as empty arguments by default)")
+      ("no-run-if-empty,r", po::bool_switch(&r.no_run_if_empty), "the same as --skip-empty (GNU parallel's name)")
+      ("max-args,N", po::value(&r.max_args), "N items per job, {1}..{N} in the template (0: one item read per job, none used)")
+      ("context-replace,X", po::bool_switch(&o.context_replace), "many items per job, as evenly spread over the slots as the length allows; a word holding {} is repeated per item")
       ("plan,f", po::value(&o.plan_file), "run the steps of a plan file (JSON)")
       ("jobs,j", po::value(&r.jobs), "number of slots (default: number of CPUs)")
       ("timeout", po::value(&r.timeout), "kill a job that runs longer than D (\"90s\", \"0.5s\", \"10m\")")
@@ -218,6 +235,78 @@ SlotEnv parse_slot_env(std::string_view text) {
   return slot_env;
 }
 
+// The input sources: -a files first, then each ::: (words) and :::: (files, one source
+// each) after the command, as GNU parallel orders them; -d/-0/-N/-X checked against them.
+static void parse_input_sources(Options& o, const RawOptions& r, bool delimiter_given) {
+  for (const auto& file : o.arg_files) {
+    InputSource source;
+    source.path = file;
+    source.is_file = true;
+    source.flag = "--arg-file";
+    o.sources.push_back(std::move(source));
+  }
+  auto is_separator = [](const std::string& w) { return w == ":::" || w == "::::" || w == ":::+" || w == "::::+"; };
+  auto first = std::find_if(o.command_template.begin(), o.command_template.end(), is_separator);
+  if (first != o.command_template.end()) {
+    std::string mark;
+    bool fresh = false;  // a :::: file after the first starts a source of its own
+    for (auto it = first; it != o.command_template.end(); ++it) {
+      if (is_separator(*it)) {
+        mark = *it;
+        InputSource source;
+        source.is_file = mark.starts_with("::::");
+        source.linked = mark.back() == '+';
+        source.flag = mark.starts_with("::::") ? "'::::'" : "':::'";
+        if (source.linked && o.sources.empty()) throw UsageError("'" + mark + "' needs an input source before it");
+        o.sources.push_back(std::move(source));
+        fresh = true;
+        continue;
+      }
+      if (mark.starts_with("::::")) {
+        if (!fresh) {
+          InputSource source;
+          source.is_file = true;
+          source.flag = "'::::'";
+          o.sources.push_back(std::move(source));
+        }
+        o.sources.back().path = *it;
+        fresh = false;
+      } else {
+        o.sources.back().words.push_back(*it);
+      }
+    }
+    for (const auto& source : o.sources) {
+      if (source.is_file && source.path.empty()) throw UsageError("'::::' needs a file after it");
+    }
+    o.command_template.erase(first, o.command_template.end());  // none: the values are the commands
+  }
+  if (delimiter_given && r.null) throw UsageError("--delimiter and --null exclude each other");
+  if (r.no_run_if_empty) o.input_format.skip_empty = true;
+  if (r.null) o.input_format.delimiter = std::string(1, '\0');
+  if (delimiter_given) o.input_format.delimiter = parse_delimiter(r.delimiter);
+  std::size_t sources = std::max<std::size_t>(1, o.sources.size());
+  if (!r.max_args.empty()) {
+    o.input_format.per_job = static_cast<std::size_t>(parse_integer(r.max_args, "--max-args", 0, 100000));
+    if (sources > 1) throw UsageError("--max-args works with one input source");
+  }
+  if (o.context_replace) {
+    if (!r.max_args.empty()) throw UsageError("-X and --max-args exclude each other");
+    if (sources > 1) throw UsageError("-X works with one input source");
+    if (o.command_template.empty()) throw UsageError("-X needs a command template");
+  }
+  std::string text = join_template(o.command_template);
+  if (auto bad = unsupported_replacement(text)) {
+    throw UsageError("replacement string " + *bad +
+                     " is not supported (prun fills {} {.} {/} {//} {/.} {#} {%} and {N} {N.} {N/} {N//} {N/.})");
+  }
+  std::size_t per_job = r.max_args.empty() ? sources : o.input_format.per_job;
+  if (auto n = highest_position(text); n > per_job && !o.context_replace) {
+    throw UsageError("replacement string {" + std::to_string(n) + "}: a job has " + std::to_string(per_job) +
+                     " argument" + (per_job == 1 ? "" : "s") +
+                     (r.max_args.empty() ? " (one per input source)" : " (--max-args)"));
+  }
+}
+
 Options parse_options(const std::vector<std::string>& args) {
   Options o;
   RawOptions r;
@@ -237,25 +326,7 @@ Options parse_options(const std::vector<std::string>& args) {
     o.command_template = words;
   }
   if (o.common.help || o.common.version) return o;
-  auto sources = std::find(o.command_template.begin(), o.command_template.end(), ":::");
-  if (sources != o.command_template.end()) {
-    std::vector<std::string> items(sources + 1, o.command_template.end());
-    o.command_template.erase(sources, o.command_template.end());
-    for (const auto& word : items) {
-      if (word == ":::" || word == "::::" || word == ":::+" || word == "::::+") {
-        throw UsageError("'" + word + "': only one ::: input source is supported");
-      }
-    }
-    if (o.command_template.empty()) throw UsageError("':::' needs a command before it");
-    if (!o.arg_files.empty()) throw UsageError("':::' and --arg-file exclude each other");
-    o.inline_items = std::move(items);
-  }
-  if (std::find(o.command_template.begin(), o.command_template.end(), "::::") != o.command_template.end()) {
-    throw UsageError("'::::': give the file with -a FILE");
-  }
-  if (auto bad = unsupported_replacement(join_template(o.command_template))) {
-    throw UsageError("replacement string " + *bad + " is not supported (prun fills {} {.} {/} {//} {/.} {#} {%})");
-  }
+  parse_input_sources(o, r, vm.count("delimiter") != 0);
 
   if (!r.jobs.empty()) {
     o.jobs = static_cast<int>(parse_integer(r.jobs, "--jobs", 1, 4096));

@@ -1,6 +1,8 @@
 // prun's command line: flags parsed into Options, checked for conflicts.
 #pragma once
 
+#include "job_input.h"
+
 #include "ciutils/cli.h"
 #include "ciutils/process.h"
 
@@ -41,12 +43,24 @@ SlotEnv parse_slot_env(std::string_view text);
 // "K=V" checked (non-empty key without '=').
 std::string parse_env_assignment(std::string_view text, std::string_view flag);
 
+// One input source: -a FILE, the words after :::, or a file after ::::.
+struct InputSource {
+  std::vector<std::string> words;  // ::: words
+  std::string path;                // -a / :::: file ("-": stdin)
+  bool is_file = false;
+  bool linked = false;  // :::+ / ::::+: paired with the source before it
+  std::string flag;     // for errors: "--arg-file" or "::::"
+};
+
 struct Options {
   CommonOptions common;
   std::vector<std::string> arg_files;        // -a
   std::string plan_file;                     // -f
   std::vector<std::string> command_template; // words after --
-  std::optional<std::vector<std::string>> inline_items;  // the words after :::
+  std::vector<InputSource> sources;          // -a files, then ::: and :::: in order; none: stdin
+  bool link = false;                         // --link: sources paired, not crossed
+  InputFormat input_format;                  // -d/-0, --skip-empty, -N
+  bool context_replace = false;              // -X
   int jobs = 0;                              // -j; 0: number of CPUs
   bool jobs_given = false;
   std::optional<std::chrono::milliseconds> timeout;

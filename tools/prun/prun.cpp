@@ -1,6 +1,7 @@
 #include "prun.h"
 
 #include "command_template.h"
+#include "input_sources.h"
 #include "job_input.h"
 #include "job_order.h"
 #include "options.h"
@@ -89,6 +90,8 @@ std::string neutralise_lines(std::string_view text) {
 
 
 constexpr std::size_t k_slowest = 5;
+// -X: the items of one job stay below what Linux takes as one argument (sh -c's command).
+constexpr std::size_t k_max_args_bytes = 120 * 1024;
 constexpr std::size_t k_failures_shown = 10;
 
 class Run {
@@ -110,15 +113,21 @@ public:
     } else {
       bool resuming = o.resume != Options::Resume::none;
       bool retry_failed = o.resume == Options::Resume::retry_failed;
-      if (!o.inline_items && !retry_failed) input = std::make_unique<JobInput>(o.arg_files, !o.command_template.empty());
+      // One file (or stdin) streams; several sources, ::: words and -X are known whole first.
+      bool streaming = o.sources.size() <= 1 && (o.sources.empty() || o.sources[0].is_file) && !o.context_replace;
+      if (streaming && !retry_failed) {
+        input = std::make_unique<JobInput>(o.sources.empty() ? std::string() : o.sources[0].path,
+                                           !o.command_template.empty(), o.input_format,
+                                           o.sources.empty() ? "--arg-file" : o.sources[0].flag);
+      }
       // Ordering, sharding and resuming need the whole list; otherwise jobs stream from the input.
-      if (!o.timings_file.empty() || o.shard || o.dry_run || o.inline_items || resuming) {
+      if (!o.timings_file.empty() || o.shard || o.dry_run || !streaming || resuming) {
         Timings timings;
         if (!o.timings_file.empty()) timings = read_timings(o.timings_file);
         std::deque<Job> all;
         if (input) input->read_all(all);
         input.reset();
-        if (o.inline_items) all = inline_jobs(*o.inline_items);
+        if (!streaming && !retry_failed) all = combined_jobs();
         if (resuming) all = resumed_jobs(std::move(all));
         jobs.assign(std::make_move_iterator(all.begin()), std::make_move_iterator(all.end()));
         if (o.shard) jobs = select_shard(jobs, timings, *o.shard);
@@ -166,6 +175,7 @@ public:
     }
     config.slot_env = o.slot_env;
     config.command_template = join_template(o.command_template);
+    config.context_replace = o.context_replace;
     config.cancel_grace = o.cancel_grace;
     config.progress = o.progress.value_or(::isatty(2) == 1) && !o.common.quiet;
     config.quiet = o.common.quiet;
@@ -228,15 +238,35 @@ private:
     return kept;
   }
 
-  // The items after ::: on the command line, as template jobs.
-  static std::deque<Job> inline_jobs(const std::vector<std::string>& items) {
+  // The jobs of several input sources (or of ::: words, or -X), crossed or paired.
+  std::deque<Job> combined_jobs() const {
+    const auto& o = m_options;
+    std::vector<SourceValues> values;
+    for (const auto& source : o.sources) {
+      values.push_back({source.is_file ? read_items(source.path, o.input_format, source.flag) : source.words,
+                        source.linked});
+    }
+    std::vector<std::vector<std::string>> arg_lists;
+    if (o.context_replace) {
+      arg_lists = spread_items(std::move(values.front().values), static_cast<std::size_t>(o.jobs), k_max_args_bytes);
+    } else if (values.size() == 1) {
+      arg_lists = group_items(std::move(values.front().values), o.input_format.per_job);
+    } else {
+      arg_lists = combine_sources(values, o.link);
+    }
+    bool template_mode = !o.command_template.empty();
     std::deque<Job> jobs;
-    for (const auto& item : items) {
+    for (auto& args : arg_lists) {
       Job job;
-      job.name = item;
-      job.item = item;
-      job.has_template = true;
       job.number = jobs.size() + 1;
+      if (template_mode) {
+        job.name = template_job_name(args, job.number);
+        job.args = std::move(args);
+        job.has_template = true;
+      } else {
+        job.command = join_template(args);
+        job.name = job.command;
+      }
       jobs.push_back(std::move(job));
     }
     return jobs;
@@ -247,7 +277,8 @@ private:
     if (!plan_mode) {
       std::string tmpl = join_template(m_options.command_template);
       for (const auto& job : jobs) {
-        out += job.has_template ? expand_template(tmpl, job.item, job.number, 0) : job.command;
+        out += job.has_template ? expand_template(tmpl, job.args, job.number, 0, m_options.context_replace)
+                                : job.command;
         out += '\n';
       }
     } else {

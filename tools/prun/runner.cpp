@@ -233,7 +233,8 @@ void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settin
   r->slot = slot;
   r->kind = kind;
   job.attempt = attempt;
-  r->command = job.has_template ? expand_template(m_config.command_template, job.item, job.number, slot)
+  r->command = job.has_template ? expand_template(m_config.command_template, job.args, job.number, slot,
+                                                     m_config.context_replace)
                 : job.numbers    ? expand_numbers(job.command, job.number, slot)
                                  : job.command;
   r->job = std::move(job);
@@ -610,7 +611,8 @@ BatchResult Runner::skip_all(std::deque<Job> queue, const std::string& message) 
     o.status = Status::skipped;
     o.exit_code = std::nullopt;
     o.message = message;
-    std::string command = job.has_template ? expand_template(m_config.command_template, job.item, job.number, 0)
+    std::string command = job.has_template ? expand_template(m_config.command_template, job.args, job.number, 0,
+                                                                   m_config.context_replace)
                                            : job.command;
     m_on_end(job, command, o, 0, {});
     if (m_config.keep_order) hold(job.number, {}, nullptr, true);

@@ -39,6 +39,7 @@ struct RunnerConfig {
   std::vector<std::string> env;  // --env (K=V)
   std::vector<SlotEnv> slot_env;
   std::string command_template;  // template mode: the joined words
+  bool context_replace = false;  // -X
   std::chrono::milliseconds cancel_grace{7000};
   bool progress = false;
   bool quiet = false;

@@ -163,26 +163,71 @@ h@$(iso 10800): enqueued"
   assert_output ""
   run -0 rcli INFO commandstats
   refute_output --partial "cmdstat_evalsha"
+  # The next slot: one script, and the 4,500 decisions about that slot are written 4,000 at a
+  # time (what one Lua unpack takes), not one command each.
+  rcli CONFIG RESETSTAT >/dev/null
   run -0 schedule tick -q -f s.json --batch 10000 --now "$(iso 3600)"
   run -0 queue_length q
   assert_output 9000
   run -0 rcli HGET "$CIUTILS_NAMESPACE:{q:q}:last" s4499
   assert_output 1780275600
+  run -0 rcli INFO commandstats
+  assert_output --partial "cmdstat_evalsha:calls=1,"
+  assert_output --partial "cmdstat_rpush:calls=2,"
+  assert_output --partial "cmdstat_xadd:calls=4500,"
+  run -0 rcli LLEN "$CIUTILS_NAMESPACE:{q:q}:decided:$(iso 3600)"
+  assert_output 4500
+  # The default batch: 2,000 schedules per script.
+  rcli CONFIG RESETSTAT >/dev/null
+  run -0 schedule tick -q -f s.json --now "$(iso 7200)"
+  run -0 rcli INFO commandstats
+  assert_output --partial "cmdstat_evalsha:calls=3,"
 }
 
-@test "decisions are kept per schedule, 200 to 250 of them, for explain" {
+@test "schedules with different policies in one script: each decided by its own, output in file order" {
+  printf '{"schedules": [%s,\n%s,\n%s]}\n' \
+    '{"name": "a", "cron": "0 * * * *", "queue": "q", "catch_up": "skip", "grace": "1m"}' \
+    '{"name": "b", "cron": "0 * * * *", "queue": "q", "payload": {"k": "b"}}' \
+    '{"name": "c", "cron": "0 * * * *", "queue": "q", "catch_up": "all", "catch_up_max": 3, "concurrency": "forbid", "lease": "1s"}' >s.json
+  run -0 schedule tick -f s.json --now "$(iso 0)"
+  assert_output "a@$(iso 0): enqueued
+b@$(iso 0): enqueued
+c@$(iso 0): enqueued"
+  rcli DEL "$CIUTILS_NAMESPACE:{q:q}:lease:c" >/dev/null
+  run -0 schedule tick -f s.json --now "$(iso 11400)"
+  assert_output "a@$(iso 10800): missed: 600s late, more than grace 60s (catch_up skip)
+b@$(iso 10800): enqueued
+c@$(iso 3600): enqueued
+c@$(iso 7200): skipped: previous run c@$(iso 3600) still in flight (concurrency forbid)
+c@$(iso 10800): skipped: previous run c@$(iso 3600) still in flight (concurrency forbid)"
+  run -0 queue_length q
+  assert_output 5
+  run -0 rcli XRANGE "$(schedule_tasks_key q)" - + COUNT 5
+  assert_output --partial "{\"id\":\"b@$(iso 10800)\",\"schedule\":\"b\",\"slot\":\"$(iso 10800)\",\"queue\":\"q\",\"attempt\":1,\"enqueued_at\":\""
+  assert_output --partial '"payload":{"k":"b"}}'
+  run -0 rcli HMGET "$CIUTILS_NAMESPACE:{q:q}:last" a b c
+  assert_output "1780282800
+1780282800
+1780282800"
+}
+
+@test "decisions are kept per slot for 7 days, for explain" {
   write_schedules s.json '{"name": "m", "cron": "* * * * *", "queue": "q", "catch_up": "all",
     "catch_up_max": 300, "grace": "1s"}'
   run -0 schedule tick -q -f s.json --now "$(iso 0)"
   run -0 schedule tick -q -f s.json --now "$(iso 18000)"
   run -0 queue_length q
   assert_output 301
-  run -0 rcli LLEN "$CIUTILS_NAMESPACE:{q:q}:decisions:m"
-  assert_output 250
+  run -0 rcli LRANGE "$CIUTILS_NAMESPACE:{q:q}:decided:$(iso 18000)" 0 -1
+  assert_output --regexp "^m	[0-9T:.-]+Z	enqueued$"
+  run -0 rcli PTTL "$CIUTILS_NAMESPACE:{q:q}:decided:$(iso 18000)"
+  (( output > 604000000 && output <= 604800000 ))
   run -0 schedule explain -f s.json --name m --slot "$(iso 18000)" --now "$(iso 18000)"
   assert_output --partial "task id m@$(iso 18000)"
   assert_output --partial "  enqueued (decided at "
-  # Trimmed away: the decision is no longer recorded, the last decided slot still tells.
+  # Expired: the decision is no longer recorded, the last decided slot still tells.
+  rcli DEL "$CIUTILS_NAMESPACE:{q:q}:decided:$(iso 60)" >/dev/null
   run -0 schedule explain -f s.json --name m --slot "$(iso 60)" --now "$(iso 18000)"
   assert_output --partial "not enqueued: it is not after the last slot ticks decided"
+  assert_output --partial "decisions are kept 7 days"
 }

@@ -61,12 +61,12 @@ void print_decisions(CommandContext& ctx, const CommonOptions& common, const std
 int cmd_tick(CommandContext& ctx) {
   CommonOptions common;
   std::string file;
-  std::size_t batch = 500;
+  std::size_t batch = k_default_batch;
   po::options_description desc("Options");
   desc.add_options()
       ("file,f", po::value(&file), "schedule file (JSON)")
       ("now", po::value<std::string>(), "take this UTC time as now instead of Redis time (for tests)")
-      ("batch", po::value(&batch), "schedules per Lua script call (default 500)");
+      ("batch", po::value(&batch), "schedules per Lua script call (default 2000)");
   add_redis_options(desc);
   add_common_options(desc, common);
   auto vm = parse_args(ctx.args, desc);

@@ -234,16 +234,17 @@ int cmd_explain(CommandContext& ctx) {
   }
   QueueKeys keys(space, s.queue);
   auto slot_iso = format_utc(slot, 0);
-  auto decisions = redis.command({"LRANGE", keys.decisions(s.name), "0", "-1"}).strings();
+  // Each entry is "name\tdecided at\tdecision", a trigger's name being "<name>/trigger".
+  auto recorded = redis.command({"LRANGE", keys.decided(slot_iso), "0", "-1"}).strings();
   bool found = false;
-  for (const auto& entry : decisions) {
+  for (const auto& entry : recorded) {
     auto tab1 = entry.find('\t');
     auto tab2 = tab1 == std::string::npos ? std::string::npos : entry.find('\t', tab1 + 1);
     if (tab2 == std::string::npos) continue;
-    if (std::string_view(entry).substr(0, tab1) == slot_iso) {
-      ctx.out << "  " << entry.substr(tab2 + 1) << " (decided at " << entry.substr(tab1 + 1, tab2 - tab1 - 1) << ")\n";
-      found = true;
-    }
+    auto who = std::string_view(entry).substr(0, tab1);
+    if (who != s.name && who != s.name + "/trigger") continue;
+    ctx.out << "  " << entry.substr(tab2 + 1) << " (decided at " << entry.substr(tab1 + 1, tab2 - tab1 - 1) << ")\n";
+    found = true;
   }
   if (found) return 0;
   auto last = redis.command({"HGET", keys.last, s.name});
@@ -253,8 +254,9 @@ int cmd_explain(CommandContext& ctx) {
     auto last_t = SysSeconds(std::chrono::seconds(std::stoll(last.string())));
     if (slot <= last_t) {
       ctx.out << "  not enqueued: it is not after the last slot ticks decided (" << format_utc(last_t, 0)
-              << "); no decision for it is recorded (older than the kept history, before the schedule's first "
-                 "tick, or passed over by catch_up "
+              << "); no decision for it is recorded (decisions are kept "
+              << std::chrono::duration_cast<std::chrono::days>(k_decided_ttl).count()
+              << " days; or before the schedule's first tick, or passed over by catch_up "
               << to_string(s.catch_up) << ")\n";
     } else {
       ctx.out << "  pending: no tick has run since it fell due (last decided slot " << format_utc(last_t, 0)

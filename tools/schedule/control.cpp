@@ -10,7 +10,7 @@
 namespace ciutils::schedule {
 namespace {
 
-// KEYS: tasks. ARGV: group, name, queue, payload JSON, prefix.
+// KEYS: tasks. ARGV: group, name, queue, payload JSON, prefix, decisions' TTL (ms).
 const Script k_trigger_script(std::string(k_lua_time) + R"lua(
 ensure_group(KEYS[1], ARGV[1])
 local now = now_ms()
@@ -25,10 +25,9 @@ local task = '{"id":"' .. id .. '","schedule":"' .. name .. '","slot":"' .. minu
              '","attempt":1,"enqueued_at":"' .. iso(now) .. '","trigger":"manual","payload":' .. ARGV[4] .. '}'
 redis.call('XADD', KEYS[1], '*', 'task', task, 'attempt', '1')
 redis.call('SET', once, task, 'PX', 120000)
-local key = prefix .. ':decisions:' .. name
-if redis.call('RPUSH', key, minute .. '\t' .. iso(now) .. '\ttriggered by hand: ' .. id) > 250 then
-  redis.call('LTRIM', key, -200, -1)
-end
+local key = prefix .. ':decided:' .. minute
+redis.call('RPUSH', key, name .. '/trigger\t' .. iso(now) .. '\ttriggered by hand: ' .. id)
+redis.call('PEXPIRE', key, ARGV[6])
 return {task, 1}
 )lua");
 
@@ -94,7 +93,8 @@ bool resume_schedule(Redis& redis, const KeySpace& space, const std::string& nam
 Triggered trigger_schedule(Redis& redis, const KeySpace& space, const Schedule& schedule) {
   QueueKeys keys(space, schedule.queue);
   auto reply = redis.eval(k_trigger_script, {keys.tasks},
-                          {std::string(k_group), schedule.name, schedule.queue, to_json(schedule.payload), keys.prefix});
+                          {std::string(k_group), schedule.name, schedule.queue, to_json(schedule.payload), keys.prefix,
+                           std::to_string(std::chrono::milliseconds(k_decided_ttl).count())});
   return {reply[0].string(), reply[1].integer() == 1};
 }
 

@@ -4,12 +4,15 @@
 
 #include "ciutils/redis.h"
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
 namespace ciutils::schedule {
 
 inline constexpr std::string_view k_group = "workers";
+// How long the decisions about a slot are kept (for explain), from the last one recorded.
+inline constexpr std::chrono::hours k_decided_ttl{24 * 7};
 
 struct QueueKeys {
   QueueKeys(const KeySpace& space, std::string queue_name)
@@ -23,8 +26,9 @@ struct QueueKeys {
         cancel(prefix + ":cancel") {}
 
   std::string lease(std::string_view schedule) const { return prefix + ":lease:" + std::string(schedule); }
-  // List of a schedule's latest tick decisions (200 to 250, oldest first), each "slot\tat\tdecision".
-  std::string decisions(std::string_view schedule) const { return prefix + ":decisions:" + std::string(schedule); }
+  // List of the decisions about one slot (UTC, "2026-11-22T02:00:00Z"), kept k_decided_ttl,
+  // each "name\tdecided at\tdecision"; a trigger's name is "<name>/trigger".
+  std::string decided(std::string_view slot) const { return prefix + ":decided:" + std::string(slot); }
 
   std::string queue;
   std::string prefix;    // <ns>:{q:<queue>}

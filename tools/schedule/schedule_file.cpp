@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <set>
+#include <unordered_map>
 
 namespace ciutils::schedule {
 
@@ -111,8 +112,20 @@ std::optional<Concurrency> concurrency_from(std::string_view text) {
   return std::nullopt;
 }
 
+// Parsed cron specs by text, for the specs whose meaning does not depend on the schedule's
+// name (no H, no hashed macro): a file of thousands of schedules has few distinct ones.
+using CronCache = std::unordered_map<std::string, CronSpec>;
+
+CronSpec cached_cron(CronCache& cache, const std::string& text, const std::string& name, bool hash_macros) {
+  const bool by_name = text.find('H') != std::string::npos || (hash_macros && text.find('@') != std::string::npos);
+  if (by_name) return parse_cron(text, name, hash_macros);
+  auto it = cache.find(text);
+  if (it == cache.end()) it = cache.emplace(text, parse_cron(text, name, hash_macros)).first;
+  return it->second;
+}
+
 Schedule parse_entry(const JsonDocument& doc, const boost::json::value& value, const std::string& pointer,
-                     bool hash_macros) {
+                     bool hash_macros, CronCache& crons) {
   if (!value.is_object()) doc.fail(pointer, "a schedule must be a JSON object");
   const auto& obj = value.as_object();
   EntryReader in(doc, obj, pointer);
@@ -129,7 +142,7 @@ Schedule parse_entry(const JsonDocument& doc, const boost::json::value& value, c
     doc.fail(in.at("queue"), "field 'queue': '" + s.queue + "' must be 1-200 letters, digits, '.', '_' or '-'");
   auto cron = *in.string("cron", true);
   try {
-    s.timing.cron = parse_cron(cron, s.name, flag_field(doc, obj, pointer, "hash_macros", hash_macros));
+    s.timing.cron = cached_cron(crons, cron, s.name, flag_field(doc, obj, pointer, "hash_macros", hash_macros));
   } catch (const CronError& e) {
     doc.fail(in.at("cron"), "field 'cron': " + std::string(e.what()));
   }
@@ -176,9 +189,11 @@ std::vector<Schedule> parse_schedules(const std::string& text, const std::string
   std::vector<Schedule> out;
   std::set<std::string> names;
   const auto& entries = it->value().as_array();
+  out.reserve(entries.size());
+  CronCache crons;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     auto pointer = "/schedules/" + std::to_string(i);
-    auto s = parse_entry(doc, entries[i], pointer, hash_macros);
+    auto s = parse_entry(doc, entries[i], pointer, hash_macros, crons);
     if (!names.insert(s.name).second) doc.fail(pointer + "/name", "duplicate schedule name '" + s.name + "'");
     out.push_back(std::move(s));
   }

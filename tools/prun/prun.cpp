@@ -2,6 +2,7 @@
 
 #include "command_template.h"
 #include "input_sources.h"
+#include "queue_command.h"
 #include "job_input.h"
 #include "job_order.h"
 #include "options.h"
@@ -96,7 +97,7 @@ constexpr std::size_t k_failures_shown = 10;
 
 class Run {
 public:
-  explicit Run(Options options) : m_options(std::move(options)) {}
+  Run(Options options, RunHooks hooks) : m_options(std::move(options)), m_hooks(std::move(hooks)) {}
 
   int execute() {
     auto& o = m_options;
@@ -400,8 +401,10 @@ private:
 
   void on_job_end(const Job& job, const std::string& command, const Outcome& outcome, std::size_t bytes,
                   const std::string& combined) {
-    if (m_results.valid()) {
-      JsonlWriter(m_results.get()).write(make_record(job, command, outcome, m_info));
+    if (m_results.valid() || m_hooks.on_record) {
+      auto record = make_record(job, command, outcome, m_info);
+      if (m_results.valid()) JsonlWriter(m_results.get()).write(record);
+      if (m_hooks.on_record) m_hooks.on_record(job, record, m_runner->cancelled());
     }
     if (outcome.status != Status::skipped && (m_joblog.valid() || m_joblog_stdout)) {
       std::string line = joblog_line(job, command, outcome, m_info, bytes);
@@ -493,6 +496,7 @@ private:
   }
 
   Options m_options;
+  RunHooks m_hooks;
   Timings m_timings;
   RunInfo m_info;
   UniqueFd m_results;
@@ -507,7 +511,10 @@ private:
 
 }  // namespace
 
+int execute(Options options, RunHooks hooks) { return Run(std::move(options), std::move(hooks)).execute(); }
+
 int run(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "queue") return run_queue(args_of(argc - 1, argv + 1));
   Options options = parse_options(args_of(argc, argv));
   if (options.common.help) {
     std::cout << usage_help();
@@ -517,7 +524,7 @@ int run(int argc, char** argv) {
     std::cout << version_text("prun") << "\n";
     return 0;
   }
-  return Run(std::move(options)).execute();
+  return execute(std::move(options));
 }
 
 }  // namespace ciutils::prun

@@ -1,0 +1,562 @@
+#include "queue_command.h"
+
+#include "job_input.h"
+#include "job_order.h"
+#include "output.h"
+#include "prun.h"
+#include "queue_store.h"
+#include "queue_worker.h"
+
+#include "ciutils/error.h"
+#include "ciutils/json.h"
+#include "ciutils/timestamp.h"
+
+#include <boost/json.hpp>
+#include <boost/program_options/parsers.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <thread>
+
+namespace ciutils::prun {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds k_default_ttl{24 * 3600 * 1000};
+constexpr milliseconds k_default_lease{30000};
+
+constexpr const char* k_queue_help =
+    "Usage: prun queue push    --queue Q --run-id ID [--timings FILE] [-a FILE]… [--ttl D]\n"
+    "       prun queue work    --queue Q --run-id ID -j N [prun's running and output flags] [-- TEMPLATE]\n"
+    "       prun queue wait    --queue Q --run-id ID [--timeout D]\n"
+    "       prun queue results --queue Q --run-id ID > results.jsonl\n"
+    "       prun queue status  --queue Q --run-id ID [--json]\n"
+    "\n"
+    "One run's jobs in Redis, drained by `prun queue work` on every CI node: each worker\n"
+    "leases jobs as slots free up, runs them exactly as prun runs them, and appends each\n"
+    "record to the run's results stream. A worker that dies loses its leases after\n"
+    "--lease-timeout and others run its jobs; a job finished twice is recorded once (the\n"
+    "first completion; later ones go to the duplicates stream).\n"
+    "\n"
+    "Every verb takes --queue Q, --run-id ID, --redis URL (else $REDIS_URL, default\n"
+    "redis://127.0.0.1:6379/0) and --namespace NS (else $CIUTILS_NAMESPACE, default ciutils).\n"
+    "`prun queue VERB --help` lists a verb's flags.\n"
+    "\n"
+    "Exit status:\n"
+    "  0    done: every job passed (wait), loaded (push), this worker's jobs passed (work)\n"
+    "  1    a job failed, timed out or was quarantined (wait); one of this worker's failed (work)\n"
+    "  2    bad usage; a different job list under the same run id; no such run\n"
+    "  3    Redis unreachable or refusing (work: with --fallback, the static share runs instead)\n"
+    "  124  wait: --timeout passed before every job was recorded\n";
+
+struct QueueOptions {
+  std::string queue;
+  std::string run_id;
+  std::string redis;
+  std::string ns;
+  std::vector<std::string> arg_files;
+  std::string timings;
+  std::string ttl;
+  std::string lease;
+  std::string max_crashes;
+  std::string fallback;
+  std::string timeout;
+  bool exit_when_drained = false;
+  CommonOptions common;
+};
+
+po::options_description run_flags(QueueOptions& q) {
+  po::options_description desc("Run");
+  desc.add_options()
+      ("queue", po::value(&q.queue)->value_name("Q"), "the queue (shared by the runs of one suite)")
+      ("run-id", po::value(&q.run_id)->value_name("ID"), "the run: the same on every node of one CI run")
+      ("redis", po::value(&q.redis)->value_name("URL"), "Redis URL (else $REDIS_URL)")
+      ("namespace", po::value(&q.ns)->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, default ciutils)");
+  return desc;
+}
+
+void add_job_list_flags(po::options_description& desc, QueueOptions& q) {
+  desc.add_options()
+      ("arg-file,a", po::value(&q.arg_files)->composing()->value_name("FILE"), "the job lines (default: stdin for push)")
+      ("timings", po::value(&q.timings)->value_name("FILE"), "a previous results file: longest-known jobs first")
+      ("ttl", po::value(&q.ttl)->value_name("D"), "the run's keys expire after D (default 24h)");
+}
+
+void add_fallback_flag(po::options_description& desc, QueueOptions& q) {
+  desc.add_options()("fallback", po::value(&q.fallback)->value_name("shard:K/N"),
+                     "Redis unreachable at start: run this node's static share (prun --shard K/N) of the -a list");
+}
+
+po::options_description verb_flags(const std::string& verb, QueueOptions& q) {
+  po::options_description desc = run_flags(q);
+  if (verb == "push") {
+    add_job_list_flags(desc, q);
+    add_fallback_flag(desc, q);
+  } else if (verb == "work") {
+    add_job_list_flags(desc, q);
+    add_fallback_flag(desc, q);
+    desc.add_options()
+        ("lease-timeout", po::value(&q.lease)->value_name("D"), "a silent worker's jobs return to the queue after D (default 30s)")
+        ("max-crashes", po::value(&q.max_crashes)->value_name("N"), "quarantine a job whose worker was lost N times (default 2)")
+        ("exit-when-drained", po::bool_switch(&q.exit_when_drained), "end once nothing is queued or leased (the default)");
+  } else if (verb == "wait") {
+    desc.add_options()("timeout", po::value(&q.timeout)->value_name("D"), "give up after D (exit 124)");
+  }
+  if (verb != "work") add_common_options(desc, q.common);
+  return desc;
+}
+
+std::string verb_help(const std::string& verb) {
+  QueueOptions q;
+  auto desc = verb_flags(verb, q);
+  std::ostringstream out;
+  if (verb == "push") {
+    out << "Usage: prun queue push --queue Q --run-id ID [--timings FILE] [-a FILE]… [--ttl D]\n\n"
+           "Loads the run's jobs (lines of -a files or stdin, as prun reads them) into Redis,\n"
+           "longest-known first. Idempotent: every node may push the same list; a different list\n"
+           "under the same run id is refused (exit 2). With --fallback, an unreachable Redis is a\n"
+           "warning and exit 0, so `prun queue work --fallback` can run the static share.\n\n";
+  } else if (verb == "work") {
+    out << "Usage: prun queue work --queue Q --run-id ID -j N [prun's flags] [-- TEMPLATE]\n\n"
+           "Leases jobs of the run, runs them as prun does (every running and output flag of\n"
+           "prun applies: --timeout, --retries, --env, --slot-env, --log-dir, --results, --tag…)\n"
+           "and appends each record to the run's results stream. With -a, pushes the list first.\n"
+           "Ends when nothing is queued or leased; exits as prun does for the jobs it ran.\n\n";
+  } else if (verb == "wait") {
+    out << "Usage: prun queue wait --queue Q --run-id ID [--timeout D]\n\n"
+           "Waits until every job of the run is recorded, with progress on stderr.\n"
+           "Exit 0 when all passed, 1 otherwise, 124 after --timeout.\n\n";
+  } else if (verb == "results") {
+    out << "Usage: prun queue results --queue Q --run-id ID > results.jsonl\n\n"
+           "Prints every record of the run so far (JSON Lines, one per job, first completion).\n\n";
+  } else {
+    out << "Usage: prun queue status --queue Q --run-id ID [--json]\n\n"
+           "Queued, leased by node, done, failed, quarantined and duplicate jobs of a run.\n\n";
+  }
+  out << desc;
+  return out.str();
+}
+
+bool wants_help(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--") return false;
+    if (a == "-h" || a == "--help") return true;
+  }
+  return false;
+}
+
+// Parses a verb's own flags; with rest, unknown ones (and everything after "--") are
+// returned for prun's own parser instead of rejected.
+po::variables_map parse_verb(const std::vector<std::string>& args, const po::options_description& desc,
+                             std::vector<std::string>* rest) {
+  po::variables_map vm;
+  try {
+    auto dashdash = std::find(args.begin(), args.end(), "--");
+    std::vector<std::string> flags(args.begin(), dashdash);
+    auto parser = po::command_line_parser(flags).options(desc);
+    if (rest) parser.allow_unregistered();
+    auto parsed = parser.run();
+    po::store(parsed, vm);
+    po::notify(vm);
+    if (rest) {
+      *rest = po::collect_unrecognized(parsed.options, po::include_positional);
+      rest->insert(rest->end(), dashdash, args.end());
+    } else {
+      for (const auto& option : parsed.options) {
+        if (option.position_key >= 0) throw UsageError("unexpected argument '" + option.value.front() + "'");
+      }
+    }
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return vm;
+}
+
+void check_run(const QueueOptions& q) {
+  if (q.queue.empty()) throw UsageError("--queue is required");
+  if (q.run_id.empty()) throw UsageError("--run-id is required");
+  validate_queue_name(q.queue, "--queue");
+  validate_queue_name(q.run_id, "--run-id");
+}
+
+RedisUrl url_of(const QueueOptions& q) {
+  return parse_redis_url(q.redis.empty() ? redis_url_from_env() : q.redis);
+}
+
+QueueKeys keys_of(const QueueOptions& q) {
+  return QueueKeys(q.ns.empty() ? KeySpace::from_env() : KeySpace(q.ns), q.queue, q.run_id);
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "localhost";
+  return buffer;
+}
+
+std::string run_name(const QueueOptions& q) { return "run " + q.run_id + " of queue " + q.queue; }
+
+void note(const QueueOptions& q, const std::string& line) {
+  if (!q.common.quiet) std::cerr << "prun: " << line << "\n";
+}
+
+// The job list as push loads it: prun's parsing of job lines, longest-known first, each
+// with its expected duration; the digest names the list in input order.
+struct JobList {
+  std::vector<PushedJob> jobs;
+  std::string digest;
+};
+
+JobList read_job_list(const QueueOptions& q) {
+  JobInput input(q.arg_files, false);
+  std::deque<Job> read;
+  input.read_all(read);
+  std::vector<Job> jobs(std::make_move_iterator(read.begin()), std::make_move_iterator(read.end()));
+  JobList list;
+  std::string all;
+  for (const auto& job : jobs) {
+    all += job.name;
+    all += '\n';
+  }
+  list.digest = sha1_hex(all);
+  Timings timings;
+  if (!q.timings.empty()) timings = read_timings(q.timings);
+  order_by_timings(jobs, timings);
+  double known = 0;
+  std::size_t n_known = 0;
+  for (const auto& job : jobs) {
+    if (auto it = timings.find(job.name); it != timings.end()) {
+      known += it->second;
+      ++n_known;
+    }
+  }
+  double unknown = n_known > 0 ? known / static_cast<double>(n_known) : 1.0;
+  for (auto& job : jobs) {
+    auto it = timings.find(job.name);
+    list.jobs.push_back({std::move(job.name), it != timings.end() ? it->second : unknown});
+  }
+  return list;
+}
+
+// Pushes the list; exit 2 for a different list under the same run id.
+int push_list(Redis& redis, const QueueOptions& q, const JobList& list) {
+  milliseconds ttl = q.ttl.empty() ? k_default_ttl : parse_duration(q.ttl, "--ttl");
+  if (ttl.count() <= 0) throw UsageError("--ttl: must be more than 0");
+  auto result = push_run(redis, keys_of(q), list.digest, list.jobs, ttl, host_name() + ":" + std::to_string(::getpid()));
+  if (result.outcome == PushOutcome::different) {
+    throw UsageError(run_name(q) + " was loaded with a different job list (" + std::to_string(result.total) +
+                     " jobs); a new list needs a new --run-id");
+  }
+  if (q.common.json) {
+    boost::json::object o;
+    o["queue"] = q.queue;
+    o["run_id"] = q.run_id;
+    o["jobs"] = result.total;
+    o["loaded"] = result.outcome == PushOutcome::loaded;
+    std::cout << to_json(o) << "\n";
+  }
+  if (result.outcome == PushOutcome::loaded) {
+    note(q, "loaded " + std::to_string(result.total) + " jobs into " + run_name(q) + " (expires in " +
+                format_duration(ttl) + ")");
+  } else {
+    note(q, run_name(q) + " is already loaded (" + std::to_string(result.total) + " jobs)");
+  }
+  return 0;
+}
+
+// Redis unreachable (not refusing: a wrong password is no outage to fall back from).
+bool unreachable(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const RedisRefusedError&) {
+    return false;
+  } catch (const ServiceError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+int queue_push(const std::vector<std::string>& args) {
+  QueueOptions q;
+  auto vm = parse_verb(args, verb_flags("push", q), nullptr);
+  check_run(q);
+  if (!q.fallback.empty()) parse_fallback(q.fallback);
+  JobList list = read_job_list(q);
+  auto url = url_of(q);
+  try {
+    auto redis = Redis::connect(url);
+    return push_list(redis, q, list);
+  } catch (...) {
+    if (q.fallback.empty() || !unreachable(std::current_exception())) throw;
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      std::cerr << "prun: WARNING: " << e.what() << "; nothing pushed: the workers fall back to their static share (--fallback "
+                << q.fallback << ")\n";
+    }
+    return 0;
+  }
+}
+
+int queue_work(const std::vector<std::string>& args) {
+  QueueOptions q;
+  std::vector<std::string> rest;
+  auto vm = parse_verb(args, verb_flags("work", q), &rest);
+  check_run(q);
+  Options o = parse_options(rest);
+  if (o.common.help || o.common.version) throw UsageError("prun queue work: --version is prun's own (prun --version)");
+  if (o.shard) throw UsageError("--shard: a queue worker takes what is left; --fallback shard:K/N is the static split");
+  if (o.resume != Options::Resume::none) throw UsageError("--resume, --resume-failed and --retry-failed work on local runs only");
+  if (!o.plan_file.empty()) throw UsageError("--plan: a queue holds job lines (push them with -a)");
+  if (o.inline_items) throw UsageError("':::': a queue worker's items come from the queue");
+  if (o.dry_run) throw UsageError("--dry-run: see the run with prun queue status");
+  if (!o.run_id.empty() && o.run_id != q.run_id) throw UsageError("--run-id given twice");
+  Worker worker;
+  worker.host = host_name();
+  worker.id = worker.host + ":" + std::to_string(::getpid()) + ":" + random_token().substr(0, 6);
+  if (!q.lease.empty()) {
+    worker.lease = parse_duration(q.lease, "--lease-timeout");
+    if (worker.lease < milliseconds(100)) throw UsageError("--lease-timeout: at least 100ms");
+  } else {
+    worker.lease = k_default_lease;
+  }
+  if (!q.max_crashes.empty()) worker.max_crashes = static_cast<int>(parse_integer(q.max_crashes, "--max-crashes", 1, 1000));
+  std::optional<Shard> fallback;
+  if (!q.fallback.empty()) {
+    fallback = parse_fallback(q.fallback);
+    if (q.arg_files.empty()) throw UsageError("--fallback needs the job list: -a FILE (the list push loads)");
+  }
+  std::optional<JobList> list;
+  if (!q.arg_files.empty()) list = read_job_list(q);
+  o.run_id = q.run_id;
+
+  auto url = url_of(q);
+  auto feed = std::make_unique<QueueFeed>(url, keys_of(q), worker, o.jobs);
+  try {
+    if (list) {
+      auto redis = Redis::connect(url);
+      QueueOptions quiet = q;
+      quiet.common.quiet = o.common.quiet;
+      quiet.common.json = false;
+      push_list(redis, quiet, *list);
+    }
+    feed->start();
+  } catch (...) {
+    if (!fallback || !unreachable(std::current_exception())) throw;
+    feed.reset();
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      std::cerr << "prun: WARNING: " << e.what() << "\nprun: WARNING: running this node's static share instead: --shard "
+                << fallback->index << "/" << fallback->total << " of the job list (--fallback)\n";
+    }
+    o.arg_files = q.arg_files;
+    o.timings_file = q.timings;
+    o.shard = fallback;
+    return execute(std::move(o));
+  }
+  RunHooks hooks;
+  hooks.on_record = [&feed](const Job& job, const boost::json::object& record, bool cancelled) {
+    feed->on_record(job, record, cancelled);
+  };
+  o.arg_files = {feed->input_path()};
+  bool quiet = o.common.quiet;
+  int code = execute(std::move(o), hooks);
+  auto summary = feed->finish();
+  if (!quiet) {
+    for (const auto& line : summary.notes) std::cerr << "prun: " << line << "\n";
+  }
+  if (!summary.error.empty()) {
+    std::cerr << "prun: error: " << summary.error << " (results of this worker since then are only local; its "
+              << "leased jobs return to the queue when their leases expire)\n";
+    return to_int(ExitCode::unavailable);
+  }
+  return code;
+}
+
+std::string progress_line(const RunStatus& s, std::optional<milliseconds> eta) {
+  long long bad = s.count("failed") + s.count("timeout") + s.count("error");
+  std::string line = "prun: " + std::to_string(s.done) + "/" + std::to_string(s.total) + " done";
+  if (bad > 0) line += ", " + std::to_string(bad) + " failed";
+  line += ", " + std::to_string(s.leased) + " running, " + std::to_string(s.queued) + " queued";
+  if (eta) line += ", ETA " + format_duration(*eta);
+  return line + "\n";
+}
+
+int queue_wait(const std::vector<std::string>& args) {
+  QueueOptions q;
+  parse_verb(args, verb_flags("wait", q), nullptr);
+  check_run(q);
+  std::optional<Clock::time_point> deadline;
+  if (!q.timeout.empty()) deadline = Clock::now() + parse_duration(q.timeout, "--timeout");
+  auto keys = keys_of(q);
+  auto url = url_of(q);
+  auto redis = Redis::connect(url);
+  auto blocking = Redis::connect(url);
+  blocking.set_command_timeout(milliseconds(11000));
+  auto started = Clock::now();
+  std::optional<double> done_s_at_start;
+  Clock::time_point last_print{};
+  long long last_done = -1;
+  std::string last_id;
+  bool tty = ::isatty(2) == 1;
+  while (true) {
+    auto s = read_status(redis, keys);
+    auto now = Clock::now();
+    if (s) {
+      if (!done_s_at_start) done_s_at_start = s->done_estimate_s;
+      std::optional<milliseconds> eta;
+      double rate_done = s->done_estimate_s - *done_s_at_start;
+      if (rate_done > 0 && s->done < s->total) {
+        double elapsed = std::chrono::duration<double>(now - started).count();
+        eta = milliseconds(static_cast<long long>((s->estimate_s - s->done_estimate_s) * elapsed / rate_done * 1000));
+      }
+      bool changed = s->done != last_done;
+      if (!q.common.quiet && (s->finished() || (changed && now - last_print >= (tty ? milliseconds(1000) : milliseconds(10000))))) {
+        std::cerr << progress_line(*s, eta);
+        last_print = now;
+      }
+      last_done = s->done;
+      if (s->finished()) {
+        long long bad = s->count("failed") + s->count("timeout") + s->count("error");
+        if (q.common.json) {
+          boost::json::object o;
+          o["queue"] = q.queue;
+          o["run_id"] = q.run_id;
+          o["total"] = s->total;
+          o["failed"] = bad;
+          o["passed"] = bad == 0;
+          std::cout << to_json(o) << "\n";
+        }
+        return bad == 0 ? 0 : 1;
+      }
+    }
+    milliseconds block(1000);
+    if (deadline) {
+      if (now >= *deadline) {
+        std::cerr << "prun: error: timed out waiting for " << run_name(q) << ": "
+                  << (s ? std::to_string(s->done) + "/" + std::to_string(s->total) + " done" : "never pushed") << "\n";
+        return to_int(ExitCode::timeout);
+      }
+      block = std::min(block, std::chrono::ceil<milliseconds>(*deadline - now));
+    }
+    if (last_id.empty()) {
+      auto last = redis.command({"XREVRANGE", keys.results(), "+", "-", "COUNT", "1"});
+      last_id = last.size() > 0 ? last[0][0].string() : "0-0";
+    }
+    // Wakes as soon as a record lands (or after the block, for expired leases and the deadline).
+    auto got = blocking.command({"XREAD", "COUNT", "1000", "BLOCK", std::to_string(std::max<long long>(block.count(), 1)),
+                                 "STREAMS", keys.results(), last_id});
+    if (!got.is_nil() && got.size() > 0) {
+      auto entries = got[0][1];
+      if (entries.size() > 0) last_id = entries[entries.size() - 1][0].string();
+    }
+  }
+}
+
+int queue_results(const std::vector<std::string>& args) {
+  QueueOptions q;
+  parse_verb(args, verb_flags("results", q), nullptr);
+  check_run(q);
+  auto keys = keys_of(q);
+  auto redis = Redis::connect(url_of(q));
+  if (!read_status(redis, keys)) throw UsageError("no " + run_name(q) + " (never pushed, or expired)");
+  std::string after = "0";
+  while (true) {
+    auto records = read_results(redis, keys.results(), after, 1000);
+    if (records.empty()) break;
+    std::string out;
+    for (const auto& r : records) {
+      out += r;
+      out += '\n';
+    }
+    write_all(1, out);
+  }
+  return 0;
+}
+
+int queue_status(const std::vector<std::string>& args) {
+  QueueOptions q;
+  parse_verb(args, verb_flags("status", q), nullptr);
+  check_run(q);
+  auto redis = Redis::connect(url_of(q));
+  auto s = read_status(redis, keys_of(q));
+  if (!s) throw UsageError("no " + run_name(q) + " (never pushed, or expired)");
+  static constexpr const char* k_statuses[] = {"passed", "flaky", "failed", "timeout", "error", "skipped"};
+  if (q.common.json) {
+    boost::json::object o;
+    o["queue"] = q.queue;
+    o["run_id"] = q.run_id;
+    o["total"] = s->total;
+    o["queued"] = s->queued;
+    o["leased"] = s->leased;
+    o["done"] = s->done;
+    for (const char* status : k_statuses) o[status] = s->count(status);
+    o["quarantined"] = s->count("quarantined");
+    o["duplicates"] = s->duplicates;
+    o["expires_at"] = format_utc(SysTime(milliseconds(s->expires_ms)));
+    boost::json::array by;
+    for (const auto& h : s->leased_by) by.push_back(boost::json::object{{"worker", h.worker}, {"host", h.host}, {"jobs", h.jobs}});
+    o["leased_by"] = std::move(by);
+    std::cout << to_json(o) << "\n";
+    return 0;
+  }
+  std::string out = run_name(q) + ": " + std::to_string(s->total) + " jobs, " + std::to_string(s->done) + " done";
+  std::string parts;
+  for (const char* status : k_statuses) {
+    if (long long n = s->count(status); n > 0) parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+  }
+  if (!parts.empty()) out += " (" + parts + ")";
+  out += ", " + std::to_string(s->leased) + " leased, " + std::to_string(s->queued) + " queued; " +
+         std::to_string(s->count("quarantined")) + " quarantined, " + std::to_string(s->duplicates) + " duplicates\n";
+  for (const auto& h : s->leased_by) out += "  leased by " + h.worker + ": " + std::to_string(h.jobs) + "\n";
+  std::cout << out;
+  return 0;
+}
+
+}  // namespace
+
+Shard parse_fallback(std::string_view text) {
+  std::string_view prefix = "shard:";
+  auto slash = text.find('/');
+  if (!text.starts_with(prefix) || slash == std::string_view::npos) {
+    throw UsageError("--fallback: invalid value '" + std::string(text) + "' (expected shard:K/N)");
+  }
+  Shard shard;
+  shard.total = static_cast<int>(parse_integer(text.substr(slash + 1), "--fallback", 1, 100000));
+  shard.index = static_cast<int>(parse_integer(text.substr(prefix.size(), slash - prefix.size()), "--fallback", 1, 100000));
+  if (shard.index > shard.total) {
+    throw UsageError("--fallback: shard " + std::to_string(shard.index) + " is beyond the total " +
+                     std::to_string(shard.total) + " (K is 1-based)");
+  }
+  return shard;
+}
+
+int run_queue(const std::vector<std::string>& args) {
+  if (args.empty()) throw UsageError("queue: a command is needed: push, work, wait, results or status (prun queue --help)");
+  if (args[0] == "-h" || args[0] == "--help") {
+    std::cout << k_queue_help;
+    return 0;
+  }
+  const std::string& verb = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (verb != "push" && verb != "work" && verb != "wait" && verb != "results" && verb != "status") {
+    throw UsageError("queue: unknown command '" + verb + "' (expected push, work, wait, results or status)");
+  }
+  if (wants_help(rest)) {
+    std::cout << verb_help(verb);
+    return 0;
+  }
+  if (verb == "push") return queue_push(rest);
+  if (verb == "work") return queue_work(rest);
+  if (verb == "wait") return queue_wait(rest);
+  if (verb == "results") return queue_results(rest);
+  return queue_status(rest);
+}
+
+}  // namespace ciutils::prun

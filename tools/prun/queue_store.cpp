@@ -1,0 +1,402 @@
+#include "queue_store.h"
+
+#include "ciutils/error.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace ciutils::prun {
+
+namespace {
+
+// KEYS of every script, in this order.
+constexpr const char* k_suffixes[] = {"meta",    "jobs",    "queued",  "leases",     "owner",  "since", "done",
+                                      "crashes", "results", "duplicates", "counts", "workers", "seen"};
+
+// Shared by the scripts: Redis time, the run's expiry given to every key a script writes.
+constexpr const char* k_prelude = R"LUA(
+local meta, jobs, queued, leases, owner, since, done, crashes, results, duplicates, counts, workers, seen =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local expires = redis.call('HGET', meta, 'expires_ms')
+local function touch(key) redis.call('PEXPIREAT', key, expires) end
+local function estimate(id)
+  local job = redis.call('HGET', jobs, id)
+  if not job then return 0 end
+  return cjson.decode(job).t or 0
+end
+local function drop_lease(id)
+  redis.call('ZREM', leases, id)
+  redis.call('HDEL', owner, id)
+  redis.call('HDEL', since, id)
+end
+)LUA";
+
+const Script& push_script() {
+  static const Script s(std::string(k_prelude) + R"LUA(
+local digest = redis.call('HGET', meta, 'digest')
+if digest then
+  local total = tonumber(redis.call('HGET', meta, 'total'))
+  if digest == ARGV[1] then return {0, total} end
+  return {-1, total}
+end
+local now = now_ms()
+expires = now + tonumber(ARGV[3])
+redis.call('HSET', meta, 'digest', ARGV[1], 'total', ARGV[2], 'created_ms', now, 'expires_ms', expires,
+           'estimate_s', ARGV[4], 'pushed_by', ARGV[5])
+touch(meta)
+local n = 0
+for i = 6, #ARGV do
+  n = n + 1
+  redis.call('HSET', jobs, n, ARGV[i])
+  redis.call('RPUSH', queued, n)
+end
+if n > 0 then touch(jobs); touch(queued) end
+return {1, n}
+)LUA");
+  return s;
+}
+
+// ISO 8601 UTC of Redis milliseconds, for the record of a quarantined job.
+constexpr const char* k_iso = R"LUA(
+local function iso(ms)
+  local s = math.floor(ms / 1000)
+  local days = math.floor(s / 86400)
+  local rem = s - days * 86400
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  if m <= 2 then y = y + 1 end
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', y, m, d, math.floor(rem / 3600),
+                       math.floor(rem % 3600 / 60), rem % 60, ms % 1000)
+end
+)LUA";
+
+const Script& lease_script() {
+  // ARGV: worker, host, lease_ms, max_crashes, free, max_ahead, run_id
+  static const Script s(std::string(k_prelude) + k_iso + R"LUA(
+if not expires then return {-1} end
+local worker, host, lease_ms, max_crashes = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = now_ms()
+redis.call('HSET', workers, worker, host)
+redis.call('HSET', seen, worker, now)
+touch(workers)
+touch(seen)
+-- Leases that ran out: their worker is gone (or stopped); the job goes back to the head
+-- of the queue, or is quarantined once its workers were lost max_crashes times.
+local quarantined = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now)) do
+  local who = redis.call('HGET', owner, id) or ''
+  local started = tonumber(redis.call('HGET', since, id) or now)
+  drop_lease(id)
+  if redis.call('HEXISTS', done, id) == 0 then
+    local lost = redis.call('HINCRBY', crashes, id, 1)
+    touch(crashes)
+    if lost >= max_crashes then
+      local job = cjson.decode(redis.call('HGET', jobs, id))
+      local record = {name = job.line, classname = '', status = 'error', exit_code = cjson.null,
+        signal = cjson.null, timed_out = false, started_at = iso(started), duration_s = (now - started) / 1000,
+        attempts = lost, slot = cjson.null, host = redis.call('HGET', workers, who) or '', run_id = ARGV[7],
+        command = job.line, stdout_tail = '', stderr_tail = '', log = cjson.null,
+        message = 'quarantined: the worker running it was lost ' .. lost .. ' times (its lease expired; --max-crashes ' .. max_crashes .. ')'}
+      redis.call('HSET', done, id, 'error')
+      redis.call('XADD', results, '*', 'id', id, 'record', cjson.encode(record))
+      redis.call('HINCRBY', counts, 'error', 1)
+      redis.call('HINCRBY', counts, 'quarantined', 1)
+      redis.call('HINCRBYFLOAT', counts, 'done_s', job.t or 0)
+      touch(done)
+      touch(results)
+      touch(counts)
+      quarantined[#quarantined + 1] = job.line
+    else
+      redis.call('LPUSH', queued, id)
+      touch(queued)
+    end
+  end
+end
+-- The batch: the free slots, plus a read-ahead while the queue is long, so the tail balances.
+local want = tonumber(ARGV[5])
+if want > 0 then
+  local active = 0
+  local seen_all = redis.call('HGETALL', seen)
+  for i = 2, #seen_all, 2 do
+    if tonumber(seen_all[i]) > now - 3 * lease_ms then active = active + 1 end
+  end
+  local ahead = math.floor(redis.call('LLEN', queued) / (4 * math.max(active, 1)))
+  want = want + math.min(ahead, tonumber(ARGV[6]))
+end
+local taken = {}
+for _ = 1, want do
+  local id = redis.call('LPOP', queued)
+  if not id then break end
+  redis.call('ZADD', leases, now + lease_ms, id)
+  redis.call('HSET', owner, id, worker)
+  redis.call('HSET', since, id, now)
+  taken[#taken + 1] = id
+  taken[#taken + 1] = cjson.decode(redis.call('HGET', jobs, id)).line
+end
+if #taken > 0 then touch(leases); touch(owner); touch(since) end
+local next_expiry = -1
+local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+if #first > 0 then next_expiry = tonumber(first[2]) end
+return {1, redis.call('LLEN', queued), redis.call('ZCARD', leases), redis.call('HLEN', done),
+        tonumber(redis.call('HGET', meta, 'total')), next_expiry, now, quarantined, taken}
+)LUA");
+  return s;
+}
+
+const Script& renew_script() {
+  // ARGV: worker, host, lease_ms, ids…
+  static const Script s(std::string(k_prelude) + R"LUA(
+if not expires then return {-1} end
+local worker = ARGV[1]
+local now = now_ms()
+redis.call('HSET', workers, worker, ARGV[2])
+redis.call('HSET', seen, worker, now)
+local lost = {}
+for i = 4, #ARGV do
+  if redis.call('HGET', owner, ARGV[i]) == worker then
+    redis.call('ZADD', leases, 'XX', now + tonumber(ARGV[3]), ARGV[i])
+  else
+    lost[#lost + 1] = ARGV[i]
+  end
+end
+return {1, lost}
+)LUA");
+  return s;
+}
+
+const Script& complete_script() {
+  // ARGV: worker, then id, status, record for each completion
+  static const Script s(std::string(k_prelude) + R"LUA(
+if not expires then return {-1} end
+local worker = ARGV[1]
+local recorded = {}
+for i = 2, #ARGV, 3 do
+  local id, status, record = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local holder = redis.call('HGET', owner, id)
+  if redis.call('HEXISTS', done, id) == 1 then
+    -- A later completion of a job whose lease ran out and was run again: kept aside.
+    redis.call('XADD', duplicates, 'MAXLEN', '~', 10000, '*', 'id', id, 'worker', worker, 'record', record)
+    touch(duplicates)
+    if holder == worker then drop_lease(id) end
+    recorded[#recorded + 1] = 0
+  else
+    redis.call('HSET', done, id, status)
+    redis.call('XADD', results, '*', 'id', id, 'record', record)
+    redis.call('HINCRBY', counts, status, 1)
+    redis.call('HINCRBYFLOAT', counts, 'done_s', estimate(id))
+    if holder then drop_lease(id) end
+    redis.call('LREM', queued, 1, id)
+    touch(done)
+    touch(results)
+    touch(counts)
+    recorded[#recorded + 1] = 1
+  end
+end
+return {1, recorded}
+)LUA");
+  return s;
+}
+
+const Script& release_script() {
+  // ARGV: worker, ids…
+  static const Script s(std::string(k_prelude) + R"LUA(
+if not expires then return 0 end
+local n = 0
+for i = #ARGV, 2, -1 do
+  local id = ARGV[i]
+  if redis.call('HGET', owner, id) == ARGV[1] and redis.call('HEXISTS', done, id) == 0 then
+    drop_lease(id)
+    redis.call('LPUSH', queued, id)
+    n = n + 1
+  end
+end
+if n > 0 then touch(queued) end
+return n
+)LUA");
+  return s;
+}
+
+const Script& status_script() {
+  static const Script s(std::string(k_prelude) + R"LUA(
+if not expires then return {-1} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local m = redis.call('HMGET', meta, 'total', 'created_ms', 'expires_ms', 'estimate_s')
+return {1, tonumber(m[1]), redis.call('LLEN', queued), redis.call('ZCARD', leases), redis.call('HLEN', done),
+        redis.call('XLEN', duplicates), tonumber(m[2]), tonumber(m[3]), now, m[4] or '0',
+        redis.call('HGETALL', counts), redis.call('HGETALL', owner), redis.call('HGETALL', workers)}
+)LUA");
+  return s;
+}
+
+bool valid_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("._:@/+=-").find(c) != std::string_view::npos;
+}
+
+double to_double(const std::string& text) {
+  try {
+    return std::stod(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+void validate_queue_name(std::string_view name, std::string_view flag) {
+  if (name.empty()) throw UsageError(std::string(flag) + ": empty value");
+  if (name.size() > 200) throw UsageError(std::string(flag) + ": longer than 200 characters");
+  for (char c : name) {
+    if (!valid_name_char(c)) {
+      throw UsageError(std::string(flag) + ": invalid value '" + std::string(name) +
+                       "' (letters, digits and ._:@/+=- only)");
+    }
+  }
+}
+
+QueueKeys::QueueKeys(const KeySpace& space, const std::string& queue, const std::string& run_id)
+    : m_queue(queue), m_run_id(run_id) {
+  std::string tag = "prunq:" + queue + "/" + run_id;
+  for (const char* suffix : k_suffixes) m_keys.push_back(space.key(tag, suffix));
+}
+
+PushResult push_run(Redis& redis, const QueueKeys& keys, const std::string& digest,
+                    const std::vector<PushedJob>& jobs, std::chrono::milliseconds ttl, const std::string& pusher) {
+  double estimate = 0;
+  for (const auto& job : jobs) estimate += job.estimate_s;
+  std::vector<std::string> args = {digest, std::to_string(jobs.size()), std::to_string(ttl.count()),
+                                   std::to_string(estimate), pusher};
+  args.reserve(jobs.size() + 5);
+  for (const auto& job : jobs) {
+    boost::json::object o;
+    o["line"] = job.line;
+    o["t"] = job.estimate_s;
+    args.push_back(boost::json::serialize(o));
+  }
+  Reply reply = redis.eval(push_script(), keys.all(), args);
+  long long state = reply[0].integer();
+  PushOutcome outcome = state == 1 ? PushOutcome::loaded : state == 0 ? PushOutcome::already_loaded
+                                                                      : PushOutcome::different;
+  return {outcome, reply[1].integer()};
+}
+
+LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker, int free, int max_ahead) {
+  Reply reply = redis.eval(lease_script(), keys.all(),
+                           {worker.id, worker.host, std::to_string(worker.lease.count()),
+                            std::to_string(worker.max_crashes), std::to_string(std::max(free, 0)),
+                            std::to_string(max_ahead), keys.run_id()});
+  LeaseResult result;
+  if (reply[0].integer() != 1) {
+    result.run_exists = false;
+    return result;
+  }
+  result.queued = reply[1].integer();
+  result.leased = reply[2].integer();
+  result.done = reply[3].integer();
+  result.total = reply[4].integer();
+  result.next_expiry_ms = reply[5].integer();
+  result.now_ms = reply[6].integer();
+  result.quarantined = reply[7].strings();
+  auto taken = reply[8].strings();
+  for (std::size_t i = 0; i + 1 < taken.size(); i += 2) result.jobs.emplace_back(taken[i], taken[i + 1]);
+  return result;
+}
+
+std::optional<std::vector<std::string>> renew_leases(Redis& redis, const QueueKeys& keys, const Worker& worker,
+                                                     const std::vector<std::string>& ids) {
+  std::vector<std::string> args = {worker.id, worker.host, std::to_string(worker.lease.count())};
+  args.insert(args.end(), ids.begin(), ids.end());
+  Reply reply = redis.eval(renew_script(), keys.all(), args);
+  if (reply[0].integer() != 1) return std::nullopt;
+  return reply[1].strings();
+}
+
+std::optional<std::vector<bool>> complete_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker,
+                                               const std::vector<Completion>& completions) {
+  std::vector<std::string> args = {worker.id};
+  for (const auto& c : completions) {
+    args.push_back(c.id);
+    args.push_back(c.status);
+    args.push_back(c.record);
+  }
+  Reply reply = redis.eval(complete_script(), keys.all(), args);
+  if (reply[0].integer() != 1) return std::nullopt;
+  std::vector<bool> recorded;
+  for (std::size_t i = 0; i < reply[1].size(); ++i) recorded.push_back(reply[1][i].integer() == 1);
+  return recorded;
+}
+
+void release_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker, const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  std::vector<std::string> args = {worker.id};
+  args.insert(args.end(), ids.begin(), ids.end());
+  redis.eval(release_script(), keys.all(), args);
+}
+
+long long RunStatus::count(std::string_view status) const {
+  for (const auto& [name, n] : counts) {
+    if (name == status) return n;
+  }
+  return 0;
+}
+
+std::optional<RunStatus> read_status(Redis& redis, const QueueKeys& keys) {
+  Reply reply = redis.eval(status_script(), keys.all(), {});
+  if (reply[0].integer() != 1) return std::nullopt;
+  RunStatus s;
+  s.total = reply[1].integer();
+  s.queued = reply[2].integer();
+  s.leased = reply[3].integer();
+  s.done = reply[4].integer();
+  s.duplicates = reply[5].integer();
+  s.created_ms = reply[6].integer();
+  s.expires_ms = reply[7].integer();
+  s.now_ms = reply[8].integer();
+  s.estimate_s = to_double(reply[9].string());
+  auto counts = reply[10].strings();
+  for (std::size_t i = 0; i + 1 < counts.size(); i += 2) {
+    if (counts[i] == "done_s") {
+      s.done_estimate_s = to_double(counts[i + 1]);
+    } else {
+      s.counts.emplace_back(counts[i], static_cast<long long>(to_double(counts[i + 1])));
+    }
+  }
+  std::map<std::string, std::string> hosts;
+  auto workers = reply[12].strings();
+  for (std::size_t i = 0; i + 1 < workers.size(); i += 2) hosts[workers[i]] = workers[i + 1];
+  std::map<std::string, long long> held;
+  auto owners = reply[11].strings();
+  for (std::size_t i = 0; i + 1 < owners.size(); i += 2) ++held[owners[i + 1]];
+  for (const auto& [worker, n] : held) s.leased_by.push_back({worker, hosts[worker], n});
+  return s;
+}
+
+std::vector<std::string> read_results(Redis& redis, const std::string& stream, std::string& after, long long count) {
+  std::string start = after == "0" ? "-" : "(" + after;
+  Reply reply = redis.command({"XRANGE", stream, start, "+", "COUNT", std::to_string(count)});
+  std::vector<std::string> records;
+  for (std::size_t i = 0; i < reply.size(); ++i) {
+    after = reply[i][0].string();
+    auto fields = reply[i][1].strings();
+    for (std::size_t f = 0; f + 1 < fields.size(); f += 2) {
+      if (fields[f] == "record") records.push_back(fields[f + 1]);
+    }
+  }
+  return records;
+}
+
+}  // namespace ciutils::prun

@@ -1,0 +1,254 @@
+#include "queue_worker.h"
+
+#include "ciutils/error.h"
+#include "ciutils/json.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <system_error>
+
+namespace ciutils::prun {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// How long an idle worker waits before it asks again for jobs that others' expired
+// leases may have returned to the queue.
+constexpr milliseconds k_idle_poll{500};
+
+std::string in_quotes(const std::string& line) { return "'" + line + "'"; }
+
+}  // namespace
+
+struct QueueFeed::Connections {
+  std::optional<Redis> leaser;
+  std::optional<Redis> renewer;
+};
+
+QueueFeed::QueueFeed(RedisUrl url, QueueKeys keys, Worker worker, int slots)
+    : m_keys(std::move(keys)),
+      m_url(std::move(url)),
+      m_worker(std::move(worker)),
+      m_slots(std::max(slots, 1)),
+      m_connections(std::make_unique<Connections>()) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  m_read = UniqueFd(fds[0]);
+  m_write = UniqueFd(fds[1]);
+  ::fcntl(m_write.get(), F_SETFL, O_WRONLY | O_NONBLOCK);
+}
+
+QueueFeed::~QueueFeed() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_all();
+  if (m_leaser.joinable()) m_leaser.join();
+  if (m_renewer.joinable()) m_renewer.join();
+}
+
+std::string QueueFeed::input_path() const { return "/dev/fd/" + std::to_string(m_read.get()); }
+
+void QueueFeed::start() {
+  m_connections->leaser.emplace(Redis::connect(m_url));
+  m_connections->renewer.emplace(Redis::connect(m_url));
+  if (!renew_leases(*m_connections->renewer, m_keys, m_worker, {})) {
+    throw UsageError("queue " + m_keys.queue() + " has no run " + m_keys.run_id() +
+                     " (push it first with prun queue push, or it has expired)");
+  }
+  // Signals are the runner's: the threads start with every signal blocked.
+  sigset_t all;
+  sigset_t saved;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  m_leaser = std::thread([this] { lease_loop(); });
+  m_renewer = std::thread([this] { renew_loop(); });
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+}
+
+void QueueFeed::on_record(const Job& job, const boost::json::object& record, bool cancelled) {
+  std::lock_guard lock(m_mutex);
+  if (job.number == 0 || job.number > m_ids_by_number.size()) return;
+  const std::string& id = m_ids_by_number[job.number - 1];
+  std::string status = record.at("status").as_string().c_str();
+  bool ran_through = status == "passed" || status == "flaky" || !cancelled;
+  if (status == "skipped" || !ran_through) {
+    m_releases.push_back(id);
+  } else {
+    m_completions.push_back({id, status, to_json(record)});
+  }
+  m_wake.notify_all();
+}
+
+QueueFeed::Summary QueueFeed::finish() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_all();
+  if (m_leaser.joinable()) m_leaser.join();
+  if (m_renewer.joinable()) m_renewer.join();
+  return m_summary;
+}
+
+void QueueFeed::close_input() {
+  m_write.reset();
+  m_input_closed = true;
+}
+
+void QueueFeed::write_pending() {
+  while (!m_unwritten.empty() && m_write.valid()) {
+    ssize_t n = ::write(m_write.get(), m_unwritten.data(), m_unwritten.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // full (EAGAIN): the runner reads it as slots free up
+    m_unwritten.erase(0, static_cast<std::size_t>(n));
+  }
+}
+
+// Records the completions and puts back the releases gathered so far. Called with the
+// lock held; drops it around the Redis calls so the runner never waits on them.
+void QueueFeed::flush(Redis& redis, std::unique_lock<std::mutex>& lock) {
+  if (!m_completions.empty()) {
+    std::vector<Completion> batch = m_completions;
+    lock.unlock();
+    auto recorded = complete_jobs(redis, m_keys, m_worker, batch);
+    lock.lock();
+    if (!recorded) throw Error(ExitCode::unavailable, "the run " + m_keys.run_id() + " expired while it ran");
+    m_completions.erase(m_completions.begin(), m_completions.begin() + static_cast<long>(batch.size()));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      m_in_flight.erase(batch[i].id);
+      if ((*recorded)[i]) {
+        ++m_summary.recorded;
+      } else {
+        ++m_summary.duplicates;
+        m_summary.notes.push_back("job " + in_quotes(m_lines[batch[i].id]) +
+                                  " had already been recorded by another worker: this result went to the "
+                                  "duplicates stream");
+      }
+    }
+  }
+  if (!m_releases.empty()) {
+    std::vector<std::string> batch = m_releases;
+    lock.unlock();
+    release_jobs(redis, m_keys, m_worker, batch);
+    lock.lock();
+    m_releases.erase(m_releases.begin(), m_releases.begin() + static_cast<long>(batch.size()));
+    for (const auto& id : batch) m_in_flight.erase(id);
+    m_summary.released += batch.size();
+  }
+}
+
+// Leases as many jobs as there are free slots (and a read-ahead while the queue is long)
+// and hands their lines to the runner; closes the runner's input once the run is drained.
+void QueueFeed::lease_step(Redis& redis, std::unique_lock<std::mutex>& lock) {
+  int free = m_slots - static_cast<int>(m_in_flight.size());
+  if (free <= 0 && m_have_last) return;
+  lock.unlock();
+  LeaseResult r = lease_jobs(redis, m_keys, m_worker, free, m_slots);
+  lock.lock();
+  if (!r.run_exists) throw Error(ExitCode::unavailable, "the run " + m_keys.run_id() + " expired while it ran");
+  for (const auto& line : r.quarantined) {
+    m_summary.notes.push_back("quarantined job " + in_quotes(line) + ": the worker running it was lost " +
+                              std::to_string(m_worker.max_crashes) + " times (--max-crashes); recorded as error");
+  }
+  for (auto& [id, line] : r.jobs) {
+    m_in_flight.insert(id);
+    m_ids_by_number.push_back(id);
+    m_unwritten += line;
+    m_unwritten += '\n';
+    m_lines[id] = std::move(line);
+  }
+  write_pending();
+  bool drained = r.jobs.empty() && r.queued == 0 && r.leased == 0 && m_in_flight.empty();
+  m_last = std::move(r);
+  m_have_last = true;
+  if (drained) close_input();
+}
+
+void QueueFeed::lease_loop() {
+  Redis& redis = *m_connections->leaser;
+  auto last_ok = Clock::now();
+  std::unique_lock lock(m_mutex);
+  while (true) {
+    bool stopping = m_stop;
+    try {
+      flush(redis, lock);
+      if (stopping) {
+        // Leased and never handed to the runner (or never started): back to the queue.
+        std::vector<std::string> left(m_in_flight.begin(), m_in_flight.end());
+        lock.unlock();
+        release_jobs(redis, m_keys, m_worker, left);
+        lock.lock();
+        m_summary.released += left.size();
+        m_in_flight.clear();
+        close_input();
+        return;
+      }
+      if (!m_input_closed) lease_step(redis, lock);
+      last_ok = Clock::now();
+    } catch (const RedisRefusedError& e) {
+      if (!e.transient() || Clock::now() - last_ok > m_worker.lease || stopping) {
+        m_summary.error = e.what();
+        close_input();
+        return;
+      }
+    } catch (const ServiceError& e) {
+      // Redis restarting or a network blip: the leases outlive it; giving up earlier
+      // than they do would waste the work in flight.
+      if (Clock::now() - last_ok > m_worker.lease || stopping) {
+        m_summary.error = e.what();
+        close_input();
+        return;
+      }
+    } catch (const std::exception& e) {
+      m_summary.error = e.what();
+      close_input();
+      return;
+    }
+    milliseconds wait = k_idle_poll;
+    if (!m_unwritten.empty()) {
+      wait = milliseconds(20);
+    } else if (m_have_last && m_last.next_expiry_ms >= 0 && m_in_flight.size() < static_cast<std::size_t>(m_slots)) {
+      // Another worker's lease may run out: ask again just after it does.
+      wait = std::clamp(milliseconds(m_last.next_expiry_ms - m_last.now_ms + 10), milliseconds(10), k_idle_poll);
+    }
+    if (m_input_closed) wait = milliseconds(1000);
+    m_wake.wait_for(lock, wait, [&] { return m_stop || !m_completions.empty() || !m_releases.empty(); });
+  }
+}
+
+void QueueFeed::renew_loop() {
+  Redis& redis = *m_connections->renewer;
+  std::unique_lock lock(m_mutex);
+  while (true) {
+    m_wake.wait_for(lock, m_worker.lease / 3, [&] { return m_stop; });
+    if (m_stop) return;
+    std::vector<std::string> ids(m_in_flight.begin(), m_in_flight.end());
+    lock.unlock();
+    std::optional<std::vector<std::string>> lost;
+    try {
+      lost = renew_leases(redis, m_keys, m_worker, ids);
+    } catch (const std::exception&) {
+      // The leasing thread decides when Redis is gone for good; renewals just try again.
+    }
+    lock.lock();
+    if (!lost) continue;
+    for (const auto& id : *lost) {
+      if (!m_in_flight.count(id) || !m_lost_noted.insert(id).second) continue;
+      m_summary.notes.push_back("lost the lease of job " + in_quotes(m_lines[id]) +
+                                " (this worker was stopped or cut off past --lease-timeout): another worker may "
+                                "run it too; the first result counts");
+    }
+  }
+}
+
+}  // namespace ciutils::prun

@@ -1,0 +1,85 @@
+// The Redis side of `prun queue work`: a thread that leases jobs and writes their lines
+// into a pipe that prun's own runner reads as its job input (so they run exactly as local
+// prun runs them), and records each finished job; a second thread, on its own connection,
+// renews the leases of the jobs this worker holds.
+#pragma once
+
+#include "job.h"
+#include "queue_store.h"
+
+#include "ciutils/fd.h"
+
+#include <boost/json/object.hpp>
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ciutils::prun {
+
+class QueueFeed {
+public:
+  // slots: the worker's -j; its read-ahead of leased jobs is at most that many more.
+  QueueFeed(RedisUrl url, QueueKeys keys, Worker worker, int slots);
+  ~QueueFeed();
+  QueueFeed(const QueueFeed&) = delete;
+  QueueFeed& operator=(const QueueFeed&) = delete;
+
+  // The path prun reads its job lines from (the pipe's read end).
+  std::string input_path() const;
+  // Checks that the run exists (UsageError otherwise) and starts both threads.
+  void start();
+  // Called by the runner as each job ends: its record goes to the run's results stream.
+  // A job prun did not start, or stopped because prun itself was cancelled, goes back to
+  // the queue for another worker.
+  void on_record(const Job& job, const boost::json::object& record, bool cancelled);
+
+  struct Summary {
+    std::size_t recorded = 0, duplicates = 0, released = 0;
+    std::vector<std::string> notes;  // quarantines, lost leases: one line each
+    std::string error;               // why the worker stopped talking to Redis, or empty
+  };
+  // Records what is left, puts back what was leased and not run, and stops the threads.
+  Summary finish();
+
+private:
+  void lease_loop();
+  void renew_loop();
+  void lease_step(Redis& redis, std::unique_lock<std::mutex>& lock);
+  void flush(Redis& redis, std::unique_lock<std::mutex>& lock);
+  void close_input();
+  void write_pending();
+
+  struct Connections;
+  QueueKeys m_keys;
+  RedisUrl m_url;
+  Worker m_worker;
+  int m_slots;
+  std::unique_ptr<Connections> m_connections;
+  UniqueFd m_read;
+  UniqueFd m_write;
+  std::string m_unwritten;  // job lines the pipe had no room for yet
+
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stop = false;
+  bool m_input_closed = false;
+  std::vector<std::string> m_ids_by_number;  // job number - 1 → queue id
+  std::set<std::string> m_in_flight;         // leased by this worker, not yet recorded or released
+  std::vector<Completion> m_completions;
+  std::vector<std::string> m_releases;
+  std::set<std::string> m_lost_noted;
+  std::map<std::string, std::string> m_lines;  // queue id → job line
+  LeaseResult m_last;
+  bool m_have_last = false;
+  Summary m_summary;
+  std::thread m_leaser;
+  std::thread m_renewer;
+};
+
+}  // namespace ciutils::prun

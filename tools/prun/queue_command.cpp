@@ -318,7 +318,7 @@ int queue_work(const std::vector<std::string>& args) {
   if (!o.run_id.empty() && o.run_id != q.run_id) throw UsageError("--run-id given twice");
   Worker worker;
   worker.host = host_name();
-  worker.id = worker.host + ":" + std::to_string(::getpid()) + ":" + random_token().substr(0, 6);
+  worker.id = worker.host + ":" + std::to_string(::getpid()) + ":" + random_token().substr(5, 6);
   if (!q.lease.empty()) {
     worker.lease = parse_duration(q.lease, "--lease-timeout");
     if (worker.lease < milliseconds(100)) throw UsageError("--lease-timeout: at least 100ms");

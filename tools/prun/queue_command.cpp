@@ -198,6 +198,8 @@ std::string host_name() {
   return buffer;
 }
 
+std::string jobs_text(long long n) { return std::to_string(n) + (n == 1 ? " job" : " jobs"); }
+
 std::string run_name(const QueueOptions& q) { return "run " + q.run_id + " of queue " + q.queue; }
 
 void note(const QueueOptions& q, const std::string& line) {
@@ -248,8 +250,8 @@ int push_list(Redis& redis, const QueueOptions& q, const JobList& list) {
   if (ttl.count() <= 0) throw UsageError("--ttl: must be more than 0");
   auto result = push_run(redis, keys_of(q), list.digest, list.jobs, ttl, host_name() + ":" + std::to_string(::getpid()));
   if (result.outcome == PushOutcome::different) {
-    throw UsageError(run_name(q) + " was loaded with a different job list (" + std::to_string(result.total) +
-                     " jobs); a new list needs a new --run-id");
+    throw UsageError(run_name(q) + " was loaded with a different job list (" + jobs_text(result.total) +
+                     "); a new list needs a new --run-id");
   }
   if (q.common.json) {
     boost::json::object o;
@@ -260,10 +262,10 @@ int push_list(Redis& redis, const QueueOptions& q, const JobList& list) {
     std::cout << to_json(o) << "\n";
   }
   if (result.outcome == PushOutcome::loaded) {
-    note(q, "loaded " + std::to_string(result.total) + " jobs into " + run_name(q) + " (expires in " +
+    note(q, "loaded " + jobs_text(result.total) + " into " + run_name(q) + " (expires in " +
                 format_duration(ttl) + ")");
   } else {
-    note(q, run_name(q) + " is already loaded (" + std::to_string(result.total) + " jobs)");
+    note(q, run_name(q) + " is already loaded (" + jobs_text(result.total) + ")");
   }
   return 0;
 }
@@ -506,7 +508,7 @@ int queue_status(const std::vector<std::string>& args) {
     std::cout << to_json(o) << "\n";
     return 0;
   }
-  std::string out = run_name(q) + ": " + std::to_string(s->total) + " jobs, " + std::to_string(s->done) + " done";
+  std::string out = run_name(q) + ": " + jobs_text(s->total) + ", " + std::to_string(s->done) + " done";
   std::string parts;
   for (const char* status : k_statuses) {
     if (long long n = s->count(status); n > 0) parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + status;

@@ -150,8 +150,11 @@ if #taken > 0 then touch(leases); touch(owner); touch(since) end
 local next_expiry = -1
 local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
 if #first > 0 then next_expiry = tonumber(first[2]) end
+local last = redis.call('XREVRANGE', results, '+', '-', 'COUNT', 1)
+local last_id = '0-0'
+if #last > 0 then last_id = last[1][1] end
 return {1, redis.call('LLEN', queued), redis.call('ZCARD', leases), redis.call('HLEN', done),
-        tonumber(redis.call('HGET', meta, 'total')), next_expiry, now, quarantined, taken}
+        tonumber(redis.call('HGET', meta, 'total')), next_expiry, now, quarantined, taken, last_id}
 )LUA");
   return s;
 }
@@ -313,6 +316,7 @@ LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker
   result.quarantined = reply[7].strings();
   auto taken = reply[8].strings();
   for (std::size_t i = 0; i + 1 < taken.size(); i += 2) result.jobs.emplace_back(taken[i], taken[i + 1]);
+  result.last_result_id = reply[9].string();
   return result;
 }
 
@@ -383,6 +387,11 @@ std::optional<RunStatus> read_status(Redis& redis, const QueueKeys& keys) {
   for (std::size_t i = 0; i + 1 < owners.size(); i += 2) ++held[owners[i + 1]];
   for (const auto& [worker, n] : held) s.leased_by.push_back({worker, hosts[worker], n});
   return s;
+}
+
+void wait_for_result(Redis& redis, const std::string& stream, const std::string& after, std::chrono::milliseconds block) {
+  redis.command({"XREAD", "COUNT", "1", "BLOCK", std::to_string(std::max<long long>(block.count(), 1)), "STREAMS",
+                 stream, after});
 }
 
 std::vector<std::string> read_results(Redis& redis, const std::string& stream, std::string& after, long long count) {

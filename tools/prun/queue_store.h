@@ -60,6 +60,7 @@ struct LeaseResult {
   long long next_expiry_ms = -1;  // Redis time of the nearest lease expiry, -1 for none
   long long now_ms = 0;
   std::vector<std::string> quarantined;  // job lines quarantined by this call
+  std::string last_result_id;            // the newest entry of the results stream, "0-0" for none
 };
 // Returns expired leases to the queue (or quarantines a job whose workers were lost
 // max_crashes times), then leases up to free (plus a read-ahead that shrinks as the queue
@@ -97,6 +98,10 @@ struct RunStatus {
   bool finished() const { return done >= total; }
 };
 std::optional<RunStatus> read_status(Redis& redis, const QueueKeys& keys);
+
+// Blocks until the results stream has an entry after `after`, or for `block` at most.
+// The connection's command timeout must exceed block.
+void wait_for_result(Redis& redis, const std::string& stream, const std::string& after, std::chrono::milliseconds block);
 
 // The records of the results stream after `after` (a stream id, "0" for all), at most
 // count; the last id read is stored back into after.

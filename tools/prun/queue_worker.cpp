@@ -23,6 +23,8 @@ using std::chrono::milliseconds;
 // How long an idle worker waits before it asks again for jobs that others' expired
 // leases may have returned to the queue.
 constexpr milliseconds k_idle_poll{500};
+// How long an idle worker blocks on the results stream at most (any record wakes it).
+constexpr milliseconds k_idle_wait{1000};
 
 std::string in_quotes(const std::string& line) { return "'" + line + "'"; }
 
@@ -31,6 +33,7 @@ std::string in_quotes(const std::string& line) { return "'" + line + "'"; }
 struct QueueFeed::Connections {
   std::optional<Redis> leaser;
   std::optional<Redis> renewer;
+  std::optional<Redis> waiter;  // blocks on the results stream while this worker is idle
 };
 
 QueueFeed::QueueFeed(RedisUrl url, QueueKeys keys, Worker worker, int slots)
@@ -61,6 +64,8 @@ std::string QueueFeed::input_path() const { return "/dev/fd/" + std::to_string(m
 void QueueFeed::start() {
   m_connections->leaser.emplace(Redis::connect(m_url));
   m_connections->renewer.emplace(Redis::connect(m_url));
+  m_connections->waiter.emplace(Redis::connect(m_url));
+  m_connections->waiter->set_command_timeout(k_idle_wait + milliseconds(5000));
   if (!renew_leases(*m_connections->renewer, m_keys, m_worker, {})) {
     throw UsageError("queue " + m_keys.queue() + " has no run " + m_keys.run_id() +
                      " (push it first with prun queue push, or it has expired)");
@@ -213,6 +218,25 @@ void QueueFeed::lease_loop() {
       m_summary.error = e.what();
       close_input();
       return;
+    }
+    bool idle = !m_input_closed && m_have_last && m_last.queued == 0 && m_in_flight.empty() &&
+                m_unwritten.empty() && m_completions.empty() && m_releases.empty() && !m_stop;
+    if (idle) {
+      // Nothing to run and nothing running here, but others hold leases: the next record
+      // (the run may be done) or the nearest expiry (a job may come back) is worth a look.
+      milliseconds block = k_idle_wait;
+      if (m_last.next_expiry_ms >= 0) {
+        block = std::clamp(milliseconds(m_last.next_expiry_ms - m_last.now_ms + 10), milliseconds(1), k_idle_wait);
+      }
+      std::string after = m_last.last_result_id;
+      lock.unlock();
+      try {
+        wait_for_result(*m_connections->waiter, m_keys.results(), after, block);
+      } catch (const std::exception&) {
+        std::this_thread::sleep_for(milliseconds(100));  // the leasing call above decides what an outage means
+      }
+      lock.lock();
+      continue;
     }
     milliseconds wait = k_idle_poll;
     if (!m_unwritten.empty()) {

@@ -11,6 +11,10 @@ namespace ciutils::prun {
 
 namespace {
 
+// Jobs expected to take longer are leased only into a free slot: read ahead, they could
+// wait behind this worker's running jobs while another worker idles.
+constexpr double k_read_ahead_longest_s = 0.5;
+
 // KEYS of every script, in this order.
 constexpr const char* k_suffixes[] = {"meta",    "jobs",    "queued",  "leases",     "owner",  "since", "done",
                                       "crashes", "results", "duplicates", "counts", "workers", "seen"};
@@ -84,7 +88,7 @@ end
 )LUA";
 
 const Script& lease_script() {
-  // ARGV: worker, host, lease_ms, max_crashes, free, max_ahead, run_id
+  // ARGV: worker, host, lease_ms, max_crashes, free, max_ahead, run_id, longest job read ahead (s)
   static const Script s(std::string(k_prelude) + k_iso + R"LUA(
 if not expires then return {-1} end
 local worker, host, lease_ms, max_crashes = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -136,8 +140,14 @@ if want > 0 then
   local ahead = math.floor(redis.call('LLEN', queued) / (4 * math.max(active, 1)))
   want = want + math.min(ahead, tonumber(ARGV[6]))
 end
+local free = tonumber(ARGV[5])
 local taken = {}
-for _ = 1, want do
+for n = 1, want do
+  -- Beyond the free slots only short jobs: a long one waiting here could run elsewhere.
+  if n > free then
+    local head = redis.call('LINDEX', queued, 0)
+    if not head or estimate(head) > tonumber(ARGV[8]) then break end
+  end
   local id = redis.call('LPOP', queued)
   if not id then break end
   redis.call('ZADD', leases, now + lease_ms, id)
@@ -301,7 +311,7 @@ LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker
   Reply reply = redis.eval(lease_script(), keys.all(),
                            {worker.id, worker.host, std::to_string(worker.lease.count()),
                             std::to_string(worker.max_crashes), std::to_string(std::max(free, 0)),
-                            std::to_string(max_ahead), keys.run_id()});
+                            std::to_string(max_ahead), keys.run_id(), std::to_string(k_read_ahead_longest_s)});
   LeaseResult result;
   if (reply[0].integer() != 1) {
     result.run_exists = false;

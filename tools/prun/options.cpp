@@ -16,10 +16,8 @@ constexpr const char* k_synopsis =
     "prun [OPTIONS] < jobs.txt\n"
     "       prun [OPTIONS] -a FILE\n"
     "       prun [OPTIONS] -- COMMAND [ARG…] {}   (items from stdin or -a)\n"
-    "       prun [OPTIONS] -- COMMAND {1} {2} ::: A B ::: C D   (or :::: FILE)
-"
-    "       prun [OPTIONS] -f plan.json
-"
+    "       prun [OPTIONS] -- COMMAND {1} {2} ::: A B ::: C D   (or :::: FILE)\n"
+    "       prun [OPTIONS] -f plan.json\n"
     "       prun queue push|work|wait|results|status …   (one run over many machines: prun queue --help)";
 
 constexpr const char* k_description =

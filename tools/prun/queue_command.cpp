@@ -31,7 +31,7 @@ constexpr milliseconds k_default_ttl{24 * 3600 * 1000};
 constexpr milliseconds k_default_lease{30000};
 
 constexpr const char* k_queue_help =
-    "Usage: prun queue push    --queue Q --run-id ID [--timings FILE] [-a FILE]… [--ttl D]\n"
+    "Usage: prun queue push    --queue Q --run-id ID [--timings FILE] [-a FILE] [--ttl D]\n"
     "       prun queue work    --queue Q --run-id ID -j N [prun's running and output flags] [-- TEMPLATE]\n"
     "       prun queue wait    --queue Q --run-id ID [--timeout D]\n"
     "       prun queue results --queue Q --run-id ID > results.jsonl\n"
@@ -82,7 +82,7 @@ po::options_description run_flags(QueueOptions& q) {
 
 void add_job_list_flags(po::options_description& desc, QueueOptions& q) {
   desc.add_options()
-      ("arg-file,a", po::value(&q.arg_files)->composing()->value_name("FILE"), "the job lines (default: stdin for push)")
+      ("arg-file,a", po::value(&q.arg_files)->composing()->value_name("FILE"), "the job list, one job a line (default: stdin for push)")
       ("timings", po::value(&q.timings)->value_name("FILE"), "a previous results file: longest-known jobs first")
       ("ttl", po::value(&q.ttl)->value_name("D"), "the run's keys expire after D (default 24h)");
 }
@@ -116,8 +116,8 @@ std::string verb_help(const std::string& verb) {
   auto desc = verb_flags(verb, q);
   std::ostringstream out;
   if (verb == "push") {
-    out << "Usage: prun queue push --queue Q --run-id ID [--timings FILE] [-a FILE]… [--ttl D]\n\n"
-           "Loads the run's jobs (lines of -a files or stdin, as prun reads them) into Redis,\n"
+    out << "Usage: prun queue push --queue Q --run-id ID [--timings FILE] [-a FILE] [--ttl D]\n\n"
+           "Loads the run's jobs (the lines of -a FILE or stdin, as prun reads them) into Redis,\n"
            "longest-known first. Idempotent: every node may push the same list; a different list\n"
            "under the same run id is refused (exit 2). With --fallback, an unreachable Redis is a\n"
            "warning and exit 0, so `prun queue work --fallback` can run the static share.\n\n";
@@ -177,7 +177,17 @@ po::variables_map parse_verb(const std::vector<std::string>& args, const po::opt
   return vm;
 }
 
+// The job list as prun's one streamed input source.
+InputSource list_source(const std::string& path) {
+  InputSource source;
+  source.path = path;
+  source.is_file = true;
+  source.flag = "--arg-file";
+  return source;
+}
+
 void check_run(const QueueOptions& q) {
+  if (q.arg_files.size() > 1) throw UsageError("--arg-file: one job list per run (given " + std::to_string(q.arg_files.size()) + " times)");
   if (q.queue.empty()) throw UsageError("--queue is required");
   if (q.run_id.empty()) throw UsageError("--run-id is required");
   validate_queue_name(q.queue, "--queue");
@@ -214,7 +224,7 @@ struct JobList {
 };
 
 JobList read_job_list(const QueueOptions& q) {
-  JobInput input(q.arg_files, false);
+  JobInput input(q.arg_files.empty() ? std::string() : q.arg_files.front(), false);
   std::deque<Job> read;
   input.read_all(read);
   std::vector<Job> jobs(std::make_move_iterator(read.begin()), std::make_move_iterator(read.end()));
@@ -315,7 +325,11 @@ int queue_work(const std::vector<std::string>& args) {
   if (o.shard) throw UsageError("--shard: a queue worker takes what is left; --fallback shard:K/N is the static split");
   if (o.resume != Options::Resume::none) throw UsageError("--resume, --resume-failed and --retry-failed work on local runs only");
   if (!o.plan_file.empty()) throw UsageError("--plan: a queue holds job lines (push them with -a)");
-  if (o.inline_items) throw UsageError("':::': a queue worker's items come from the queue");
+  if (!o.sources.empty()) throw UsageError("':::' and '::::': a queue worker's items come from the queue");
+  if (o.input_format.delimiter != "\n" || o.input_format.per_job != 1 || o.input_format.skip_empty ||
+      o.context_replace || o.link) {
+    throw UsageError("-d, -0, -N, -X, --link and --skip-empty: a queue worker takes the pushed lines one job each");
+  }
   if (o.dry_run) throw UsageError("--dry-run: see the run with prun queue status");
   if (!o.run_id.empty() && o.run_id != q.run_id) throw UsageError("--run-id given twice");
   Worker worker;
@@ -358,6 +372,7 @@ int queue_work(const std::vector<std::string>& args) {
                 << fallback->index << "/" << fallback->total << " of the job list (--fallback)\n";
     }
     o.arg_files = q.arg_files;
+    o.sources = {list_source(q.arg_files.front())};
     o.timings_file = q.timings;
     o.shard = fallback;
     return execute(std::move(o));
@@ -367,6 +382,7 @@ int queue_work(const std::vector<std::string>& args) {
     feed->on_record(job, record, cancelled);
   };
   o.arg_files = {feed->input_path()};
+  o.sources = {list_source(feed->input_path())};
   bool quiet = o.common.quiet;
   int code = execute(std::move(o), hooks);
   auto summary = feed->finish();

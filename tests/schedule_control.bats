@@ -89,3 +89,29 @@ setup() {
   run -2 schedule trigger other -f s.json
   assert_output "schedule: error: NAME: no schedule 'other' in s.json"
 }
+
+@test "pause reasons, decisions, history and dead letters are printed with control characters escaped" {
+  write_schedules s.json '{"name": "nightly", "cron": "0 2 * * *", "queue": "q"}'
+  run -0 schedule tick -q -f s.json --now 2026-11-21T02:00:10Z
+  run -0 schedule pause nightly --reason $'evil\nnightly@x: enqueued\e[2J'
+  assert_output 'schedule: nightly: paused (evil\nnightly@x: enqueued\x1b[2J)'
+  run -0 schedule tick -f s.json --now 2026-11-22T02:00:10Z
+  assert_output 'nightly@2026-11-22T02:00:00Z: skipped: paused (evil\nnightly@x: enqueued\x1b[2J)'
+  run -0 schedule status -f s.json --now 2026-11-22T03:00:00Z
+  assert_line --index 1 --regexp $'^nightly\tq\t.*\tsince [0-9T:-]+Z \\(evil\\\\nnightly@x: enqueued\\\\x1b\\[2J\\)$'
+  [ "${#lines[@]}" -eq 4 ]
+  run -0 schedule status -f s.json --json --now 2026-11-22T03:00:00Z
+  assert_output --partial '"reason":"evil\nnightly@x: enqueued\u001b[2J"'
+  run -0 schedule explain -f s.json --name nightly --slot 2026-11-22T02:00:00Z --now 2026-11-22T03:00:00Z
+  assert_line --regexp '^paused since [0-9T:-]+Z \(evil\\nnightly@x: enqueued\\x1b\[2J\): its slots are skipped'
+  assert_line --regexp '^  skipped: paused \(evil\\nnightly@x: enqueued\\x1b\[2J\) \(decided at [^)]+\)$'
+  # A history row and a dead letter as any client of the Redis could write them.
+  rcli XADD "$CIUTILS_NAMESPACE:{sched:nightly}:history" '*' id $'nightly@x\e[2J' status passed \
+    worker $'w\nid=forged' >/dev/null
+  run -0 schedule history nightly
+  assert_output 'id=nightly@x\x1b[2J  status=passed  worker=w\nid=forged'
+  rcli XADD "$CIUTILS_NAMESPACE:{q:q}:dead" '*' task '{"id":"t\u001b[2J"}' reason $'boom\r\nforged' \
+    at 2026-11-22T03:00:00Z >/dev/null
+  run -0 schedule dead-letters --queue q
+  assert_output $'2026-11-22T03:00:00Z\tt\\x1b[2J\tboom\\r\\nforged'
+}

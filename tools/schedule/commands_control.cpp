@@ -4,6 +4,7 @@
 #include "control.h"
 #include "tick.h"
 
+#include "ciutils/control_escape.h"
 #include "ciutils/error.h"
 #include "ciutils/json.h"
 
@@ -70,7 +71,7 @@ int cmd_pause(CommandContext& ctx) {
     o["until"] = until ? boost::json::value(format_utc(*until, 0)) : boost::json::value(nullptr);
     ctx.out << to_json(o) << "\n";
   } else if (!common.quiet) {
-    ctx.err << "schedule: " << name << ": paused" << pause.describe() << "\n";
+    ctx.err << "schedule: " << name << ": paused" << escape_control(pause.describe()) << "\n";
   }
   return 0;
 }

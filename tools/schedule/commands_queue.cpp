@@ -7,6 +7,7 @@
 #include "tick.h"
 #include "worker.h"
 
+#include "ciutils/control_escape.h"
 #include "ciutils/error.h"
 #include "ciutils/json.h"
 #include "ciutils/process.h"
@@ -50,7 +51,7 @@ void print_decisions(CommandContext& ctx, const CommonOptions& common, const std
                                              {"decision", d.decision}})
               << "\n";
     } else if (!common.quiet) {
-      ctx.out << d.schedule << "@" << d.slot << ": " << d.decision << "\n";
+      ctx.out << d.schedule << "@" << d.slot << ": " << escape_control(d.decision) << "\n";
     }
   }
   ctx.out.flush();
@@ -451,7 +452,7 @@ int cmd_status(CommandContext& ctx) {
     for (const auto& v : schedules_json) {
       const auto& o = v.as_object();
       auto str = [&](const char* k) {
-        return o.at(k).is_null() ? std::string("-") : std::string(o.at(k).as_string());
+        return o.at(k).is_null() ? std::string("-") : escape_control(o.at(k).as_string());
       };
       ctx.out << str("schedule") << "\t" << str("queue") << "\t" << str("last_slot") << "\t" << str("next_slot") << "\t"
               << o.at("lag_s").as_int64() << "s\t" << str("in_flight") << "\t";
@@ -461,7 +462,7 @@ int cmd_status(CommandContext& ctx) {
         const auto& p = o.at("paused").as_object();
         ctx.out << "since " << std::string(p.at("since").as_string());
         if (!p.at("until").is_null()) ctx.out << " until " << std::string(p.at("until").as_string());
-        if (!p.at("reason").as_string().empty()) ctx.out << " (" << std::string(p.at("reason").as_string()) << ")";
+        if (!p.at("reason").as_string().empty()) ctx.out << " (" << escape_control(p.at("reason").as_string()) << ")";
         ctx.out << "\n";
       }
     }
@@ -471,7 +472,7 @@ int cmd_status(CommandContext& ctx) {
     const auto& o = v.as_object();
     std::string consumers;
     for (const auto& c : o.at("pending_by_consumer").as_object())
-      consumers += (consumers.empty() ? "" : ",") + std::string(c.key()) + "=" + std::to_string(c.value().as_int64());
+      consumers += (consumers.empty() ? "" : ",") + escape_control(c.key()) + "=" + std::to_string(c.value().as_int64());
     ctx.out << std::string(o.at("queue").as_string()) << "\t" << o.at("length").as_int64() << "\t" << o.at("pending").as_int64()
             << "\t" << o.at("oldest_age_s").as_int64() << "s\t" << o.at("retrying").as_int64() << "\t"
             << o.at("dead_letters").as_int64() << "\t" << (consumers.empty() ? "-" : consumers) << "\n";
@@ -521,7 +522,7 @@ int cmd_dead_letters(CommandContext& ctx) {
         if (t.is_object() && t.as_object().contains("id")) id = std::string(t.as_object().at("id").as_string());
       } catch (const std::exception&) {
       }
-      ctx.out << d.at << "\t" << id << "\t" << d.reason << "\n";
+      ctx.out << d.at << "\t" << escape_control(id) << "\t" << escape_control(d.reason) << "\n";
     }
   }
   return 0;
@@ -559,7 +560,7 @@ int cmd_history(CommandContext& ctx) {
       for (const auto& [k, v] : row) {
         if (k == "id" || k == "status" || k == "exit" || k == "attempts" || k == "started" || k == "ended" ||
             k == "worker")
-          line += (line.empty() ? "" : "  ") + k + "=" + (v.empty() ? "-" : v);
+          line += (line.empty() ? "" : "  ") + k + "=" + (v.empty() ? "-" : escape_control(v));
       }
       ctx.out << line << "\n";
     }

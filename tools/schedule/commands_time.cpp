@@ -5,6 +5,7 @@
 #include "keys.h"
 #include "tick.h"
 
+#include "ciutils/control_escape.h"
 #include "ciutils/error.h"
 #include "ciutils/json.h"
 
@@ -214,7 +215,7 @@ int cmd_explain(CommandContext& ctx) {
           << ", grace " << format_duration(s.grace) << ", concurrency " << to_string(s.concurrency) << "\n";
   auto pauses = read_pauses(redis, space, now);
   if (auto p = pauses.find(s.name); p != pauses.end()) {
-    ctx.out << "paused since " << p->second.since << p->second.describe()
+    ctx.out << "paused since " << p->second.since << escape_control(p->second.describe())
             << ": its slots are skipped until `schedule resume " << s.name << "`"
             << (p->second.until ? " or the pause ends" : "") << "\n";
   }
@@ -243,7 +244,8 @@ int cmd_explain(CommandContext& ctx) {
     if (tab2 == std::string::npos) continue;
     auto who = std::string_view(entry).substr(0, tab1);
     if (who != s.name && who != s.name + "/trigger") continue;
-    ctx.out << "  " << entry.substr(tab2 + 1) << " (decided at " << entry.substr(tab1 + 1, tab2 - tab1 - 1) << ")\n";
+    ctx.out << "  " << escape_control(std::string_view(entry).substr(tab2 + 1)) << " (decided at "
+            << entry.substr(tab1 + 1, tab2 - tab1 - 1) << ")\n";
     found = true;
   }
   if (found) return 0;

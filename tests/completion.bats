@@ -36,11 +36,11 @@ complete_words() {
 @test "lockctl completes its subcommands, a subcommand's flags and pool's words" {
   [ -x "$CIUTILS_BUILD_DIR/bin/lockctl" ] || skip "lockctl is not built"
   run complete_words "$COMPLETIONS/lockctl" ""
-  assert_output "$(printf '%s\n' acquire force-release history list pool release renew run status)"
+  assert_output "$(printf '%s\n' acquire force-release history list pool release renew reserve run status unreserve)"
   run complete_words "$COMPLETIONS/lockctl" acquire --no
   assert_output "--no-wait"
   run complete_words "$COMPLETIONS/lockctl" pool ""
-  assert_output "$(printf '%s\n' add list remove set)"
+  assert_output "$(printf '%s\n' add list remove set set-labels set-props)"
 }
 
 @test "schedule and report complete their subcommands; fetch its flags and put" {

@@ -25,7 +25,7 @@ setup() { lockctl_setup; }
   run -2 lockctl acquire uat --wait 1s --no-wait
   assert_output "lockctl: error: --wait and --no-wait are mutually exclusive"
   run -2 lockctl acquire uat --quantity 2
-  assert_output "lockctl: error: --quantity needs --pool"
+  assert_output "lockctl: error: --quantity needs --pool or --label"
   run -2 lockctl acquire uat --bogus
   assert_output --regexp "^lockctl: error: .*bogus"
   run -2 lockctl release uat --token nothex
@@ -37,7 +37,7 @@ setup() { lockctl_setup; }
   run -2 lockctl history
   assert_output "lockctl: error: missing RESOURCE"
   run -2 lockctl pool frob x
-  assert_output "lockctl: error: unknown pool command 'frob' (expected set, add, remove or list)"
+  assert_output "lockctl: error: unknown pool command 'frob' (expected set, add, remove, list, set-labels or set-props)"
 }
 
 @test "Redis down: exit 3 with the URL, password redacted" {

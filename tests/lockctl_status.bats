@@ -57,7 +57,7 @@ setup() { lockctl_setup; }
 
 @test "acquire --json has resources, token, fence and expires_at" {
   run -0 lockctl acquire uat --json --ttl 30s
-  assert_output --regexp '^\{"resources":\["uat"\],"token":"[0-9a-f]{32}","fence":1,"fences":\[1\],"expires_at":"20[0-9-]+T[0-9:.]+Z","waited_ms":0\}$'
+  assert_output --regexp '^\{"resources":\["uat"\],"token":"[0-9a-f]{32}","fence":1,"fences":\[1\],"props":\{"uat":\{\}\},"expires_at":"20[0-9-]+T[0-9:.]+Z","waited_ms":0\}$'
 }
 
 @test "--keep-alive renews past the TTL until released" {

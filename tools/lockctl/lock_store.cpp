@@ -39,11 +39,27 @@ std::string scope_prefix(Redis& redis, const KeySpace& keys, const Target& targe
   if (target.pool) {
     return pool_prefix(keys, target.name);
   }
-  NameInfo info = read_name(redis, keys, target.name);
-  if (info.is_pool) {
-    throw UsageError("'" + target.name + "' is a pool: use --pool " + target.name);
+  std::optional<std::string> common_pool;
+  for (std::size_t i = 0; i < target.names.size(); ++i) {
+    const std::string& name = target.names[i];
+    NameInfo info = read_name(redis, keys, name);
+    if (info.is_pool) {
+      throw UsageError("'" + name + "' is a pool: use --pool " + name);
+    }
+    if (target.names.size() == 1) {
+      return info.pool ? pool_prefix(keys, *info.pool) : resource_prefix(keys, name);
+    }
+    if (!info.pool) {
+      throw UsageError("resources taken together must be members of one pool, and '" + name +
+                       "' is in none (lockctl pool add POOL " + join(target.names, " ") + ")");
+    }
+    if (i > 0 && *info.pool != *common_pool) {
+      throw UsageError("resources taken together must be members of one pool: '" + target.names.front() +
+                       "' is in pool '" + *common_pool + "', '" + name + "' in pool '" + *info.pool + "'");
+    }
+    common_pool = info.pool;
   }
-  return info.pool ? pool_prefix(keys, *info.pool) : resource_prefix(keys, target.name);
+  return pool_prefix(keys, *common_pool);
 }
 
 std::string scope_prefix_for_name(Redis& redis, const KeySpace& keys, const std::string& name) {
@@ -118,6 +134,18 @@ std::string request_json(const AcquireRequest& request, const std::string& token
   json::object o;
   o["kind"] = request.target.pool ? "pool" : "resource";
   o["name"] = request.target.name;
+  if (request.target.pool) {
+    if (const auto& label = request.target.label) {
+      json::array postfix;
+      for (const auto& t : label->postfix) postfix.emplace_back(t);
+      o["label"] = std::move(postfix);
+      o["label_text"] = label->text;
+    }
+  } else {
+    json::array names;
+    for (const auto& n : request.target.names) names.emplace_back(n);
+    o["names"] = std::move(names);
+  }
   o["quantity"] = request.target.quantity;
   o["slots"] = request.slots.value_or(0);
   o["ttl_ms"] = request.ttl.count();
@@ -138,11 +166,18 @@ Grant decode_grant(const json::object& reply, std::string prefix, std::string to
   g.token = std::move(token);
   g.resources = string_list(reply.at("resources"));
   g.fences = integer_list(reply.at("fences"));
+  if (const json::value* props = reply.if_contains("props")) {
+    for (const auto& p : string_list(*props)) {
+      json::error_code ec;
+      json::value v = json::parse(p, ec);
+      g.props.push_back(!ec && v.is_object() ? std::move(v.as_object()) : json::object{});
+    }
+  }
   g.expires_ms = integer_field(reply, "expires");
   g.now_ms = integer_field(reply, "now");
   g.waited_ms = integer_field(reply, "waited_ms");
   g.ttl = ttl;
-  if (g.resources.empty() || g.resources.size() != g.fences.size()) {
+  if (g.resources.empty() || g.resources.size() != g.fences.size() || g.resources.size() != g.props.size()) {
     throw std::runtime_error("malformed grant reply: " + json::serialize(reply));
   }
   return g;
@@ -248,16 +283,26 @@ std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const Acq
       continue;
     }
     if (status == "is-pool") {
-      throw UsageError("'" + request.target.name + "' is a pool: use --pool " + request.target.name);
+      const std::string name = string_field(reply, "name");
+      throw UsageError("'" + name + "' is a pool: use --pool " + name);
+    }
+    if (status == "no-match") {
+      throw UsageError("--label: no member of pool '" + request.target.name + "' matches '" +
+                       request.target.label->text + "'");
     }
     if (status == "unknown-pool") {
       throw UsageError("--pool: unknown pool '" + request.target.name + "' (define it with: lockctl pool set " +
                        request.target.name + " MEMBER...)");
     }
     if (status == "too-many") {
+      const std::string members = std::to_string(integer_field(reply, "members"));
+      if (request.target.label) {
+        throw UsageError("--quantity: " + std::to_string(request.target.quantity) + " is more than the " + members +
+                         " member(s) of pool '" + request.target.name + "' matching '" +
+                         request.target.label->text + "'");
+      }
       throw UsageError("--quantity: " + std::to_string(request.target.quantity) + " is more than pool '" +
-                       request.target.name + "' has (" + std::to_string(integer_field(reply, "members")) +
-                       " members)");
+                       request.target.name + "' has (" + members + " members)");
     }
     if (status == "busy") {
       return std::nullopt;

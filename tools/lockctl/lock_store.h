@@ -9,6 +9,7 @@
 #pragma once
 
 #include "ci_context.h"
+#include "label_expr.h"
 
 #include "ciutils/process.h"
 #include "ciutils/redis.h"
@@ -26,9 +27,25 @@ namespace ciutils::lockctl {
 using std::chrono::milliseconds;
 
 struct Target {
-  bool pool = false;  // false: a resource (standalone or a pool member)
-  std::string name;
+  bool pool = false;  // false: resources by name (standalone or pool members)
+  std::string name;   // the pool, or the first resource
   int quantity = 1;   // pools only
+  std::vector<std::string> names;  // resources: all of them (taken together, all or nothing)
+  std::optional<LabelExpr> label;  // pools only: members whose labels match
+
+  static Target of_resources(std::vector<std::string> resources) {
+    Target t;
+    t.name = resources.front();
+    t.names = std::move(resources);
+    return t;
+  }
+  static Target of_pool(std::string pool, int quantity = 1) {
+    Target t;
+    t.pool = true;
+    t.name = std::move(pool);
+    t.quantity = quantity;
+    return t;
+  }
 };
 
 std::string resource_prefix(const KeySpace& keys, const std::string& resource);
@@ -43,7 +60,8 @@ struct NameInfo {
 NameInfo read_name(Redis& redis, const KeySpace& keys, const std::string& name);
 
 // The scope of a target: a pool member's scope is its pool's. UsageError when a
-// resource name is a pool's.
+// resource name is a pool's, or when resources taken together do not share one scope
+// (they must be members of one pool, so one script on one hash tag takes them all).
 std::string scope_prefix(Redis& redis, const KeySpace& keys, const Target& target);
 
 // The scope of a name given to release/renew/force-release/history/status: a pool
@@ -85,6 +103,7 @@ struct Grant {
   std::string token;
   std::vector<std::string> resources;
   std::vector<long long> fences;
+  std::vector<boost::json::object> props;  // each resource's properties, as granted
   long long expires_ms = 0;  // Redis clock
   long long now_ms = 0;      // Redis clock at the grant
   long long waited_ms = 0;

@@ -10,10 +10,12 @@ namespace {
 
 TEST(Replies, DecodesGrant) {
   auto reply = decode_reply(
-      R"({"status":"granted","resources":["uat-1","uat-2"],"fences":[3,17],"expires":1763900060000,"now":1763900000000,"waited_ms":250})");
+      R"({"status":"granted","resources":["uat-1","uat-2"],"fences":[3,17],"props":["{\"url\":\"https://x/\"}","{}"],"expires":1763900060000,"now":1763900000000,"waited_ms":250})");
   Grant g = decode_grant(reply, "p:", "t", milliseconds(60000));
   EXPECT_EQ(g.resources, (std::vector<std::string>{"uat-1", "uat-2"}));
   EXPECT_EQ(g.fences, (std::vector<long long>{3, 17}));
+  EXPECT_EQ(g.props.at(0).at("url").as_string(), "https://x/");
+  EXPECT_TRUE(g.props.at(1).empty());
   EXPECT_EQ(g.expires_ms, 1763900060000LL);
   EXPECT_EQ(g.now_ms, 1763900000000LL);
   EXPECT_EQ(g.waited_ms, 250);
@@ -40,7 +42,7 @@ TEST(Keys, ScopesShareOneHashTag) {
 
 TEST(Request, CarriesTheWholeRequest) {
   AcquireRequest r;
-  r.target = Target{true, "uat", 2};
+  r.target = Target::of_pool("uat", 2);
   r.ttl = milliseconds(5000);
   r.priority = 3;
   r.owner = "agent-7:12";
@@ -59,9 +61,12 @@ TEST(Environment, ExportsLease) {
   g.resources = {"uat-1", "uat-3"};
   g.fences = {4, 9};
   g.token = "abc";
+  g.props = {boost::json::object{{"url", "https://uat-1/"}}, boost::json::object{{"region", "eu"}}};
   auto env = lease_environment(g);
   EXPECT_EQ(env, (std::vector<std::string>{"LOCKCTL_RESOURCE=uat-1", "LOCKCTL_RESOURCES=uat-1 uat-3",
-                                           "LOCKCTL_TOKEN=abc", "LOCKCTL_FENCE=4", "LOCKCTL_FENCES=4 9"}));
+                                           "LOCKCTL_TOKEN=abc", "LOCKCTL_FENCE=4", "LOCKCTL_FENCES=4 9",
+                                           "LOCKCTL_PROP_URL=https://uat-1/", "LOCKCTL_RESOURCE0_PROP_URL=https://uat-1/",
+                                           "LOCKCTL_RESOURCE1_PROP_REGION=eu"}));
 }
 
 }  // namespace

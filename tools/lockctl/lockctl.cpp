@@ -16,6 +16,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace ciutils::lockctl {
@@ -29,9 +30,16 @@ std::optional<std::string> real_env(const char* name) { return env_value(name); 
 Redis connect_to(const Connection& c) { return Redis::connect(parse_redis_url(c.redis_url)); }
 
 std::string describe(const Target& t) {
-  if (!t.pool) return t.name;
-  if (t.quantity > 1) return std::to_string(t.quantity) + " members of pool " + t.name;
-  return "pool " + t.name;
+  if (!t.pool) {
+    std::string out;
+    for (std::size_t i = 0; i < t.names.size(); ++i) {
+      out += (i == 0 ? "" : i + 1 == t.names.size() ? " and " : ", ") + t.names[i];
+    }
+    return out;
+  }
+  std::string label = t.label ? " labelled '" + t.label->text + "'" : "";
+  if (t.quantity > 1) return std::to_string(t.quantity) + " members of pool " + t.name + label;
+  return "pool " + t.name + label;
 }
 
 // --help / --version handled; true when the command should stop there. Also warns
@@ -64,6 +72,9 @@ void print_grant(const Grant& g, bool as_json, std::optional<pid_t> keeper) {
     json::array fences;
     for (long long f : g.fences) fences.emplace_back(f);
     o["fences"] = std::move(fences);
+    json::object props;
+    for (std::size_t i = 0; i < g.resources.size(); ++i) props[g.resources[i]] = g.props[i];
+    o["props"] = std::move(props);
     o["expires_at"] = iso_ms(g.expires_ms);
     o["waited_ms"] = g.waited_ms;
     if (keeper) o["keeper_pid"] = static_cast<long long>(*keeper);
@@ -177,6 +188,83 @@ int cmd_token(const std::vector<std::string>& args, const std::string& command) 
   throw Error(ExitCode::failed, cli.resource + " is not held by this token");
 }
 
+// Sets (or clears, value "") a resource's labels, props or reservation where its state lives.
+json::object set_resource_field(Redis& redis, const KeySpace& keys, const std::string& resource, const char* field,
+                                const std::string& value, const std::string& event, const json::object& fields,
+                                long long length_ms) {
+  for (int hops = 0; hops < 8; ++hops) {
+    if (read_name(redis, keys, resource).is_pool) {
+      throw UsageError("'" + resource + "' is a pool, not a resource (name one of its members)");
+    }
+    auto reply = call_script(redis, resource_setting_script(),
+                             scope_prefix(redis, keys, Target::of_resources({resource})),
+                             {resource, field, value, event, json::serialize(fields), std::to_string(length_ms)});
+    if (string_field(reply, "status") == "ok") return reply;
+    // "moved": a pool change moved the resource meanwhile; "is-pool": it became a pool.
+  }
+  throw std::runtime_error("'" + resource + "' keeps moving between pools; try again");
+}
+
+int cmd_setting(const QueryCli& cli, Redis& redis, const KeySpace& keys, const std::string& command) {
+  const bool as_json = cli.parsed.common.json;
+  const bool quiet = cli.parsed.common.quiet;
+  if (command == "reserve" || command == "unreserve") {
+    const std::string& resource = cli.names.front();
+    json::object reply;
+    if (command == "reserve") {
+      json::object value{{"note", cli.note}, {"owner", cli.owner}};
+      reply = set_resource_field(redis, keys, resource, "reserved", json::serialize(value), "reserved",
+                                 {{"owner", cli.owner}, {"reason", cli.note}},
+                                 cli.reserve_for ? cli.reserve_for->count() : 0);
+    } else {
+      reply = set_resource_field(redis, keys, resource, "reserved", "", "unreserved",
+                                 {{"owner", cli.owner}, {"reason", "unreserved"}}, 0);
+    }
+    const long long held = integer_field(reply, "held");
+    if (as_json) {
+      json::value reserved = reservation_view(command == "reserve" ? string_field(reply, "value") : "");
+      std::cout << json::serialize(json::object{{"resource", resource}, {"reserved", reserved}, {"held", held}}) << "\n";
+    } else if (!quiet) {
+      if (command == "unreserve" && string_field(reply, "before").empty()) {
+        std::cerr << "lockctl: " << resource << ": not reserved\n";
+      } else if (command == "reserve" && held > 0) {
+        std::cerr << "lockctl: " << resource << ": reserved; " << held
+                  << " lease(s) still hold it until they end\n";
+      }
+    }
+    return 0;
+  }
+  // pool set-labels / set-props RESOURCE ITEM...
+  const std::string& op = cli.names.front();
+  const std::string& resource = cli.names[1];
+  std::vector<std::string> items(cli.names.begin() + 2, cli.names.end());
+  json::value value;
+  if (op == "set-labels") {
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    json::array labels;
+    for (const auto& l : items) labels.emplace_back(l);
+    value = std::move(labels);
+  } else {
+    json::object props;
+    for (const auto& item : items) {
+      auto eq = item.find('=');
+      std::string key = item.substr(0, eq);
+      if (props.contains(key)) throw UsageError("property '" + key + "' is given twice");
+      props[key] = item.substr(eq + 1);
+    }
+    value = std::move(props);
+  }
+  const bool empty = items.empty();
+  set_resource_field(redis, keys, resource, op == "set-labels" ? "labels" : "props",
+                     empty ? "" : json::serialize(value), "", {}, 0);
+  if (as_json) {
+    std::cout << json::serialize(json::object{{"resource", resource}, {op == "set-labels" ? "labels" : "props", value}})
+              << "\n";
+  }
+  return 0;
+}
+
 int cmd_query(const std::vector<std::string>& args, const std::string& command) {
   QueryCli cli = parse_query_cli(args, command, real_env);
   if (help_or_version(cli.parsed, command)) return 0;
@@ -198,6 +286,10 @@ int cmd_query(const std::vector<std::string>& args, const std::string& command) 
       print_history(std::cout, events);
     }
     return 0;
+  }
+  if (command == "reserve" || command == "unreserve" ||
+      (command == "pool" && cli.names.front().starts_with("set-"))) {
+    return cmd_setting(cli, redis, keys, command);
   }
   if (command == "pool") {
     const std::string& op = cli.names.front();
@@ -228,7 +320,7 @@ int cmd_query(const std::vector<std::string>& args, const std::string& command) 
     return 0;
   }
   if (command == "status" && (cli.pool || !cli.names.empty())) {
-    Target target{cli.pool.has_value(), cli.pool ? *cli.pool : cli.names.front(), 1};
+    Target target = cli.pool ? Target::of_pool(*cli.pool) : Target::of_resources({cli.names.front()});
     if (!target.pool && read_name(redis, keys, target.name).is_pool) {
       target.pool = true;  // `status POOL` reads as `status --pool POOL`
     }
@@ -268,7 +360,8 @@ int run(int argc, char** argv) {
   if (command == "acquire") return cmd_acquire(rest, false);
   if (command == "run") return cmd_acquire(rest, true);
   if (command == "release" || command == "renew" || command == "force-release") return cmd_token(rest, command);
-  if (command == "status" || command == "list" || command == "history" || command == "pool") {
+  if (command == "status" || command == "list" || command == "history" || command == "pool" || command == "reserve" ||
+      command == "unreserve") {
     return cmd_query(rest, command);
   }
   throw UsageError("unknown command '" + command + "' (see lockctl --help)");

@@ -46,6 +46,34 @@ void validate_token(std::string_view token, std::string_view flag) {
   }
 }
 
+void validate_prop_key(std::string_view key, std::string_view argument) {
+  bool ok = !key.empty() && key.size() <= 64 && !(key.front() >= '0' && key.front() <= '9');
+  for (char c : key) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+  }
+  if (!ok) {
+    throw UsageError("invalid property '" + std::string(argument) +
+                     "': KEY=VALUE with KEY of 1 to 64 letters, digits and '_', not starting with a digit");
+  }
+}
+
+std::string prop_variable(std::string_view key) {
+  std::string out(key);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += sep;
+    out += item;
+  }
+  return out;
+}
+
 std::string new_token() {
   std::array<unsigned char, 16> bytes{};
   std::size_t got = 0;

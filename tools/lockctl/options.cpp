@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include "label_expr.h"
 #include "names.h"
 
 #include "ciutils/error.h"
@@ -25,7 +26,8 @@ const char* const k_environment = R"(Environment:
                        (default redis://127.0.0.1:6379/0)
   CIUTILS_NAMESPACE    key prefix (default ciutils)
   LOCKCTL_TOKEN        the lease token for release and renew when --token is not given
-  LOCKCTL_OWNER        the owner recorded with leases and waits (default host:pid)
+  LOCKCTL_OWNER        the owner recorded with leases, waits and reservations (default host:pid)
+  LOCKCTL_POOL         the pool --label chooses from when --pool is not given
   GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, BUILD_URL, CI_JOB_URL,
   BUILDKITE_BUILD_URL, CIRCLE_BUILD_URL
                        the CI job recorded with leases and waits
@@ -89,7 +91,8 @@ po::options_description acquire_description(bool is_run, CommonOptions& common) 
   add_connection(desc);
   desc.add_options()
       ("pool", po::value<std::string>()->value_name("POOL"), "take any free member of POOL")
-      ("quantity", po::value<std::string>()->value_name("K"), "with --pool: take K members, all or nothing")
+      ("label", po::value<std::string>()->value_name("EXPR"), "take members of the pool whose labels match EXPR ('linux && gpu', '!arm || eu'); the pool is --pool or $LOCKCTL_POOL")
+      ("quantity", po::value<std::string>()->value_name("K"), "with --pool or --label: take K members, all or nothing")
       ("slots", po::value<std::string>()->value_name("N"), "the resource has N slots (a semaphore); default 1")
       ("ttl", po::value<std::string>()->value_name("D"), "lease time to live, renewed by run/--keep-alive (default 60s, 1s..1d)")
       ("wait", po::value<std::string>()->value_name("D"), "give up after D (at most 7d; default: wait as long as it takes)")
@@ -135,6 +138,14 @@ po::options_description query_description(const std::string& command, CommonOpti
   if (command == "history") {
     desc.add_options()("limit", po::value<std::string>()->value_name("N"), "the last N events (default 50)");
   }
+  if (command == "reserve") {
+    desc.add_options()
+        ("note", po::value<std::string>()->value_name("TEXT"), "why, shown by status and history (at most 500 characters)")
+        ("for", po::value<std::string>()->value_name("D"), "the reservation ends by itself after D (at most 30d; default: at unreserve)");
+  }
+  if (command == "reserve" || command == "unreserve") {
+    desc.add_options()("owner", po::value<std::string>()->value_name("NAME"), "who reserves or unreserves, for status and history (else $LOCKCTL_OWNER, host:pid)");
+  }
   return desc;
 }
 
@@ -157,15 +168,17 @@ struct Synopsis {
 };
 
 const Synopsis k_synopses[] = {
-    {"acquire", "lockctl acquire RESOURCE | --pool POOL [--quantity K] [--ttl D] [--wait D | --no-wait] [--keep-alive]",
-     "Takes a lease on RESOURCE (or on any free member(s) of POOL) and prints the granted\n"
-     "resource name(s) on one line and the lease token on the next. Waiters queue in FIFO\n"
-     "order (then by --priority). Without --keep-alive the lease expires after --ttl unless\n"
-     "renewed: prefer `lockctl run` when the work is one command."},
-    {"run", "lockctl run RESOURCE | --pool POOL [--quantity K] [--ttl D] [--wait D] [--max-hold D] -- COMMAND [ARG...]",
+    {"acquire", "lockctl acquire RESOURCE... | --pool POOL [--label EXPR] [--quantity K] [--ttl D] [--wait D | --no-wait] [--keep-alive]",
+     "Takes a lease on RESOURCE (several: all of them at once, or none; they must be members\n"
+     "of one pool), or on any free member(s) of POOL whose labels match --label, and prints\n"
+     "the granted resource name(s) on one line and the lease token on the next. Waiters\n"
+     "queue in FIFO order (then by --priority). Without --keep-alive the lease expires after\n"
+     "--ttl unless renewed: prefer `lockctl run` when the work is one command."},
+    {"run", "lockctl run RESOURCE... | --pool POOL [--label EXPR] [--quantity K] [--ttl D] [--wait D] [--max-hold D] -- COMMAND [ARG...]",
      "Acquires, runs COMMAND in its own process group with LOCKCTL_RESOURCE, LOCKCTL_RESOURCES,\n"
-     "LOCKCTL_TOKEN, LOCKCTL_FENCE and LOCKCTL_FENCES set, renews the lease every TTL/3 from a\n"
-     "separate connection, forwards INT/TERM/HUP to the group (KILL after --kill-grace if it\n"
+     "LOCKCTL_TOKEN, LOCKCTL_FENCE, LOCKCTL_FENCES and the resources' properties\n"
+     "(LOCKCTL_PROP_<KEY> of the first, LOCKCTL_RESOURCE<i>_PROP_<KEY> of resource i from 0)\n"
+     "set, renews the lease every TTL/3 from a separate connection, forwards INT/TERM/HUP to the group (KILL after --kill-grace if it\n"
      "still runs; exit 128+N), releases at the end and exits with COMMAND's status. When the\n"
      "lease is lost the group gets TERM, then KILL after --kill-grace, and lockctl exits 74.\n"
      "COMMAND dies with lockctl, even by kill -9; descendants that left its process group are\n"
@@ -184,10 +197,20 @@ const Synopsis k_synopses[] = {
     {"force-release", "lockctl force-release RESOURCE [--holder TOKEN]",
      "Administrator's escape hatch: ends the leases on RESOURCE (whole leases, every\n"
      "resource they cover), recorded in the history as forced."},
-    {"pool", "lockctl pool set|add|remove POOL MEMBER... | lockctl pool list",
+    {"pool", "lockctl pool set|add|remove POOL MEMBER... | lockctl pool list |\n"
+     "       lockctl pool set-labels RESOURCE [LABEL...] | lockctl pool set-props RESOURCE [KEY=VALUE...]",
      "Defines pools: named sets of resources. Each change is one atomic script. A resource\n"
      "belongs to at most one pool, and a name is either a pool or a resource (exit 2\n"
-     "otherwise). Adding or removing a held resource keeps its leases."},
+     "otherwise). Adding or removing a held resource keeps its leases.\n"
+     "set-labels replaces a resource's labels (chosen by acquire/run --label EXPR);\n"
+     "set-props replaces its properties, given to `run` as LOCKCTL_PROP_<KEY> (upper case)\n"
+     "and shown by acquire --json. Without LABEL or KEY=VALUE they are cleared. Labels and\n"
+     "properties go with the resource when it joins or leaves a pool."},
+    {"reserve", "lockctl reserve RESOURCE [--note TEXT] [--for D]",
+     "Takes RESOURCE out of rotation: nobody is granted it (by name, --pool or --label)\n"
+     "until `lockctl unreserve RESOURCE` or, with --for, until D has passed. Leases that\n"
+     "hold it keep running. status shows the note, who reserved it and until when."},
+    {"unreserve", "lockctl unreserve RESOURCE [--owner NAME]", "Ends a reservation; waiters are granted RESOURCE again."},
 };
 
 const Synopsis* find_synopsis(const std::string& command) {
@@ -220,25 +243,35 @@ AcquireCli parse_acquire_cli(const std::vector<std::string>& args_in, bool is_ru
   std::vector<std::string> names;
   if (vm.count("name")) names = vm["name"].as<std::vector<std::string>>();
   auto& req = cli.request;
-  if (auto pool = opt(vm, "pool")) {
-    if (!names.empty()) throw UsageError("give either RESOURCE or --pool, not both");
+  std::optional<std::string> pool = opt(vm, "pool");
+  std::optional<std::string> label = opt(vm, "label");
+  if (label && !pool) {
+    pool = env("LOCKCTL_POOL");
+    if (!pool) throw UsageError("--label needs the pool it chooses from: --pool POOL (or $LOCKCTL_POOL)");
+  }
+  if (pool) {
+    if (!names.empty()) throw UsageError("give either RESOURCE... or --pool, not both");
     validate_name(*pool, "pool");
-    req.target.pool = true;
-    req.target.name = *pool;
-  } else if (names.size() == 1) {
-    validate_name(names.front(), "resource");
-    req.target.name = names.front();
+    req.target = Target::of_pool(*pool);
+    if (label) req.target.label = parse_label_expr(*label);
   } else if (names.empty()) {
     throw UsageError(is_run && cli.command.empty() && !args_in.empty() && args_in.front() != "--"
                          ? "missing RESOURCE or --pool POOL (and the command after --)"
                          : "missing RESOURCE or --pool POOL");
+  } else if (is_run && cli.command.empty() && names.size() > 1) {
+    throw UsageError("too many arguments (put the command after --)");
   } else {
-    throw UsageError(is_run ? "too many arguments (put the command after --)" : "too many arguments");
+    for (const auto& n : names) {
+      validate_name(n, "resource");
+      if (std::count(names.begin(), names.end(), n) > 1) throw UsageError("resource '" + n + "' is given twice");
+    }
+    if (names.size() > 100) throw UsageError("too many resources (at most 100 taken together)");
+    req.target = Target::of_resources(names);
   }
   if (is_run && cli.command.empty()) throw UsageError("missing the command to run after --");
 
   if (auto q = opt(vm, "quantity")) {
-    if (!req.target.pool) throw UsageError("--quantity needs --pool");
+    if (!req.target.pool) throw UsageError("--quantity needs --pool or --label");
     req.target.quantity = static_cast<int>(parse_integer(*q, "--quantity", 1, 1000));
   }
   if (auto s = opt(vm, "slots")) {
@@ -326,8 +359,17 @@ QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string
     validate_name(cli.names.front(), "resource");
   } else if (command == "list") {
     if (!cli.names.empty()) throw UsageError("too many arguments");
+  } else if (command == "reserve" || command == "unreserve") {
+    if (cli.names.empty()) throw UsageError("missing RESOURCE");
+    if (cli.names.size() > 1) throw UsageError("too many arguments");
+    validate_name(cli.names.front(), "resource");
+    if (auto n = opt(vm, "note")) cli.note = *n;
+    if (cli.note.size() > 500) throw UsageError("--note: longer than 500 characters");
+    if (auto f = opt(vm, "for")) cli.reserve_for = bounded_duration(*f, "--for", k_min_ttl, k_max_hold);
+    cli.owner = opt(vm, "owner").value_or(env("LOCKCTL_OWNER").value_or(default_owner()));
+    if (cli.owner.empty() || cli.owner.size() > 200) throw UsageError("--owner: must be 1 to 200 characters");
   } else if (command == "pool") {
-    if (cli.names.empty()) throw UsageError("missing pool command: set, add, remove or list");
+    if (cli.names.empty()) throw UsageError("missing pool command: set, add, remove, list, set-labels or set-props");
     const std::string& op = cli.names.front();
     if (op == "list") {
       if (cli.names.size() > 1) throw UsageError("too many arguments");
@@ -336,8 +378,23 @@ QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string
       validate_name(cli.names[1], "pool");
       if (cli.names.size() < 3) throw UsageError("pool " + op + ": missing MEMBER");
       for (std::size_t i = 2; i < cli.names.size(); ++i) validate_name(cli.names[i], "resource");
+    } else if (op == "set-labels" || op == "set-props") {
+      if (cli.names.size() < 2) throw UsageError("pool " + op + ": missing RESOURCE");
+      validate_name(cli.names[1], "resource");
+      if (cli.names.size() > 202) throw UsageError("pool " + op + ": at most 200 " + (op == "set-labels" ? "labels" : "properties"));
+      for (std::size_t i = 2; i < cli.names.size(); ++i) {
+        const std::string& item = cli.names[i];
+        if (op == "set-labels") {
+          validate_name(item, "label");
+        } else {
+          auto eq = item.find('=');
+          validate_prop_key(item.substr(0, eq == std::string::npos ? item.size() : eq), item);
+          if (eq == std::string::npos) validate_prop_key("", item);
+          if (item.size() - eq - 1 > 4096) throw UsageError("property '" + item.substr(0, eq) + "': value longer than 4096 bytes");
+        }
+      }
     } else {
-      throw UsageError("unknown pool command '" + op + "' (expected set, add, remove or list)");
+      throw UsageError("unknown pool command '" + op + "' (expected set, add, remove, list, set-labels or set-props)");
     }
   }
   return cli;

@@ -52,12 +52,16 @@ struct TokenCli {
 TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string& command,
                          const EnvLookup& env);
 
-// status / list / history / pool: names after the command.
+// status / list / history / pool / reserve / unreserve: names after the command.
 struct QueryCli {
   Parsed parsed;
   std::vector<std::string> names;
   std::optional<std::string> pool;
   long long limit = 50;
+  // reserve: the note shown by status, how long (nullopt: until unreserve), by whom.
+  std::string note;
+  std::optional<milliseconds> reserve_for;
+  std::string owner;
 };
 QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string& command,
                          const EnvLookup& env);

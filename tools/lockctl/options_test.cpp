@@ -41,8 +41,8 @@ TEST(AcquireOptions, PoolQuantityWaitPriority) {
 
 TEST(AcquireOptions, RejectsBadCombinations) {
   EXPECT_EQ(usage_message({}), "missing RESOURCE or --pool POOL");
-  EXPECT_EQ(usage_message({"uat", "--pool", "p"}), "give either RESOURCE or --pool, not both");
-  EXPECT_EQ(usage_message({"uat", "--quantity", "2"}), "--quantity needs --pool");
+  EXPECT_EQ(usage_message({"uat", "--pool", "p"}), "give either RESOURCE... or --pool, not both");
+  EXPECT_EQ(usage_message({"uat", "--quantity", "2"}), "--quantity needs --pool or --label");
   EXPECT_EQ(usage_message({"--pool", "p", "--quantity", "0"}), "--quantity: 0 is out of range 1..1000");
   EXPECT_EQ(usage_message({"uat", "--wait", "1s", "--no-wait"}), "--wait and --no-wait are mutually exclusive");
   EXPECT_EQ(usage_message({"uat", "--ttl", "500ms"}), "--ttl: 500ms is shorter than the minimum 1s");

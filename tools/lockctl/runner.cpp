@@ -1,5 +1,6 @@
 #include "runner.h"
 
+#include "names.h"
 #include "renewer.h"
 #include "scripts.h"
 
@@ -20,15 +21,6 @@ namespace ciutils::lockctl {
 using Clock = std::chrono::steady_clock;
 
 namespace {
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
-}
-
 std::vector<std::string> fence_strings(const Grant& grant) {
   std::vector<std::string> out;
   for (long long f : grant.fences) out.push_back(std::to_string(f));
@@ -51,13 +43,23 @@ void note_lost(Redis& redis, const Grant& grant, const std::string& why) {
 }  // namespace
 
 std::vector<std::string> lease_environment(const Grant& grant) {
-  return {
+  std::vector<std::string> env{
       "LOCKCTL_RESOURCE=" + grant.resources.front(),
       "LOCKCTL_RESOURCES=" + join(grant.resources, " "),
       "LOCKCTL_TOKEN=" + grant.token,
       "LOCKCTL_FENCE=" + std::to_string(grant.fences.front()),
       "LOCKCTL_FENCES=" + join(fence_strings(grant), " "),
   };
+  // Properties: LOCKCTL_PROP_<NAME> of the first resource, LOCKCTL_RESOURCE<i>_PROP_<NAME> of each.
+  for (std::size_t i = 0; i < grant.props.size(); ++i) {
+    for (const auto& [key, value] : grant.props[i]) {
+      std::string name = prop_variable(key);
+      std::string text = value.is_string() ? std::string(value.as_string()) : boost::json::serialize(value);
+      if (i == 0) env.push_back("LOCKCTL_PROP_" + name + "=" + text);
+      env.push_back("LOCKCTL_RESOURCE" + std::to_string(i) + "_PROP_" + name + "=" + text);
+    }
+  }
+  return env;
 }
 
 std::string release_lease(Redis& redis, const std::string& prefix, const std::string& token,

@@ -22,7 +22,8 @@ struct RunOptions {
   bool quiet = false;
 };
 
-// LOCKCTL_RESOURCE, LOCKCTL_RESOURCES, LOCKCTL_TOKEN, LOCKCTL_FENCE, LOCKCTL_FENCES.
+// LOCKCTL_RESOURCE, LOCKCTL_RESOURCES, LOCKCTL_TOKEN, LOCKCTL_FENCE, LOCKCTL_FENCES, and
+// the granted resources' properties (LOCKCTL_PROP_<NAME>, LOCKCTL_RESOURCE<i>_PROP_<NAME>).
 std::vector<std::string> lease_environment(const Grant& grant);
 
 // Runs the command and releases the lease at the end; returns the exit code.

@@ -14,6 +14,9 @@ namespace {
 //                           is_pool = 1 when R names a pool (no resource may have that name)
 //   moved:<token>     STR   the scope a lease moved to with its resource (expires)
 //   slots             HASH  resource -> slot count (absent: 1)
+//   labels            HASH  resource -> JSON array of its labels
+//   props             HASH  resource -> JSON object of its properties
+//   reserved          HASH  resource -> JSON {note, owner, since, until (0: none)}
 //   holders:<r>       SET   tokens holding resource r
 //   fence:<r>         INCR  fencing counter of r; never expires
 //   leases            HASH  token -> lease JSON
@@ -89,6 +92,15 @@ local function prune()
     drop_waiter(id, 'abandoned')
     changed = true
   end
+  local reserved = redis.call('HGETALL', P .. 'reserved')
+  for i = 1, #reserved, 2 do
+    local rv = cjson.decode(reserved[i + 1])
+    if rv['until'] > 0 and rv['until'] <= now then
+      redis.call('HDEL', P .. 'reserved', reserved[i])
+      history(reserved[i], 'unreserved', {owner = rv.owner, reason = 'reservation ended'})
+      changed = true
+    end
+  end
   if changed then wake_head() end
 end
 
@@ -96,8 +108,48 @@ local function slots(r)
   return tonumber(redis.call('HGET', P .. 'slots', r) or '1')
 end
 
+-- A reserved resource is granted to nobody until it is unreserved or its --for lapses.
 local function is_free(r)
-  return redis.call('SCARD', P .. 'holders:' .. r) < slots(r)
+  return redis.call('SCARD', P .. 'holders:' .. r) < slots(r) and redis.call('HEXISTS', P .. 'reserved', r) == 0
+end
+
+-- Where resource r's state is: 'here', 'moved' (another scope now) or 'is-pool'.
+local function locate(r)
+  if IN_POOL then
+    if redis.call('SISMEMBER', P .. 'members', r) == 0 and redis.call('SISMEMBER', P .. 'leaving', r) == 0 then
+      return 'moved'
+    end
+    return 'here'
+  end
+  local name = redis.call('HMGET', P .. 'name', 'pool', 'is_pool')
+  if name[2] then return 'is-pool' end
+  if name[1] then return 'moved' end
+  return 'here'
+end
+
+local function decoded(key, r)
+  local raw = redis.call('HGET', P .. key, r)
+  if raw then return cjson.decode(raw) end
+  return nil
+end
+
+-- Evaluates a label expression in postfix form ({"linux","gpu","&&"}) against r's labels.
+local function matches(rpn, r)
+  local has = {}
+  for _, l in ipairs(decoded('labels', r) or {}) do has[l] = true end
+  local st = {}
+  for _, t in ipairs(rpn) do
+    if t == '!' then
+      st[#st] = not st[#st]
+    elseif t == '&&' or t == '||' then
+      local b = table.remove(st)
+      local a = table.remove(st)
+      if t == '&&' then st[#st + 1] = a and b else st[#st + 1] = a or b end
+    else
+      st[#st + 1] = has[t] == true
+    end
+  end
+  return st[1] == true
 end
 
 local function lease_view(token, raw)
@@ -111,6 +163,7 @@ constexpr const char* k_acquire = R"LUA(
 local req = cjson.decode(ARGV[1])
 local id = req.token
 prune()
+local queued_before = redis.call('ZSCORE', P .. 'queue', id)
 -- The resource's state lives elsewhere now (a pool change): the client looks it up again.
 local function moved()
   if redis.call('ZSCORE', P .. 'queue', id) then
@@ -119,33 +172,47 @@ local function moved()
   end
   return cjson.encode({status = 'moved'})
 end
+local candidates = nil  -- pool requests: the members that may be chosen, in name order
 if req.kind == 'pool' then
   local n = redis.call('SCARD', P .. 'members')
   if n == 0 then return cjson.encode({status = 'unknown-pool'}) end
-  if req.quantity > n then return cjson.encode({status = 'too-many', members = n}) end
-else
-  if IN_POOL then
-    if redis.call('SISMEMBER', P .. 'members', req.name) == 0 and
-       redis.call('SISMEMBER', P .. 'leaving', req.name) == 0 then
-      return moved()
+  candidates = redis.call('SMEMBERS', P .. 'members')
+  table.sort(candidates)
+  if req.label then
+    local matching = {}
+    for _, m in ipairs(candidates) do
+      if matches(req.label, m) then matching[#matching + 1] = m end
     end
-  else
-    local name = redis.call('HMGET', P .. 'name', 'pool', 'is_pool')
-    if name[2] then return cjson.encode({status = 'is-pool'}) end
-    if name[1] then return moved() end
+    candidates = matching
+    if #candidates == 0 then
+      if queued_before then drop_waiter(id, nil) wake_head() end
+      return cjson.encode({status = 'no-match'})
+    end
   end
-  if req.slots and req.slots > 0 then redis.call('HSET', P .. 'slots', req.name, req.slots) end
+  if req.quantity > #candidates then
+    if queued_before then drop_waiter(id, nil) wake_head() end
+    return cjson.encode({status = 'too-many', members = #candidates})
+  end
+else
+  for _, r in ipairs(req.names) do
+    local where = locate(r)
+    if where == 'is-pool' then return cjson.encode({status = 'is-pool', name = r}) end
+    if where == 'moved' then return moved() end
+  end
+  if req.slots and req.slots > 0 then
+    for _, r in ipairs(req.names) do redis.call('HSET', P .. 'slots', r, req.slots) end
+  end
 end
 
 local function choose()
   if req.kind == 'resource' then
-    if is_free(req.name) then return {req.name} end
-    return nil
+    for _, r in ipairs(req.names) do
+      if not is_free(r) then return nil end
+    end
+    return req.names
   end
-  local members = redis.call('SMEMBERS', P .. 'members')
-  table.sort(members)
   local picked = {}
-  for _, m in ipairs(members) do
+  for _, m in ipairs(candidates) do
     if is_free(m) then
       picked[#picked + 1] = m
       if #picked == req.quantity then return picked end
@@ -181,7 +248,9 @@ if picked then
   redis.call('HSET', P .. 'leases', id, cjson.encode(lease))
   redis.call('ZADD', P .. 'expiry', lease.expires, id)
   wake_head()
-  return cjson.encode({status = 'granted', resources = picked, fences = fences,
+  local props = {}
+  for i, r in ipairs(picked) do props[i] = redis.call('HGET', P .. 'props', r) or '{}' end
+  return cjson.encode({status = 'granted', resources = picked, fences = fences, props = props,
                        expires = lease.expires, now = now, waited_ms = waited})
 end
 
@@ -194,7 +263,7 @@ if not queued then
   local seq = redis.call('INCR', P .. 'seq')
   redis.call('ZADD', P .. 'queue', -req.priority * 1e12 + seq, id)
   redis.call('HSET', P .. 'waiters', id, cjson.encode({target = req.name, kind = req.kind,
-    quantity = req.quantity, owner = req.owner, host = req.host, pid = req.pid, ci = req.ci,
+    names = req.names, label = req.label_text, quantity = req.quantity, owner = req.owner, host = req.host, pid = req.pid, ci = req.ci,
     since = now, priority = req.priority}))
 end
 redis.call('ZADD', P .. 'heartbeat', now + req.heartbeat_ms, id)
@@ -293,7 +362,10 @@ for i, r in ipairs(names) do
   end
   table.sort(holders, function(a, b) return a.since < b.since end)
   resources[i] = {name = r, slots = slots(r), fence = tonumber(redis.call('GET', P .. 'fence:' .. r) or '0'),
-                  leaving = leaving[r] or false, holders = holders}
+                  leaving = leaving[r] or false, holders = holders,
+                  labels = redis.call('HGET', P .. 'labels', r) or '[]',
+                  props = redis.call('HGET', P .. 'props', r) or '{}',
+                  reserved = redis.call('HGET', P .. 'reserved', r) or ''}
 end
 local queue = {}
 for i, id in ipairs(redis.call('ZRANGE', P .. 'queue', 0, -1)) do
@@ -335,9 +407,12 @@ local function move_resource(r, from, to)
                          tonumber(redis.call('GET', to .. 'fence:' .. r) or '0'))
   if fence > 0 then redis.call('SET', to .. 'fence:' .. r, fence) end
   redis.call('DEL', from .. 'fence:' .. r)
-  local s = redis.call('HGET', from .. 'slots', r)
-  redis.call('HDEL', from .. 'slots', r)
-  if s then redis.call('HSET', to .. 'slots', r, s) end
+  -- What the resource carries goes with it: slot count, labels, properties, reservation.
+  for _, h in ipairs({'slots', 'labels', 'props', 'reserved'}) do
+    local v = redis.call('HGET', from .. h, r)
+    redis.call('HDEL', from .. h, r)
+    if v then redis.call('HSET', to .. h, r, v) end
+  end
   -- Leases moved here cover r alone: a pool lease of several members never moves.
   for _, t in ipairs(redis.call('SMEMBERS', from .. 'holders:' .. r)) do
     local raw = redis.call('HGET', from .. 'leases', t)
@@ -356,7 +431,11 @@ local function move_resource(r, from, to)
     for _, id in ipairs(redis.call('ZRANGE', P .. 'queue', 0, -1)) do
       local raw = redis.call('HGET', P .. 'waiters', id)
       local w = raw and cjson.decode(raw)
-      if w and w.kind == 'resource' and w.target == r then
+      local wants = false
+      if w and w.kind == 'resource' then
+        for _, n in ipairs(w.names or {w.target}) do wants = wants or n == r end
+      end
+      if wants then
         drop_waiter(id, nil)
         redis.call('RPUSH', P .. 'wake:' .. id, '1')
         redis.call('PEXPIRE', P .. 'wake:' .. id, 60000)
@@ -449,6 +528,33 @@ table.sort(members)
 return cjson.encode({status = 'ok', members = members})
 )LUA";
 
+// Sets or clears what one resource carries (labels, props, reserved) where its state
+// lives. ARGV: resource, field, value JSON ('' clears), event for the history ('' none),
+// the event's fields JSON, reservation length in ms (reserved only; 0: until unreserved).
+constexpr const char* k_resource_setting = R"LUA(
+local r, field, value, event = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+prune()
+local where = locate(r)
+if where ~= 'here' then return cjson.encode({status = where}) end
+local before = redis.call('HGET', P .. field, r)
+if value == '' then
+  redis.call('HDEL', P .. field, r)
+else
+  if field == 'reserved' then
+    local rv = cjson.decode(value)
+    local length = tonumber(ARGV[6])
+    rv.since = now
+    rv['until'] = length > 0 and now + length or 0
+    value = cjson.encode(rv)
+  end
+  redis.call('HSET', P .. field, r, value)
+end
+if event ~= '' and (value ~= '' or before) then history(r, event, cjson.decode(ARGV[5])) end
+wake_head()
+return cjson.encode({status = 'ok', before = before or '', value = value,
+                     held = redis.call('SCARD', P .. 'holders:' .. r)})
+)LUA";
+
 constexpr const char* k_note = R"LUA(
 prune()
 history(ARGV[1], ARGV[2], cjson.decode(ARGV[3]))
@@ -466,6 +572,7 @@ const Script& renew_script() { static const Script s = make(k_renew); return s; 
 const Script& force_release_script() { static const Script s = make(k_force_release); return s; }
 const Script& status_script() { static const Script s = make(k_status); return s; }
 const Script& pool_script() { static const Script s = make(k_pool); return s; }
+const Script& resource_setting_script() { static const Script s = make(k_resource_setting); return s; }
 const Script& note_script() { static const Script s = make(k_note); return s; }
 
 }  // namespace ciutils::lockctl

@@ -19,6 +19,10 @@ const Script& force_release_script(); // ARGV[1]: resource, ARGV[2]: token or ""
 const Script& status_script();        // ARGV[1]: resource or pool, ARGV[2]: "resource" | "pool"
 // KEYS[1]: the pool's scope; ARGV: "set" | "add" | "remove", pool, namespace, members...
 const Script& pool_script();
+// ARGV: resource, "labels" | "props" | "reserved", value JSON or "" (clear), history event
+// or "", its fields JSON, reservation length ms. Answers {"status":"ok","before","value","held"}
+// or "moved" / "is-pool".
+const Script& resource_setting_script();
 const Script& note_script();          // ARGV[1]: resource, ARGV[2]: event, ARGV[3]: JSON fields
 
 }  // namespace ciutils::lockctl

@@ -38,6 +38,15 @@ json::array to_array(const std::vector<std::string>& items) {
   return a;
 }
 
+// A field the script passes as JSON text (labels, props, reserved); `fallback` when empty.
+json::value json_field(const json::object& o, const char* key, json::value fallback) {
+  std::string text = string_field(o, key);
+  if (text.empty()) return fallback;
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  return ec ? fallback : v;
+}
+
 std::string seconds_text(long long ms) { return format_duration(milliseconds(std::max(0LL, ms))); }
 
 // A string field as shown on a terminal: owners, job URLs and reasons come from users
@@ -45,6 +54,17 @@ std::string seconds_text(long long ms) { return format_duration(milliseconds(std
 std::string shown(const json::object& o, const char* key) { return escape_control(string_field(o, key)); }
 
 }  // namespace
+
+json::value reservation_view(const std::string& raw) {
+  json::value v = json_field(json::object{{"r", raw}}, "r", nullptr);
+  if (!v.is_object()) return nullptr;
+  const auto& rv = v.as_object();
+  const long long until = integer_field(rv, "until");
+  return json::object{{"note", string_field(rv, "note")},
+                      {"owner", string_field(rv, "owner")},
+                      {"since", iso_ms(integer_field(rv, "since"))},
+                      {"until", until > 0 ? json::value(iso_ms(until)) : json::value(nullptr)}};
+}
 
 json::object status_view(const json::object& reply, const Target& target) {
   const long long now = integer_field(reply, "now");
@@ -79,6 +99,9 @@ json::object status_view(const json::object& reply, const Target& target) {
     }
     out["held"] = holders.size();
     out["holders"] = std::move(holders);
+    out["labels"] = json_field(r, "labels", json::array{});
+    out["props"] = json_field(r, "props", json::object{});
+    out["reserved"] = reservation_view(string_field(r, "reserved"));
     resources.push_back(std::move(out));
   }
   view["resources"] = std::move(resources);
@@ -92,6 +115,8 @@ json::object status_view(const json::object& reply, const Target& target) {
         {"owner", string_field(w, "owner")},
         {"target", string_field(w, "target")},
         {"kind", string_field(w, "kind")},
+        {"names", to_array(string_list(w.contains("names") ? w.at("names") : json::value(nullptr)))},
+        {"label", string_field(w, "label")},
         {"quantity", integer_field(w, "quantity")},
         {"priority", integer_field(w, "priority")},
         {"since", iso_ms(integer_field(w, "since"))},
@@ -116,7 +141,23 @@ void print_status(std::ostream& out, const json::object& view) {
     out << string_field(r, "name") << "  " << integer_field(r, "held") << "/" << integer_field(r, "slots")
         << " held  fence " << integer_field(r, "fence");
     if (r.at("leaving").as_bool()) out << "  (removed from its pool; leaves when free)";
+    const auto& labels = r.at("labels").as_array();
+    if (!labels.empty()) {
+      out << "  labels";
+      for (const auto& l : labels) out << " " << escape_control(std::string(l.as_string()));
+    }
     out << "\n";
+    if (r.at("reserved").is_object()) {
+      const auto& rv = r.at("reserved").as_object();
+      out << "  reserved by " << shown(rv, "owner") << "  since " << string_field(rv, "since");
+      if (!string_field(rv, "until").empty()) out << "  until " << string_field(rv, "until");
+      if (!string_field(rv, "note").empty()) out << "  note " << shown(rv, "note");
+      out << "\n";
+    }
+    for (const auto& [key, value] : r.at("props").as_object()) {
+      out << "  prop " << std::string(key) << "="
+          << escape_control(value.is_string() ? std::string(value.as_string()) : json::serialize(value)) << "\n";
+    }
     for (const auto& hv : r.at("holders").as_array()) {
       const auto& h = hv.as_object();
       out << "  held by " << shown(h, "owner") << "  since " << string_field(h, "since") << "  expires "
@@ -134,6 +175,9 @@ void print_status(std::ostream& out, const json::object& view) {
       out << "  " << integer_field(w, "position") << ". " << shown(w, "owner") << "  wants ";
       if (string_field(w, "kind") == "pool") {
         out << integer_field(w, "quantity") << " of pool " << string_field(w, "target");
+        if (!string_field(w, "label").empty()) out << " labelled '" << shown(w, "label") << "'";
+      } else if (const auto& names = w.at("names").as_array(); names.size() > 1) {
+        for (std::size_t i = 0; i < names.size(); ++i) out << (i ? " + " : "") << std::string(names[i].as_string());
       } else {
         out << string_field(w, "target");
       }
@@ -189,19 +233,22 @@ json::object read_everything(Redis& redis, const KeySpace& keys) {
   json::array pools;
   std::set<std::string> pooled;
   for (const auto& [name, members] : read_pools(redis, keys)) {
-    Target t{true, std::string(name), 1};
+    Target t = Target::of_pool(std::string(name));
     pools.push_back(read_status(redis, pool_prefix(keys, t.name), t));
     for (const auto& m : members.as_array()) pooled.insert(std::string(m.as_string()));
   }
-  // Every resource ever granted has a fencing counter, which never expires.
+  // Every resource ever granted has a fencing counter, which never expires; a standalone
+  // resource may also be known by its reservation, labels or properties alone.
   std::set<std::string> names;
-  for (const auto& n : scan_tags(redis, keys, "fence:*")) {
-    if (!n.starts_with("pool:")) names.insert(n);
+  for (const char* suffix : {"fence:*", "reserved", "labels", "props"}) {
+    for (const auto& n : scan_tags(redis, keys, suffix)) {
+      if (!n.starts_with("pool:")) names.insert(n);
+    }
   }
   json::array resources;
   for (const auto& n : names) {
     if (pooled.count(n)) continue;
-    Target t{false, n, 1};
+    Target t = Target::of_resources({n});
     resources.push_back(read_status(redis, resource_prefix(keys, n), t));
   }
   return json::object{{"pools", std::move(pools)}, {"resources", std::move(resources)}};
@@ -226,6 +273,7 @@ void print_list(std::ostream& out, const json::object& all) {
       out << string_field(ro, "name") << "  " << integer_field(ro, "held") << "/" << integer_field(ro, "slots")
           << " held  " << s.at("queue").as_array().size() << " waiting  fence " << integer_field(ro, "fence");
       for (const auto& h : ro.at("holders").as_array()) out << "  " << shown(h.as_object(), "owner");
+      if (ro.at("reserved").is_object()) out << "  reserved by " << shown(ro.at("reserved").as_object(), "owner");
       out << "\n";
     }
   }

@@ -16,6 +16,10 @@ namespace ciutils::lockctl {
 // A Redis-clock millisecond timestamp as 2026-11-22T10:00:00.123Z.
 std::string iso_ms(long long ms);
 
+// A reservation as the scripts keep it, as shown: {"note","owner","since","until"} (until
+// null: until unreserved); null when `raw` is empty.
+boost::json::value reservation_view(const std::string& raw);
+
 // {"resources":[{name,slots,fence,holders:[…]}],"queue":[…]} of one resource or pool.
 boost::json::object status_view(const boost::json::object& script_reply, const Target& target);
 boost::json::object read_status(Redis& redis, const std::string& prefix, const Target& target);

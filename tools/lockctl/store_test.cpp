@@ -68,7 +68,7 @@ protected:
 
   AcquireRequest request(const std::string& name, bool pool = false, int quantity = 1) {
     AcquireRequest r;
-    r.target = Target{pool, name, quantity};
+    r.target = pool ? Target::of_pool(name, quantity) : Target::of_resources({name});
     r.wait = 0ms;
     r.owner = "test";
     r.ttl = 10s;
@@ -126,7 +126,7 @@ TEST_F(StoreTest, PoolQuantityIsAllOrNothing) {
   ASSERT_TRUE(one);
   EXPECT_EQ(one->prefix, pool_prefix(m_keys, "p"));
   EXPECT_FALSE(try_acquire(request("p", true, 3)));
-  auto status = read_status(*m_redis, pool_prefix(m_keys, "p"), Target{true, "p", 1});
+  auto status = read_status(*m_redis, pool_prefix(m_keys, "p"), Target::of_pool("p"));
   long long held = 0;
   for (const auto& r : status.at("resources").as_array()) held += integer_field(r.as_object(), "held");
   EXPECT_EQ(held, 1);

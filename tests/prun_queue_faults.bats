@@ -16,7 +16,8 @@ teardown() { kill_pid_files; }
   echo $! >doomed.pid
   wait_until 10 holds_lease "$(cat doomed.pid)"
   kill -KILL "$(cat doomed.pid)"
-  run -0 --separate-stderr prun queue work --queue q --run-id r -j 4 --lease-timeout 1s --results b.jsonl
+  # (the survivor's own leases are long: a slow machine must not make it lose one)
+  run -0 --separate-stderr prun queue work --queue q --run-id r -j 4 --lease-timeout 5s --results b.jsonl
   prun queue results --queue q --run-id r >all.jsonl
   check_results all.jsonl 24
   once_each all.jsonl jobs.txt
@@ -35,7 +36,7 @@ teardown() { kill_pid_files; }
   wait_until 10 holds_lease "$stopped"
   kill -STOP "$stopped"
   # another worker takes the job once the lease has run out, runs it and records it
-  run -0 --separate-stderr prun queue work --queue q --run-id r -j 1 --lease-timeout 1s --results b.jsonl
+  run -0 --separate-stderr prun queue work --queue q --run-id r -j 1 --lease-timeout 5s --results b.jsonl
   check_results b.jsonl 1
   kill -CONT "$stopped"
   rc=0

@@ -218,9 +218,10 @@ path() {
   expected='{"version":"1.0","title":"web/pay: 1 of 2 tests failed","message":"Failed tests: 1 of 2\ncheckout: exit status 1",
     "attachments":[],"type":"failure","channel":"ops"}'
   [ "$(receiver_body 1)" = "$(canon "$expected")" ]
-  run notify --key web/pay --status passed "json://127.0.0.1:$RECEIVER_PORT/notify?method=PUT"
+  run notify --key web/pay --status passed "json://127.0.0.1:$RECEIVER_PORT/notify?method=PUT&-attachments&-version"
   assert_success
   [ "$(receiver_field 2 'r["method"]')" = PUT ]
+  [ "$(receiver_field 2 'sorted(json.loads(r["body"]))')" = '["message", "title", "type"]' ]
   [ "$(receiver_field 2 'json.loads(r["body"])["type"]')" = success ]
   run notify --title hi --message there "json://127.0.0.1:$RECEIVER_PORT/"
   assert_success

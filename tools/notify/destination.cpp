@@ -252,8 +252,9 @@ Destination parse_destination(std::string_view spec, std::string_view where, Sec
           d.rate_interval = parse_rate(value, w);
         }
       } else if (known.contains(key) ||
-                 (d.service == Service::json && key.size() > 1 && (key[0] == '+' || key[0] == ':'))) {
-        // json: "+Name=value" adds a header, ":field=value" a field of the body (Apprise's forms).
+                 (d.service == Service::json && key.size() > 1 && (key[0] == '+' || key[0] == ':' || key[0] == '-'))) {
+        // json: "+Name=value" adds a header, ":field=value" a field of the body, "-field" drops
+        // one (Apprise's forms).
         d.params[key] = percent_decode(expand_env(raw, pw, secrets));
       } else if (passes_query_on(d.service)) {
         passed_query += (passed_query.empty() ? "" : "&") + expand_env(piece, pw, secrets);

@@ -482,7 +482,7 @@ json::value ntfy_body(const Destination& dest, const Alert& alert) {
   return body;
 }
 
-// Apprise's json:// body; ":field=value" parameters add or replace fields.
+// Apprise's json:// body; ":field=value" parameters add or replace fields, "-field" drops one.
 json::value json_body(const Destination& dest, const Alert& alert) {
   std::string type = alert.event == Event::recover ? "success"
                      : alert.severity == "warning" ? "warning"
@@ -495,8 +495,10 @@ json::value json_body(const Destination& dest, const Alert& alert) {
                     {"message", plain_text(alert, 32000)},
                     {"attachments", json::array{}},
                     {"type", type}};
-  for (const auto& [key, value] : dest.params)
+  for (const auto& [key, value] : dest.params) {
     if (key[0] == ':') body[key.substr(1)] = value;
+    if (key[0] == '-') body.erase(key.substr(1));
+  }
   return body;
 }
 

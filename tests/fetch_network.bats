@@ -158,3 +158,57 @@ setup() { common_setup; }
   run -0 --separate-stderr fetch "$BASE/drip/drip.bin" -o again.bin --no-extract
   [ -z "$stderr" ]
 }
+
+@test "--mirror: a failing URL hands over to the next mirror, in order" {
+  local dead
+  dead="http://127.0.0.1:$(free_port)/suite.tgz"
+  run -0 --separate-stderr fetch "$dead" -o out --retry 0 --json \
+    --mirror "$BASE/status/503" --mirror "$BASE/files/suite.tgz" --mirror "$BASE/files/never.tgz"
+  [ -f out/suite/plan.json ]
+  echo "$output" | grep -q "\"url\":\"$BASE/files/suite.tgz\""
+  [[ "$stderr" == "fetch: GET $dead: "*"; trying mirror 1 of 3: $BASE/status/503"$'\n'"fetch: GET $BASE/status/503: HTTP 503 Service Unavailable; trying mirror 2 of 3: $BASE/files/suite.tgz" ]]
+  [ "$(requests_for /status/503)" = 1 ]
+  [ "$(requests_for /files/never.tgz)" = 0 ]
+  assert_no_staging
+}
+
+@test "--mirror: each URL gets its retries; the last failure is the error" {
+  run -3 --separate-stderr fetch "$BASE/status/500" -o out --retry 1 --mirror "$BASE/files/missing.tgz"
+  [ "$(requests_for /status/500)" = 2 ]
+  [ "$(requests_for /files/missing.tgz)" = 1 ]
+  [[ "$stderr" == *"fetch: error: GET $BASE/files/missing.tgz: HTTP 404 Not Found" ]]
+  assert_not_published out
+}
+
+@test "--mirror: a stalled server is left after --stall-timeout; --deadline bounds all the mirrors" {
+  run -0 fetch "$BASE/stall/suite.tgz" -o out --stall-timeout 1s --retry 0 --mirror "$BASE/files/suite.tgz"
+  [ -f out/suite/plan.json ]
+  run -3 fetch "$BASE/stall/suite.tgz?a" -o out2 --deadline 2s --mirror "$BASE/files/suite.tgz?a"
+  assert_output --partial "--deadline 2s"
+  grep -q "GET /stall/suite.tgz?a " "$FETCH_ROOT/requests.log"
+  [ "$(requests_for '/files/suite.tgz?a')" = 0 ]
+  assert_not_published out2
+  run -3 fetch "$BASE/stall/suite.tgz?b" -o out3 --stall-timeout 1s --retry 0 --deadline 5s \
+    --mirror "$BASE/drip/suite.tgz?b" --mirror "$BASE/files/suite.tgz?b"
+  assert_output --regexp "fetch: error: GET $BASE/drip/suite.tgz\?b: Operation timed out .* \(--deadline 5s reached\)$"
+  [ "$(requests_for '/files/suite.tgz?b')" = 0 ]
+  assert_not_published out3
+}
+
+@test "--mirror: a --sha256 mismatch moves on; an unsafe archive or bytes sent to stdout do not" {
+  make_archive zip wrong.zip
+  make_archive dotdot dotdot.tgz
+  local sum
+  sum="$(sha256_of "$FETCH_ROOT/files/suite.tgz")"
+  run -0 --separate-stderr fetch "$BASE/files/wrong.zip" -o out --sha256 "$sum" --mirror "$BASE/files/suite.tgz"
+  [[ "$stderr" == "fetch: sha256 mismatch for $BASE/files/wrong.zip: "*"; trying mirror 1 of 1: $BASE/files/suite.tgz" ]]
+  [ -f out/suite/plan.json ]
+  run -4 fetch "$BASE/files/dotdot.tgz" -o out2 --mirror "$BASE/files/suite.tgz?unsafe"
+  assert_output "fetch: error: entry '../evil': path escapes the destination ('..')"
+  [ "$(requests_for '/files/suite.tgz?unsafe')" = 0 ]
+  run -3 --separate-stderr fetch "$BASE/stall/suite.tgz?stdout" -o - --stall-timeout 1s --retry 0 \
+    --mirror "$BASE/files/suite.tgz?stdout"
+  [ "$(requests_for '/files/suite.tgz?stdout')" = 0 ]
+  run -2 fetch "$BASE/files/suite.tgz" --mirror ftp://mirror/suite.tgz
+  assert_output "fetch: error: --mirror: unsupported scheme 'ftp' (http, https, file, s3)"
+}

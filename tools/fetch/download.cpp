@@ -13,6 +13,7 @@
 #include <ciutils/cli.h>
 #include <ciutils/http.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -162,8 +163,13 @@ void store_in_cache(const Cache& cache, const GetOptions& o, Cache::Writer& writ
   }
 }
 
+// Bytes that are not the ones --sha256 names: another mirror may have the right ones.
+struct ChecksumMismatch : IntegrityError {
+  using IntegrityError::IntegrityError;
+};
+
 [[noreturn]] void checksum_mismatch(const std::string& url, const std::string& expected, const std::string& got) {
-  throw IntegrityError("sha256 mismatch for " + url + ": expected " + expected + ", got " + got +
+  throw ChecksumMismatch("sha256 mismatch for " + url + ": expected " + expected + ", got " + got +
                        "; nothing was published");
 }
 
@@ -207,9 +213,8 @@ void record_tree(const Cache& cache, const GetOptions& o, const TreeSnapshot& sn
   }
 }
 
-GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, Progress& progress,
-                     const RetryNotice& notice) {
-  auto started = std::chrono::steady_clock::now();
+void extract_to(const GetOptions& o, GetResult& result, const Cache* cache, Progress& progress,
+                const RetryNotice& notice, std::chrono::steady_clock::time_point started) {
   std::optional<Staging> staging;
   struct stat st {};
   // Tree records do not hold --include/--exclude: with filters, every run extracts.
@@ -251,7 +256,7 @@ GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, 
       store_in_cache(*cache, o, *writer, opened.http, result);
   });
   if (o.sha256 && *o.sha256 != result.sha256) checksum_mismatch(result.url, *o.sha256, result.sha256);
-  if (result.up_to_date) return result;
+  if (result.up_to_date) return;
   std::optional<TreeSnapshot> snapshot;
   if (cache && o.filter.empty()) {
     try {
@@ -262,12 +267,10 @@ GetResult extract_to(const GetOptions& o, GetResult result, const Cache* cache, 
   }
   staging->publish(o.replace);
   if (snapshot) record_tree(*cache, o, *snapshot, result);
-  return result;
 }
 
-GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Progress& progress,
-                  const RetryNotice& notice) {
-  auto started = std::chrono::steady_clock::now();
+void save_to(const GetOptions& o, GetResult& result, const Cache* cache, Progress& progress,
+             const RetryNotice& notice, std::chrono::steady_clock::time_point started) {
   bool to_stdout = o.output == "-";
   std::optional<Staging> staging;
   UniqueFd file;
@@ -337,6 +340,7 @@ GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Pro
       }
       hash.update(chunk.data(), chunk.size());
       written += chunk.size();
+      if (to_stdout) result.downloaded = written;  // what cannot be taken back
       if (o.budgets.max_download > 0 && written > o.budgets.max_download)
         throw IntegrityError("download exceeds --max-download " + std::to_string(o.budgets.max_download) + " bytes");
       progress.update(written, source->size());
@@ -363,7 +367,16 @@ GetResult save_to(const GetOptions& o, GetResult result, const Cache* cache, Pro
       throw IntegrityError("'" + o.output + "': " + std::strerror(errno) + "; nothing was published");
     staging->publish(o.replace);
   }
-  return result;
+}
+
+// Whether a failed URL leaves the next mirror a chance: the server failed or refused
+// (exit 3) or sent other bytes than --sha256 names, while time is left and nothing went
+// to stdout that cannot be taken back.
+bool try_next_mirror(const Error& e, const GetOptions& o, const GetResult& failed,
+                     std::chrono::steady_clock::time_point started) {
+  if (!dynamic_cast<const ServiceError*>(&e) && !dynamic_cast<const ChecksumMismatch*>(&e)) return false;
+  if (o.output == "-" && failed.downloaded > 0) return false;
+  return !o.net.deadline || std::chrono::steady_clock::now() < started + *o.net.deadline;
 }
 
 }  // namespace
@@ -398,21 +411,42 @@ void with_retries(const NetOptions& net, std::chrono::steady_clock::time_point s
   }
 }
 
-GetResult run_get(const GetOptions& o, const RetryNotice& notice) {
-  GetResult result;
-  result.url = redact_url(o.url);
-  result.destination = o.output;
-  result.extracted = !o.no_extract;
+GetResult run_get(const GetOptions& o, const RetryNotice& notice, const MirrorNotice& mirror_notice) {
+  const auto started = std::chrono::steady_clock::now();
+  GetResult base;
+  base.destination = o.output;
+  base.extracted = !o.no_extract;
   if (o.output != "-") {
     check_destination(o.output, o.replace);
-    result.removed_staging = remove_stale_staging(o.output);
+    base.removed_staging = remove_stale_staging(o.output);
   }
+  std::vector<std::string> urls{o.url};
+  urls.insert(urls.end(), o.mirrors.begin(), o.mirrors.end());
   std::optional<Cache> cache;
-  if (o.cache_dir && url_scheme(o.url) != "file") cache.emplace(*o.cache_dir, o.cache_shared);
+  if (o.cache_dir && std::any_of(urls.begin(), urls.end(), [](const auto& url) { return url_scheme(url) != "file"; }))
+    cache.emplace(*o.cache_dir, o.cache_shared);
   Progress progress(!o.quiet);
-  const Cache* cache_ptr = cache ? &*cache : nullptr;
-  return o.no_extract ? save_to(o, std::move(result), cache_ptr, progress, notice)
-                      : extract_to(o, std::move(result), cache_ptr, progress, notice);
+  for (std::size_t i = 0;; ++i) {
+    GetOptions one = o;
+    one.url = urls[i];
+    GetResult result = base;
+    result.url = redact_url(urls[i]);
+    const Cache* cache_ptr = cache && url_scheme(urls[i]) != "file" ? &*cache : nullptr;
+    try {
+      if (o.no_extract) save_to(one, result, cache_ptr, progress, notice, started);
+      else extract_to(one, result, cache_ptr, progress, notice, started);
+      return result;
+    } catch (const ServiceError& e) {
+      bool late = o.net.deadline && std::chrono::steady_clock::now() >= started + *o.net.deadline;
+      if (late && std::string_view(e.what()).find("--deadline") == std::string_view::npos)
+        throw ServiceError(std::string(e.what()) + " (--deadline " + format_duration(*o.net.deadline) + " reached)");
+      if (i + 1 == urls.size() || !try_next_mirror(e, o, result, started)) throw;
+      if (mirror_notice) mirror_notice(e.what(), redact_url(urls[i + 1]), static_cast<int>(i + 1));
+    } catch (const Error& e) {
+      if (i + 1 == urls.size() || !try_next_mirror(e, o, result, started)) throw;
+      if (mirror_notice) mirror_notice(e.what(), redact_url(urls[i + 1]), static_cast<int>(i + 1));
+    }
+  }
 }
 
 }  // namespace ciutils::fetch

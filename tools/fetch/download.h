@@ -34,7 +34,13 @@ struct GetResult {
 // Hears each wait before a retry: attempt number (1-based), the wait and the reason.
 using RetryNotice = std::function<void(int attempt, std::chrono::milliseconds wait, const std::string& why)>;
 
-GetResult run_get(const GetOptions& options, const RetryNotice& notice);
+// Hears each switch to a mirror: why the last URL failed, the mirror tried next and its
+// number (1-based, in --mirror order).
+using MirrorNotice = std::function<void(const std::string& why, const std::string& mirror, int number)>;
+
+// Fetches options.url, else its mirrors in order (each with its own retries) when a URL
+// fails with exit 3 or a --sha256 mismatch; --deadline bounds the whole.
+GetResult run_get(const GetOptions& options, const RetryNotice& notice, const MirrorNotice& mirror_notice);
 
 // Calls attempt(n) for n = 0.. until it returns, retrying a retryable TransferError up to
 // net.retries times with backoff (or the server's Retry-After) within net.deadline.

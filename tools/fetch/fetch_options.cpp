@@ -241,6 +241,9 @@ Command parse_command(const std::vector<std::string>& args) {
       ("output,o", po::value<std::string>()->value_name("DIR"),
        "destination directory (default: the URL's name without .tar.gz etc.); with --no-extract a file; "
        "- writes the download to stdout")
+      ("mirror", po::value<std::vector<std::string>>()->value_name("URL"),
+       "another URL of the same file, tried in order when the previous one fails (exit 3 after its "
+       "retries, or a --sha256 mismatch); repeatable; --deadline bounds them all")
       ("no-extract", "save the downloaded file itself instead of unpacking it")
       ("replace", "replace an existing destination atomically")
       ("strip-components", po::value<std::string>()->value_name("N"), "drop N leading path components of entries")
@@ -283,6 +286,10 @@ Command parse_command(const std::vector<std::string>& args) {
   GetOptions& get = command.get;
   get.url = vm["url"].as<std::string>();
   check_url(get.url, "URL");
+  if (vm.count("mirror")) {
+    get.mirrors = vm["mirror"].as<std::vector<std::string>>();
+    for (const auto& mirror : get.mirrors) check_url(mirror, "--mirror");
+  }
   get.no_extract = vm.count("no-extract") > 0;
   get.replace = vm.count("replace") > 0;
   if (vm.count("output")) {

@@ -47,6 +47,7 @@ struct NetOptions {
 
 struct GetOptions {
   std::string url;
+  std::vector<std::string> mirrors;  // tried in order when url fails
   std::string output;  // destination directory, file, or "-"
   bool no_extract = false;
   bool replace = false;

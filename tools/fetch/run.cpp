@@ -106,7 +106,13 @@ int run_command(const Command& command) {
   }
   const GetOptions& o = command.get;
   if (o.json && o.output == "-") throw UsageError("--json: not with -o - (stdout carries the download)");
-  GetResult r = run_get(o, retry_notice(o.quiet, o.net.retries));
+  MirrorNotice mirror_notice;
+  if (!o.quiet) {
+    mirror_notice = [count = o.mirrors.size()](const std::string& why, const std::string& mirror, int number) {
+      std::cerr << "fetch: " << why << "; trying mirror " << number << " of " << count << ": " << mirror << '\n';
+    };
+  }
+  GetResult r = run_get(o, retry_notice(o.quiet, o.net.retries), mirror_notice);
   if (r.up_to_date && !o.quiet)
     std::cerr << "fetch: '" << r.destination << "' is up to date (sha256 " << r.sha256 << "); nothing extracted\n";
   if (o.verbose && !r.tree_note.empty()) std::cerr << "fetch: " << r.tree_note << '\n';

@@ -71,3 +71,23 @@ teardown() { kill_pid_files; }
   [ "$(qstatus quarantined)" = 1 ]
   run -1 prun queue wait --queue q --run-id r
 }
+
+@test "a worker that loses Redis past --lease-timeout lets its running jobs finish, then exits 3 naming the URL" {
+  port=$(free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    --dir "$BATS_TEST_TMPDIR" --pidfile "$BATS_TEST_TMPDIR/own-redis.pid" --logfile "$BATS_TEST_TMPDIR/own-redis.log" 3>&-
+  wait_until 10 redis-cli -p "$port" ping
+  url="redis://127.0.0.1:$port/0"
+  for i in $(seq 1 20); do echo "sleep 0.3; echo $i"; done >jobs.txt
+  prun queue push --redis "$url" --queue q --run-id r -a jobs.txt
+  prun queue work --redis "$url" --queue q --run-id r -j 2 --lease-timeout 1s --results local.jsonl \
+    >/dev/null 2>err 3>&- &
+  worker=$!
+  wait_until 10 test -s local.jsonl
+  kill -KILL "$(cat own-redis.pid)"
+  rc=0
+  wait "$worker" || rc=$?
+  [ "$rc" = 3 ] || { cat err; false; }
+  grep -E "^prun: error: .*Redis.* at redis://127\.0\.0\.1:$port/0.* \(results of this worker since then are only local; its leased jobs return to the queue when their leases expire\)$" err
+  check_results local.jsonl
+}

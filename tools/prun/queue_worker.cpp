@@ -201,12 +201,14 @@ void QueueFeed::lease_loop() {
       if (!m_input_closed) lease_step(redis, lock);
       last_ok = Clock::now();
     } catch (const RedisRefusedError& e) {
+      if (!lock.owns_lock()) lock.lock();  // thrown while a Redis call had it released
       if (!e.transient() || Clock::now() - last_ok > m_worker.lease || stopping) {
         m_summary.error = e.what();
         close_input();
         return;
       }
     } catch (const ServiceError& e) {
+      if (!lock.owns_lock()) lock.lock();
       // Redis restarting or a network blip: the leases outlive it; giving up earlier
       // than they do would waste the work in flight.
       if (Clock::now() - last_ok > m_worker.lease || stopping) {
@@ -215,6 +217,7 @@ void QueueFeed::lease_loop() {
         return;
       }
     } catch (const std::exception& e) {
+      if (!lock.owns_lock()) lock.lock();
       m_summary.error = e.what();
       close_input();
       return;

@@ -14,11 +14,19 @@ function default_owner() {
   return parts.map((p) => p || '-').join('/').slice(0, 200);
 }
 
+// What acquire_args asks for, in words: "uat", "pool envs", "pool envs labelled 'gpu'".
+function describe(args) {
+  const flag = (name) => (args.indexOf(name) > 0 ? args[args.indexOf(name) + 1] : '');
+  if (!flag('--pool') && !flag('--label')) return args[1];
+  const label = flag('--label') ? ` labelled '${flag('--label')}'` : '';
+  return `pool ${flag('--pool') || '$LOCKCTL_POOL'}${label}`;
+}
+
 // The inputs as lockctl arguments; throws on a combination lockctl cannot express.
 function acquire_args() {
   const targets = ['resource', 'pool', 'label'].filter((name) => gh.input(name) !== '');
-  if (targets.length !== 1) {
-    throw new Error(`give exactly one of the inputs resource, pool and label (got ${targets.length ? targets.join(', ') : 'none'})`);
+  if (targets.length === 0 || (targets.includes('resource') && targets.length > 1)) {
+    throw new Error(`give either resource, or pool and/or label (got ${targets.length ? targets.join(', ') : 'none'})`);
   }
   const on_busy = gh.input('on-busy') || 'fail';
   if (on_busy !== 'fail' && on_busy !== 'skip') throw new Error(`on-busy: must be fail or skip, not "${on_busy}"`);
@@ -29,7 +37,10 @@ function acquire_args() {
       throw new Error('quantity: only with pool or label');
     }
   } else {
-    args.push('--pool', gh.input(targets[0]));
+    // label: a label expression choosing among the pool's members (the pool input, else
+    // LOCKCTL_POOL in the environment), as Jenkins Lockable Resources' label.
+    if (gh.input('pool') !== '') args.push('--pool', gh.input('pool'));
+    if (gh.input('label') !== '') args.push('--label', gh.input('label'));
     if (gh.input('quantity') !== '') args.push('--quantity', gh.input('quantity'));
   }
   for (const name of ['slots', 'ttl', 'wait', 'priority', 'max-hold']) {
@@ -55,7 +66,7 @@ async function main() {
       child.kill(sig); // lockctl withdraws from the queue, or keeps a grant it already has
     });
   }
-  gh.info(`Waiting for ${args[1] === '--pool' ? `pool ${args[2]}` : args[1]} (lockctl ${args.join(' ')})`);
+  gh.info(`Waiting for ${describe(args)} (lockctl ${args.join(' ')})`);
   const result = await done;
   if (result.code === 0) {
     const grant = JSON.parse(result.stdout);

@@ -36,21 +36,29 @@ Map parse(Map args) {
     check.fail("inversePrecedence is not supported: lockctl serves waiters in arrival order; " +
       'use priority: N to put this build ahead of waiters with a lower priority')
   }
-  if (args.label != null && args.pool != null) {
-    check.fail("label and pool name the same thing (a set of resources); give one")
-  }
-  Object poolValue = args.pool != null ? args.pool : args.label
-  if ((args.resource == null) == (poolValue == null)) {
-    check.fail("give exactly one of resource, or label/pool")
+  boolean members = args.pool != null || args.label != null
+  if ((args.resource == null) == !members) {
+    check.fail("give either resource, or pool and/or label")
   }
   Map o = [:]
   if (args.resource != null) {
     o.resource = check.name('resource', args.resource)
-  } else {
-    o.pool = check.name(args.pool != null ? 'pool' : 'label', poolValue)
+  }
+  if (args.pool != null) {
+    o.pool = check.name('pool', args.pool)
+  }
+  if (args.label != null) {
+    // A label expression (linux && gpu) choosing among the pool's members; without pool,
+    // lockctl takes the pool from LOCKCTL_POOL. lockctl checks the syntax.
+    String label = args.label
+    if (!(label ==~ /[A-Za-z0-9._\- &|!()]{1,500}/)) {
+      check.fail("label: '${Check.printable(label)}' is not a label expression " +
+        '(labels of A-Z a-z 0-9 . _ - joined by &&, || and !, with parentheses)')
+    }
+    o.label = label
   }
   if (args.quantity != null) {
-    if (o.pool == null) {
+    if (o.resource != null) {
       check.fail("quantity needs label or pool")
     }
     o.quantity = check.integer('quantity', args.quantity, 1, 1000)
@@ -89,9 +97,9 @@ Map acquire(Map o) {
   Map cmd = Shell.command('CILOCK', 'lockctl acquire')
   if (o.resource != null) {
     Shell.arg(cmd, o.resource)
-  } else {
-    Shell.flag(cmd, '--pool', o.pool)
   }
+  Shell.flag(cmd, '--pool', o.pool)
+  Shell.flag(cmd, '--label', o.label)
   Shell.flag(cmd, '--quantity', o.quantity)
   Shell.flag(cmd, '--slots', o.slots)
   Shell.flag(cmd, '--priority', o.priority)
@@ -110,7 +118,13 @@ Map acquire(Map o) {
   String last = Shell.lastLine(out)
   if (last.startsWith('ciLock-exit=')) {
     int code = last.substring('ciLock-exit='.length()).toInteger()
-    String what = o.resource != null ? o.resource : "pool ${o.pool}"
+    String what = o.resource
+    if (what == null) {
+      what = "pool ${o.pool ?: 'of LOCKCTL_POOL'}"
+      if (o.label != null) {
+        what += " labelled '${o.label}'"
+      }
+    }
     if (code == 75 && o.skipIfLocked) {
       echo("ciLock: ${what} is busy; skipping the block (skipIfLocked)")
       return [:]
@@ -149,6 +163,19 @@ List bodyEnv(Map o, Map lease) {
     "LOCKCTL_FENCES=${lease.fences.join(' ')}".toString(),
     "LOCKCTL_TOKEN=${lease.token}".toString(),
   ]
+  // Resource properties (lockctl pool set-props), as lockctl run exports them.
+  lease.resources.eachWithIndex { r, i ->
+    (lease.props[r] ?: [:]).each { k, v ->
+      String key = k.toString().toUpperCase()
+      if (i == 0) {
+        env << "LOCKCTL_PROP_${key}=${v}".toString()
+      }
+      env << "LOCKCTL_RESOURCE${i}_PROP_${key}=${v}".toString()
+      if (o.variable != null) {
+        env << "${o.variable}${i}_${key}=${v}".toString()
+      }
+    }
+  }
   if (o.variable != null) {
     env << "${o.variable}=${lease.resources.join(',')}".toString()
     lease.resources.eachWithIndex { r, i -> env << "${o.variable}${i}=${r}".toString() }
@@ -161,7 +188,11 @@ static Map parseLease(String json) {
   Map doc = Shell.json(json) as Map
   List resources = doc.resources.collect { it.toString() }
   List fences = doc.fences.collect { it.toString() }
-  return [resources: resources, fences: fences, token: doc.token.toString()]
+  Map props = [:]
+  (doc.props ?: [:]).each { r, p ->
+    props[r.toString()] = (p as Map).collectEntries { k, v -> [(k.toString()): v.toString()] }
+  }
+  return [resources: resources, fences: fences, props: props, token: doc.token.toString()]
 }
 
 List namespaceEnv(Map o) {

@@ -178,10 +178,24 @@ test('container job (parent outside the PID namespace): no --watch-pid; the leas
 test('pool with quantity: all members in resources and LOCKCTL_RESOURCES', async () => {
   lockctl('pool', 'set', 'envs', 'env-1', 'env-2', 'env-3');
   const job = new Job('pool');
-  const main = await granted(job, { label: 'envs', quantity: '2' });
+  const main = await granted(job, { pool: 'envs', quantity: '2' });
   assert.equal(main.outputs.resources, 'env-1 env-2');
   assert.equal(main.outputs.resource, 'env-1');
   assert.equal(main.env.LOCKCTL_RESOURCES, 'env-1 env-2');
+  assert.equal((await post(job, main)).code, 0);
+  assert.deepEqual(holders('env-1'), []);
+  assert.deepEqual(holders('env-2'), []);
+});
+
+test('label: a label expression passed to lockctl --label, members of the pool that match', async () => {
+  lockctl('pool', 'set', 'envs', 'env-1', 'env-2', 'env-3');
+  lockctl('pool', 'set-labels', 'env-1', 'linux');
+  lockctl('pool', 'set-labels', 'env-2', 'linux', 'gpu');
+  lockctl('pool', 'set-labels', 'env-3', 'gpu');
+  const job = new Job('label');
+  const main = await granted(job, { pool: 'envs', label: 'linux && gpu' });
+  assert.match(main.stdout, /Waiting for pool envs labelled 'linux && gpu' \(lockctl acquire --pool envs --label linux && gpu /);
+  assert.equal(main.outputs.resources, 'env-2');
   assert.equal((await post(job, main)).code, 0);
   assert.deepEqual(holders('env-1'), []);
   assert.deepEqual(holders('env-2'), []);
@@ -227,8 +241,9 @@ test('post cannot reach Redis: an error naming the resource, the step fails', as
 
 test('bad inputs: one error line naming them, lockctl never runs', async () => {
   const cases = [
-    [{ resource: 'uat', pool: 'envs' }, 'give exactly one of the inputs resource, pool and label (got resource, pool)'],
-    [{}, 'give exactly one of the inputs resource, pool and label (got none)'],
+    [{ resource: 'uat', pool: 'envs' }, 'give either resource, or pool and/or label (got resource, pool)'],
+    [{ resource: 'uat', label: 'gpu' }, 'give either resource, or pool and/or label (got resource, label)'],
+    [{}, 'give either resource, or pool and/or label (got none)'],
     [{ resource: 'uat', 'on-busy': 'wait' }, 'on-busy: must be fail or skip, not "wait"'],
     [{ resource: 'uat', quantity: '2' }, 'quantity: only with pool or label'],
   ];

@@ -48,7 +48,7 @@ class CiLockTest extends PipelineTestCase {
 
   void testAPoolWithQuantityAndLockableResourcesVariable() {
     assertEquals(0, shell('lockctl pool set hosts kvm-1 kvm-2 kvm-3').status)
-    ciLock(label: 'hosts', quantity: 2, variable: 'HOSTS') {
+    ciLock(pool: 'hosts', quantity: 2, variable: 'HOSTS') {
       Map e = pipeline.currentEnv()
       assertEquals('kvm-1,kvm-2', e.HOSTS)
       assertEquals('kvm-1', e.HOSTS0)
@@ -58,10 +58,24 @@ class CiLockTest extends PipelineTestCase {
     }
     assertEquals('hosts', envOfSh('lockctl acquire', 'CILOCK_0'))
     assertTrue(pipeline.scripts().any { it.startsWith('lockctl acquire --pool "$CILOCK_0" --quantity "$CILOCK_1"') })
-    // pool: is the same as label:
     ciLock(pool: 'hosts') {
       assertEquals('kvm-1', pipeline.currentEnv().LOCKCTL_RESOURCE)
     }
+  }
+
+  void testALabelExpressionChoosesAmongThePoolsMembers() {
+    assertEquals(0, shell('lockctl pool set hosts kvm-1 kvm-2 kvm-3').status)
+    assertEquals(0, shell('lockctl pool set-labels kvm-2 linux gpu').status)
+    assertEquals(0, shell('lockctl pool set-props kvm-2 url=https://kvm-2.example/').status)
+    ciLock(pool: 'hosts', label: 'linux && gpu', variable: 'HOST') {
+      Map e = pipeline.currentEnv()
+      assertEquals('kvm-2', e.LOCKCTL_RESOURCE)
+      assertEquals('https://kvm-2.example/', e.LOCKCTL_PROP_URL)
+      assertEquals('https://kvm-2.example/', e.LOCKCTL_RESOURCE0_PROP_URL)
+      assertEquals('https://kvm-2.example/', e.HOST0_URL)
+    }
+    assertEquals('linux && gpu', envOfSh('lockctl acquire', 'CILOCK_1'))
+    assertTrue(pipeline.scripts().any { it.startsWith('lockctl acquire --pool "$CILOCK_0" --label "$CILOCK_1"') })
   }
 
   void testAFailingBodyStillReleasesAndItsErrorPropagates() {
@@ -141,7 +155,9 @@ class CiLockTest extends PipelineTestCase {
     Map cases = [
       [resource: 'uat; touch pwned']: "ciLock: resource: 'uat; touch pwned' is not a plain name (1-128 of A-Z a-z 0-9 . _ -)",
       [resource: 'uat\n']: "ciLock: resource: 'uat\\x0A' is not a plain name (1-128 of A-Z a-z 0-9 . _ -)",
-      [label: '$(id)']: "ciLock: label: '\$(id)' is not a plain name (1-128 of A-Z a-z 0-9 . _ -)",
+      [label: '$(id)']: "ciLock: label: '\$(id)' is not a label expression " +
+        '(labels of A-Z a-z 0-9 . _ - joined by &&, || and !, with parentheses)',
+      [pool: '$(id)']: "ciLock: pool: '\$(id)' is not a plain name (1-128 of A-Z a-z 0-9 . _ -)",
       [resource: 'uat', ttl: '1m && id']: "ciLock: ttl: '1m && id' is not a duration such as 250ms, 90s, 10m or 1h30m",
       [resource: 'uat', wait: 'soon']: "ciLock: wait: 'soon' is not a duration such as 250ms, 90s, 10m or 1h30m",
       [pool: 'p', quantity: '2 x']: "ciLock: quantity: '2 x' is not an integer from 1 to 1000",
@@ -149,9 +165,8 @@ class CiLockTest extends PipelineTestCase {
       [resource: 'uat', variable: 'A B']: "ciLock: variable: 'A B' is not a variable name",
       [resource: 'uat', namespace: 'a b']: "ciLock: namespace: 'a b' is not a plain name (1-128 of A-Z a-z 0-9 . _ -)",
       [resource: 'uat', quantity: 2]: 'ciLock: quantity needs label or pool',
-      [resource: 'uat', label: 'p']: 'ciLock: give exactly one of resource, or label/pool',
-      [:]: 'ciLock: give exactly one of resource, or label/pool',
-      [label: 'p', pool: 'p']: 'ciLock: label and pool name the same thing (a set of resources); give one',
+      [resource: 'uat', label: 'p']: 'ciLock: give either resource, or pool and/or label',
+      [:]: 'ciLock: give either resource, or pool and/or label',
       [resource: 'uat', inversePrecedence: true]: 'ciLock: inversePrecedence is not supported: lockctl serves ' +
         'waiters in arrival order; use priority: N to put this build ahead of waiters with a lower priority',
       [resource: 'uat', extra: []]: "ciLock: unknown argument 'extra' (known: resource, label, pool, quantity, " +

@@ -287,3 +287,22 @@ path() {
   assert_success
   [ "$(receiver_count)" = 0 ]
 }
+
+@test "opsgenie: a reminder re-sends the create with the same alias; a spooled recovery is flushed as the close request" {
+  url="opsgenie://\${OG_KEY}?endpoint=$(receiver_url)&retries=0"
+  notify --key web/close --status failed "$url"
+  # Opsgenie folds a create with an open alert's alias into that alert (its count goes up).
+  run notify --key web/close --status failed --remind 1ms "$url"
+  assert_success
+  [ "$(receiver_field 2 'json.loads(r["body"])["alias"]')" = web/close ]
+  [ "$(path 2)" = /v2/alerts ]
+  receiver_plan '{"mode":"500","count":1}'
+  run notify --key web/close --status passed "$url"
+  assert_failure 3
+  [ "$(receiver_count)" = 3 ]
+  run notify flush
+  assert_success
+  [ "$(receiver_count)" = 4 ]
+  [ "$(path 4)" = "/v2/alerts/web%2Fclose/close?identifierType=alias" ]
+  [ "$(receiver_field 4 'json.loads(r["body"])["user"]')" = "ciutils notify" ]
+}

@@ -138,3 +138,34 @@ same_as_parallel() {
   run -2 prun -k --tag -- echo ::: a
   assert_output "prun: error: --keep-order works with --group only"
 }
+
+@test "--tagstring prefixes lines as parallel does, and cannot start a workflow command" {
+  [ "$(prun -j 1 -q --tagstring '{}-{#}' -- echo ::: a b)" = "$(parallel -j 1 --tagstring '{}-{#}' echo ::: a b)" ]
+  [ "$(prun -j 1 -q --tagstring '{2}/{1.}' -- echo ::: x.c ::: 1)" = $'1/x\tx.c 1' ]
+  # Job lines: {} is the line.
+  [ "$(prun -j 1 -q --tagstring 'job {#}: {}' <<<'echo hi')" = $'job 1: echo hi\thi' ]
+  run -0 env GITHUB_ACTIONS=true prun -j 1 -q --tagstring '{}' -- echo ::: '::error::x'
+  [ "$output" = $':\u200b:error::x\t:\u200b:error::x' ]
+  run -2 prun --tagstring '{0}' -- echo ::: a
+  assert_output "prun: error: --tagstring: replacement string {0} is not supported"
+  run -2 prun --tagstring x --group -- echo ::: a
+  assert_output "prun: error: --tagstring is --tag: it excludes --group and --ungroup"
+}
+
+@test "--no-shell runs the words as argv: nothing is re-parsed, a missing program is the job's error" {
+  run -0 prun -j 1 -q --ungroup --no-shell --results r.jsonl -- printf '<%s>\n' {} ::: 'a b' '$(touch x)' "it's"
+  assert_output $'<a b>\n<$(touch x)>\n<it\'s>'
+  [ ! -e x ] && [ ! -e '$(touch' ]
+  # Without {}, the items are appended one argument each; the record shows the argv quoted.
+  run -0 prun -j 1 -q --ungroup --no-shell --results r2.jsonl -- printf '[%s]' ::: 'a;b'
+  assert_output '[a;b]'
+  [ "$(jq -r .command r2.jsonl)" = "printf '[%s]' 'a;b'" ]
+  run -0 prun --no-shell --dry-run -- echo x{}y {} ::: 'a b'
+  assert_output "echo 'xa by' 'a b'"
+  run -1 prun -j 1 -q --ungroup --no-shell --results r3.jsonl -- no-such-program {} ::: a
+  assert_output "prun: no-such-program: command not found"
+  [ "$(jq -r '[.status, .exit_code, .message] | @tsv' r3.jsonl)" = $'error\t127\tcommand not found (exit 127)' ]
+  check_results r3.jsonl 1
+  run -2 prun --no-shell <<<'echo a'
+  assert_output "prun: error: --no-shell needs a command template"
+}

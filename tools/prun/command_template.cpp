@@ -103,7 +103,9 @@ std::string transformed(std::string_view arg, std::string_view modifier) {
   return std::string(arg);
 }
 
-std::string fill(const Replacement& r, const std::vector<std::string>& args, std::size_t job, int slot) {
+std::string fill(const Replacement& r, const std::vector<std::string>& args, std::size_t job, int slot,
+                 bool quote = true) {
+  auto quoted = [quote](std::string text) { return quote ? shell_quote(text) : text; };
   switch (r.kind) {
     case Replacement::Kind::job: return std::to_string(job);
     case Replacement::Kind::slot: return std::to_string(slot);
@@ -113,12 +115,12 @@ std::string fill(const Replacement& r, const std::vector<std::string>& args, std
     auto n = static_cast<std::size_t>(r.position > 0 ? r.position : -r.position);
     if (n > args.size()) return {};
     const std::string& arg = r.position > 0 ? args[n - 1] : args[args.size() - n];
-    return shell_quote(transformed(arg, r.modifier));
+    return quoted(transformed(arg, r.modifier));
   }
   std::string out;
   for (const auto& arg : args) {
     if (!out.empty()) out += ' ';
-    out += shell_quote(transformed(arg, r.modifier));
+    out += quoted(transformed(arg, r.modifier));
   }
   return out;
 }
@@ -126,14 +128,14 @@ std::string fill(const Replacement& r, const std::vector<std::string>& args, std
 // Fills text; `replaced` tells whether it held any replacement string, `all_args`
 // whether one of them stood for every argument ({} and its variants).
 std::string fill_text(std::string_view text, const std::vector<std::string>& args, std::size_t job, int slot,
-                      bool& replaced, bool& all_args) {
+                      bool& replaced, bool& all_args, bool quote = true) {
   std::string out;
   out.reserve(text.size() + 16);
   std::size_t i = 0;
   while (i < text.size()) {
     if (text[i] == '{') {
       if (auto r = replacement_at(text.substr(i))) {
-        out += fill(*r, args, job, slot);
+        out += fill(*r, args, job, slot, quote);
         replaced = true;
         all_args = all_args || (r->kind == Replacement::Kind::argument && r->position == 0);
         i += r->length;
@@ -205,6 +207,42 @@ std::string expand_template(std::string_view text, const std::vector<std::string
       out += ' ';
       out += shell_quote(arg);
     }
+  }
+  return out;
+}
+
+std::string expand_plain(std::string_view text, const std::vector<std::string>& args, std::size_t job, int slot) {
+  bool replaced = false;
+  bool all_args = false;
+  return fill_text(text, args, job, slot, replaced, all_args, false);
+}
+
+std::vector<std::string> expand_argv(const std::vector<std::string>& words, const std::vector<std::string>& args,
+                                     std::size_t job, int slot) {
+  std::vector<std::string> argv;
+  bool any = false;
+  for (const auto& word : words) {
+    auto r = replacement_at(word);
+    if (r && r->length == word.size() && r->kind == Replacement::Kind::argument && r->position == 0) {
+      // A word that is only {} (or {.}, …) becomes one argument per item, as xargs passes them.
+      for (const auto& arg : args) argv.push_back(fill(*r, {arg}, job, slot, false));
+      any = true;
+      continue;
+    }
+    bool replaced = false;
+    bool all_args = false;
+    argv.push_back(fill_text(word, args, job, slot, replaced, all_args, false));
+    any = any || replaced;
+  }
+  if (!any) argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::string quoted_argv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& arg : argv) {
+    if (!out.empty()) out += ' ';
+    out += shell_quote(arg);
   }
   return out;
 }

@@ -26,6 +26,19 @@ std::string join_template(const std::vector<std::string>& words);
 std::string expand_template(std::string_view text, const std::vector<std::string>& args, std::size_t job,
                             int slot, bool context_replace = false);
 
+// The same replacement strings filled as they are, unquoted, and nothing appended: for
+// text that is not run by a shell (--tagstring).
+std::string expand_plain(std::string_view text, const std::vector<std::string>& args, std::size_t job, int slot);
+
+// --no-shell: the template's words as a program's argv, each filled unquoted; a word
+// that is only {} (or a variant) gives one argument per item; without any replacement
+// string the items are appended, one argument each.
+std::vector<std::string> expand_argv(const std::vector<std::string>& words, const std::vector<std::string>& args,
+                                     std::size_t job, int slot);
+
+// argv as one line a shell would read back as the same argv (for records and --dry-run).
+std::string quoted_argv(const std::vector<std::string>& argv);
+
 // The first thing in braces that looks like a replacement string prun does not fill
 // ({0}, {+.}, {= perl =}), or nullopt.
 std::optional<std::string> unsupported_replacement(std::string_view text);

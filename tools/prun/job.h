@@ -26,6 +26,7 @@ struct Job {
 // How the jobs of one batch run.
 struct JobSettings {
   std::optional<std::chrono::milliseconds> timeout;
+  std::optional<double> timeout_percent;  // --timeout N%: of the median duration of passed jobs
   int retries = 0;
   std::vector<std::string> env;  // "K=V", after the run's own
 };

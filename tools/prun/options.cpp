@@ -5,6 +5,7 @@
 #include "ciutils/error.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <thread>
 
@@ -83,6 +84,9 @@ struct RawOptions {
   bool null = false;
   std::string max_args;
   bool no_run_if_empty = false;
+  std::string delay;
+  std::string memfree;
+  std::string load;
 };
 
 po::options_description describe(Options& o, RawOptions& r) {
@@ -98,9 +102,13 @@ po::options_description describe(Options& o, RawOptions& r) {
       ("no-run-if-empty,r", po::bool_switch(&r.no_run_if_empty), "the same as --skip-empty (GNU parallel's name)")
       ("max-args,N", po::value(&r.max_args), "N items per job, {1}..{N} in the template (0: one item read per job, none used)")
       ("context-replace,X", po::bool_switch(&o.context_replace), "many items per job, as evenly spread over the slots as the length allows; a word holding {} is repeated per item")
+      ("no-shell", po::bool_switch(&o.no_shell), "run the template's words as a program's arguments, without a shell (as xargs)")
       ("plan,f", po::value(&o.plan_file), "run the steps of a plan file (JSON)")
       ("jobs,j", po::value(&r.jobs), "number of slots (default: number of CPUs)")
-      ("timeout", po::value(&r.timeout), "kill a job that runs longer than D (\"90s\", \"0.5s\", \"10m\")")
+      ("timeout", po::value(&r.timeout), "kill a job that runs longer than D (\"90s\", \"0.5s\", \"10m\"), or than N% of the median duration of the jobs passed so far (\"200%\")")
+      ("delay", po::value(&r.delay), "start jobs at least D apart")
+      ("memfree", po::value(&r.memfree), "start a job only while the memory available is at least SIZE")
+      ("load", po::value(&r.load), "start a job only while fewer than N other processes run or wait on I/O (N% of the CPUs)")
       ("kill-sequence", po::value(&r.kill_sequence), "signals for a timed-out or cancelled job (default TERM,10s,KILL)")
       ("retries", po::value(&r.retries), "retry a failed job up to N times; passing after a retry is flaky")
       ("fail-on-flaky", po::bool_switch(&o.fail_on_flaky), "count flaky jobs as failures")
@@ -114,6 +122,7 @@ po::options_description describe(Options& o, RawOptions& r) {
       ("group", po::bool_switch(&r.group), "print each job's output whole when it ends, under a header (default)")
       ("tag", po::bool_switch(&r.tag), "print output lines as they come, prefixed [slot/job]")
       ("ungroup", po::bool_switch(&r.ungroup), "pass output through as it comes")
+      ("tagstring", po::value<std::string>(), "--tag with STR before a tab instead of [slot/job]; replacement strings filled, unquoted")
       ("timestamps", po::bool_switch(&o.timestamps), "with --tag: prefix lines with the UTC time")
       ("resume", po::bool_switch(&r.resume), "skip the jobs the --results file already has a record of; append to it")
       ("resume-failed", po::bool_switch(&r.resume_failed), "skip the jobs that passed in the --results file; run the rest; append")
@@ -335,10 +344,22 @@ Options parse_options(const std::vector<std::string>& args) {
   } else {
     o.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
-  if (!r.timeout.empty()) {
+  if (r.timeout.ends_with('%')) {
+    std::string_view number(r.timeout);
+    number.remove_suffix(1);
+    double percent = 0;
+    auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), percent);
+    if (number.empty() || ec != std::errc() || end != number.data() + number.size() || percent <= 0 || percent > 1e6) {
+      throw UsageError("--timeout: invalid percentage '" + r.timeout + "' (expected e.g. 200%)");
+    }
+    o.timeout_percent = percent;
+  } else if (!r.timeout.empty()) {
     o.timeout = parse_duration(r.timeout, "--timeout");
     if (o.timeout->count() == 0) throw UsageError("--timeout: must be more than 0");
   }
+  if (!r.delay.empty()) o.delay = parse_duration(r.delay, "--delay");
+  if (!r.memfree.empty()) o.headroom.memfree = parse_size(r.memfree, "--memfree");
+  if (!r.load.empty()) o.headroom.max_load = parse_load(r.load, std::max(1u, std::thread::hardware_concurrency()));
   if (!r.kill_sequence.empty()) o.kill_sequence = parse_kill_sequence(r.kill_sequence, "--kill-sequence");
   if (!r.retries.empty()) o.retries = static_cast<int>(parse_integer(r.retries, "--retries", 0, 1000));
   if (!r.halt.empty()) o.halt = parse_halt(r.halt);
@@ -367,6 +388,14 @@ Options parse_options(const std::vector<std::string>& args) {
   if (!r.cancel_grace.empty()) o.cancel_grace = parse_duration(r.cancel_grace, "--cancel-grace");
   if (!r.tail.empty()) o.tail_bytes = parse_size(r.tail, "--tail");
 
+  if (vm.count("tagstring") != 0) {
+    o.tagstring = vm["tagstring"].as<std::string>();
+    if (auto bad = unsupported_replacement(*o.tagstring)) {
+      throw UsageError("--tagstring: replacement string " + *bad + " is not supported");
+    }
+    if (r.group || r.ungroup) throw UsageError("--tagstring is --tag: it excludes --group and --ungroup");
+    r.tag = true;
+  }
   int modes = int(r.group) + int(r.tag) + int(r.ungroup);
   if (modes > 1) throw UsageError("--group, --tag and --ungroup exclude each other");
   if (r.tag) o.output = OutputMode::tag;
@@ -383,6 +412,7 @@ Options parse_options(const std::vector<std::string>& args) {
     if (o.results_file.empty()) throw UsageError(std::string(flag) + " needs --results FILE (the earlier run's records)");
     if (!o.plan_file.empty()) throw UsageError(std::string(flag) + " works on job lines and templates, not with --plan");
   }
+  if (o.no_shell && o.command_template.empty()) throw UsageError("--no-shell needs a command template");
   if (o.keep_order && o.output != OutputMode::group) throw UsageError("--keep-order works with --group only");
   if (r.progress && r.no_progress) throw UsageError("--progress and --no-progress exclude each other");
   if (r.progress) o.progress = true;

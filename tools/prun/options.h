@@ -1,6 +1,7 @@
 // prun's command line: flags parsed into Options, checked for conflicts.
 #pragma once
 
+#include "headroom.h"
 #include "job_input.h"
 
 #include "ciutils/cli.h"
@@ -61,9 +62,13 @@ struct Options {
   bool link = false;                         // --link: sources paired, not crossed
   InputFormat input_format;                  // -d/-0, --skip-empty, -N
   bool context_replace = false;              // -X
+  bool no_shell = false;                     // --no-shell: the template's words are argv
   int jobs = 0;                              // -j; 0: number of CPUs
   bool jobs_given = false;
   std::optional<std::chrono::milliseconds> timeout;
+  std::optional<double> timeout_percent;  // --timeout N%: of the median duration of passed jobs
+  std::chrono::milliseconds delay{0};     // --delay: between job starts
+  HeadroomLimits headroom;                // --memfree, --load
   KillSequence kill_sequence = default_kill_sequence();
   int retries = 0;
   bool fail_on_flaky = false;
@@ -76,6 +81,7 @@ struct Options {
   std::string log_dir;
   OutputMode output = OutputMode::group;
   bool timestamps = false;
+  std::optional<std::string> tagstring;  // --tagstring (implies --tag)
   bool merge_stderr = false;  // one pipe for a job's stdout and stderr
   bool keep_order = false;    // -k
   enum class Resume { none, resume, resume_failed, retry_failed };

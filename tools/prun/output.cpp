@@ -125,6 +125,8 @@ std::string Tail::str() const {
 namespace {
 
 std::string tag_prefix(const CaptureSettings& s) {
+  // A tag starts the line: under GitHub Actions it must not start a workflow command.
+  if (s.tag) return (s.github ? neutralise_workflow_commands(*s.tag) : *s.tag) + "\t";
   return "[" + std::to_string(s.slot) + "/" + std::to_string(s.job) + "] ";
 }
 

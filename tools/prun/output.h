@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -72,6 +73,7 @@ struct CaptureSettings {
   std::string log_path;  // empty: no log file
   int slot = 0;
   std::size_t job = 0;
+  std::optional<std::string> tag;  // --tagstring filled: the --tag prefix before a tab
 };
 
 // Bytes kept in memory up to a limit, then in an unlinked temporary file ($TMPDIR). When no

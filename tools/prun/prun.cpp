@@ -177,6 +177,10 @@ public:
     config.slot_env = o.slot_env;
     config.command_template = join_template(o.command_template);
     config.context_replace = o.context_replace;
+    config.delay = o.delay;
+    config.tagstring = o.tagstring;
+    if (o.no_shell) config.no_shell_words = o.command_template;
+    config.headroom = o.headroom;
     config.cancel_grace = o.cancel_grace;
     config.progress = o.progress.value_or(::isatty(2) == 1) && !o.common.quiet;
     config.quiet = o.common.quiet;
@@ -278,8 +282,12 @@ private:
     if (!plan_mode) {
       std::string tmpl = join_template(m_options.command_template);
       for (const auto& job : jobs) {
-        out += job.has_template ? expand_template(tmpl, job.args, job.number, 0, m_options.context_replace)
-                                : job.command;
+        if (job.has_template && m_options.no_shell) {
+          out += quoted_argv(expand_argv(m_options.command_template, job.args, job.number, 0));
+        } else {
+          out += job.has_template ? expand_template(tmpl, job.args, job.number, 0, m_options.context_replace)
+                                  : job.command;
+        }
         out += '\n';
       }
     } else {
@@ -301,6 +309,7 @@ private:
   bool run_jobs(Runner& runner, std::vector<Job>& jobs, JobInput* input) {
     JobSettings settings;
     settings.timeout = m_options.timeout;
+    settings.timeout_percent = m_options.timeout_percent;
     settings.retries = m_options.retries;
     std::deque<Job> queue(std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
     jobs.clear();
@@ -343,6 +352,7 @@ private:
   JobSettings step_settings(const Plan& plan, const PlanStep& step) const {
     JobSettings s;
     s.timeout = step.timeout ? step.timeout : plan.timeout ? plan.timeout : m_options.timeout;
+    if (!s.timeout) s.timeout_percent = m_options.timeout_percent;
     s.retries = step.retries.value_or(plan.retries > 0 ? plan.retries : m_options.retries);
     s.env = plan.env;
     s.env.insert(s.env.end(), step.env.begin(), step.env.end());

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -36,6 +37,7 @@ constexpr std::size_t k_default_pipe = 64 * 1024;
 constexpr int k_large_pipe = 1 << 20;
 constexpr milliseconds k_group_check{20};
 constexpr milliseconds k_progress_interval{250};
+constexpr milliseconds k_headroom_gap{100};  // --memfree/--load: between job starts
 // Jobs read ahead of the pool from a streamed input: enough to keep every slot busy,
 // few enough that the queue's memory does not grow with the input.
 constexpr std::size_t k_read_ahead = 1024;
@@ -159,6 +161,7 @@ struct Runner::Running {
   std::chrono::system_clock::time_point started_at{};
   std::optional<SteadyTime> deadline;
   std::optional<milliseconds> timeout;
+  std::optional<double> timeout_percent;  // --timeout N%: the deadline follows the median
   std::optional<int> wait_status;
   SteadyTime ended{};
   bool timed_out = false;
@@ -233,10 +236,7 @@ void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settin
   r->slot = slot;
   r->kind = kind;
   job.attempt = attempt;
-  r->command = job.has_template ? expand_template(m_config.command_template, job.args, job.number, slot,
-                                                     m_config.context_replace)
-                : job.numbers    ? expand_numbers(job.command, job.number, slot)
-                                 : job.command;
+  r->command = command_text(job, slot);
   r->job = std::move(job);
   if (!m_config.log_dir.empty()) {
     char name[64];
@@ -255,6 +255,10 @@ void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settin
   cs.slot = slot;
   cs.job = r->job.number;
   cs.github = m_config.github;
+  if (m_config.tagstring) {
+    cs.tag = expand_plain(*m_config.tagstring, r->job.has_template ? r->job.args : std::vector<std::string>{r->job.name},
+                          r->job.number, slot);
+  }
   r->capture = std::make_unique<JobCapture>(cs, m_out, m_err);
 
   auto& slot_env = m_slot_env[static_cast<std::size_t>(slot)];
@@ -268,12 +272,19 @@ void Runner::start_job(Job job, int slot, int attempt, const JobSettings& settin
   r->start = Clock::now();
   r->started_at = std::chrono::system_clock::now();
   r->start_ticks = boot_ticks_now();
-  ShellChild child = spawn_shell(r->command, envp.data(), m_config.merge_stderr);
+  bool no_shell = !m_config.no_shell_words.empty() && r->job.has_template;
+  ShellChild child =
+      no_shell ? spawn_program(expand_argv(m_config.no_shell_words, r->job.args, r->job.number, slot), envp.data(),
+                               m_config.merge_stderr)
+               : spawn_shell(r->command, envp.data(), m_config.merge_stderr);
   r->pid = child.pid;
   r->out = std::move(child.out);
   r->err = std::move(child.err);
   r->timeout = settings.timeout;
   if (settings.timeout) r->deadline = r->start + *settings.timeout;
+  if (!settings.timeout && kind == BatchKind::normal) r->timeout_percent = settings.timeout_percent;
+  apply_relative_timeout(*r);
+  m_last_start = r->start;
   if (kind == BatchKind::always && cancelled()) {
     SteadyTime limit = m_cancel_started + m_config.cancel_grace;
     r->deadline = r->deadline ? std::min(*r->deadline, limit) : limit;
@@ -503,6 +514,12 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
     o.timed_out = true;
     o.exit_code = 124;
     o.message = "timed out after " + format_duration(*r->timeout);
+    if (r->timeout_percent) {
+      char percent[32];
+      std::snprintf(percent, sizeof percent, "%g%%", *r->timeout_percent);
+      auto median = milliseconds(std::llround(*m_passed_median.median() * 1000));
+      o.message += std::string(" (") + percent + " of the median " + format_duration(median) + ")";
+    }
   } else if (!r->stop_reason.empty() && (r->first_kill_signal != 0 || r->hard_killed)) {
     o.status = Status::error;
     o.message = r->stop_reason;
@@ -550,6 +567,9 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
   o.stderr_tail = r->capture->stderr_tail();
   o.log = r->log_path;
 
+  if (o.status == Status::passed || o.status == Status::flaky) {
+    m_passed_median.add(o.duration_s);
+  }
   bool failed = o.status == Status::failed || o.status == Status::timeout;
   bool retry = failed && r->job.attempt <= settings.retries && !cancelled() && !m_stop_dispatch;
 
@@ -611,9 +631,7 @@ BatchResult Runner::skip_all(std::deque<Job> queue, const std::string& message) 
     o.status = Status::skipped;
     o.exit_code = std::nullopt;
     o.message = message;
-    std::string command = job.has_template ? expand_template(m_config.command_template, job.args, job.number, 0,
-                                                                   m_config.context_replace)
-                                           : job.command;
+    std::string command = command_text(job, 0);
     m_on_end(job, command, o, 0, {});
     if (m_config.keep_order) hold(job.number, {}, nullptr, true);
     ++result.skipped;
@@ -676,7 +694,8 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
     // of the jobs' pipes, so they block on a full pipe while timers, signals and reaping go on.
     bool backlogged = output_backlogged();
     bool read_jobs = !backlogged || m_config.output == OutputMode::group;
-    while (may_dispatch && !backlogged && !queue.empty()) {
+    SteadyTime wake = Clock::now() + milliseconds(1000);
+    while (may_dispatch && !backlogged && !queue.empty() && may_start_now(Clock::now(), wake)) {
       auto pick = queue.begin();
       int slot = free_slot_for(*pick, slots);
       // A retry waiting for another slot lets the next job take the free one.
@@ -711,9 +730,10 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
     fds.push_back({m_err == m_out ? -1 : m_err->poll_fd(), POLLOUT, 0});
     owners.push_back(nullptr);
     auto now = Clock::now();
-    auto next = now + milliseconds(1000);
+    auto next = queue.empty() ? now + milliseconds(1000) : std::max(now, wake);
     for (auto& r : m_slots) {
       if (!r) continue;
+      apply_relative_timeout(*r);
       // A job that has ended is read on: what its pipes still hold is bounded by their size.
       bool read = read_jobs || r->wait_status.has_value();
       fds.push_back({read ? r->out.get() : -1, POLLIN, 0});  // a negative fd is ignored by poll
@@ -779,6 +799,47 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
   }
   m_slots.clear();
   return result;
+}
+
+// --delay, --memfree, --load: whether the next job may start now; if not, wake is when to
+// look again. While a limit on the machine's headroom is set, jobs start at least 100 ms
+// apart, so that what the last one started shows in the figures.
+bool Runner::may_start_now(SteadyTime now, SteadyTime& wake) {
+  bool gated = m_config.headroom.memfree > 0 || m_config.headroom.max_load;
+  auto gap = std::max(m_config.delay, gated ? k_headroom_gap : milliseconds(0));
+  if (m_last_start != SteadyTime{} && now < m_last_start + gap) {
+    wake = std::min(wake, m_last_start + gap);
+    return false;
+  }
+  if (!gated) return true;
+  std::string lack = lack_of_headroom(m_config.headroom);
+  if (lack.empty()) {
+    m_waiting_noted = false;
+    return true;
+  }
+  if (!m_waiting_noted && !m_config.quiet) m_err->write("prun: waiting to start jobs: " + lack + "\n");
+  m_waiting_noted = true;
+  wake = std::min(wake, now + k_headroom_gap * 5);
+  return false;
+}
+
+// What the job runs (for a --no-shell job, its argv quoted as a shell would read it back).
+std::string Runner::command_text(const Job& job, int slot) const {
+  if (job.has_template && !m_config.no_shell_words.empty()) {
+    return quoted_argv(expand_argv(m_config.no_shell_words, job.args, job.number, slot));
+  }
+  if (job.has_template) {
+    return expand_template(m_config.command_template, job.args, job.number, slot, m_config.context_replace);
+  }
+  return job.numbers ? expand_numbers(job.command, job.number, slot) : job.command;
+}
+
+void Runner::apply_relative_timeout(Running& r) const {
+  auto median = m_passed_median.median();
+  if (!r.timeout_percent || !median || r.timed_out || r.wait_status) return;
+  auto limit = milliseconds(std::llround(*median * *r.timeout_percent * 10));  // s × % → ms
+  r.timeout = limit;
+  r.deadline = r.start + limit;
 }
 
 void Runner::write_block(const std::string& head, JobCapture& capture) {

@@ -9,6 +9,7 @@
 #include "output.h"
 #include "output_sink.h"
 #include "record.h"
+#include "running_median.h"
 
 #include <chrono>
 #include <deque>
@@ -40,6 +41,10 @@ struct RunnerConfig {
   std::vector<SlotEnv> slot_env;
   std::string command_template;  // template mode: the joined words
   bool context_replace = false;  // -X
+  std::vector<std::string> no_shell_words;  // --no-shell: the template's words, run as argv
+  std::optional<std::string> tagstring;  // --tagstring: the --tag prefix, with replacement strings
+  std::chrono::milliseconds delay{0};  // --delay: between job starts
+  HeadroomLimits headroom;             // --memfree, --load
   std::chrono::milliseconds cancel_grace{7000};
   bool progress = false;
   bool quiet = false;
@@ -114,6 +119,9 @@ private:
   void hold(std::size_t number, std::string head, std::unique_ptr<JobCapture> capture, bool last);
   void send_kill(Running& r, int sig, SteadyTime now);
   void print_progress(bool final);
+  bool may_start_now(SteadyTime now, SteadyTime& wake);
+  std::string command_text(const Job& job, int slot) const;
+  void apply_relative_timeout(Running& r) const;
   std::size_t skip_rest(std::deque<Job>& queue, JobInput* input, const std::string& message);
 
   RunnerConfig m_config;
@@ -132,6 +140,9 @@ private:
   std::size_t m_queued = 0;
   bool m_more_input = false;  // the queue is still being read: no total, no ETA
   SteadyTime m_started{};
+  SteadyTime m_last_start{};
+  bool m_waiting_noted = false;  // --memfree/--load: the note on stderr for this wait is out
+  RunningMedian m_passed_median;  // seconds, of the jobs that passed (--timeout N%)
   SteadyTime m_last_progress{};
   std::string m_github_token;
   struct Held {

@@ -29,16 +29,57 @@ void read_end_nonblocking(int fd) {
   }
 }
 
+// Starts path with argv; failure_text: when set, an exec failure is the job's own (the
+// text and the errno's name go to its stderr, exit 127 or 126) instead of an exception.
+ShellChild spawn(const char* path, const char* const* argv, char* const* envp, bool merge_stderr,
+                 const std::string* failure_text);
+
+// The program's path: name itself when it holds a '/', else the first executable file
+// of that name in the PATH of envp (default /usr/local/bin:/usr/bin:/bin), else name.
+std::string program_path(const std::string& name, char* const* envp) {
+  if (name.find('/') != std::string::npos) return name;
+  std::string_view path = "/usr/local/bin:/usr/bin:/bin";
+  for (char* const* e = envp; *e != nullptr; ++e) {
+    std::string_view var(*e);
+    if (var.starts_with("PATH=")) path = var.substr(5);
+  }
+  while (true) {
+    auto colon = path.find(':');
+    std::string dir(path.substr(0, colon));
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (colon == std::string_view::npos) break;
+    path.remove_prefix(colon + 1);
+  }
+  return name;
+}
+
 }  // namespace
 
 ShellChild spawn_shell(const std::string& command, char* const* envp, bool merge_stderr) {
+  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+  return spawn("/bin/sh", argv, envp, merge_stderr, nullptr);
+}
+
+ShellChild spawn_program(const std::vector<std::string>& argv, char* const* envp, bool merge_stderr) {
+  std::vector<const char*> args;
+  for (const auto& a : argv) args.push_back(a.c_str());
+  args.push_back(nullptr);
+  std::string path = program_path(argv.at(0), envp);
+  std::string failure = "prun: " + argv[0] + ": ";
+  return spawn(path.c_str(), args.data(), envp, merge_stderr, &failure);
+}
+
+namespace {
+
+ShellChild spawn(const char* path, const char* const* argv, char* const* envp, bool merge_stderr,
+                 const std::string* failure_text) {
   Pipe out = make_pipe();
   // Merged: the job's stderr is a second descriptor of its stdout pipe's write end.
   Pipe err = merge_stderr ? Pipe{UniqueFd(), UniqueFd(::fcntl(out.write.get(), F_DUPFD_CLOEXEC, 0))} : make_pipe();
   if (!err.write.valid()) throw std::system_error(errno, std::generic_category(), "dup");
   int null_fd = dev_null();
   if (null_fd < 0) throw std::system_error(errno, std::generic_category(), "open /dev/null");
-  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
   int out_fd = out.write.get();
   int err_fd = err.write.get();
 
@@ -59,7 +100,15 @@ ShellChild spawn_shell(const std::string& command, char* const* envp, bool merge
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::execve("/bin/sh", const_cast<char* const*>(argv), envp);
+      ::execve(path, const_cast<char* const*>(argv), envp);
+      if (failure_text != nullptr) {  // the job's own failure, told on its stderr
+        int failed = errno;
+        const char* why = failed == ENOENT ? "command not found\n" : "cannot execute\n";
+        ssize_t ignored = ::write(2, failure_text->data(), failure_text->size());
+        ignored = ::write(2, why, std::char_traits<char>::length(why));
+        (void)ignored;
+        ::_exit(failed == ENOENT ? 127 : 126);
+      }
     }
     exec_errno = errno;
     ::_exit(127);
@@ -71,7 +120,7 @@ ShellChild spawn_shell(const std::string& command, char* const* envp, bool merge
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    throw std::system_error(exec_errno, std::generic_category(), "exec /bin/sh");
+    throw std::system_error(exec_errno, std::generic_category(), std::string("exec ") + path);
   }
   ShellChild child;
   child.pid = pid;
@@ -81,5 +130,7 @@ ShellChild spawn_shell(const std::string& command, char* const* envp, bool merge
   child.err = std::move(err.read);
   return child;
 }
+
+}  // namespace
 
 }  // namespace ciutils::prun

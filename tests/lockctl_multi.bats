@@ -105,3 +105,19 @@ SH
   [ ! -e overlaps ]
   [ "$(wc -l <finished)" = 24 ]
 }
+
+@test "a pool change that separates waited-for resources ends the wait with exit 2" {
+  lockctl pool set envs a b
+  held="$(lockctl acquire a --json)"
+  lockctl acquire a b --owner both 2>err 3>&- &
+  pid=$!
+  wait_queue a 1
+  lockctl pool remove envs b
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" = 2 ]
+  run cat err
+  assert_output "lockctl: error: resources taken together must be members of one pool, and 'b' is in none (lockctl pool add POOL a b)"
+  run -0 lockctl status a --json
+  assert_output --partial '"queue":[]'
+}

@@ -112,3 +112,28 @@ EOF2
   simulate_runner <<<"$output"
   simulate_runner <<<"$stderr"
 }
+
+@test "progress in a CI log is a whole line now and then, never carriage returns; --bar adds a bar" {
+  CI=true prun -j 1 --progress-interval 100ms -- 'until [ -e go ]; do sleep 0.05; done; : {}' ::: 1 2 >out.txt 2>err.txt 3>&- &
+  local pid=$!
+  wait_until 20 bash -c '[ "$(grep -c "^prun: 0 done, 1 running, 1 queued$" err.txt)" -ge 2 ]'
+  touch go
+  wait "$pid"
+  ! grep -q $'\r' err.txt
+  ! grep -q $'\e' err.txt
+  # Forced (--bar, --eta, --progress) without a CI as well; the bar shows the share done.
+  rm go
+  prun -j 1 --bar --progress-interval 100ms -- '[ {} = 1 ] || until [ -e go ]; do sleep 0.05; done' ::: 1 2 >out.txt 2>err.txt 3>&- &
+  pid=$!
+  wait_until 20 grep -Eq '^prun: 1 done, 1 running, 0 queued \[##########\.{10}\] 50%, ETA [0-9.]+m?s$' err.txt
+  touch go
+  wait "$pid"
+  ! grep -q $'\r' err.txt
+  # Off: --no-progress wins over a CI, and -q silences it (each job outlives many intervals).
+  run -0 --separate-stderr env CI=true prun -j 1 --no-progress --progress-interval 50ms -- sleep 0.5 ::: 1
+  [ "$(grep -c '^prun: 0 done' <<<"$stderr")" = 0 ]
+  run -0 --separate-stderr prun -j 1 -q --eta --progress-interval 50ms -- sleep 0.5 ::: 1
+  [ -z "$stderr" ]
+  run -2 prun --bar --no-progress -- true ::: 1
+  assert_output "prun: error: --progress, --eta or --bar and --no-progress exclude each other"
+}

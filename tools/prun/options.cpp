@@ -51,6 +51,7 @@ constexpr const char* k_extra =
     "\n"
     "Environment read by prun:\n"
     "  GITHUB_ACTIONS     \"true\": job output in ::group:: blocks, workflow commands neutralised\n"
+    "  CI, JENKINS_URL, TF_BUILD   a CI's log: a progress line every 30s (never carriage returns)\n"
     "  CI_NODE_INDEX/CI_NODE_TOTAL, CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL,\n"
     "  BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT   --shard auto\n"
     "\n"
@@ -77,6 +78,8 @@ struct RawOptions {
   bool ungroup = false;
   bool progress = false;
   bool no_progress = false;
+  bool eta = false;
+  std::string progress_interval;
   bool resume = false;
   bool resume_failed = false;
   bool retry_failed = false;
@@ -136,6 +139,9 @@ po::options_description describe(Options& o, RawOptions& r) {
       ("tail", po::value(&r.tail), "bytes of stdout/stderr kept in each record (default 4KiB)")
       ("progress", po::bool_switch(&r.progress), "show progress on stderr even when it is not a terminal")
       ("no-progress", po::bool_switch(&r.no_progress), "never show progress")
+      ("eta", po::bool_switch(&r.eta), "the same as --progress (the progress line has the ETA)")
+      ("bar", po::bool_switch(&o.progress_bar), "--progress with a bar of the share done")
+      ("progress-interval", po::value(&r.progress_interval), "time between progress lines (default 250ms on a terminal, 30s otherwise)")
       ("dry-run", po::bool_switch(&o.dry_run), "print the jobs that would run, in order, and exit");
   // clang-format on
   return desc;
@@ -414,7 +420,12 @@ Options parse_options(const std::vector<std::string>& args) {
   }
   if (o.no_shell && o.command_template.empty()) throw UsageError("--no-shell needs a command template");
   if (o.keep_order && o.output != OutputMode::group) throw UsageError("--keep-order works with --group only");
-  if (r.progress && r.no_progress) throw UsageError("--progress and --no-progress exclude each other");
+  r.progress = r.progress || r.eta || o.progress_bar;
+  if (r.progress && r.no_progress) throw UsageError("--progress, --eta or --bar and --no-progress exclude each other");
+  if (!r.progress_interval.empty()) {
+    o.progress_interval = parse_duration(r.progress_interval, "--progress-interval");
+    if (o.progress_interval->count() == 0) throw UsageError("--progress-interval: must be more than 0");
+  }
   if (r.progress) o.progress = true;
   if (r.no_progress) o.progress = false;
 

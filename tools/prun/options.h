@@ -91,7 +91,9 @@ struct Options {
   std::chrono::milliseconds cancel_grace{7000};
   std::string run_id;
   std::size_t tail_bytes = 4096;
-  std::optional<bool> progress;  // nullopt: when stderr is a terminal
+  std::optional<bool> progress;  // nullopt: when stderr is a terminal or a CI is detected
+  bool progress_bar = false;     // --bar
+  std::optional<std::chrono::milliseconds> progress_interval;
   bool dry_run = false;
 };
 

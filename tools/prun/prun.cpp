@@ -90,6 +90,13 @@ std::string neutralise_lines(std::string_view text) {
 }
 
 
+// A CI runner's log: CI=true (GitHub Actions, GitLab, Buildkite, CircleCI, Travis…),
+// Jenkins (JENKINS_URL) or Azure Pipelines (TF_BUILD).
+bool ci_detected() {
+  auto ci = env_value("CI");
+  return (ci && *ci != "false" && *ci != "0") || env_value("JENKINS_URL") || env_value("TF_BUILD");
+}
+
 constexpr std::size_t k_slowest = 5;
 // -X: the items of one job stay below what Linux takes as one argument (sh -c's command).
 constexpr std::size_t k_max_args_bytes = 120 * 1024;
@@ -182,7 +189,13 @@ public:
     if (o.no_shell) config.no_shell_words = o.command_template;
     config.headroom = o.headroom;
     config.cancel_grace = o.cancel_grace;
-    config.progress = o.progress.value_or(::isatty(2) == 1) && !o.common.quiet;
+    // Progress: redrawn in place on a terminal; in a CI's log (not a terminal) a whole line
+    // now and then, never carriage returns.
+    bool terminal = ::isatty(2) == 1;
+    config.progress = o.progress.value_or(terminal || ci_detected()) && !o.common.quiet;
+    config.progress_lines = !terminal;
+    config.progress_bar = o.progress_bar;
+    config.progress_interval = o.progress_interval.value_or(terminal ? milliseconds(250) : milliseconds(30000));
     config.quiet = o.common.quiet;
     config.verbose = o.common.verbose;
     m_start = std::chrono::steady_clock::now();

@@ -36,7 +36,6 @@ constexpr milliseconds k_drain_grace{2000};
 constexpr std::size_t k_default_pipe = 64 * 1024;
 constexpr int k_large_pipe = 1 << 20;
 constexpr milliseconds k_group_check{20};
-constexpr milliseconds k_progress_interval{250};
 constexpr milliseconds k_headroom_gap{100};  // --memfree/--load: between job starts
 // Jobs read ahead of the pool from a streamed input: enough to keep every slot busy,
 // few enough that the queue's memory does not grow with the input.
@@ -573,7 +572,7 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
   bool failed = o.status == Status::failed || o.status == Status::timeout;
   bool retry = failed && r->job.attempt <= settings.retries && !cancelled() && !m_stop_dispatch;
 
-  if (m_config.progress && !m_err->pending()) m_err->write("\r\x1b[K");
+  if (m_config.progress && !m_config.progress_lines && !m_err->pending()) m_err->write("\r\x1b[K");
   std::string header = "[" + std::to_string(r->slot) + "/" + std::to_string(r->job.number) + "] " + one_line(r->job.name) +
                        ": " + status_name(o.status) + (o.message.empty() ? "" : " (" + o.message + ")") + " in " +
                        format_duration(std::chrono::duration_cast<milliseconds>(r->ended - r->start));
@@ -642,19 +641,33 @@ BatchResult Runner::skip_all(std::deque<Job> queue, const std::string& message) 
 void Runner::print_progress(bool final) {
   if (!m_config.progress) return;
   auto now = Clock::now();
-  if (!final && now - m_last_progress < k_progress_interval) return;
+  if (!final && now - m_last_progress < m_config.progress_interval) return;
+  if (m_config.progress_lines && (final || m_last_progress == SteadyTime{})) {
+    m_last_progress = now;  // in a log: the first line after one interval, none at the end
+    return;
+  }
   m_last_progress = now;
   std::size_t running = 0;
   for (auto& r : m_slots) running += r ? 1 : 0;
-  std::string line = "\rprun: " + std::to_string(m_done) + " done, " + std::to_string(running) + " running, " +
+  std::string line = "prun: " + std::to_string(m_done) + " done, " + std::to_string(running) + " running, " +
                      std::to_string(m_queued) + (m_more_input ? "+" : "") + " queued";
+  std::size_t total = m_done + running + m_queued;
+  if (m_config.progress_bar && !m_more_input && total > 0) {
+    constexpr std::size_t k_width = 20;
+    std::size_t filled = m_done * k_width / total;
+    line += " [" + std::string(filled, '#') + std::string(k_width - filled, '.') + "] " +
+            std::to_string(m_done * 100 / total) + "%";
+  }
   if (m_done > 0 && !m_more_input) {
     auto elapsed = std::chrono::duration_cast<milliseconds>(now - m_started);
     auto eta = elapsed * static_cast<long long>(m_queued + running) / static_cast<long long>(m_done);
     line += ", ETA " + format_duration(std::chrono::duration_cast<milliseconds>(eta));
   }
-  line += "\x1b[K";
-  if (final) line = "\r\x1b[K";
+  if (m_config.progress_lines) {
+    line += "\n";
+  } else {
+    line = final ? "\r\x1b[K" : "\r" + line + "\x1b[K";
+  }
   if (!m_err->pending()) m_err->write(line);
 }
 
@@ -749,7 +762,7 @@ BatchResult Runner::run_batch(std::deque<Job> queue, int slots, const JobSetting
       next = std::min(next, m_cancel_started + m_config.cancel_grace / 2);
       next = std::min(next, m_cancel_started + m_config.cancel_grace);
     }
-    if (m_config.progress) next = std::min(next, now + k_progress_interval);
+    if (m_config.progress) next = std::min(next, now + m_config.progress_interval);
     auto wait = std::chrono::ceil<milliseconds>(next - now).count();
     if (wait < 0) wait = 0;
     int rc = ::poll(fds.data(), fds.size(), static_cast<int>(wait));

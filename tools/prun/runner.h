@@ -47,6 +47,9 @@ struct RunnerConfig {
   HeadroomLimits headroom;             // --memfree, --load
   std::chrono::milliseconds cancel_grace{7000};
   bool progress = false;
+  bool progress_lines = false;  // whole lines, not one line redrawn: stderr is not a terminal
+  bool progress_bar = false;    // --bar
+  std::chrono::milliseconds progress_interval{250};
   bool quiet = false;
   bool verbose = false;  // a line on stderr as each job starts
 };

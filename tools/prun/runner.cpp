@@ -6,6 +6,7 @@
 #include "ciutils/cli.h"
 #include "ciutils/error.h"
 #include "ciutils/fd.h"
+#include "ciutils/subreaper.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -80,21 +81,6 @@ std::string project_name(const std::string& run_id, int slot) {
   return out + "-" + std::to_string(slot);
 }
 
-std::vector<pid_t> our_children() {
-  static const std::string path = "/proc/self/task/" + std::to_string(::getpid()) + "/children";
-  std::string text = read_small_file(path);
-  std::vector<pid_t> pids;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && text[i] == ' ') ++i;
-    std::size_t j = i;
-    while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
-    if (j > i) pids.push_back(static_cast<pid_t>(std::stol(text.substr(i, j - i))));
-    i = j + 1;
-  }
-  return pids;
-}
-
 // Clock ticks since boot at which a process started (field 22 of /proc/PID/stat), or 0.
 unsigned long long process_start_ticks(pid_t pid) {
   std::string stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
@@ -131,12 +117,6 @@ std::string seconds_text(double s) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3fs", s);
   return text;
-}
-
-void kill_process_and_group(pid_t pid) {
-  pid_t pg = ::getpgid(pid);
-  if (pg > 1 && pg != ::getpgrp()) ::kill(-pg, SIGKILL);
-  ::kill(pid, SIGKILL);
 }
 
 std::string describe_signal(int sig) { return "SIG" + signal_name(sig); }
@@ -415,7 +395,7 @@ void Runner::send_kill(Running& r, int sig, SteadyTime now) {
 // this job's when its environment says so, or when it carries no marker of another running
 // job (env -i clears them) and started after this job did.
 std::size_t Runner::kill_escapees(Running& r) {
-  std::vector<pid_t> children = our_children();
+  std::vector<pid_t> children = children_of_self();
   if (children.empty()) return 0;
   std::string run_var = "PRUN_RUN_ID=" + m_config.run.run_id;
   std::size_t killed = 0;
@@ -426,21 +406,11 @@ std::size_t Runner::kill_escapees(Running& r) {
       if (other && (other->pid == pid || (other.get() != &r && other->pid == pg))) known = true;
     }
     if (known) continue;
-    std::string environ_text = read_small_file("/proc/" + std::to_string(pid) + "/environ");
-    bool run_match = false;
-    std::size_t job_number = 0;
-    std::size_t i = 0;
-    while (i < environ_text.size()) {
-      std::size_t end = environ_text.find('\0', i);
-      if (end == std::string::npos) end = environ_text.size();
-      std::string_view entry(environ_text.data() + i, end - i);
-      if (entry == run_var) run_match = true;
-      if (entry.starts_with("PRUN_JOB=")) job_number = std::strtoull(entry.data() + 9, nullptr, 10);
-      i = end + 1;
-    }
+    // Marked by this run: ours when its job number is this job's; unmarked (env -i): ours
+    // when it started after this job did.
     bool ours = false;
-    if (run_match && job_number != 0) {
-      ours = job_number == r.job.number;
+    if (environ_has(pid, {run_var})) {
+      ours = environ_has(pid, {run_var, "PRUN_JOB=" + std::to_string(r.job.number)});
     } else {
       unsigned long long started = process_start_ticks(pid);
       ours = started != 0 && started + 1 >= r.start_ticks;
@@ -920,7 +890,7 @@ void Runner::flush_output() {
 void Runner::sweep() {
   for (int round = 0; round < 100; ++round) {
     reap();
-    std::vector<pid_t> children = our_children();
+    std::vector<pid_t> children = children_of_self();
     if (children.empty()) return;
     for (pid_t pid : children) kill_process_and_group(pid);
     std::this_thread::sleep_for(milliseconds(10));

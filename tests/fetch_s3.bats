@@ -112,7 +112,7 @@ assert_no_open_uploads() {
 }
 
 @test "a part failing once is retried on its own" {
-  run -0 --separate-stderr fetch put "$BIG" s3://tests/flaky-part-2/r.tgz --part-size 5MiB
+  run -0 --separate-stderr fetch put "$BIG" s3://tests/flaky-part-2/r.tgz --part-size 5MiB --parallel 1
   assert_equal "$stderr" "fetch: PUT s3://tests/flaky-part-2/r.tgz part 2: HTTP 503; retrying in 1s (retry 1 of 3)"
   [ "$(s3_requests flaky-part-2/r.tgz)" = "POST 200 PUT 200 PUT 503 PUT 200 PUT 200 POST 200 " ]
   assert_no_open_uploads
@@ -121,7 +121,7 @@ assert_no_open_uploads() {
 }
 
 @test "a part failing for good: exit 3 naming it, the upload aborted, no object" {
-  run -3 fetch put "$BIG" s3://tests/broken-part-2/r.tgz --part-size 5MiB --retry 0
+  run -3 fetch put "$BIG" s3://tests/broken-part-2/r.tgz --part-size 5MiB --retry 0 --parallel 1
   assert_output "fetch: error: PUT s3://tests/broken-part-2/r.tgz part 2: HTTP 500"
   [ "$(s3_requests broken-part-2/r.tgz)" = "POST 200 PUT 200 PUT 500 DELETE 204 " ]
   assert_no_open_uploads
@@ -130,7 +130,7 @@ assert_no_open_uploads() {
 }
 
 @test "SIGINT during a multipart upload aborts it: exit 130, nothing left" {
-  fetch put "$BIG" s3://tests/flaky-part-2/int.tgz --part-size 5MiB 3>&- 2>err.txt &
+  fetch put "$BIG" s3://tests/flaky-part-2/int.tgz --part-size 5MiB --parallel 1 3>&- 2>err.txt &
   local pid=$!
   wait_until 60 grep -q "PUT /tests/flaky-part-2/int.tgz?partNumber=2&.* 503" "$S3_ROOT/requests.log"
   kill -INT "$pid"
@@ -141,6 +141,28 @@ assert_no_open_uploads() {
   [ "$(s3_requests flaky-part-2/int.tgz)" = "POST 200 PUT 200 PUT 503 DELETE 204 " ]
   assert_no_open_uploads
   [ ! -e "$S3_ROOT/tests/flaky-part-2%2Fint.tgz" ]
+}
+
+@test "--parallel uploads parts at once; the object comes back the same" {
+  run -0 fetch put "$BIG" s3://tests/overlap-parts/p.tgz --part-size 5MiB --parallel 3
+  [ "$(s3_requests overlap-parts/p.tgz)" = "POST 200 PUT 200 PUT 200 PUT 200 POST 200 " ]
+  assert_no_open_uploads
+  run -0 fetch s3://tests/overlap-parts/p.tgz -o back
+  diff -r "$BIG" back
+  run -3 fetch put "$BIG" s3://tests/overlap-parts/one.tgz --part-size 5MiB --parallel 1 --retry 0
+  assert_output "fetch: error: PUT s3://tests/overlap-parts/one.tgz part 1: HTTP 500"
+  assert_no_open_uploads
+}
+
+@test "a part failing for good while others are in flight: its error, the upload aborted" {
+  run -3 fetch put "$BIG" s3://tests/broken-part-1/p.tgz --part-size 5MiB --retry 0
+  assert_output "fetch: error: PUT s3://tests/broken-part-1/p.tgz part 1: HTTP 500"
+  grep -q "DELETE /tests/broken-part-1/p.tgz?uploadId=.* 204" "$S3_ROOT/requests.log"
+  assert_no_open_uploads
+  run -3 fetch s3://tests/broken-part-1/p.tgz -o back
+  assert_output "fetch: error: GET s3://tests/broken-part-1/p.tgz: HTTP 404 Not Found"
+  run -2 fetch put "$BIG" s3://tests/x.tgz --parallel 0
+  assert_output "fetch: error: --parallel: 0 is out of range 1..64"
 }
 
 @test "keys with . and .. segments are sent as given, never normalised into another bucket or key" {

@@ -28,6 +28,8 @@ ap-south-1 in x-amz-bucket-region, and a Location read from ROOT/redirect-to whe
 Fault injection by key: a key with a path segment
   flaky-part-N    UploadPart N answers 503 SlowDown + Retry-After: 1 the first time
   broken-part-N   UploadPart N always answers 500 InternalError
+  overlap-parts   each UploadPart waits until two parts of its upload have been in flight
+                  at once (the client uploads in parallel); after 3 s without, 500
 """
 import hashlib
 import hmac
@@ -47,6 +49,9 @@ MIN_PART = 5 << 20
 os.makedirs(MULTIPART, exist_ok=True)
 LOCK = threading.Lock()
 COUNTS = {}
+OVERLAP = threading.Condition()
+IN_FLIGHT = {}  # upload ID: parts being received now, and the most at once so far
+MOST_IN_FLIGHT = {}
 
 
 def sign(key, msg):
@@ -228,9 +233,21 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(500, "InternalError", "injected")
         if f"flaky-part-{number}" in segments and count((query["uploadId"], number)) == 1:
             return self.fail(503, "SlowDown", "injected", {"Retry-After": "1"})
+        if "overlap-parts" in segments and not self.overlapped(query["uploadId"]):
+            return self.fail(500, "InternalError", "parts were not uploaded in parallel")
         with open(os.path.join(directory, number), "wb") as f:
             f.write(body)
         self.reply(200, b"", {"ETag": etag_of(body)})
+
+    def overlapped(self, upload_id):
+        """Waits (3 s at most) until two parts of the upload have been in flight at once."""
+        with OVERLAP:
+            IN_FLIGHT[upload_id] = IN_FLIGHT.get(upload_id, 0) + 1
+            MOST_IN_FLIGHT[upload_id] = max(MOST_IN_FLIGHT.get(upload_id, 0), IN_FLIGHT[upload_id])
+            OVERLAP.notify_all()
+            seen = OVERLAP.wait_for(lambda: MOST_IN_FLIGHT[upload_id] >= 2, timeout=3)
+            IN_FLIGHT[upload_id] -= 1
+            return seen
 
     def do_POST(self):
         body = self.body()

@@ -148,7 +148,9 @@ Command parse_put(const std::vector<std::string>& args) {
   desc.add_options()
       ("content-type", po::value<std::string>()->value_name("TYPE"), "Content-Type of the upload")
       ("part-size", po::value<std::string>()->value_name("SIZE"),
-       "S3 multipart part size, 5MiB..5GiB (default 8MiB); one part is held in memory at a time");
+       "S3 multipart part size, 5MiB..5GiB (default 8MiB)")
+      ("parallel", po::value<std::string>()->value_name("N"),
+       "S3 multipart parts uploaded at once, 1..64 (default 4); memory is about (N + 1) x the part size");
   add_net_options(desc);
   po::options_description hidden;
   hidden.add_options()("path", po::value<std::string>())("url", po::value<std::string>());
@@ -187,6 +189,8 @@ Command parse_put(const std::vector<std::string>& args) {
     if (put.part_size > k_max_part_size)
       throw UsageError("--part-size: must be at most 5GiB (S3's largest part), got '" + text + "'");
   }
+  if (vm.count("parallel"))
+    put.parallel = static_cast<int>(parse_integer(vm["parallel"].as<std::string>(), "--parallel", 1, 64));
   put.net = net_options(vm);
   put.json = common.json;
   put.quiet = common.quiet;

@@ -68,6 +68,7 @@ struct PutOptions {
   std::string url;
   std::optional<std::string> content_type;
   std::uint64_t part_size = 8ULL << 20;  // S3 multipart upload part
+  int parallel = 4;                      // S3 parts uploaded at once
   NetOptions net;
   bool json = false;
   bool quiet = false;

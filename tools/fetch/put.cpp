@@ -142,7 +142,7 @@ void put_http_directory(const PutOptions& o, PutResult& result, const std::strin
 }
 
 void put_s3_directory(const PutOptions& o, PutResult& result, S3Target target) {
-  S3StreamWriter writer(std::move(target), o.part_size);
+  S3StreamWriter writer(std::move(target), o.part_size, o.parallel);
   Sha256 hash;
   result.status = stream_to_s3(writer, [&] {
     pack_directory(o.path, [&](std::span<const char> data) {
@@ -155,7 +155,7 @@ void put_s3_directory(const PutOptions& o, PutResult& result, S3Target target) {
 }
 
 void put_s3_large_file(const PutOptions& o, PutResult& result, S3Target target, int fd, std::uint64_t size) {
-  S3StreamWriter writer(std::move(target), part_size_for(size, o.part_size));
+  S3StreamWriter writer(std::move(target), part_size_for(size, o.part_size), o.parallel);
   Sha256 hash;
   result.status = stream_to_s3(writer, [&] {
     std::vector<char> buffer(k_read_size);

@@ -7,6 +7,8 @@
 #include <ciutils/error.h>
 #include <ciutils/http.h>
 
+#include <algorithm>
+#include <memory>
 #include <thread>
 
 namespace ciutils::fetch {
@@ -46,10 +48,11 @@ UploadResponse s3_put_object(const S3Target& target, const std::function<BodyRea
   return response;
 }
 
-S3StreamWriter::S3StreamWriter(S3Target target, std::uint64_t part_size)
+S3StreamWriter::S3StreamWriter(S3Target target, std::uint64_t part_size, int parallel)
     : m_target(std::move(target)),
       m_splitter(static_cast<std::size_t>(part_size),
-                 [this](int number, std::span<const char> part) { upload_part(number, part); }) {}
+                 [this](int number, std::span<const char> part) { start_part(number, part); }),
+      m_parallel(std::max(1, parallel)) {}
 
 S3StreamWriter::~S3StreamWriter() { abort(); }
 
@@ -69,14 +72,45 @@ void S3StreamWriter::create() {
   });
 }
 
-void S3StreamWriter::upload_part(int number, std::span<const char> part) {
+void S3StreamWriter::start_part(int number, std::span<const char> part) {
   if (number > k_max_parts)
     throw UsageError("--part-size: the upload needs more than " + std::to_string(k_max_parts) +
                      " parts; use a larger --part-size");
   if (m_upload_id.empty()) create();
+  if (m_parallel == 1) {
+    upload_part(number, part);
+    return;
+  }
+  while (m_in_flight.size() >= static_cast<std::size_t>(m_parallel)) wait_oldest();
+  auto bytes = std::make_shared<std::vector<char>>(part.begin(), part.end());
+  m_in_flight.push_back(std::async(std::launch::async, [this, number, bytes] {
+    try {
+      upload_part(number, *bytes);
+    } catch (...) {
+      std::lock_guard lock(m_mutex);
+      if (!m_first_error) m_first_error = std::current_exception();
+      m_failed = true;
+      throw;
+    }
+  }));
+}
+
+void S3StreamWriter::wait_oldest() {
+  std::future<void> oldest = std::move(m_in_flight.front());
+  m_in_flight.pop_front();
+  try {
+    oldest.get();
+  } catch (...) {
+    std::lock_guard lock(m_mutex);
+    std::rethrow_exception(m_first_error ? m_first_error : std::current_exception());
+  }
+}
+
+void S3StreamWriter::upload_part(int number, std::span<const char> part) {
   std::string sha256 = sha256_hex(std::string_view(part.data(), part.size()));
   std::string what = "PUT " + redact_url(m_target.url) + " part " + std::to_string(number);
   with_retries(m_target.net, m_target.started, m_target.notice, [&](int) {
+    if (m_failed) throw TransferError(what + ": cancelled, another part failed", false);
     UploadRequest request =
         s3_upload_request(m_target, "PUT",
                           "partNumber=" + std::to_string(number) + "&uploadId=" + encode_s3_query_value(m_upload_id),
@@ -87,6 +121,7 @@ void S3StreamWriter::upload_part(int number, std::span<const char> part) {
     UploadResponse response = send_upload(request, m_target.net);
     auto etag = response.header("etag");
     if (!etag || etag->empty()) throw TransferError(what + ": the answer has no ETag", false);
+    std::lock_guard lock(m_mutex);
     m_parts.push_back({number, *etag});
   });
 }
@@ -99,7 +134,9 @@ long S3StreamWriter::finish() {
     m_finished = true;
     return response.status;
   }
-  if (!rest.empty()) upload_part(m_splitter.parts() + 1, rest);
+  if (!rest.empty()) start_part(m_splitter.parts() + 1, rest);
+  while (!m_in_flight.empty()) wait_oldest();
+  std::sort(m_parts.begin(), m_parts.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
   std::string xml = complete_multipart_xml(m_parts);
   std::string sha256 = sha256_hex(xml);
   long status = 0;
@@ -122,6 +159,9 @@ long S3StreamWriter::finish() {
 }
 
 std::string S3StreamWriter::abort() {
+  m_failed = true;
+  for (auto& part : m_in_flight) part.wait();  // S3 may keep a part that lands after the abort
+  m_in_flight.clear();
   if (m_finished || m_upload_id.empty()) return "";
   m_finished = true;
   std::string what = "DELETE " + redact_url(m_target.url) + " (AbortMultipartUpload)";

@@ -29,7 +29,8 @@ Fault injection by key: a key with a path segment
   flaky-part-N    UploadPart N answers 503 SlowDown + Retry-After: 1 the first time
   broken-part-N   UploadPart N always answers 500 InternalError
   overlap-parts   each UploadPart waits until two parts of its upload have been in flight
-                  at once (the client uploads in parallel); after 3 s without, 500
+                  at once (the client uploads in parallel); after 60 s without, it
+                  closes the connection without an answer (nor a log line)
 """
 import hashlib
 import hmac
@@ -234,18 +235,19 @@ class Handler(BaseHTTPRequestHandler):
         if f"flaky-part-{number}" in segments and count((query["uploadId"], number)) == 1:
             return self.fail(503, "SlowDown", "injected", {"Retry-After": "1"})
         if "overlap-parts" in segments and not self.overlapped(query["uploadId"]):
-            return self.fail(500, "InternalError", "parts were not uploaded in parallel")
+            self.close_connection = True
+            return
         with open(os.path.join(directory, number), "wb") as f:
             f.write(body)
         self.reply(200, b"", {"ETag": etag_of(body)})
 
     def overlapped(self, upload_id):
-        """Waits (3 s at most) until two parts of the upload have been in flight at once."""
+        """Waits (60 s at most) until two parts of the upload have been in flight at once."""
         with OVERLAP:
             IN_FLIGHT[upload_id] = IN_FLIGHT.get(upload_id, 0) + 1
             MOST_IN_FLIGHT[upload_id] = max(MOST_IN_FLIGHT.get(upload_id, 0), IN_FLIGHT[upload_id])
             OVERLAP.notify_all()
-            seen = OVERLAP.wait_for(lambda: MOST_IN_FLIGHT[upload_id] >= 2, timeout=3)
+            seen = OVERLAP.wait_for(lambda: MOST_IN_FLIGHT[upload_id] >= 2, timeout=60)
             IN_FLIGHT[upload_id] -= 1
             return seen
 

@@ -56,7 +56,7 @@ for top, _, files in os.walk(sys.argv[1]):
     [ -f "$ROOT/share/man/man1/$tool.1" ] || fail "man page of $tool missing"
     [ -f "$ROOT/share/bash-completion/completions/$tool" ] || fail "completion of $tool missing"
   done
-  for lib in libcurl.so.4 libarchive.so.13 libcrypto.so.3 libhiredis.so.0.14 libstdc++.so.6; do
+  for lib in libcurl.so.4 libarchive.so.13 libcrypto.so.3 libssl.so.3 libhiredis.so.0.14 libstdc++.so.6; do
     [ -f "$ROOT/lib/$lib" ] || fail "lib/$lib missing"
   done
   [ -f "$ROOT/share/zoneinfo/Europe/Berlin" ]

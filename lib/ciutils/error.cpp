@@ -1,11 +1,44 @@
 #include "ciutils/error.h"
 
+#include "ciutils/warning.h"
+
 #include <exception>
+#include <mutex>
+#include <set>
 
 namespace ciutils {
 
+namespace {
+
+struct WarningSink {
+  std::mutex mutex;
+  std::ostream* stream = nullptr;
+  std::string tool;
+  std::set<std::string> shown;
+};
+
+WarningSink& warning_sink() {
+  static WarningSink sink;
+  return sink;
+}
+
+}  // namespace
+
+void warn_once(const std::string& message) {
+  WarningSink& sink = warning_sink();
+  std::lock_guard lock(sink.mutex);
+  if (sink.stream == nullptr || !sink.shown.insert(message).second) return;
+  *sink.stream << sink.tool << ": warning: " << message << std::endl;
+}
+
 int guarded_main(std::string_view tool, std::ostream& err, int (*body)(int, char**), int argc,
                  char** argv) {
+  {
+    WarningSink& sink = warning_sink();
+    std::lock_guard lock(sink.mutex);
+    sink.stream = &err;
+    sink.tool = tool;
+  }
   try {
     return body(argc, argv);
   } catch (const Error& e) {

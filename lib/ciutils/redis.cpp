@@ -2,6 +2,8 @@
 
 #include "ciutils/cli.h"
 #include "ciutils/error.h"
+#include "ciutils/tls_stream.h"
+#include "ciutils/warning.h"
 
 #include <hiredis/hiredis.h>
 
@@ -135,7 +137,7 @@ std::string RedisUrl::redacted() const {
   if (!socket.empty()) {
     return "unix://" + auth + socket + (db != 0 ? "?db=" + std::to_string(db) : "");
   }
-  return "redis://" + auth + host + ":" + std::to_string(port) + "/" + std::to_string(db);
+  return (tls ? "rediss://" : "redis://") + auth + host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
 namespace {
@@ -173,15 +175,15 @@ RedisUrl parse_redis_url(std::string_view url) {
   std::string_view rest = url;
   bool is_unix = false;
   if (rest.starts_with("rediss://")) {
-    throw fail("rediss:// (TLS) is not supported by this build (hiredis 0.14 has no TLS); "
-               "use a TLS tunnel such as stunnel and a redis:// URL");
+    rest.remove_prefix(9);
+    out.tls = true;
   } else if (rest.starts_with("redis://")) {
     rest.remove_prefix(8);
   } else if (rest.starts_with("unix://")) {
     rest.remove_prefix(7);
     is_unix = true;
   } else {
-    throw fail("unsupported scheme (expected redis://host:port/db or unix:///path.sock?db=N)");
+    throw fail("unsupported scheme (expected redis://host:port/db, rediss://host:port/db or unix:///path.sock?db=N)");
   }
   // userinfo: everything before the last '@' of the authority part.
   std::size_t authority_end = is_unix ? rest.find('/') : rest.find_first_of("/?");
@@ -246,6 +248,22 @@ RedisUrl parse_redis_url(std::string_view url) {
       out.db = parse_number(pair.substr(3), "database number", typed);
     } else if (pair.starts_with("password=")) {
       out.password = decode(pair.substr(9));
+    } else if (pair.starts_with("cacert=") || pair.starts_with("cert=") || pair.starts_with("key=") ||
+               pair.starts_with("sni=") || pair.starts_with("insecure=")) {
+      std::string_view name = pair.substr(0, pair.find('='));
+      std::string value = decode(pair.substr(name.size() + 1));
+      if (!out.tls) throw fail(std::string(name) + "= is a TLS setting: it needs a rediss:// URL, in " + typed);
+      if (value.empty() && name != "insecure") throw fail(std::string(name) + "= needs a value in " + typed);
+      if (name == "cacert") out.cacert = value;
+      if (name == "cert") out.cert = value;
+      if (name == "key") out.key = value;
+      if (name == "sni") out.sni = value;
+      if (name == "insecure") {
+        if (value != "1" && value != "0" && value != "true" && value != "false") {
+          throw fail("insecure= takes 1 or 0, not '" + value + "', in " + typed);
+        }
+        out.insecure = value == "1" || value == "true";
+      }
     } else {
       throw fail("unknown URL parameter '" + std::string(pair.substr(0, pair.find('='))) + "' in " + typed);
     }
@@ -382,16 +400,86 @@ RedisReplyError::RedisReplyError(const std::string& command, const std::string& 
 
 void Redis::ContextFree::operator()(redisContext* c) const { redisFree(c); }
 
+namespace {
+
+struct ReaderFree {
+  void operator()(redisReader* reader) const { redisReaderFree(reader); }
+};
+
+struct CommandFree {
+  void operator()(char* command) const { redisFreeCommand(command); }
+};
+
+// The URL's TLS settings, each falling back to its environment variable.
+TlsSettings tls_settings(const RedisUrl& url) {
+  TlsSettings settings;
+  settings.cacert = url.cacert.empty() ? env_value("CIUTILS_REDIS_CACERT").value_or("") : url.cacert;
+  settings.cert = url.cert.empty() ? env_value("CIUTILS_REDIS_CERT").value_or("") : url.cert;
+  settings.key = url.key.empty() ? env_value("CIUTILS_REDIS_KEY").value_or("") : url.key;
+  settings.server_name = url.sni;
+  settings.insecure = url.insecure;
+  return settings;
+}
+
+}  // namespace
+
+// rediss://: TLS on ciutils' own socket, and hiredis's RESP parser fed with what it reads.
+struct Redis::TlsConnection {
+  TlsStream stream;
+  std::unique_ptr<redisReader, ReaderFree> reader;
+};
+
+Redis::Redis(RedisUrl url, Options options) : m_url(std::move(url)), m_options(options) {}
+Redis::Redis(Redis&&) noexcept = default;
+Redis& Redis::operator=(Redis&&) noexcept = default;
+Redis::~Redis() = default;
+
 Redis Redis::connect(const RedisUrl& url, Options options) {
   Redis redis(url, options);
   redis.ensure_connected();
   return redis;
 }
 
-void Redis::ensure_connected() {
-  if (m_ctx) {
-    return;
+void Redis::connect_tls() {
+  if (m_url.insecure) {
+    warn_once("Redis at " + m_url.redacted() +
+              ": ?insecure=1: the server's TLS certificate is not verified; anyone on the network path can read "
+              "and change what the tools store (locks, queues, passwords)");
   }
+  auto deadline = std::chrono::steady_clock::now() + m_options.connect_timeout;
+  try {
+    TlsStream stream = TlsStream::connect(m_url.host, m_url.port, tls_settings(m_url), deadline);
+    std::unique_ptr<redisReader, ReaderFree> reader(redisReaderCreate());
+    if (!reader) throw std::bad_alloc();
+    m_tls = std::make_unique<TlsConnection>(TlsConnection{std::move(stream), std::move(reader)});
+  } catch (const TlsStreamError& e) {
+    throw ServiceError("cannot connect to Redis at " + m_url.redacted() + ": " + e.what());
+  } catch (const UsageError& e) {
+    throw UsageError("REDIS_URL " + m_url.redacted() + ": " + e.what());
+  }
+}
+
+// One command on the TLS connection, within the command timeout. Throws TlsStreamError.
+redisReply* Redis::tls_round_trip(int argc, const char** argv, const std::size_t* lens) {
+  char* formatted = nullptr;
+  int size = redisFormatCommandArgv(&formatted, argc, argv, lens);
+  if (size < 0) throw std::bad_alloc();
+  std::unique_ptr<char, CommandFree> command(formatted);
+  auto deadline = std::chrono::steady_clock::now() + m_options.command_timeout;
+  m_tls->stream.write_all(std::string_view(formatted, static_cast<std::size_t>(size)), deadline);
+  for (;;) {
+    void* reply = nullptr;
+    if (redisReaderGetReply(m_tls->reader.get(), &reply) != REDIS_OK) {
+      throw TlsStreamError(std::string("protocol error: ") + m_tls->reader->errstr);
+    }
+    if (reply != nullptr) return static_cast<redisReply*>(reply);
+    char buffer[16384];
+    std::size_t got = m_tls->stream.read_some(buffer, sizeof buffer, deadline);
+    redisReaderFeed(m_tls->reader.get(), buffer, got);
+  }
+}
+
+void Redis::connect_plain() {
   timeval connect_tv = to_timeval(m_options.connect_timeout);
   std::unique_ptr<redisContext, ContextFree> ctx(
       m_url.socket.empty() ? redisConnectWithTimeout(m_url.host.c_str(), m_url.port, connect_tv)
@@ -402,9 +490,19 @@ void Redis::ensure_connected() {
   if (ctx->err != 0) {
     throw ServiceError("cannot connect to Redis at " + m_url.redacted() + ": " + ctx->errstr);
   }
-  timeval command_tv = to_timeval(m_options.command_timeout);
-  redisSetTimeout(ctx.get(), command_tv);
+  redisSetTimeout(ctx.get(), to_timeval(m_options.command_timeout));
   m_ctx = std::move(ctx);
+}
+
+void Redis::ensure_connected() {
+  if (m_ctx || m_tls) {
+    return;
+  }
+  if (m_url.tls) {
+    connect_tls();
+  } else {
+    connect_plain();
+  }
   try {
     if (!m_url.password.empty()) {
       if (m_url.user.empty()) {
@@ -418,10 +516,12 @@ void Redis::ensure_connected() {
     }
   } catch (const RedisReplyError& e) {
     m_ctx.reset();
+    m_tls.reset();
     // The server's AUTH message never contains the password; name the redacted URL.
     throw ServiceError("Redis at " + m_url.redacted() + " refused the connection: " + e.reply());
   } catch (const RedisRefusedError&) {
     m_ctx.reset();
+    m_tls.reset();
     throw;
   }
 }
@@ -437,14 +537,27 @@ Reply Redis::command(const std::vector<std::string>& args) {
     lens.push_back(a.size());
   }
   std::string name = command_name(args);
-  auto* raw = static_cast<redisReply*>(
-      redisCommandArgv(m_ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
-  if (raw == nullptr) {
-    std::string why = m_ctx->err != 0 ? m_ctx->errstr : "no reply";
-    if (m_ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      why = "timed out";
+  redisReply* raw = nullptr;
+  std::string why = "no reply";
+  if (m_tls) {
+    try {
+      raw = tls_round_trip(static_cast<int>(argv.size()), argv.data(), lens.data());
+    } catch (const TlsStreamError& e) {
+      why = e.what();
     }
+  } else {
+    raw = static_cast<redisReply*>(
+        redisCommandArgv(m_ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (raw == nullptr && m_ctx->err != 0) {
+      why = m_ctx->errstr;
+      if (m_ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        why = "timed out";
+      }
+    }
+  }
+  if (raw == nullptr) {
     m_ctx.reset();  // the connection state is unknown: reconnect before the next command
+    m_tls.reset();
     throw ServiceError("Redis " + name + " at " + m_url.redacted() + ": " + why);
   }
   std::shared_ptr<redisReply> root(raw, freeReplyObject);

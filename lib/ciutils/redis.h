@@ -13,11 +13,13 @@
 #include <vector>
 
 struct redisContext;
+struct redisReader;
 struct redisReply;
 
 namespace ciutils {
 
-// redis://[user:password@]host[:port][/db]  or  unix:///path.sock[?db=N]
+// redis://[user:password@]host[:port][/db], rediss://… (TLS) or unix:///path.sock[?db=N].
+// rediss:// takes ?cacert=FILE, ?cert=FILE&key=FILE (mutual TLS), ?sni=NAME, ?insecure=1.
 struct RedisUrl {
   std::string host;       // empty for unix sockets
   int port = 6379;
@@ -25,12 +27,18 @@ struct RedisUrl {
   std::string user;       // ACL user; empty means the default user
   std::string password;   // empty means no AUTH
   int db = 0;
+  bool tls = false;       // rediss://
+  std::string cacert;     // CA file to verify the server with; empty: CIUTILS_REDIS_CACERT, the system's
+  std::string cert;       // client certificate; empty: CIUTILS_REDIS_CERT
+  std::string key;        // client key; empty: CIUTILS_REDIS_KEY, else in the cert file
+  std::string sni;        // name to verify and send as SNI; empty: host
+  bool insecure = false;  // TLS without any verification (a warning is printed)
 
   // The URL with the password replaced by "***": the only form ever shown.
   std::string redacted() const;
 };
 
-// Throws UsageError for a malformed URL and for rediss:// (no TLS in hiredis 0.14).
+// Throws UsageError for a malformed URL, naming the part.
 RedisUrl parse_redis_url(std::string_view url);
 
 // REDIS_URL from the environment, or redis://127.0.0.1:6379/0.
@@ -129,6 +137,10 @@ public:
   static Redis connect(const RedisUrl& url, Options options);
   static Redis connect(const RedisUrl& url) { return connect(url, Options{}); }
 
+  Redis(Redis&&) noexcept;
+  Redis& operator=(Redis&&) noexcept;
+  ~Redis();
+
   // Sends one command. An I/O failure throws ServiceError and drops the connection;
   // the next command reconnects first (a command is never resent by itself).
   // A refusal (redis_refusal) throws RedisRefusedError; any other server error reply
@@ -148,12 +160,17 @@ private:
   struct ContextFree {
     void operator()(redisContext* c) const;
   };
-  Redis(RedisUrl url, Options options) : m_url(std::move(url)), m_options(options) {}
+  struct TlsConnection;  // rediss://: a TlsStream and hiredis's reply reader
+  Redis(RedisUrl url, Options options);
   void ensure_connected();
+  void connect_plain();
+  void connect_tls();
+  redisReply* tls_round_trip(int argc, const char** argv, const std::size_t* lens);
 
   RedisUrl m_url;
   Options m_options;
-  std::unique_ptr<redisContext, ContextFree> m_ctx;
+  std::unique_ptr<redisContext, ContextFree> m_ctx;  // redis:// and unix://
+  std::unique_ptr<TlsConnection> m_tls;              // rediss://
 };
 
 }  // namespace ciutils

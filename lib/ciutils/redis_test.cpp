@@ -120,17 +120,44 @@ TEST(RedisUrl, ParsesTcpAuthDbAndUnixForms) {
 }
 
 TEST(RedisUrl, RejectsBadFormsWithoutEchoingPasswords) {
-  EXPECT_EQ(usage_message([] { parse_redis_url("rediss://u:pw@host:6380"); }),
-            "REDIS_URL: rediss:// (TLS) is not supported by this build (hiredis 0.14 has no TLS); "
-            "use a TLS tunnel such as stunnel and a redis:// URL");
   EXPECT_EQ(usage_message([] { parse_redis_url("http://host"); }),
-            "REDIS_URL: unsupported scheme (expected redis://host:port/db or unix:///path.sock?db=N)");
+            "REDIS_URL: unsupported scheme (expected redis://host:port/db, rediss://host:port/db or "
+            "unix:///path.sock?db=N)");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:99999/0"); }),
             "REDIS_URL: port out of range in redis://u:***@host:99999/0");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:6379/x"); }),
             "REDIS_URL: invalid database number 'x' in redis://u:***@host:6379/x");
   EXPECT_EQ(usage_message([] { parse_redis_url("unix://relative.sock"); }),
             "REDIS_URL: unix socket URL needs an absolute path (unix:///path/to/redis.sock)");
+}
+
+TEST(RedisUrl, ParsesTlsSettings) {
+  auto u = parse_redis_url("rediss://u:pw@redis.example:6380/2?cacert=/etc/ca%20s.pem&cert=/c.pem&key=/k.pem"
+                           "&sni=other.example");
+  EXPECT_TRUE(u.tls);
+  EXPECT_EQ(u.host, "redis.example");
+  EXPECT_EQ(u.port, 6380);
+  EXPECT_EQ(u.db, 2);
+  EXPECT_EQ(u.cacert, "/etc/ca s.pem");
+  EXPECT_EQ(u.cert, "/c.pem");
+  EXPECT_EQ(u.key, "/k.pem");
+  EXPECT_EQ(u.sni, "other.example");
+  EXPECT_FALSE(u.insecure);
+  EXPECT_EQ(u.redacted(), "rediss://u:***@redis.example:6380/2");
+  EXPECT_TRUE(parse_redis_url("rediss://h?insecure=1").insecure);
+  EXPECT_FALSE(parse_redis_url("rediss://h?insecure=0").insecure);
+  EXPECT_FALSE(parse_redis_url("redis://h").tls);
+}
+
+TEST(RedisUrl, RejectsTlsSettingsOutsideRedissAndBadValues) {
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://h:1/0?cacert=/ca.pem"); }),
+            "REDIS_URL: cacert= is a TLS setting: it needs a rediss:// URL, in redis://h:1/0?cacert=/ca.pem");
+  EXPECT_EQ(usage_message([] { parse_redis_url("unix:///s.sock?insecure=1"); }),
+            "REDIS_URL: insecure= is a TLS setting: it needs a rediss:// URL, in unix:///s.sock?insecure=1");
+  EXPECT_EQ(usage_message([] { parse_redis_url("rediss://h?insecure=yes"); }),
+            "REDIS_URL: insecure= takes 1 or 0, not 'yes', in rediss://h?insecure=yes");
+  EXPECT_EQ(usage_message([] { parse_redis_url("rediss://:secret@h?cert="); }),
+            "REDIS_URL: cert= needs a value in rediss://:***@h?cert=");
 }
 
 TEST(RedisUrl, ErrorsShowTheUrlAsTypedWithThePasswordRedacted) {
@@ -306,4 +333,107 @@ TEST(Redis, CommandTimeout) {
   }
   redis.set_command_timeout(std::chrono::seconds(5));
   EXPECT_TRUE(redis.command({"BLPOP", "never", "1"}).is_nil());
+}
+
+namespace {
+
+// A CA and a server certificate for 127.0.0.1, made with the openssl command in dir.
+void make_certificates(const fs::path& dir) {
+  std::string cmd = "cd " + dir.string() +
+                    " && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null"
+                    " && openssl req -x509 -new -key ca.key -days 2 -subj /CN=ca -out ca.crt"
+                    " && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out server.key 2>/dev/null"
+                    " && openssl req -new -key server.key -subj /CN=localhost -out server.csr"
+                    " && printf 'subjectAltName=IP:127.0.0.1\\n' >ext"
+                    " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2"
+                    " -extfile ext -out server.crt 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+struct TlsServer {
+  TlsServer()
+      : certificates(make_directory()), tls_port(free_port()),
+        server((make_certificates(certificates), "--tls-port " + std::to_string(tls_port) + " --tls-cert-file " +
+                                                     (certificates / "server.crt").string() + " --tls-key-file " +
+                                                     (certificates / "server.key").string() +
+                                                     " --tls-auth-clients no --requirepass pw1234")) {}
+  ~TlsServer() { fs::remove_all(certificates); }
+  static fs::path make_directory() {
+    char tmpl[] = "/tmp/ciutils-tls-XXXXXX";
+    return ::mkdtemp(tmpl);
+  }
+  std::string url(int db = 0) const {
+    return "rediss://:pw1234@127.0.0.1:" + std::to_string(tls_port) + "/" + std::to_string(db) +
+           "?cacert=" + (certificates / "ca.crt").string();
+  }
+  fs::path certificates;
+  int tls_port;
+  RedisServer server;
+};
+
+}  // namespace
+
+TEST(RedisTls, CommandsAuthAndSelectOverTls) {
+  TlsServer tls;
+  auto redis = Redis::connect(parse_redis_url(tls.url(2)));
+  EXPECT_EQ(redis.command({"SET", "k", std::string(100000, 'x')}).string(), "OK");
+  EXPECT_EQ(redis.command({"STRLEN", "k"}).integer(), 100000);
+  EXPECT_EQ(redis.command({"GET", "k"}).string().size(), 100000u);
+  EXPECT_NE(redis.command({"CLIENT", "INFO"}).string().find(" db=2 "), std::string::npos);
+  Script incr_by("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  EXPECT_EQ(redis.eval(incr_by, {"n"}, {"5"}).integer(), 5);
+  EXPECT_EQ(redis.command({"SELECT", "2"}).string(), "OK");
+  EXPECT_EQ(redis.command({"DBSIZE"}).integer(), 2);
+}
+
+TEST(RedisTls, CommandTimeoutThenServerGoingAwayThenComingBack) {
+  TlsServer tls;
+  auto redis = Redis::connect(parse_redis_url(tls.url()), {std::chrono::seconds(2), 200ms});
+  try {
+    redis.command({"BLPOP", "never", "5"});
+    FAIL();
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "Redis BLPOP at rediss://:***@127.0.0.1:" + std::to_string(tls.tls_port) + "/0: timed out");
+  }
+  redis.set_command_timeout(std::chrono::seconds(5));
+  std::thread killer([&] {
+    std::this_thread::sleep_for(300ms);
+    tls.server.kill_now();
+  });
+  try {
+    redis.command({"BLPOP", "never", "5"});
+    killer.join();
+    FAIL() << "BLPOP returned although the server died";
+  } catch (const ServiceError& e) {
+    killer.join();
+    EXPECT_EQ(std::string(e.what()), "Redis BLPOP at rediss://:***@127.0.0.1:" + std::to_string(tls.tls_port) +
+                                         "/0: Server closed the connection");
+  }
+  EXPECT_THROW(redis.command({"PING"}), ServiceError);
+  tls.server.start();
+  EXPECT_EQ(redis.command({"PING"}).string(), "PONG");
+}
+
+TEST(RedisTls, HandshakeWithASilentServerEndsAtTheConnectTimeout) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::string url = "rediss://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/0?insecure=1";
+  auto started = std::chrono::steady_clock::now();
+  try {
+    Redis::connect(parse_redis_url(url), {300ms, 300ms});
+    FAIL();
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot connect to Redis at rediss://127.0.0.1:" +
+                                         std::to_string(ntohs(addr.sin_port)) +
+                                         "/0: TLS handshake timed out (is that port TLS? use redis:// for a plain one)");
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  ::close(listener);
 }

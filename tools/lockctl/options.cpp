@@ -22,8 +22,10 @@ constexpr milliseconds k_max_hold{std::chrono::hours(24 * 30)};
 constexpr milliseconds k_max_kill_grace{std::chrono::hours(1)};
 
 const char* const k_environment = R"(Environment:
-  REDIS_URL            redis://[user:password@]host:port/db or unix:///path.sock?db=N
-                       (default redis://127.0.0.1:6379/0)
+  REDIS_URL            redis://[user:password@]host:port/db, rediss://… (TLS) or
+                       unix:///path.sock?db=N (default redis://127.0.0.1:6379/0)
+  CIUTILS_REDIS_CACERT, CIUTILS_REDIS_CERT, CIUTILS_REDIS_KEY
+                       rediss://: the CA to trust, a client certificate and its key
   CIUTILS_NAMESPACE    key prefix (default ciutils)
   LOCKCTL_TOKEN        the lease token for release and renew when --token is not given
   LOCKCTL_OWNER        the owner recorded with leases, waits and reservations (default host:pid)

@@ -31,7 +31,9 @@ constexpr std::string_view k_description =
 constexpr std::string_view k_extra =
     "Environment:\n"
     "  REDIS_URL          Redis for alert state, shared rate limits and the spool\n"
-    "                     (default redis://127.0.0.1:6379/0; needed with --key)\n"
+    "                     (default redis://127.0.0.1:6379/0; needed with --key; rediss:// for TLS)\n"
+    "  CIUTILS_REDIS_CACERT, CIUTILS_REDIS_CERT, CIUTILS_REDIS_KEY\n"
+    "                     rediss://: the CA to trust, a client certificate and its key\n"
     "  CIUTILS_NAMESPACE  Redis key prefix when --namespace is not given (default ciutils)\n"
     "  NOTIFY_CONFIG      destinations file when --config is not given\n"
     "  NOTIFY_SPOOL       spool directory when --spool is not given\n"

@@ -19,7 +19,10 @@ namespace {
 
 constexpr const char* k_redis_env =
     "Environment:\n"
-    "  REDIS_URL          redis://[user:password@]host:port/db or unix:///path.sock (flag --redis wins)\n"
+    "  REDIS_URL          redis://[user:password@]host:port/db, rediss://… (TLS) or unix:///path.sock\n"
+    "                     (flag --redis wins)\n"
+    "  CIUTILS_REDIS_CACERT, CIUTILS_REDIS_CERT, CIUTILS_REDIS_KEY\n"
+    "                     rediss://: the CA to trust, a client certificate and its key\n"
     "  CIUTILS_NAMESPACE  key prefix when --namespace is not given (default ciutils)\n";
 
 std::string percent(double v) {

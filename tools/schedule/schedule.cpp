@@ -10,8 +10,10 @@
 namespace ciutils::schedule {
 
 const char* const k_help_footer = R"(Environment:
-  REDIS_URL           redis://[user:password@]host:port/db or unix:///path.sock?db=N
-                      (default redis://127.0.0.1:6379/0; --redis wins)
+  REDIS_URL           redis://[user:password@]host:port/db, rediss://… (TLS) or
+                      unix:///path.sock?db=N (default redis://127.0.0.1:6379/0; --redis wins)
+  CIUTILS_REDIS_CACERT, CIUTILS_REDIS_CERT, CIUTILS_REDIS_KEY
+                      rediss://: the CA to trust, a client certificate and its key
   CIUTILS_NAMESPACE   key prefix (default ciutils; --namespace wins; no '{', '}', ':'
                       or spaces)
   TZDIR               time-zone files to read first (then share/zoneinfo beside bin/,

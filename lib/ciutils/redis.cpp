@@ -12,6 +12,8 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <cstdlib>
+#include <thread>
 
 namespace ciutils {
 
@@ -137,6 +139,11 @@ std::string RedisUrl::redacted() const {
   if (!socket.empty()) {
     return "unix://" + auth + socket + (db != 0 ? "?db=" + std::to_string(db) : "");
   }
+  if (!sentinels.empty()) {
+    std::string nodes;
+    for (const auto& n : sentinels) nodes += (nodes.empty() ? "" : ",") + n.host + ":" + std::to_string(n.port);
+    return "redis+sentinel://" + auth + nodes + "/" + master + "/" + std::to_string(db);
+  }
   return (tls ? "rediss://" : "redis://") + auth + host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
 
@@ -174,7 +181,11 @@ RedisUrl parse_redis_url(std::string_view url) {
   RedisUrl out;
   std::string_view rest = url;
   bool is_unix = false;
-  if (rest.starts_with("rediss://")) {
+  bool is_sentinel = false;
+  if (rest.starts_with("redis+sentinel://")) {
+    rest.remove_prefix(17);
+    is_sentinel = true;
+  } else if (rest.starts_with("rediss://")) {
     rest.remove_prefix(9);
     out.tls = true;
   } else if (rest.starts_with("redis://")) {
@@ -183,7 +194,8 @@ RedisUrl parse_redis_url(std::string_view url) {
     rest.remove_prefix(7);
     is_unix = true;
   } else {
-    throw fail("unsupported scheme (expected redis://host:port/db, rediss://host:port/db or unix:///path.sock?db=N)");
+    throw fail("unsupported scheme (expected redis://host:port/db, rediss://host:port/db, "
+               "redis+sentinel://host:port,host:port/master/db or unix:///path.sock?db=N)");
   }
   // userinfo: everything before the last '@' of the authority part.
   std::size_t authority_end = is_unix ? rest.find('/') : rest.find_first_of("/?");
@@ -210,32 +222,55 @@ RedisUrl parse_redis_url(std::string_view url) {
     }
     out.socket = std::string(rest);
   } else {
-    std::string_view hostport = rest.substr(0, rest.find('/'));
-    std::string_view path = hostport.size() < rest.size() ? rest.substr(hostport.size() + 1) : "";
-    if (!hostport.empty() && hostport.front() == '[') {
-      auto close = hostport.find(']');
-      if (close == std::string_view::npos) {
-        throw fail("unterminated IPv6 address in " + typed);
-      }
-      out.host = std::string(hostport.substr(1, close - 1));
-      hostport.remove_prefix(close + 1);
-      if (!hostport.empty()) {
-        if (hostport.front() != ':') {
-          throw fail("invalid host in URL");
+    std::string_view hostports = rest.substr(0, rest.find('/'));
+    std::string_view path = hostports.size() < rest.size() ? rest.substr(hostports.size() + 1) : "";
+    auto node = [&](std::string_view hostport, int default_port) {
+      RedisUrl::Node n{"", default_port};
+      if (!hostport.empty() && hostport.front() == '[') {
+        auto close = hostport.find(']');
+        if (close == std::string_view::npos) {
+          throw fail("unterminated IPv6 address in " + typed);
         }
-        out.port = parse_number(hostport.substr(1), "port", typed);
+        n.host = std::string(hostport.substr(1, close - 1));
+        hostport.remove_prefix(close + 1);
+        if (!hostport.empty()) {
+          if (hostport.front() != ':') {
+            throw fail("invalid host in URL");
+          }
+          n.port = parse_number(hostport.substr(1), "port", typed);
+        }
+      } else if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
+        n.host = std::string(hostport.substr(0, colon));
+        n.port = parse_number(hostport.substr(colon + 1), "port", typed);
+      } else {
+        n.host = std::string(hostport);
       }
-    } else if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
-      out.host = std::string(hostport.substr(0, colon));
-      out.port = parse_number(hostport.substr(colon + 1), "port", typed);
+      if (n.host.empty()) {
+        n.host = "127.0.0.1";
+      }
+      if (n.port == 0 || n.port > 65535) {
+        throw fail("port out of range in " + typed);
+      }
+      return n;
+    };
+    if (is_sentinel) {
+      while (!hostports.empty()) {
+        std::string_view one = hostports.substr(0, hostports.find(','));
+        hostports.remove_prefix(std::min(hostports.size(), one.size() + 1));
+        if (!one.empty()) out.sentinels.push_back(node(one, 26379));
+      }
+      out.master = std::string(path.substr(0, path.find('/')));
+      path = out.master.size() < path.size() ? path.substr(out.master.size() + 1) : "";
+      if (out.sentinels.empty() || out.master.empty()) {
+        throw fail("a sentinel URL names its sentinels and the master: "
+                   "redis+sentinel://s1:26379,s2:26379/mymaster[/db], not " + typed);
+      }
+      out.host = out.sentinels.front().host;
+      out.port = out.sentinels.front().port;
     } else {
-      out.host = std::string(hostport);
-    }
-    if (out.host.empty()) {
-      out.host = "127.0.0.1";
-    }
-    if (out.port == 0 || out.port > 65535) {
-      throw fail("port out of range in " + typed);
+      RedisUrl::Node n = node(hostports, 6379);
+      out.host = n.host;
+      out.port = n.port;
     }
     if (!path.empty()) {
       out.db = parse_number(path, "database number", typed);
@@ -248,6 +283,9 @@ RedisUrl parse_redis_url(std::string_view url) {
       out.db = parse_number(pair.substr(3), "database number", typed);
     } else if (pair.starts_with("password=")) {
       out.password = decode(pair.substr(9));
+    } else if (pair.starts_with("sentinel_password=")) {
+      if (!is_sentinel) throw fail("sentinel_password= needs a redis+sentinel:// URL, in " + typed);
+      out.sentinel_password = decode(pair.substr(18));
     } else if (pair.starts_with("cacert=") || pair.starts_with("cert=") || pair.starts_with("key=") ||
                pair.starts_with("sni=") || pair.starts_with("insecure=")) {
       std::string_view name = pair.substr(0, pair.find('='));
@@ -429,7 +467,8 @@ struct Redis::TlsConnection {
   std::unique_ptr<redisReader, ReaderFree> reader;
 };
 
-Redis::Redis(RedisUrl url, Options options) : m_url(std::move(url)), m_options(options) {}
+Redis::Redis(RedisUrl url, Options options)
+    : m_url(std::move(url)), m_options(options), m_node{m_url.host, m_url.port} {}
 Redis::Redis(Redis&&) noexcept = default;
 Redis& Redis::operator=(Redis&&) noexcept = default;
 Redis::~Redis() = default;
@@ -448,7 +487,7 @@ void Redis::connect_tls() {
   }
   auto deadline = std::chrono::steady_clock::now() + m_options.connect_timeout;
   try {
-    TlsStream stream = TlsStream::connect(m_url.host, m_url.port, tls_settings(m_url), deadline);
+    TlsStream stream = TlsStream::connect(m_node.host, m_node.port, tls_settings(m_url), deadline);
     std::unique_ptr<redisReader, ReaderFree> reader(redisReaderCreate());
     if (!reader) throw std::bad_alloc();
     m_tls = std::make_unique<TlsConnection>(TlsConnection{std::move(stream), std::move(reader)});
@@ -479,10 +518,10 @@ redisReply* Redis::tls_round_trip(int argc, const char** argv, const std::size_t
   }
 }
 
-void Redis::connect_plain() {
+void Redis::connect_plain(const RedisUrl::Node& node) {
   timeval connect_tv = to_timeval(m_options.connect_timeout);
   std::unique_ptr<redisContext, ContextFree> ctx(
-      m_url.socket.empty() ? redisConnectWithTimeout(m_url.host.c_str(), m_url.port, connect_tv)
+      m_url.socket.empty() ? redisConnectWithTimeout(node.host.c_str(), node.port, connect_tv)
                            : redisConnectUnixWithTimeout(m_url.socket.c_str(), connect_tv));
   if (!ctx) {
     throw ServiceError("cannot connect to Redis at " + m_url.redacted() + ": out of memory");
@@ -494,39 +533,139 @@ void Redis::connect_plain() {
   m_ctx = std::move(ctx);
 }
 
+namespace {
+
+// One command on a connection of its own (to a sentinel); nullptr with why on failure.
+std::unique_ptr<redisReply, decltype(&freeReplyObject)> sentinel_command(redisContext* c,
+                                                                         const std::vector<std::string>& args,
+                                                                         std::string& why) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(
+      static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())),
+      freeReplyObject);
+  if (!reply) {
+    why = c->err != 0 ? c->errstr : "no reply";
+  } else if (reply->type == REDIS_REPLY_ERROR) {
+    why = std::string(reply->str, reply->len);
+    reply.reset();
+  }
+  return reply;
+}
+
+}  // namespace
+
+// Asks each sentinel in turn for the primary of m_url.master and connects to the first named.
+void Redis::connect_via_sentinels() {
+  std::string failures;
+  auto ask_timeout = std::min<std::chrono::milliseconds>(m_options.connect_timeout, std::chrono::seconds(1));
+  for (const auto& sentinel : m_url.sentinels) {
+    std::string where = sentinel.host + ":" + std::to_string(sentinel.port);
+    std::unique_ptr<redisContext, ContextFree> c(
+        redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port, to_timeval(ask_timeout)));
+    std::string why;
+    if (!c || c->err != 0) {
+      failures += "; " + where + ": " + (c ? c->errstr : "out of memory");
+      continue;
+    }
+    redisSetTimeout(c.get(), to_timeval(ask_timeout));
+    if (!m_url.sentinel_password.empty() && !sentinel_command(c.get(), {"AUTH", m_url.sentinel_password}, why)) {
+      failures += "; " + where + ": " + why;
+      continue;
+    }
+    auto reply = sentinel_command(c.get(), {"SENTINEL", "get-master-addr-by-name", m_url.master}, why);
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+      m_node = {std::string(reply->element[0]->str, reply->element[0]->len),
+                std::atoi(std::string(reply->element[1]->str, reply->element[1]->len).c_str())};
+      connect_plain(m_node);
+      return;
+    }
+    failures += "; " + where + ": " + (reply ? "does not know master '" + m_url.master + "'" : why);
+  }
+  throw ServiceError("cannot connect to Redis at " + m_url.redacted() + ": no sentinel named the primary (" +
+                     failures.substr(2) + ")");
+}
+
+void Redis::drop() {
+  m_ctx.reset();
+  m_tls.reset();
+}
+
 void Redis::ensure_connected() {
   if (m_ctx || m_tls) {
     return;
   }
-  if (m_url.tls) {
-    connect_tls();
-  } else {
-    connect_plain();
-  }
-  try {
-    if (!m_url.password.empty()) {
-      if (m_url.user.empty()) {
-        command({"AUTH", m_url.password});
+  auto deadline = std::chrono::steady_clock::now() + m_options.connect_timeout;
+  for (;;) {
+    try {
+      if (!m_url.sentinels.empty()) {
+        connect_via_sentinels();
+      } else if (m_url.tls) {
+        connect_tls();
       } else {
-        command({"AUTH", m_url.user, m_url.password});
+        connect_plain(m_node);
       }
+      if (!m_url.password.empty()) {
+        if (m_url.user.empty()) {
+          command_once({"AUTH", m_url.password});
+        } else {
+          command_once({"AUTH", m_url.user, m_url.password});
+        }
+      }
+      if (m_url.db != 0) {
+        command_once({"SELECT", std::to_string(m_url.db)});
+      }
+      // Right after a failover a sentinel may name a primary that is not one yet (or no longer).
+      if (!m_url.sentinels.empty() && command_once({"ROLE"})[0].string() != "master") {
+        throw ServiceError("cannot connect to Redis at " + m_url.redacted() + ": " + m_node.host + ":" +
+                           std::to_string(m_node.port) + ", named by the sentinels, is not the primary");
+      }
+      return;
+    } catch (const RedisReplyError& e) {
+      drop();
+      // The server's AUTH message never contains the password; name the redacted URL.
+      throw ServiceError("Redis at " + m_url.redacted() + " refused the connection: " + e.reply());
+    } catch (const RedisRefusedError& e) {
+      drop();
+      if (m_url.sentinels.empty() || !e.transient() || std::chrono::steady_clock::now() >= deadline) throw;
+    } catch (const ServiceError&) {
+      drop();
+      // A sentinel URL rides out a failover: ask again until the connect timeout.
+      if (m_url.sentinels.empty() || std::chrono::steady_clock::now() >= deadline) throw;
     }
-    if (m_url.db != 0) {
-      command({"SELECT", std::to_string(m_url.db)});
-    }
-  } catch (const RedisReplyError& e) {
-    m_ctx.reset();
-    m_tls.reset();
-    // The server's AUTH message never contains the password; name the redacted URL.
-    throw ServiceError("Redis at " + m_url.redacted() + " refused the connection: " + e.reply());
-  } catch (const RedisRefusedError&) {
-    m_ctx.reset();
-    m_tls.reset();
-    throw;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
 Reply Redis::command(const std::vector<std::string>& args) {
+  if (m_url.sentinels.empty()) {
+    return command_once(args);
+  }
+  // Through sentinels, a reply that says this server is no longer (or not yet) the primary
+  // means the command did not run: find the primary again and send it there, until the
+  // command timeout.
+  auto deadline = std::chrono::steady_clock::now() + m_options.command_timeout;
+  for (;;) {
+    try {
+      return command_once(args);
+    } catch (const RedisRefusedError& e) {
+      bool moved_on = e.reply().starts_with("READONLY") || e.reply().starts_with("LOADING") ||
+                      e.reply().starts_with("MASTERDOWN");
+      if (!moved_on || std::chrono::steady_clock::now() >= deadline) throw;
+    } catch (const RedisReplyError& e) {
+      // a BLPOP on a primary that became a replica
+      if (!e.reply().starts_with("UNBLOCKED") || std::chrono::steady_clock::now() >= deadline) throw;
+    }
+    drop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+Reply Redis::command_once(const std::vector<std::string>& args) {
   ensure_connected();
   std::vector<const char*> argv;
   std::vector<std::size_t> lens;
@@ -566,7 +705,7 @@ Reply Redis::command(const std::vector<std::string>& args) {
     if (auto refusal = redis_refusal(text)) {
       throw RedisRefusedError("Redis at " + m_url.redacted() + " refused " + name + ": " + refusal->cause + " (" +
                                   text + ")",
-                              refusal->transient);
+                              refusal->transient, text);
     }
     throw RedisReplyError(name, text);
   }

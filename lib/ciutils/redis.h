@@ -20,7 +20,13 @@ namespace ciutils {
 
 // redis://[user:password@]host[:port][/db], rediss://… (TLS) or unix:///path.sock[?db=N].
 // rediss:// takes ?cacert=FILE, ?cert=FILE&key=FILE (mutual TLS), ?sni=NAME, ?insecure=1.
+// redis+sentinel://[user:password@]s1[:26379],s2…/master[/db][?sentinel_password=…]: the
+// primary the sentinels name for master.
 struct RedisUrl {
+  struct Node {
+    std::string host;
+    int port = 0;
+  };
   std::string host;       // empty for unix sockets
   int port = 6379;
   std::string socket;     // unix socket path
@@ -33,6 +39,9 @@ struct RedisUrl {
   std::string key;        // client key; empty: CIUTILS_REDIS_KEY, else in the cert file
   std::string sni;        // name to verify and send as SNI; empty: host
   bool insecure = false;  // TLS without any verification (a warning is printed)
+  std::vector<Node> sentinels;    // redis+sentinel://: whom to ask for the primary
+  std::string master;             // the name the sentinels know it by
+  std::string sentinel_password;  // AUTH for the sentinels (password is the primary's)
 
   // The URL with the password replaced by "***": the only form ever shown.
   std::string redacted() const;
@@ -103,11 +112,14 @@ std::optional<RedisRefusal> redis_refusal(std::string_view reply);
 // command, the cause, the redacted URL and the server's words.
 class RedisRefusedError : public ServiceError {
 public:
-  RedisRefusedError(const std::string& message, bool transient) : ServiceError(message), m_transient(transient) {}
+  RedisRefusedError(const std::string& message, bool transient, std::string reply = "")
+      : ServiceError(message), m_transient(transient), m_reply(std::move(reply)) {}
   bool transient() const { return m_transient; }
+  const std::string& reply() const { return m_reply; }  // the server's text, e.g. "READONLY …"
 
 private:
   bool m_transient;
+  std::string m_reply;
 };
 
 // A Lua script, named by its SHA-1 as Redis does; sent with EVALSHA and loaded with
@@ -163,12 +175,16 @@ private:
   struct TlsConnection;  // rediss://: a TlsStream and hiredis's reply reader
   Redis(RedisUrl url, Options options);
   void ensure_connected();
-  void connect_plain();
+  void connect_plain(const RedisUrl::Node& node);
   void connect_tls();
+  void connect_via_sentinels();
+  Reply command_once(const std::vector<std::string>& args);
+  void drop();
   redisReply* tls_round_trip(int argc, const char** argv, const std::size_t* lens);
 
   RedisUrl m_url;
   Options m_options;
+  RedisUrl::Node m_node;  // the server connected to: the URL's, or the primary the sentinels named
   std::unique_ptr<redisContext, ContextFree> m_ctx;  // redis:// and unix://
   std::unique_ptr<TlsConnection> m_tls;              // rediss://
 };

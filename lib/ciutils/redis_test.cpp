@@ -121,8 +121,8 @@ TEST(RedisUrl, ParsesTcpAuthDbAndUnixForms) {
 
 TEST(RedisUrl, RejectsBadFormsWithoutEchoingPasswords) {
   EXPECT_EQ(usage_message([] { parse_redis_url("http://host"); }),
-            "REDIS_URL: unsupported scheme (expected redis://host:port/db, rediss://host:port/db or "
-            "unix:///path.sock?db=N)");
+            "REDIS_URL: unsupported scheme (expected redis://host:port/db, rediss://host:port/db, "
+            "redis+sentinel://host:port,host:port/master/db or unix:///path.sock?db=N)");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:99999/0"); }),
             "REDIS_URL: port out of range in redis://u:***@host:99999/0");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:6379/x"); }),
@@ -147,6 +147,30 @@ TEST(RedisUrl, ParsesTlsSettings) {
   EXPECT_TRUE(parse_redis_url("rediss://h?insecure=1").insecure);
   EXPECT_FALSE(parse_redis_url("rediss://h?insecure=0").insecure);
   EXPECT_FALSE(parse_redis_url("redis://h").tls);
+}
+
+TEST(RedisUrl, ParsesSentinelForms) {
+  auto u = parse_redis_url("redis+sentinel://:pw@s1:26380,s2,[::1]:26381/mymaster/3?sentinel_password=spw");
+  ASSERT_EQ(u.sentinels.size(), 3u);
+  EXPECT_EQ(u.sentinels[0].host, "s1");
+  EXPECT_EQ(u.sentinels[0].port, 26380);
+  EXPECT_EQ(u.sentinels[1].host, "s2");
+  EXPECT_EQ(u.sentinels[1].port, 26379);
+  EXPECT_EQ(u.sentinels[2].host, "::1");
+  EXPECT_EQ(u.sentinels[2].port, 26381);
+  EXPECT_EQ(u.master, "mymaster");
+  EXPECT_EQ(u.db, 3);
+  EXPECT_EQ(u.password, "pw");
+  EXPECT_EQ(u.sentinel_password, "spw");
+  EXPECT_EQ(u.redacted(), "redis+sentinel://:***@s1:26380,s2:26379,::1:26381/mymaster/3");
+  EXPECT_EQ(parse_redis_url("redis+sentinel://s1/m").db, 0);
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis+sentinel://s1:26379"); }),
+            "REDIS_URL: a sentinel URL names its sentinels and the master: "
+            "redis+sentinel://s1:26379,s2:26379/mymaster[/db], not redis+sentinel://s1:26379");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis+sentinel://s1/m?sentinel_password=topsecret&x=1"); }),
+            "REDIS_URL: unknown URL parameter 'x' in redis+sentinel://s1/m?sentinel_password=***&x=1");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://h?sentinel_password=topsecret"); }),
+            "REDIS_URL: sentinel_password= needs a redis+sentinel:// URL, in redis://h?sentinel_password=***");
 }
 
 TEST(RedisUrl, RejectsTlsSettingsOutsideRedissAndBadValues) {

@@ -313,8 +313,12 @@ std::string redis_url_from_env() {
   return env_value("REDIS_URL").value_or("redis://127.0.0.1:6379/0");
 }
 
-KeySpace KeySpace::from_env() {
-  return KeySpace(env_value("CIUTILS_NAMESPACE").value_or("ciutils"));
+KeySpace KeySpace::checked(std::optional<std::string> flag) {
+  std::string ns = flag ? std::move(*flag) : env_value("CIUTILS_NAMESPACE").value_or("ciutils");
+  if (ns.empty() || ns.find_first_of("{}: ") != std::string::npos) {
+    throw UsageError("--namespace: invalid namespace '" + ns + "'");
+  }
+  return KeySpace(std::move(ns));
 }
 
 std::string KeySpace::key(std::string_view tag, std::string_view suffix) const {

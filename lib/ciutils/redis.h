@@ -58,7 +58,10 @@ std::string redis_url_from_env();
 class KeySpace {
 public:
   explicit KeySpace(std::string ns) : m_ns(std::move(ns)) {}
-  static KeySpace from_env();  // CIUTILS_NAMESPACE or "ciutils"
+  // What every tool's --namespace gives: the flag's value when given, else
+  // CIUTILS_NAMESPACE, else "ciutils". UsageError "--namespace: invalid namespace 'NS'"
+  // when it is empty or holds '{', '}', ':' or a space (it prefixes every key).
+  static KeySpace checked(std::optional<std::string> flag);
   std::string key(std::string_view tag, std::string_view suffix) const;
   const std::string& name() const { return m_ns; }
 

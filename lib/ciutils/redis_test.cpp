@@ -222,10 +222,22 @@ TEST(KeySpace, BuildsHashTaggedKeys) {
   KeySpace keys("ciutils");
   EXPECT_EQ(keys.key("lock:uat", "holders"), "ciutils:{lock:uat}:holders");
   EXPECT_EQ(keys.key("q:e2e", ""), "ciutils:{q:e2e}");
+}
+
+TEST(KeySpace, NamespaceFromFlagThenEnvironmentThenDefault) {
   ::setenv("CIUTILS_NAMESPACE", "team-a", 1);
-  EXPECT_EQ(KeySpace::from_env().key("x", "y"), "team-a:{x}:y");
+  EXPECT_EQ(KeySpace::checked(std::nullopt).key("x", "y"), "team-a:{x}:y");
+  EXPECT_EQ(KeySpace::checked("team-b").name(), "team-b");
   ::unsetenv("CIUTILS_NAMESPACE");
-  EXPECT_EQ(KeySpace::from_env().name(), "ciutils");
+  EXPECT_EQ(KeySpace::checked(std::nullopt).name(), "ciutils");
+  for (const char* bad : {"", "a{b", "a}b", "a:b", "a b"}) {
+    try {
+      KeySpace::checked(std::string(bad));
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()), std::string("--namespace: invalid namespace '") + bad + "'");
+    }
+  }
 }
 
 TEST(Sha1, MatchesKnownDigests) {

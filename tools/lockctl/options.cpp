@@ -4,6 +4,7 @@
 #include "names.h"
 
 #include "ciutils/error.h"
+#include "ciutils/redis.h"
 
 #include <algorithm>
 #include <sstream>
@@ -80,10 +81,8 @@ Connection connection_of(const po::variables_map& vm, const EnvLookup& env) {
     c.deprecated = "--redis-url is deprecated and will be removed in the next release: use --redis";
   }
   c.redis_url = url.value_or(env("REDIS_URL").value_or("redis://127.0.0.1:6379/0"));
-  c.ns = opt(vm, "namespace").value_or(env("CIUTILS_NAMESPACE").value_or("ciutils"));
-  if (c.ns.empty() || c.ns.find_first_of("{}: ") != std::string::npos) {
-    throw UsageError("--namespace: invalid namespace '" + c.ns + "'");
-  }
+  // The environment is looked up here (not by KeySpace::checked) so that tests can inject it.
+  c.ns = KeySpace::checked(opt(vm, "namespace").value_or(env("CIUTILS_NAMESPACE").value_or("ciutils"))).name();
   return c;
 }
 

@@ -86,10 +86,7 @@ Redis connect_redis(const Options& o) {
 
 // --namespace, else $CIUTILS_NAMESPACE, else "ciutils"; checked as lockctl checks it.
 KeySpace key_space(const Options& o, const po::variables_map& vm) {
-  auto ns = vm.count("namespace") ? o.ns : env_value("CIUTILS_NAMESPACE").value_or("ciutils");
-  if (ns.empty() || ns.find_first_of("{}: ") != std::string::npos)
-    throw UsageError("--namespace: invalid namespace '" + ns + "'");
-  return KeySpace(ns);
+  return KeySpace::checked(vm.count("namespace") ? std::optional(o.ns) : std::nullopt);
 }
 
 bool redis_configured(const Options& o) { return !o.redis.empty() || env_value("REDIS_URL").has_value(); }

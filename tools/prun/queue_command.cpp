@@ -199,7 +199,7 @@ RedisUrl url_of(const QueueOptions& q) {
 }
 
 QueueKeys keys_of(const QueueOptions& q) {
-  return QueueKeys(q.ns.empty() ? KeySpace::from_env() : KeySpace(q.ns), q.queue, q.run_id);
+  return QueueKeys(KeySpace::checked(q.ns.empty() ? std::nullopt : std::optional(q.ns)), q.queue, q.run_id);
 }
 
 std::string host_name() {

@@ -28,11 +28,7 @@ void add_redis_options(po::options_description& visible, std::string& redis_url,
 }
 
 KeySpace key_space(const po::variables_map& vm, const std::string& ns) {
-  std::string name = vm.count("namespace") ? ns : env_value("CIUTILS_NAMESPACE").value_or("ciutils");
-  if (name.empty() || name.find_first_of("{}: ") != std::string::npos) {
-    throw UsageError("--namespace: invalid namespace '" + name + "'");
-  }
-  return KeySpace(name);
+  return KeySpace::checked(vm.count("namespace") ? std::optional(ns) : std::nullopt);
 }
 
 Redis connect_redis(const std::string& redis_url) {

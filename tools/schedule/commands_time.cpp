@@ -28,11 +28,8 @@ RedisUrl redis_url_of(const po::variables_map& vm) {
 }
 
 KeySpace space_of(const po::variables_map& vm) {
-  auto ns = flag_env_default(vm, "namespace", "CIUTILS_NAMESPACE", "ciutils");
-  if (ns.empty() || ns.find_first_of("{}: ") != std::string::npos) {
-    throw UsageError("--namespace: invalid namespace '" + ns + "'");
-  }
-  return KeySpace(ns);
+  return KeySpace::checked(vm.count("namespace") ? std::optional(vm["namespace"].as<std::string>())
+                                                : std::nullopt);
 }
 
 std::optional<SysSeconds> now_of(const po::variables_map& vm) {

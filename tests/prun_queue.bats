@@ -155,6 +155,8 @@ setup() { prun_queue_setup; }
   [ "$stderr" = "prun: error: --shard: a queue worker takes what is left; --fallback shard:K/N is the static split" ]
   run -2 --separate-stderr prun queue work --queue 'q{x}' --run-id r
   [ "$stderr" = "prun: error: --queue: invalid value 'q{x}' (letters, digits and ._:@/+=- only)" ]
+  run -2 --separate-stderr prun queue status --queue q --run-id r --namespace 'a{b' --redis redis://127.0.0.1:1/0
+  [ "$stderr" = "prun: error: --namespace: invalid namespace 'a{b'" ]
   run -2 --separate-stderr prun queue push --run-id r
   [ "$stderr" = "prun: error: --queue is required" ]
   run -2 --separate-stderr prun queue work --queue q --run-id r --timeout 0s

@@ -192,6 +192,7 @@ void check_run(const QueueOptions& q) {
   if (q.run_id.empty()) throw UsageError("--run-id is required");
   validate_queue_name(q.queue, "--queue");
   validate_queue_name(q.run_id, "--run-id");
+  KeySpace::checked(q.ns.empty() ? std::nullopt : std::optional(q.ns));  // before any connection
 }
 
 RedisUrl url_of(const QueueOptions& q) {

@@ -140,7 +140,10 @@ std::chrono::milliseconds parse_duration(std::string_view text, std::string_view
     bare = false;
     total_ms += *number * scale;
   }
-  if (!std::isfinite(total_ms) || total_ms > static_cast<double>(std::numeric_limits<std::int64_t>::max() / 2)) {
+  // Up to 2^53 ms (285,000 years) every whole number of milliseconds is exact in a double,
+  // so what is printed back parses to the same value.
+  constexpr double k_max_ms = 9'007'199'254'740'992.0;
+  if (!std::isfinite(total_ms) || total_ms > k_max_ms) {
     throw bad("out of range");
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(total_ms)));

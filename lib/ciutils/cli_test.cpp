@@ -50,6 +50,10 @@ TEST(ParseDuration, RejectsBadValuesNamingTheFlag) {
             "--ttl: invalid duration '1e400s' (unknown unit 'e'; use e.g. 250ms, 90s, 10m, 1h30m)");
   EXPECT_EQ(usage_message([] { parse_duration("99999999999999999d", "--ttl"); }),
             "--ttl: invalid duration '99999999999999999d' (out of range; use e.g. 250ms, 90s, 10m, 1h30m)");
+  // Beyond 2^53 ms a double no longer holds every millisecond (found by fuzz/duration).
+  EXPECT_EQ(usage_message([] { parse_duration("888888888888880", "--ttl"); }),
+            "--ttl: invalid duration '888888888888880' (out of range; use e.g. 250ms, 90s, 10m, 1h30m)");
+  EXPECT_EQ(parse_duration("9007199254740s", "--ttl"), milliseconds(9'007'199'254'740'000));
 }
 
 TEST(ParseSize, AcceptsBinaryAndDecimalUnits) {

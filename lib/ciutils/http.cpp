@@ -228,8 +228,45 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   const std::string text(value);
   time_t when = curl_getdate(text.c_str(), nullptr);
   if (when < 0) return std::nullopt;
-  auto delta = duration_cast<milliseconds>(system_clock::from_time_t(when) - now);
-  return std::max(delta, milliseconds(0));
+  // In seconds first: a date centuries away does not fit the clock's nanoseconds (found by
+  // fuzz/http_headers). Capped as the seconds form is (9 digits); callers cap it further.
+  const long long delta_s = static_cast<long long>(when) - static_cast<long long>(system_clock::to_time_t(now));
+  return duration_cast<milliseconds>(seconds(std::clamp(delta_s, 0LL, 999'999'999LL)));
+}
+
+namespace {
+
+// Digits only (no sign, no space), at most 19 of them so that the value fits.
+std::optional<std::uint64_t> decimal(std::string_view text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<ContentRange> parse_content_range(std::string_view value) {
+  value = trim(value);
+  constexpr std::string_view k_unit = "bytes ";
+  if (value.size() < k_unit.size() || lower(value.substr(0, k_unit.size())) != k_unit) return std::nullopt;
+  value.remove_prefix(k_unit.size());
+  auto dash = value.find('-');
+  auto slash = value.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) return std::nullopt;
+  auto start = decimal(value.substr(0, dash));
+  auto end = decimal(value.substr(dash + 1, slash - dash - 1));
+  if (!start || !end || *start > *end) return std::nullopt;
+  ContentRange range{*start, *end, std::nullopt};
+  auto total = value.substr(slash + 1);
+  if (total != "*") {
+    range.total = decimal(total);
+    if (!range.total || *end >= *range.total) return std::nullopt;
+  }
+  return range;
 }
 
 HttpResponse http_send_with_retry(

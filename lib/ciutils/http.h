@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -71,6 +72,15 @@ std::chrono::milliseconds backoff_delay(int attempt, const RetryPolicy& policy);
 // Retry-After as seconds ("120") or an HTTP date, relative to now; nullopt when unparsable.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::chrono::system_clock::time_point now);
+
+// A 206's Content-Range, "bytes START-END/TOTAL" or "bytes START-END/*" (RFC 9110 14.4):
+// nullopt unless the unit is bytes, START <= END, and END < TOTAL when TOTAL is given.
+struct ContentRange {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;                // inclusive
+  std::optional<std::uint64_t> total;  // nullopt for "*"
+};
+std::optional<ContentRange> parse_content_range(std::string_view value);
 
 // The URL with userinfo password and secret-looking query values (token, key, signature,
 // password, secret, X-Amz-Signature, X-Amz-Credential, …) replaced by "***".

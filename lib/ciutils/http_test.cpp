@@ -288,6 +288,8 @@ TEST(Http, ParseRetryAfterSeconds) {
   EXPECT_FALSE(parse_retry_after("", now).has_value());
   EXPECT_FALSE(parse_retry_after("-1", now).has_value());
   EXPECT_FALSE(parse_retry_after("soon", now).has_value());
+  // A date centuries ahead is capped, not an overflow of the clock (found by fuzz/http_headers).
+  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 4030 07:28:00 GMT", now), 999'999'999s);
   EXPECT_FALSE(parse_retry_after("99999999999999999999", now).has_value());
 }
 
@@ -327,3 +329,23 @@ TEST(Http, CurlHandleHasDefaults) {
 
 }  // namespace
 }  // namespace ciutils
+
+TEST(ContentRange, ParsesWhatServersSend) {
+  auto range = parse_content_range("bytes 100-199/1000");
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->start, 100u);
+  EXPECT_EQ(range->end, 199u);
+  EXPECT_EQ(range->total, 1000u);
+  range = parse_content_range(" Bytes 0-0/* ");
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->end, 0u);
+  EXPECT_FALSE(range->total);
+}
+
+TEST(ContentRange, RefusesWhatIsNotOneByteRange) {
+  for (const char* bad : {"", "bytes", "bytes */1000", "items 0-9/10", "bytes 10-9/100", "bytes 0-10/10",
+                          "bytes -1-9/10", "bytes 0-9", "bytes 0-9/", "bytes 0-9/1x", "bytes 0 -9/10",
+                          "bytes 99999999999999999999-1/2", "bytes 0-9/10/11"}) {
+    EXPECT_FALSE(parse_content_range(bad)) << bad;
+  }
+}

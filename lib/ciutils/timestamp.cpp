@@ -48,7 +48,9 @@ std::optional<SysTime> parse_utc(std::string_view text) {
     return std::nullopt;
   }
   year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
-  if (!ymd.ok() || h > 23 || mi > 59 || s > 60) {
+  // The system clock counts nanoseconds in 64 bits: 1677 to 2262. Beyond, converting would
+  // overflow (found by fuzz/report_input); such a record is malformed, not a moment.
+  if (!ymd.ok() || y < 1700 || y > 2200 || h > 23 || mi > 59 || s > 60) {
     return std::nullopt;
   }
   std::size_t pos = 19;

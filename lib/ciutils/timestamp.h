@@ -12,7 +12,8 @@ using SysTime = std::chrono::system_clock::time_point;
 
 // digits: 0 (seconds), 3 (milliseconds) or 6 (microseconds).
 std::string format_utc(SysTime t, int digits = 3);
-// Parses "YYYY-MM-DDTHH:MM:SS[.fff…]Z" (also +00:00); nullopt when malformed.
+// Parses "YYYY-MM-DDTHH:MM:SS[.fff…]Z" (also +00:00); nullopt when malformed or outside
+// the years 1700-2200.
 std::optional<SysTime> parse_utc(std::string_view text);
 
 }  // namespace ciutils

@@ -21,3 +21,11 @@ TEST(Timestamp, FormatsAndParsesUtc) {
   EXPECT_FALSE(parse_utc("2026-11-22T10:00:00+01:00"));
   EXPECT_FALSE(parse_utc("yesterday"));
 }
+
+TEST(Timestamp, RefusesYearsTheClockCannotHold) {
+  // 1013 and 3000 overflow the system clock's 64-bit nanoseconds (found by fuzz/report_input).
+  EXPECT_FALSE(parse_utc("1013-11-22T10:00:02.000Z"));
+  EXPECT_FALSE(parse_utc("3000-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_utc("2200-12-31T23:59:59Z"));
+  EXPECT_TRUE(parse_utc("1700-01-01T00:00:00Z"));
+}

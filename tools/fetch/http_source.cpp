@@ -6,6 +6,7 @@
 
 #include <ciutils/cli.h>
 #include <ciutils/ca_bundle.h>
+#include <ciutils/http.h>
 
 #include <curl/curl.h>
 
@@ -191,19 +192,14 @@ std::size_t HttpSource::write(const char* data, std::size_t size) {
       }
       if (m_status == 206) {
         // "bytes START-END/TOTAL": continue only from exactly where we stopped.
-        auto range = header("content-range").value_or("");
-        auto space = range.find(' ');
-        auto dash = range.find('-');
-        auto slash = range.find('/');
-        auto start = (space != std::string::npos && dash != std::string::npos)
-                         ? parse_u64(std::string_view(range).substr(space + 1, dash - space - 1))
-                         : std::nullopt;
-        if (!start) {
-          m_abort = "server answered the Range request with '" + range + "'";
+        auto text = header("content-range").value_or("");
+        auto range = parse_content_range(text);
+        if (!range) {
+          m_abort = "server answered the Range request with '" + text + "'";
           return 0;
         }
-        m_start_offset = *start;
-        if (slash != std::string::npos) m_size = parse_u64(std::string_view(range).substr(slash + 1));
+        m_start_offset = range->start;
+        m_size = range->total;
       } else if (has_body) {
         m_size = body;
       }

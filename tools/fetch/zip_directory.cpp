@@ -96,6 +96,8 @@ ZipDirectory parse_zip_directory(std::string_view tail, std::uint64_t total) {
     entry.uncompressed_size = le(tail, p + 24, 4);
     entry.local_offset = le(tail, p + 42, 4);
     apply_zip64_extra(tail.substr(p + 46 + name_length, extra_length), entry, i + 1);
+    // A local header can only come before the directory (found by fuzz/zip_directory).
+    if (entry.local_offset >= offset) damaged("entry " + std::to_string(i + 1) + " points past the directory");
     directory.entries.push_back(std::move(entry));
     p += 46 + name_length + extra_length + comment_length;
   }

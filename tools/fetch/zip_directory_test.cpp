@@ -84,5 +84,16 @@ TEST(ZipDirectory, RefusesDamage) {
   EXPECT_THROW(parse_zip_directory(longer, longer.size()), IntegrityError);
 }
 
+TEST(ZipDirectory, RefusesALocalHeaderPastTheDirectory) {
+  std::string zip = tiny_zip();
+  zip[36 + 42] = 36;  // the entry's local header offset: the directory's own start
+  try {
+    parse_zip_directory(zip, zip.size());
+    FAIL() << "accepted";
+  } catch (const IntegrityError& e) {
+    EXPECT_STREQ(e.what(), "zip central directory: entry 1 points past the directory");
+  }
+}
+
 }  // namespace
 }  // namespace ciutils::fetch

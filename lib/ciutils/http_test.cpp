@@ -327,8 +327,6 @@ TEST(Http, CurlHandleHasDefaults) {
   EXPECT_NE(handle.get(), nullptr);
 }
 
-}  // namespace
-}  // namespace ciutils
 
 TEST(ContentRange, ParsesWhatServersSend) {
   auto range = parse_content_range("bytes 100-199/1000");
@@ -349,3 +347,6 @@ TEST(ContentRange, RefusesWhatIsNotOneByteRange) {
     EXPECT_FALSE(parse_content_range(bad)) << bad;
   }
 }
+
+}  // namespace
+}  // namespace ciutils

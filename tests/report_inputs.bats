@@ -26,8 +26,22 @@ setup() {
   assert_output --partial "report: error: broken.jsonl:2:"
   printf '{"status":"passed","duration_s":-1,"name":"x"}\n' >neg.jsonl
   run -2 report junit neg.jsonl
-  assert_output "report: error: neg.jsonl:1: field 'duration_s' must be a number of seconds >= 0"
+  assert_output "report: error: neg.jsonl:1: field 'duration_s' must be a number of seconds from 0 to 1e12"
+  printf '{"status":"passed","duration_s":2e12,"name":"x"}\n' >long.jsonl
+  run -2 report junit long.jsonl
+  assert_output "report: error: long.jsonl:1: field 'duration_s' must be a number of seconds from 0 to 1e12"
   [ ! -e out.xml ]
+}
+
+@test "what report writes from TAP, report reads back, even with a timing beyond any clock" {
+  # Found by fuzz/report_input: the timing became time="666…" that the JUnit reader refused.
+  printf '1..2\nok 1 slow in 99999999999999999999999ms\nok 2 quick in 12ms\n' >t.tap
+  run -0 report junit t.tap -o a.xml
+  run -0 report junit a.xml -o b.xml
+  run -0 xmllint --xpath 'string(//testcase[1]/@name)' b.xml
+  assert_output "slow in 99999999999999999999999ms"
+  run -0 xmllint --xpath 'string(//testcase[2]/@time)' b.xml
+  assert_output "0.012"
 }
 
 @test "malformed TAP is named by line" {

@@ -154,7 +154,8 @@ TestResult parse_record(const boost::json::value& value, const std::string& wher
   t.classname = r.string("classname");
   if (t.classname.empty()) t.classname = stem;
   if (auto d = r.number("duration_s")) {
-    if (!std::isfinite(*d) || *d < 0) r.fail("duration_s", "must be a number of seconds >= 0");
+    if (!std::isfinite(*d) || *d < 0 || *d > k_max_duration_s)
+      r.fail("duration_s", "must be a number of seconds from 0 to 1e12");
     t.duration_s = *d;
   }
   t.message = r.string("message");

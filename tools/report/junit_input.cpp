@@ -142,7 +142,7 @@ void JunitReader::start(const char* name, const XML_Char** atts) {
       std::erase(v, ',');
       char* endp = nullptr;
       double d = std::strtod(v.c_str(), &endp);
-      if (endp == v.c_str() || *endp != '\0' || !(d >= 0) || d > 1e12) {
+      if (endp == v.c_str() || *endp != '\0' || !(d >= 0) || d > k_max_duration_s) {
         stop("<testcase name=\"" + m_case.name + "\">: time=\"" + clean_text(t) + "\" is not a number of seconds");
         return;
       }

@@ -17,6 +17,10 @@ const char* status_name(Status status);
 // Higher is worse: error > timeout > failed > flaky > passed > skipped.
 int severity(Status status);
 
+// The longest duration a result may carry (about 31,700 years): what every reader accepts,
+// so that whatever report writes, report reads back.
+constexpr double k_max_duration_s = 1e12;
+
 // Failed, error or timeout: what makes a run red.
 bool is_failure(Status status);
 

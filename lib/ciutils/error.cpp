@@ -33,12 +33,18 @@ void warn_once(const std::string& message) {
 
 int guarded_main(std::string_view tool, std::ostream& err, int (*body)(int, char**), int argc,
                  char** argv) {
-  {
-    WarningSink& sink = warning_sink();
-    std::lock_guard lock(sink.mutex);
-    sink.stream = &err;
-    sink.tool = tool;
-  }
+  // Warnings go to err while body runs, and nowhere once it returned: err may be a
+  // caller's local stream (as in the unit tests), which must not be written after it is gone.
+  struct SinkScope {
+    SinkScope(std::ostream& err, std::string_view tool) { set(&err, tool); }
+    ~SinkScope() { set(nullptr, {}); }
+    static void set(std::ostream* stream, std::string_view tool) {
+      WarningSink& sink = warning_sink();
+      std::lock_guard lock(sink.mutex);
+      sink.stream = stream;
+      sink.tool = tool;
+    }
+  } scope(err, tool);
   try {
     return body(argc, argv);
   } catch (const Error& e) {

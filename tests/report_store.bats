@@ -72,6 +72,18 @@ record() {
   [ "$output" -ge 5 ] && [ "$output" -le 12 ]
 }
 
+@test "each stored run counts once per suite, with the suite's worst status, in one hash" {
+  record failed 1 run-1 >r.jsonl
+  printf '{"name":"x","classname":"api","status":"skipped","duration_s":0}\n' >>r.jsonl
+  run -0 report store -q r.jsonl
+  record passed 1 run-2 >r.jsonl
+  run -0 report store -q r.jsonl
+  run -0 redis-cli -p "$REDIS_PORT" hgetall "$CIUTILS_NAMESPACE:{report}:finished"
+  assert_equal "$(paste - - <<<"$output" | sort | tr '\t\n' '= ')" "failed:web.e2e=1 passed:web.e2e=1 skipped:api=1 "
+  run -0 redis-cli -p "$REDIS_PORT" pttl "$CIUTILS_NAMESPACE:{report}:finished"
+  [ "$output" -gt 0 ]
+}
+
 @test "Redis unreachable: exit 3 naming the redacted URL" {
   run -3 report store --redis "redis://:hunter2@127.0.0.1:1/0" "$REPORT_FIXTURES/results.jsonl"
   assert_output --partial "report: error:"
@@ -83,7 +95,7 @@ record() {
   run -0 report store -q --namespace team-a r.jsonl
   run -0 redis-cli -p "$REDIS_PORT" --scan --pattern '*'
   assert_equal "$(printf '%s\n' "${lines[@]}" | sort | tr '\n' ' ')" \
-    "team-a:{report}:runs team-a:{report}:test:web.e2e::login team-a:{report}:test:web.e2e::search team-a:{report}:tests "
+    "team-a:{report}:finished team-a:{report}:runs team-a:{report}:test:web.e2e::login team-a:{report}:test:web.e2e::search team-a:{report}:tests "
   run -0 report history --namespace team-a --test search
   assert_line --index 0 "web.e2e::search"
   run -0 report history

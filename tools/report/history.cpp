@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 namespace ciutils::report {
 
@@ -15,9 +16,11 @@ namespace {
 
 constexpr std::size_t k_batch = 2000;  // tests per script call
 
-// KEYS[1] runs stream, KEYS[2] test index, KEYS[3..] one stream per test.
+// KEYS[1] runs stream, KEYS[2] test index, KEYS[3] finished-runs counters, KEYS[4..] one
+// stream per test.
 // ARGV: max_runs, max_per_test, ttl_ms, run_id, commit, branch, write_run (1/0),
-//       tests, failures, flaky, skipped, duration, then per test: id, status, duration.
+//       tests, failures, flaky, skipped, duration, S, then S counter fields
+//       ("status:suite", one per suite of the run), then per test: id, status, duration.
 const Script k_store_script(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -27,8 +30,10 @@ if ARGV[7] == '1' then
              'branch', ARGV[6], 'tests', ARGV[8], 'failures', ARGV[9], 'flaky', ARGV[10], 'skipped', ARGV[11],
              'duration_s', ARGV[12])
 end
-local a = 13
-for k = 3, #KEYS do
+local suites = tonumber(ARGV[13])
+for i = 1, suites do redis.call('HINCRBY', KEYS[3], ARGV[13 + i], 1) end
+local a = 14 + suites
+for k = 4, #KEYS do
   local id, status, duration = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   a = a + 3
   redis.call('XADD', KEYS[k], 'MAXLEN', '~', ARGV[2], '*', 'at', now, 'run_id', ARGV[4], 'commit', ARGV[5],
@@ -39,7 +44,8 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
-return #KEYS - 2
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ttl) end
+return #KEYS - 3
 )lua");
 
 // KEYS: test streams. ARGV[1]: entries per stream. Each stream's newest entries, newest
@@ -59,6 +65,8 @@ std::string number(double v) {
 }
 
 std::string test_key(const KeySpace& keys, const std::string& id) { return keys.key("report", "test:" + id); }
+
+std::string finished_key(const KeySpace& keys) { return keys.key("report", "finished"); }
 
 std::int64_t stream_ms(const std::string& entry_id) {
   try {
@@ -125,13 +133,20 @@ void store_run(Redis& redis, const KeySpace& keys, const std::vector<TestResult>
   bool first = true;
   do {
     std::size_t end = std::min(results.size(), start + k_batch);
-    std::vector<std::string> k{keys.key("report", "runs"), keys.key("report", "tests")};
+    std::vector<std::string> k{keys.key("report", "runs"), keys.key("report", "tests"), finished_key(keys)};
     std::vector<std::string> a{std::to_string(o.max_runs),      std::to_string(o.max_per_test),
                                std::to_string(o.ttl_ms),        run.run_id,
                                run.commit,                      run.branch,
                                first ? "1" : "0",               std::to_string(stats.total),
                                std::to_string(stats.failures()), std::to_string(stats.count(Status::flaky)),
                                std::to_string(stats.count(Status::skipped)), number(stats.duration_s)};
+    if (first) {
+      auto suites = suite_outcomes(results);
+      a.push_back(std::to_string(suites.size()));
+      for (const auto& [suite, status] : suites) a.push_back(std::string(status_name(status)) + ":" + suite);
+    } else {
+      a.push_back("0");
+    }
     for (std::size_t i = start; i < end; ++i) {
       std::string id = test_id(results[i]);
       k.push_back(test_key(keys, id));
@@ -147,6 +162,30 @@ void store_run(Redis& redis, const KeySpace& keys, const std::vector<TestResult>
     first = false;
     start = end;
   } while (start < results.size());
+}
+
+std::vector<std::pair<std::string, Status>> suite_outcomes(const std::vector<TestResult>& results) {
+  std::map<std::string, Status> worst;
+  for (const auto& r : results) {
+    auto [it, added] = worst.emplace(r.classname, r.status);
+    if (!added && severity(r.status) > severity(it->second)) it->second = r.status;
+  }
+  return {worst.begin(), worst.end()};
+}
+
+std::vector<FinishedRuns> load_finished(Redis& redis, const KeySpace& keys) {
+  auto pairs = command(redis, {"HGETALL", finished_key(keys)}).strings();
+  std::vector<FinishedRuns> out;
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    auto colon = pairs[i].find(':');
+    auto status = parse_status(pairs[i].substr(0, colon));
+    if (colon == std::string::npos || !status) continue;
+    out.push_back({pairs[i].substr(colon + 1), *status, static_cast<std::uint64_t>(to_double(pairs[i + 1]))});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.suite != b.suite ? a.suite < b.suite : severity(a.status) < severity(b.status);
+  });
+  return out;
 }
 
 HistoryStats history_stats(const TestHistory& h) {
@@ -243,26 +282,12 @@ void sort_histories(std::vector<TestHistory>& histories, HistorySort sort) {
   histories = std::move(sorted);
 }
 
-std::vector<TestHistory> load_history(Redis& redis, const KeySpace& keys, std::size_t last, std::size_t max_tests,
-                                      const std::optional<std::string>& test, HistorySort sort) {
-  std::vector<std::string> ids;
-  std::string index = keys.key("report", "tests");
-  if (test && test->find("::") != std::string::npos) {
-    ids.push_back(*test);
-  } else {
-    auto all = command(redis, {"ZREVRANGE", index, "0", "-1"}).strings();
-    for (auto& id : all) {
-      if (test) {
-        // a name may itself hold "::": match "::<name>" at the end
-        if (id.size() < test->size() + 2 || id.compare(id.size() - test->size(), test->size(), *test) != 0 ||
-            id.compare(id.size() - test->size() - 2, 2, "::") != 0) {
-          continue;
-        }
-      }
-      ids.push_back(std::move(id));
-      if (sort == HistorySort::recent && ids.size() >= max_tests) break;
-    }
-  }
+std::vector<std::string> stored_test_ids(Redis& redis, const KeySpace& keys) {
+  return command(redis, {"ZREVRANGE", keys.key("report", "tests"), "0", "-1"}).strings();
+}
+
+std::vector<TestHistory> read_histories(Redis& redis, const KeySpace& keys, const std::vector<std::string>& ids,
+                                        std::size_t last) {
   std::vector<TestHistory> out;
   for (std::size_t start = 0; start < ids.size(); start += k_batch) {
     std::size_t end = std::min(ids.size(), start + k_batch);
@@ -294,6 +319,28 @@ std::vector<TestHistory> load_history(Redis& redis, const KeySpace& keys, std::s
       out.push_back(std::move(h));
     }
   }
+  return out;
+}
+
+std::vector<TestHistory> load_history(Redis& redis, const KeySpace& keys, std::size_t last, std::size_t max_tests,
+                                      const std::optional<std::string>& test, HistorySort sort) {
+  std::vector<std::string> ids;
+  if (test && test->find("::") != std::string::npos) {
+    ids.push_back(*test);
+  } else {
+    for (auto& id : stored_test_ids(redis, keys)) {
+      if (test) {
+        // a name may itself hold "::": match "::<name>" at the end
+        if (id.size() < test->size() + 2 || id.compare(id.size() - test->size(), test->size(), *test) != 0 ||
+            id.compare(id.size() - test->size() - 2, 2, "::") != 0) {
+          continue;
+        }
+      }
+      ids.push_back(std::move(id));
+      if (sort == HistorySort::recent && ids.size() >= max_tests) break;
+    }
+  }
+  std::vector<TestHistory> out = read_histories(redis, keys, ids, last);
   sort_histories(out, sort);
   if (out.size() > max_tests) out.resize(max_tests);
   return out;

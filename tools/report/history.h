@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ciutils::report {
@@ -57,6 +58,19 @@ struct HistoryStats {
 
 HistoryStats history_stats(const TestHistory& history);
 
+// Each suite (classname) of a run with its worst outcome (by severity): what the run
+// counts as for that suite in the finished-runs counters.
+std::vector<std::pair<std::string, Status>> suite_outcomes(const std::vector<TestResult>& results);
+
+// Runs of a suite finished with a status, counted by 'report store' since the counters were
+// last idle for the --ttl (<ns>:{report}:finished, field "status:suite").
+struct FinishedRuns {
+  std::string suite;
+  Status status = Status::passed;
+  std::uint64_t count = 0;
+};
+std::vector<FinishedRuns> load_finished(Redis& redis, const KeySpace& keys);  // by suite, then status
+
 struct RunPoint {
   std::int64_t at_ms = 0;
   std::string run_id, commit, branch;
@@ -78,6 +92,13 @@ HistorySort parse_history_sort(std::string_view text);  // UsageError naming --s
 
 // Sorts histories given most recently run first; ties keep that order.
 void sort_histories(std::vector<TestHistory>& histories, HistorySort sort);
+
+// Every stored test id (classname::name), most recently run first.
+std::vector<std::string> stored_test_ids(Redis& redis, const KeySpace& keys);
+
+// The last `last` results of each of `ids` (tests with none are left out), in the order given.
+std::vector<TestHistory> read_histories(Redis& redis, const KeySpace& keys, const std::vector<std::string>& ids,
+                                        std::size_t last);
 
 // The last `last` results of each test, the first `max_tests` tests in `sort` order
 // (every stored test is read unless the order is recent); with `test` only that one

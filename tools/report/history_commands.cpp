@@ -67,7 +67,8 @@ int cmd_store(const std::vector<std::string>& args) {
   if (!parse(args, visible, true, common, "report store [OPTIONS] [INPUT...]",
              "Appends the run to capped Redis streams: <ns>:{report}:runs (one entry per run) and\n"
              "<ns>:{report}:test:<classname>::<name> (one entry per test and run), indexed by\n"
-             "<ns>:{report}:tests. Each batch is one Lua script using the server's clock.",
+             "<ns>:{report}:tests; <ns>:{report}:finished counts runs per suite and worst status.\n"
+             "Each batch is one Lua script using the server's clock.",
              k_redis_env, all, vm)) {
     return 0;
   }

@@ -213,6 +213,23 @@ std::string listed_heading(const char* what, std::size_t n) {
   return h + ")";
 }
 
+std::string suites_table(const std::vector<HtmlOptions::SuiteRow>& suites) {
+  std::string out = "<section id=\"suites\"><h2>Suites (" + std::to_string(suites.size()) + ")</h2>\n"
+                    "<table id=\"suite-list\"><thead><tr><th>suite</th><th class=\"num\">tests</th><th class=\"num\">"
+                    "failing now</th><th class=\"num\">flaky now</th><th class=\"num\">runs</th><th class=\"num\">failed "
+                    "runs</th><th>last result</th></tr></thead><tbody>\n";
+  for (const auto& r : suites) {
+    out += "<tr data-status=\"" + std::string(r.failing ? "failed" : "passed") + "\"><td><a class=\"suite\" href=\"" +
+           html_escape(r.href) + "\">" + html_escape(r.name.empty() ? "(no classname)" : r.name) +
+           "</a></td><td class=\"num\">" + std::to_string(r.tests) + "</td><td class=\"num st" +
+           (r.failing ? " failed" : "") + "\">" + std::to_string(r.failing) + "</td><td class=\"num\">" +
+           std::to_string(r.flaky) + "</td><td class=\"num\">" + std::to_string(r.runs) + "</td><td class=\"num\">" +
+           std::to_string(r.failed_runs) + "</td><td>" +
+           (r.last_ms ? format_utc(SysTime(std::chrono::milliseconds(r.last_ms)), 0) : std::string()) + "</td></tr>\n";
+  }
+  return out + "</tbody></table></section>\n";
+}
+
 }  // namespace
 
 std::string render_html(const std::vector<TestResult>& results, const HtmlOptions& o) {
@@ -224,6 +241,7 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
   out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
          "script-src 'unsafe-inline'; img-src data:\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  if (o.refresh_s > 0) out += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(o.refresh_s) + "\">\n";
   out += "<title>" + html_escape(o.title) + "</title>\n<script>" + std::string(k_onerror) + "</script>\n<style>" +
          k_style + "</style></head>\n<body>\n";
   out += "<header class=\"" + std::string(red ? "failed" : "passed") + "\"><h1>" + html_escape(o.title) + " — " +
@@ -234,6 +252,8 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
            status_name(st) + "</div>";
   }
   out += "<div class=\"card\"><b>" + format_seconds(s.duration_s) + "</b>total time</div></div></header>\n<main>\n";
+  if (!o.home.empty()) out += "<nav><p><a id=\"home\" href=\"" + html_escape(o.home) + "\">« all suites</a></p></nav>\n";
+  if (!o.suites.empty()) out += suites_table(o.suites);
 
   auto failures = failures_of(results);
   out += "<section id=\"failures\"><h2>" + listed_heading("Failures", failures.size()) + "</h2>\n";
@@ -283,6 +303,7 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
            runs_chart(o.runs) + "\n";
     std::vector<std::pair<const TestHistory*, HistoryStats>> stats;
     for (const auto& h : o.history) stats.emplace_back(&h, history_stats(h));
+    if (o.suites.empty()) {
     out += "<h2>Flaky tests</h2>\n";
     std::vector<std::pair<const TestHistory*, HistoryStats>> flaky_hist;
     for (const auto& e : stats) {
@@ -312,7 +333,9 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
              fixed(st.pass_rate * 100) + "%</td><td class=\"num\">" + secs(st.mean_duration) + "</td><td class=\"num\">" +
              (st.trend >= 0 ? "+" : "") + fixed(st.trend * 100, 0) + "%</td></tr>\n";
     }
-    out += "</tbody></table></section>\n";
+    out += "</tbody></table>";
+    }
+    out += "</section>\n";
   }
 
   out += "<section id=\"tests\"><h2>All tests (<span id=\"shown\">" + std::to_string(results.size()) + "</span> of " +

@@ -6,6 +6,7 @@
 #include "history.h"
 #include "result.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,18 @@ struct HtmlOptions {
   bool with_history = false;
   std::vector<RunPoint> runs;
   std::vector<TestHistory> history;
+  // report serve: the page reloads itself every refresh_s seconds (0: never), links back to
+  // `home` (when not empty) and lists `suites`, each linking to its own page.
+  int refresh_s = 0;
+  std::string home;
+  struct SuiteRow {
+    std::string name;
+    std::string href;
+    std::size_t tests = 0, failing = 0, flaky = 0;
+    std::uint64_t runs = 0, failed_runs = 0;  // finished runs stored, and those with a failure
+    std::int64_t last_ms = 0;                 // newest result (Unix ms)
+  };
+  std::vector<SuiteRow> suites;
 };
 
 std::string render_html(const std::vector<TestResult>& results, const HtmlOptions& options);

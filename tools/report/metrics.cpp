@@ -9,6 +9,28 @@
 
 namespace ciutils::report {
 
+std::string metric_number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  std::string s = buf;
+  // Short forms for round numbers: 0.1 rather than 0.10000000000000001.
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  if (std::strtod(buf, nullptr) == v) return buf;
+  return s;
+}
+
+void metric_header(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
 std::string prometheus_label(std::string_view value) {
   std::string out;
   out.reserve(value.size());
@@ -24,28 +46,6 @@ std::string prometheus_label(std::string_view value) {
 namespace {
 
 constexpr std::array<double, 11> k_buckets{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
-
-std::string number(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.12g", v);
-  std::string s = buf;
-  // Short forms for round numbers: 0.1 rather than 0.10000000000000001.
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  if (std::strtod(buf, nullptr) == v) return buf;
-  return s;
-}
-
-void header(std::string& out, const char* name, const char* type, const char* help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
 
 std::string base64url(std::string_view in) {
   static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -106,15 +106,15 @@ std::string pushgateway_url(std::string_view base, std::string_view job, std::st
 RenderedMetrics render_metrics(const std::vector<TestResult>& results, double now_s, std::size_t max_series) {
   RunStats stats = run_stats(results);
   std::string out;
-  header(out, "ciutils_report_tests", "gauge", "Tests of the last run by status.");
+  metric_header(out, "ciutils_report_tests", "gauge", "Tests of the last run by status.");
   for (Status s : k_statuses) {
     out += "ciutils_report_tests{status=\"" + std::string(status_name(s)) + "\"} " +
            std::to_string(stats.count(s)) + "\n";
   }
-  header(out, "ciutils_report_failed", "gauge", "1 when the last run had a failed, errored or timed-out test.");
+  metric_header(out, "ciutils_report_failed", "gauge", "1 when the last run had a failed, errored or timed-out test.");
   out += "ciutils_report_failed " + std::string(stats.failures() > 0 ? "1" : "0") + "\n";
 
-  header(out, "ciutils_report_test_duration_seconds", "histogram", "Durations of the tests of the last run.");
+  metric_header(out, "ciutils_report_test_duration_seconds", "histogram", "Durations of the tests of the last run.");
   std::array<std::size_t, k_buckets.size()> counts{};
   std::size_t timed = 0;
   double sum = 0;
@@ -127,11 +127,11 @@ RenderedMetrics render_metrics(const std::vector<TestResult>& results, double no
     }
   }
   for (std::size_t i = 0; i < k_buckets.size(); ++i) {
-    out += "ciutils_report_test_duration_seconds_bucket{le=\"" + number(k_buckets[i]) + "\"} " +
+    out += "ciutils_report_test_duration_seconds_bucket{le=\"" + metric_number(k_buckets[i]) + "\"} " +
            std::to_string(counts[i]) + "\n";
   }
   out += "ciutils_report_test_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(timed) + "\n";
-  out += "ciutils_report_test_duration_seconds_sum " + number(sum) + "\n";
+  out += "ciutils_report_test_duration_seconds_sum " + metric_number(sum) + "\n";
   out += "ciutils_report_test_duration_seconds_count " + std::to_string(timed) + "\n";
 
   struct SuiteStats {
@@ -170,20 +170,20 @@ RenderedMetrics render_metrics(const std::vector<TestResult>& results, double no
     }
     suites["(other)"] = other;
   }
-  header(out, "ciutils_report_suite_tests", "gauge", "Tests of the last run by suite (classname) and status.");
+  metric_header(out, "ciutils_report_suite_tests", "gauge", "Tests of the last run by suite (classname) and status.");
   for (const auto& [name, s] : suites) {
     for (Status st : k_statuses) {
       out += "ciutils_report_suite_tests{suite=\"" + prometheus_label(name) + "\",status=\"" + status_name(st) +
              "\"} " + std::to_string(s.by_status[static_cast<std::size_t>(st)]) + "\n";
     }
   }
-  header(out, "ciutils_report_suite_duration_seconds", "gauge", "Summed test durations of the last run by suite.");
+  metric_header(out, "ciutils_report_suite_duration_seconds", "gauge", "Summed test durations of the last run by suite.");
   for (const auto& [name, s] : suites) {
-    out += "ciutils_report_suite_duration_seconds{suite=\"" + prometheus_label(name) + "\"} " + number(s.duration) +
+    out += "ciutils_report_suite_duration_seconds{suite=\"" + prometheus_label(name) + "\"} " + metric_number(s.duration) +
            "\n";
   }
-  header(out, "ciutils_report_last_run_timestamp_seconds", "gauge", "When the last run was reported (Unix time).");
-  out += "ciutils_report_last_run_timestamp_seconds " + number(now_s) + "\n";
+  metric_header(out, "ciutils_report_last_run_timestamp_seconds", "gauge", "When the last run was reported (Unix time).");
+  out += "ciutils_report_last_run_timestamp_seconds " + metric_number(now_s) + "\n";
   RenderedMetrics rendered{std::move(out), fixed + suites.size() * per_suite, folded};
   return rendered;
 }

@@ -116,7 +116,7 @@ setup() { prun_queue_setup; }
   prun queue work --queue q --run-id r -j 3 -q 3>&- &
   worker=$!
   wait_until 10 holds_lease "$worker"
-  wait_until 10 test "$(qstatus done)" = 2
+  wait_until 10 done_is 2
   run -0 prun queue status --queue q --run-id r
   assert_line --index 0 "run r of queue q: 3 jobs, 2 done (1 passed, 1 failed), 1 leased, 0 queued; 0 quarantined, 0 duplicates"
   assert_line --index 1 --regexp "^  leased by $(hostname):$worker:[0-9a-f]{6}: 1$"
@@ -166,7 +166,7 @@ setup() { prun_queue_setup; }
   run -2 --separate-stderr prun queue status --queue q --run-id none
   [ "$stderr" = "prun: error: no run none of queue q (never pushed, or expired)" ]
   run -2 --separate-stderr prun queue frobnicate
-  [ "$stderr" = "prun: error: queue: unknown command 'frobnicate' (expected push, work, wait, results or status)" ]
+  [ "$stderr" = "prun: error: queue: unknown command 'frobnicate' (expected push, seal, work, wait, results or status)" ]
   run -0 prun queue work --help
   assert_output --partial "--lease-timeout D"
 }

@@ -14,6 +14,9 @@ qstatus() {
   prun queue status --queue q --run-id r --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
 
+# done_is N: N jobs of run r are recorded (for wait_until, which runs it afresh each time).
+done_is() { [ "$(qstatus done)" = "$1" ]; }
+
 # holds_lease PID: the worker with that pid holds at least one lease of run r.
 holds_lease() {
   prun queue status --queue q --run-id r --json |

@@ -31,7 +31,8 @@ constexpr milliseconds k_default_ttl{24 * 3600 * 1000};
 constexpr milliseconds k_default_lease{30000};
 
 constexpr const char* k_queue_help =
-    "Usage: prun queue push    --queue Q --run-id ID [--timings FILE] [-a FILE] [--ttl D]\n"
+    "Usage: prun queue push    --queue Q --run-id ID [--timings FILE] [-a FILE] [--ttl D] [--append]\n"
+    "       prun queue seal    --queue Q --run-id ID\n"
     "       prun queue work    --queue Q --run-id ID -j N [prun's running and output flags] [-- TEMPLATE]\n"
     "       prun queue wait    --queue Q --run-id ID [--timeout D]\n"
     "       prun queue results --queue Q --run-id ID > results.jsonl\n"
@@ -41,7 +42,8 @@ constexpr const char* k_queue_help =
     "leases jobs as slots free up, runs them exactly as prun runs them, and appends each\n"
     "record to the run's results stream. A worker that dies loses its leases after\n"
     "--lease-timeout and others run its jobs; a job finished twice is recorded once (the\n"
-    "first completion; later ones go to the duplicates stream).\n"
+    "first completion; later ones go to the duplicates stream). push --append adds lists\n"
+    "to an open run until `prun queue seal`; work --no-exit-when-drained waits for them.\n"
     "\n"
     "Every verb takes --queue Q, --run-id ID, --redis URL (else $REDIS_URL, default\n"
     "redis://127.0.0.1:6379/0) and --namespace NS (else $CIUTILS_NAMESPACE, default ciutils).\n"
@@ -50,7 +52,8 @@ constexpr const char* k_queue_help =
     "Exit status:\n"
     "  0    done: every job passed (wait), loaded (push), this worker's jobs passed (work)\n"
     "  1    a job failed, timed out or was quarantined (wait); one of this worker's failed (work)\n"
-    "  2    bad usage; a different job list under the same run id; no such run\n"
+    "  2    bad usage; a different job list under the same run id (or a list added to a\n"
+    "       sealed run); no such run\n"
     "  3    Redis unreachable or refusing (work: with --fallback, the static share runs instead)\n"
     "  124  wait: --timeout passed before every job was recorded\n";
 
@@ -67,6 +70,9 @@ struct QueueOptions {
   std::string fallback;
   std::string timeout;
   bool exit_when_drained = false;
+  bool no_exit_when_drained = false;
+  bool append = false;
+  std::string wait;
   CommonOptions common;
 };
 
@@ -97,13 +103,19 @@ po::options_description verb_flags(const std::string& verb, QueueOptions& q) {
   if (verb == "push") {
     add_job_list_flags(desc, q);
     add_fallback_flag(desc, q);
+    desc.add_options()("append", po::bool_switch(&q.append),
+                       "add this list to the run, which stays open for more until prun queue seal");
   } else if (verb == "work") {
     add_job_list_flags(desc, q);
     add_fallback_flag(desc, q);
     desc.add_options()
         ("lease-timeout", po::value(&q.lease)->value_name("D"), "a silent worker's jobs return to the queue after D (default 30s)")
         ("max-crashes", po::value(&q.max_crashes)->value_name("N"), "quarantine a job whose worker was lost N times (default 2)")
-        ("exit-when-drained", po::bool_switch(&q.exit_when_drained), "end once nothing is queued or leased (the default)");
+        ("exit-when-drained", po::bool_switch(&q.exit_when_drained), "end once nothing is queued or leased (the default)")
+        ("no-exit-when-drained", po::bool_switch(&q.no_exit_when_drained),
+         "wait for the run to be pushed, and for more jobs until it is sealed and done")
+        ("wait", po::value(&q.wait)->value_name("D"),
+         "with nothing to run, wait at most D: for the push, and for more jobs of an open run");
   } else if (verb == "wait") {
     desc.add_options()("timeout", po::value(&q.timeout)->value_name("D"), "give up after D (exit 124)");
   }
@@ -119,18 +131,26 @@ std::string verb_help(const std::string& verb) {
     out << "Usage: prun queue push --queue Q --run-id ID [--timings FILE] [-a FILE] [--ttl D]\n\n"
            "Loads the run's jobs (the lines of -a FILE or stdin, as prun reads them) into Redis,\n"
            "longest-known first. Idempotent: every node may push the same list; a different list\n"
-           "under the same run id is refused (exit 2). With --fallback, an unreachable Redis is a\n"
-           "warning and exit 0, so `prun queue work --fallback` can run the static share.\n\n";
+           "under the same run id is refused (exit 2). With --append, each distinct list is added\n"
+           "to the run, which stays open until `prun queue seal` (pushing the same list again adds\n"
+           "nothing). With --fallback, an unreachable Redis is a warning and exit 0, so\n"
+           "`prun queue work --fallback` can run the static share.\n\n";
   } else if (verb == "work") {
     out << "Usage: prun queue work --queue Q --run-id ID -j N [prun's flags] [-- TEMPLATE]\n\n"
            "Leases jobs of the run, runs them as prun does (every running and output flag of\n"
            "prun applies: --timeout, --retries, --env, --slot-env, --log-dir, --results, --tag…)\n"
            "and appends each record to the run's results stream. With -a, pushes the list first.\n"
-           "Ends when nothing is queued or leased; exits as prun does for the jobs it ran.\n\n";
+           "Ends when nothing is queued or leased; exits as prun does for the jobs it ran.\n"
+           "With --no-exit-when-drained it waits for the run to be pushed and, while the run is\n"
+           "open (push --append), for more jobs, until the run is sealed and drained.\n\n";
   } else if (verb == "wait") {
     out << "Usage: prun queue wait --queue Q --run-id ID [--timeout D]\n\n"
            "Waits until every job of the run is recorded, with progress on stderr.\n"
            "Exit 0 when all passed, 1 otherwise, 124 after --timeout.\n\n";
+  } else if (verb == "seal") {
+    out << "Usage: prun queue seal --queue Q --run-id ID\n\n"
+           "Closes a run opened by push --append: no more lists can be added, and the workers\n"
+           "waiting for more jobs (--no-exit-when-drained) end once it is drained.\n\n";
   } else if (verb == "results") {
     out << "Usage: prun queue results --queue Q --run-id ID > results.jsonl\n\n"
            "Prints every record of the run so far (JSON Lines, one per job, first completion).\n\n";
@@ -213,6 +233,8 @@ std::string jobs_text(long long n) { return std::to_string(n) + (n == 1 ? " job"
 
 std::string run_name(const QueueOptions& q) { return "run " + q.run_id + " of queue " + q.queue; }
 
+UsageError no_such_run(const QueueOptions& q) { return UsageError("no " + run_name(q) + " (never pushed, or expired)"); }
+
 void note(const QueueOptions& q, const std::string& line) {
   if (!q.common.quiet) std::cerr << "prun: " << line << "\n";
 }
@@ -259,10 +281,18 @@ JobList read_job_list(const QueueOptions& q) {
 int push_list(Redis& redis, const QueueOptions& q, const JobList& list) {
   milliseconds ttl = q.ttl.empty() ? k_default_ttl : parse_duration(q.ttl, "--ttl");
   if (ttl.count() <= 0) throw UsageError("--ttl: must be more than 0");
-  auto result = push_run(redis, keys_of(q), list.digest, list.jobs, ttl, host_name() + ":" + std::to_string(::getpid()));
+  auto result = push_run(redis, keys_of(q), list.digest, list.jobs, ttl, host_name() + ":" + std::to_string(::getpid()),
+                         q.append);
   if (result.outcome == PushOutcome::different) {
     throw UsageError(run_name(q) + " was loaded with a different job list (" + jobs_text(result.total) +
                      "); a new list needs a new --run-id");
+  }
+  if (result.outcome == PushOutcome::sealed) {
+    throw UsageError(run_name(q) + " is sealed (" + jobs_text(result.total) + "); no list can be added to it");
+  }
+  if (result.outcome == PushOutcome::open) {
+    throw UsageError(run_name(q) + " is open (" + jobs_text(result.total) +
+                     " so far): add lists with --append, close it with prun queue seal");
   }
   if (q.common.json) {
     boost::json::object o;
@@ -272,9 +302,14 @@ int push_list(Redis& redis, const QueueOptions& q, const JobList& list) {
     o["loaded"] = result.outcome == PushOutcome::loaded;
     std::cout << to_json(o) << "\n";
   }
-  if (result.outcome == PushOutcome::loaded) {
+  if (result.outcome == PushOutcome::loaded && q.append) {
+    note(q, "added " + jobs_text(static_cast<long long>(list.jobs.size())) + " to " + run_name(q) + " (" +
+                jobs_text(result.total) + " in all; open until prun queue seal)");
+  } else if (result.outcome == PushOutcome::loaded) {
     note(q, "loaded " + jobs_text(result.total) + " into " + run_name(q) + " (expires in " +
                 format_duration(ttl) + ")");
+  } else if (q.append) {
+    note(q, "this list is already in " + run_name(q) + " (" + jobs_text(result.total) + " in all)");
   } else {
     note(q, run_name(q) + " is already loaded (" + jobs_text(result.total) + ")");
   }
@@ -342,6 +377,13 @@ int queue_work(const std::vector<std::string>& args) {
   } else {
     worker.lease = k_default_lease;
   }
+  QueueFeed::Waiting waiting;
+  if (q.exit_when_drained && q.no_exit_when_drained) {
+    throw UsageError("--exit-when-drained and --no-exit-when-drained: choose one");
+  }
+  waiting.keep_waiting = q.no_exit_when_drained;
+  if (!q.wait.empty()) waiting.limit = parse_duration(q.wait, "--wait");
+  waiting.for_push = waiting.keep_waiting || waiting.limit;
   if (!q.max_crashes.empty()) worker.max_crashes = static_cast<int>(parse_integer(q.max_crashes, "--max-crashes", 1, 1000));
   std::optional<Shard> fallback;
   if (!q.fallback.empty()) {
@@ -353,13 +395,14 @@ int queue_work(const std::vector<std::string>& args) {
   o.run_id = q.run_id;
 
   auto url = url_of(q);
-  auto feed = std::make_unique<QueueFeed>(url, keys_of(q), worker, o.jobs);
+  auto feed = std::make_unique<QueueFeed>(url, keys_of(q), worker, o.jobs, waiting);
   try {
     if (list) {
       auto redis = Redis::connect(url);
       QueueOptions quiet = q;
       quiet.common.quiet = o.common.quiet;
       quiet.common.json = false;
+      quiet.append = false;
       push_list(redis, quiet, *list);
     }
     feed->start();
@@ -404,6 +447,7 @@ std::string progress_line(const RunStatus& s, std::optional<milliseconds> eta) {
   if (bad > 0) line += ", " + std::to_string(bad) + " failed";
   line += ", " + std::to_string(s.leased) + " running, " + std::to_string(s.queued) + " queued";
   if (eta) line += ", ETA " + format_duration(*eta);
+  if (!s.sealed) line += " (open: more lists may come)";
   return line + "\n";
 }
 
@@ -478,13 +522,25 @@ int queue_wait(const std::vector<std::string>& args) {
   }
 }
 
+int queue_seal(const std::vector<std::string>& args) {
+  QueueOptions q;
+  parse_verb(args, verb_flags("seal", q), nullptr);
+  check_run(q);
+  auto redis = Redis::connect(url_of(q));
+  auto sealed = seal_run(redis, keys_of(q));
+  if (!sealed) throw no_such_run(q);
+  note(q, sealed->sealed_now ? "sealed " + run_name(q) + " with " + jobs_text(sealed->total)
+                             : run_name(q) + " was already sealed (" + jobs_text(sealed->total) + ")");
+  return 0;
+}
+
 int queue_results(const std::vector<std::string>& args) {
   QueueOptions q;
   parse_verb(args, verb_flags("results", q), nullptr);
   check_run(q);
   auto keys = keys_of(q);
   auto redis = Redis::connect(url_of(q));
-  if (!read_status(redis, keys)) throw UsageError("no " + run_name(q) + " (never pushed, or expired)");
+  if (!read_status(redis, keys)) throw no_such_run(q);
   std::string after = "0";
   while (true) {
     auto records = read_results(redis, keys.results(), after, 1000);
@@ -505,7 +561,7 @@ int queue_status(const std::vector<std::string>& args) {
   check_run(q);
   auto redis = Redis::connect(url_of(q));
   auto s = read_status(redis, keys_of(q));
-  if (!s) throw UsageError("no " + run_name(q) + " (never pushed, or expired)");
+  if (!s) throw no_such_run(q);
   static constexpr const char* k_statuses[] = {"passed", "flaky", "failed", "timeout", "error", "skipped"};
   if (q.common.json) {
     boost::json::object o;
@@ -515,6 +571,7 @@ int queue_status(const std::vector<std::string>& args) {
     o["queued"] = s->queued;
     o["leased"] = s->leased;
     o["done"] = s->done;
+    o["sealed"] = s->sealed;
     for (const char* status : k_statuses) o[status] = s->count(status);
     o["quarantined"] = s->count("quarantined");
     o["duplicates"] = s->duplicates;
@@ -525,7 +582,7 @@ int queue_status(const std::vector<std::string>& args) {
     std::cout << to_json(o) << "\n";
     return 0;
   }
-  std::string out = run_name(q) + ": " + jobs_text(s->total) + ", " + std::to_string(s->done) + " done";
+  std::string out = run_name(q) + (s->sealed ? "" : " (open)") + ": " + jobs_text(s->total) + ", " + std::to_string(s->done) + " done";
   std::string parts;
   for (const char* status : k_statuses) {
     if (long long n = s->count(status); n > 0) parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + status;
@@ -557,21 +614,24 @@ Shard parse_fallback(std::string_view text) {
 }
 
 int run_queue(const std::vector<std::string>& args) {
-  if (args.empty()) throw UsageError("queue: a command is needed: push, work, wait, results or status (prun queue --help)");
+  if (args.empty()) {
+    throw UsageError("queue: a command is needed: push, seal, work, wait, results or status (prun queue --help)");
+  }
   if (args[0] == "-h" || args[0] == "--help") {
     std::cout << k_queue_help;
     return 0;
   }
   const std::string& verb = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (verb != "push" && verb != "work" && verb != "wait" && verb != "results" && verb != "status") {
-    throw UsageError("queue: unknown command '" + verb + "' (expected push, work, wait, results or status)");
+  if (verb != "push" && verb != "seal" && verb != "work" && verb != "wait" && verb != "results" && verb != "status") {
+    throw UsageError("queue: unknown command '" + verb + "' (expected push, seal, work, wait, results or status)");
   }
   if (wants_help(rest)) {
     std::cout << verb_help(verb);
     return 0;
   }
   if (verb == "push") return queue_push(rest);
+  if (verb == "seal") return queue_seal(rest);
   if (verb == "work") return queue_work(rest);
   if (verb == "wait") return queue_wait(rest);
   if (verb == "results") return queue_results(rest);

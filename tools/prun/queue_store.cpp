@@ -17,12 +17,14 @@ constexpr double k_read_ahead_longest_s = 0.5;
 
 // KEYS of every script, in this order.
 constexpr const char* k_suffixes[] = {"meta",    "jobs",    "queued",  "leases",     "owner",  "since", "done",
-                                      "crashes", "results", "duplicates", "counts", "workers", "seen"};
+                                      "crashes", "results", "duplicates", "counts", "workers", "seen",
+                                      "parts",   "pushes"};
 
 // Shared by the scripts: Redis time, the run's expiry given to every key a script writes.
 constexpr const char* k_prelude = R"LUA(
-local meta, jobs, queued, leases, owner, since, done, crashes, results, duplicates, counts, workers, seen =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13]
+local meta, jobs, queued, leases, owner, since, done, crashes, results, duplicates, counts, workers, seen, parts, pushes =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13],
+  KEYS[14], KEYS[15]
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -42,26 +44,55 @@ end
 )LUA";
 
 const Script& push_script() {
+  // ARGV: digest, jobs, ttl_ms, estimate_s, pusher, append (0/1), then each job
+  // A plain push loads a sealed run once; --append adds each distinct list (a part) to an
+  // open run until it is sealed. Every change is announced on the pushes stream.
   static const Script s(std::string(k_prelude) + R"LUA(
-local digest = redis.call('HGET', meta, 'digest')
-if digest then
-  local total = tonumber(redis.call('HGET', meta, 'total'))
-  if digest == ARGV[1] then return {0, total} end
-  return {-1, total}
+local digest, append = ARGV[1], ARGV[6] == '1'
+local known = redis.call('HMGET', meta, 'digest', 'total', 'sealed')
+local total = tonumber(known[2] or '0')
+if known[2] then
+  if known[1] == digest or (append and redis.call('SISMEMBER', parts, digest) == 1) then return {0, total} end
+  if known[3] ~= '0' then return {append and -2 or -1, total} end
+  if not append then return {-3, total} end
 end
 local now = now_ms()
-expires = now + tonumber(ARGV[3])
-redis.call('HSET', meta, 'digest', ARGV[1], 'total', ARGV[2], 'created_ms', now, 'expires_ms', expires,
-           'estimate_s', ARGV[4], 'pushed_by', ARGV[5])
-touch(meta)
-local n = 0
-for i = 6, #ARGV do
-  n = n + 1
-  redis.call('HSET', jobs, n, ARGV[i])
-  redis.call('RPUSH', queued, n)
+if not known[2] then
+  expires = now + tonumber(ARGV[3])
+  redis.call('HSET', meta, 'digest', append and '' or digest, 'total', 0, 'created_ms', now, 'expires_ms', expires,
+             'estimate_s', 0, 'pushed_by', ARGV[5], 'sealed', append and 0 or 1)
 end
+touch(meta)
+if append then
+  redis.call('SADD', parts, digest)
+  touch(parts)
+end
+local n = 0
+for i = 7, #ARGV do
+  n = n + 1
+  redis.call('HSET', jobs, total + n, ARGV[i])
+  redis.call('RPUSH', queued, total + n)
+end
+redis.call('HINCRBY', meta, 'total', n)
+redis.call('HINCRBYFLOAT', meta, 'estimate_s', ARGV[4])
 if n > 0 then touch(jobs); touch(queued) end
-return {1, n}
+redis.call('XADD', pushes, 'MAXLEN', '~', 100, '*', 'jobs', n)
+touch(pushes)
+return {1, total + n}
+)LUA");
+  return s;
+}
+
+const Script& seal_script() {
+  static const Script s(std::string(k_prelude) + R"LUA(
+if not expires then return {-1} end
+local was = redis.call('HGET', meta, 'sealed')
+if was ~= '1' then
+  redis.call('HSET', meta, 'sealed', 1)
+  redis.call('XADD', pushes, 'MAXLEN', '~', 100, '*', 'sealed', 1)
+  touch(pushes)
+end
+return {was == '1' and 0 or 1, tonumber(redis.call('HGET', meta, 'total'))}
 )LUA");
   return s;
 }
@@ -160,11 +191,14 @@ if #taken > 0 then touch(leases); touch(owner); touch(since) end
 local next_expiry = -1
 local first = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
 if #first > 0 then next_expiry = tonumber(first[2]) end
-local last = redis.call('XREVRANGE', results, '+', '-', 'COUNT', 1)
-local last_id = '0-0'
-if #last > 0 then last_id = last[1][1] end
+local function last_id(stream)
+  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  if #last > 0 then return last[1][1] end
+  return '0-0'
+end
 return {1, redis.call('LLEN', queued), redis.call('ZCARD', leases), redis.call('HLEN', done),
-        tonumber(redis.call('HGET', meta, 'total')), next_expiry, now, quarantined, taken, last_id}
+        tonumber(redis.call('HGET', meta, 'total')), next_expiry, now, quarantined, taken, last_id(results),
+        redis.call('HGET', meta, 'sealed') ~= '0' and 1 or 0, last_id(pushes)}
 )LUA");
   return s;
 }
@@ -247,10 +281,11 @@ const Script& status_script() {
 if not expires then return {-1} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local m = redis.call('HMGET', meta, 'total', 'created_ms', 'expires_ms', 'estimate_s')
+local m = redis.call('HMGET', meta, 'total', 'created_ms', 'expires_ms', 'estimate_s', 'sealed')
 return {1, tonumber(m[1]), redis.call('LLEN', queued), redis.call('ZCARD', leases), redis.call('HLEN', done),
         redis.call('XLEN', duplicates), tonumber(m[2]), tonumber(m[3]), now, m[4] or '0',
-        redis.call('HGETALL', counts), redis.call('HGETALL', owner), redis.call('HGETALL', workers)}
+        redis.call('HGETALL', counts), redis.call('HGETALL', owner), redis.call('HGETALL', workers),
+        m[5] ~= '0' and 1 or 0}
 )LUA");
   return s;
 }
@@ -288,12 +323,13 @@ QueueKeys::QueueKeys(const KeySpace& space, const std::string& queue, const std:
 }
 
 PushResult push_run(Redis& redis, const QueueKeys& keys, const std::string& digest,
-                    const std::vector<PushedJob>& jobs, std::chrono::milliseconds ttl, const std::string& pusher) {
+                    const std::vector<PushedJob>& jobs, std::chrono::milliseconds ttl, const std::string& pusher,
+                    bool append) {
   double estimate = 0;
   for (const auto& job : jobs) estimate += job.estimate_s;
   std::vector<std::string> args = {digest, std::to_string(jobs.size()), std::to_string(ttl.count()),
-                                   std::to_string(estimate), pusher};
-  args.reserve(jobs.size() + 5);
+                                   std::to_string(estimate), pusher, append ? "1" : "0"};
+  args.reserve(jobs.size() + args.size());
   for (const auto& job : jobs) {
     boost::json::object o;
     o["line"] = job.line;
@@ -301,10 +337,19 @@ PushResult push_run(Redis& redis, const QueueKeys& keys, const std::string& dige
     args.push_back(boost::json::serialize(o));
   }
   Reply reply = redis.eval(push_script(), keys.all(), args);
-  long long state = reply[0].integer();
-  PushOutcome outcome = state == 1 ? PushOutcome::loaded : state == 0 ? PushOutcome::already_loaded
-                                                                      : PushOutcome::different;
-  return {outcome, reply[1].integer()};
+  switch (reply[0].integer()) {
+    case 1: return {PushOutcome::loaded, reply[1].integer()};
+    case 0: return {PushOutcome::already_loaded, reply[1].integer()};
+    case -2: return {PushOutcome::sealed, reply[1].integer()};
+    case -3: return {PushOutcome::open, reply[1].integer()};
+    default: return {PushOutcome::different, reply[1].integer()};
+  }
+}
+
+std::optional<SealResult> seal_run(Redis& redis, const QueueKeys& keys) {
+  Reply reply = redis.eval(seal_script(), keys.all(), {});
+  if (reply[0].integer() < 0) return std::nullopt;
+  return SealResult{reply[0].integer() == 1, reply[1].integer()};
 }
 
 LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker, int free, int max_ahead) {
@@ -327,6 +372,8 @@ LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker
   auto taken = reply[8].strings();
   for (std::size_t i = 0; i + 1 < taken.size(); i += 2) result.jobs.emplace_back(taken[i], taken[i + 1]);
   result.last_result_id = reply[9].string();
+  result.sealed = reply[10].integer() == 1;
+  result.last_push_id = reply[11].string();
   return result;
 }
 
@@ -396,12 +443,14 @@ std::optional<RunStatus> read_status(Redis& redis, const QueueKeys& keys) {
   auto owners = reply[11].strings();
   for (std::size_t i = 0; i + 1 < owners.size(); i += 2) ++held[owners[i + 1]];
   for (const auto& [worker, n] : held) s.leased_by.push_back({worker, hosts[worker], n});
+  s.sealed = reply[13].integer() == 1;
   return s;
 }
 
-void wait_for_result(Redis& redis, const std::string& stream, const std::string& after, std::chrono::milliseconds block) {
+void wait_for_change(Redis& redis, const QueueKeys& keys, const std::string& after_result,
+                     const std::string& after_push, std::chrono::milliseconds block) {
   redis.command({"XREAD", "COUNT", "1", "BLOCK", std::to_string(std::max<long long>(block.count(), 1)), "STREAMS",
-                 stream, after});
+                 keys.results(), keys.pushes(), after_result, after_push});
 }
 
 std::vector<std::string> read_results(Redis& redis, const std::string& stream, std::string& after, long long count) {

@@ -23,6 +23,7 @@ public:
   const std::vector<std::string>& all() const { return m_keys; }
   const std::string& results() const { return m_keys[8]; }
   const std::string& duplicates() const { return m_keys[9]; }
+  const std::string& pushes() const { return m_keys[14]; }
   const std::string& queue() const { return m_queue; }
   const std::string& run_id() const { return m_run_id; }
 
@@ -37,14 +38,26 @@ struct PushedJob {
   double estimate_s = 1;  // from --timings, else the mean of the known ones, else 1 s
 };
 
-enum class PushOutcome { loaded, already_loaded, different };
+// different: a plain push of another list; sealed: an --append to a sealed run; open: a
+// plain push to a run that --append opened.
+enum class PushOutcome { loaded, already_loaded, different, sealed, open };
 struct PushResult {
   PushOutcome outcome;
   long long total;  // the jobs of the run in Redis
 };
-// Loads the run unless it exists; digest names the job list (in input order).
+// Loads the run (sealed: no job can be added) unless it exists; with append, adds the list
+// to the run (creating it open) unless that list was added before. digest names the list
+// (in input order).
 PushResult push_run(Redis& redis, const QueueKeys& keys, const std::string& digest,
-                    const std::vector<PushedJob>& jobs, std::chrono::milliseconds ttl, const std::string& pusher);
+                    const std::vector<PushedJob>& jobs, std::chrono::milliseconds ttl, const std::string& pusher,
+                    bool append);
+
+struct SealResult {
+  bool sealed_now;  // false: it was sealed already
+  long long total;
+};
+// Closes an open run to new lists; nullopt: no such run.
+std::optional<SealResult> seal_run(Redis& redis, const QueueKeys& keys);
 
 struct Worker {
   std::string id;    // host:pid:random
@@ -61,6 +74,8 @@ struct LeaseResult {
   long long now_ms = 0;
   std::vector<std::string> quarantined;  // job lines quarantined by this call
   std::string last_result_id;            // the newest entry of the results stream, "0-0" for none
+  bool sealed = true;                    // no list can be added to the run any more
+  std::string last_push_id;              // the newest entry of the pushes stream, "0-0" for none
 };
 // Returns expired leases to the queue (or quarantines a job whose workers were lost
 // max_crashes times), then leases up to free (plus a read-ahead that shrinks as the queue
@@ -95,13 +110,15 @@ struct RunStatus {
   };
   std::vector<Holder> leased_by;
   long long count(std::string_view status) const;
-  bool finished() const { return done >= total; }
+  bool sealed = true;
+  bool finished() const { return sealed && done >= total; }
 };
 std::optional<RunStatus> read_status(Redis& redis, const QueueKeys& keys);
 
-// Blocks until the results stream has an entry after `after`, or for `block` at most.
-// The connection's command timeout must exceed block.
-void wait_for_result(Redis& redis, const std::string& stream, const std::string& after, std::chrono::milliseconds block);
+// Blocks until a record lands after after_result or a list is pushed (or the run sealed)
+// after after_push, or for `block` at most. The connection's command timeout must exceed block.
+void wait_for_change(Redis& redis, const QueueKeys& keys, const std::string& after_result,
+                     const std::string& after_push, std::chrono::milliseconds block);
 
 // The records of the results stream after `after` (a stream id, "0" for all), at most
 // count; the last id read is stored back into after.

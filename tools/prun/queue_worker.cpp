@@ -1,6 +1,7 @@
 #include "queue_worker.h"
 
 #include "ciutils/error.h"
+#include "ciutils/cli.h"
 #include "ciutils/json.h"
 
 #include <fcntl.h>
@@ -25,6 +26,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds k_idle_poll{500};
 // How long an idle worker blocks on the results stream at most (any record wakes it).
 constexpr milliseconds k_idle_wait{1000};
+// How often a worker started before the push looks for the run.
+constexpr milliseconds k_push_poll{100};
 
 std::string in_quotes(const std::string& line) { return "'" + line + "'"; }
 
@@ -36,11 +39,12 @@ struct QueueFeed::Connections {
   std::optional<Redis> waiter;  // blocks on the results stream while this worker is idle
 };
 
-QueueFeed::QueueFeed(RedisUrl url, QueueKeys keys, Worker worker, int slots)
+QueueFeed::QueueFeed(RedisUrl url, QueueKeys keys, Worker worker, int slots, Waiting waiting)
     : m_keys(std::move(keys)),
       m_url(std::move(url)),
       m_worker(std::move(worker)),
       m_slots(std::max(slots, 1)),
+      m_waiting(waiting),
       m_connections(std::make_unique<Connections>()) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
@@ -66,9 +70,14 @@ void QueueFeed::start() {
   m_connections->renewer.emplace(Redis::connect(m_url));
   m_connections->waiter.emplace(Redis::connect(m_url));
   m_connections->waiter->set_command_timeout(k_idle_wait + milliseconds(5000));
-  if (!renew_leases(*m_connections->renewer, m_keys, m_worker, {})) {
-    throw UsageError("queue " + m_keys.queue() + " has no run " + m_keys.run_id() +
-                     " (push it first with prun queue push, or it has expired)");
+  auto started = Clock::now();
+  while (!renew_leases(*m_connections->renewer, m_keys, m_worker, {})) {
+    if (!m_waiting.for_push || (m_waiting.limit && Clock::now() - started >= *m_waiting.limit)) {
+      throw UsageError("queue " + m_keys.queue() + " has no run " + m_keys.run_id() +
+                       (m_waiting.for_push ? " after waiting " + format_duration(*m_waiting.limit) : std::string()) +
+                       " (push it first with prun queue push, or it has expired)");
+    }
+    std::this_thread::sleep_for(k_push_poll);
   }
   // Signals are the runner's: the threads start with every signal blocked.
   sigset_t all;
@@ -173,7 +182,17 @@ void QueueFeed::lease_step(Redis& redis, std::unique_lock<std::mutex>& lock) {
     m_lines[id] = std::move(line);
   }
   write_pending();
-  bool drained = r.jobs.empty() && r.queued == 0 && r.leased == 0 && m_in_flight.empty();
+  bool drained = r.jobs.empty() && r.queued == 0 && r.leased == 0 && m_in_flight.empty() &&
+                 (r.sealed || !m_waiting.keep_waiting);
+  if (!r.jobs.empty() || r.sealed || !m_in_flight.empty()) {
+    m_idle_since.reset();
+  } else if (!m_idle_since) {
+    m_idle_since = Clock::now();
+  } else if (m_waiting.limit && Clock::now() - *m_idle_since >= *m_waiting.limit && r.queued == 0) {
+    m_summary.notes.push_back("stopped waiting for more jobs of the open run " + m_keys.run_id() + " after " +
+                              format_duration(*m_waiting.limit) + " with nothing to run (--wait)");
+    drained = true;
+  }
   m_last = std::move(r);
   m_have_last = true;
   if (drained) close_input();
@@ -231,10 +250,15 @@ void QueueFeed::lease_loop() {
       if (m_last.next_expiry_ms >= 0) {
         block = std::clamp(milliseconds(m_last.next_expiry_ms - m_last.now_ms + 10), milliseconds(1), k_idle_wait);
       }
-      std::string after = m_last.last_result_id;
+      if (m_idle_since && m_waiting.limit && !m_last.sealed) {
+        auto left = std::chrono::ceil<milliseconds>(*m_idle_since + *m_waiting.limit - Clock::now());
+        block = std::clamp(left, milliseconds(1), block);
+      }
+      std::string after_result = m_last.last_result_id;
+      std::string after_push = m_last.last_push_id;
       lock.unlock();
       try {
-        wait_for_result(*m_connections->waiter, m_keys.results(), after, block);
+        wait_for_change(*m_connections->waiter, m_keys, after_result, after_push, block);
       } catch (const std::exception&) {
         std::this_thread::sleep_for(milliseconds(100));  // the leasing call above decides what an outage means
       }

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -24,15 +25,22 @@ namespace ciutils::prun {
 
 class QueueFeed {
 public:
+  // How long a worker with nothing to run waits: for the run to be pushed, and (with
+  // keep_waiting) for more jobs of an open run once it is drained.
+  struct Waiting {
+    bool keep_waiting = false;  // --no-exit-when-drained: an open run is not drained
+    bool for_push = false;      // false: a missing run is an error at once
+    std::optional<std::chrono::milliseconds> limit;  // --wait: for the push, and idle on an open run
+  };
   // slots: the worker's -j; its read-ahead of leased jobs is at most that many more.
-  QueueFeed(RedisUrl url, QueueKeys keys, Worker worker, int slots);
+  QueueFeed(RedisUrl url, QueueKeys keys, Worker worker, int slots, Waiting waiting);
   ~QueueFeed();
   QueueFeed(const QueueFeed&) = delete;
   QueueFeed& operator=(const QueueFeed&) = delete;
 
   // The path prun reads its job lines from (the pipe's read end).
   std::string input_path() const;
-  // Checks that the run exists (UsageError otherwise) and starts both threads.
+  // Waits for the run to exist (UsageError when it does not in time) and starts both threads.
   void start();
   // Called by the runner as each job ends: its record goes to the run's results stream.
   // A job prun did not start, or stopped because prun itself was cancelled, goes back to
@@ -60,6 +68,8 @@ private:
   RedisUrl m_url;
   Worker m_worker;
   int m_slots;
+  Waiting m_waiting;
+  std::optional<std::chrono::steady_clock::time_point> m_idle_since;
   std::unique_ptr<Connections> m_connections;
   UniqueFd m_read;
   UniqueFd m_write;

@@ -21,6 +21,7 @@ struct Job {
   bool numbers = false;    // plan commands: {#} and {%} filled at dispatch
   int attempt = 1;         // 1 on the first try, +1 per retry
   int avoid_slot = -1;     // --retry-other-slot: the slot the last attempt failed on
+  std::string queue_id;    // prun queue work: the job's id in its run, or empty
 };
 
 // How the jobs of one batch run.

@@ -122,6 +122,7 @@ void JobInput::add_job(std::deque<Job>& queue) {
   } else {
     for (std::size_t i = 0; i < m_args.size(); ++i) job.command += (i > 0 ? " " : "") + m_args[i];
     job.name = job.command;
+    if (m_decode) m_decode(std::string(job.command), job);
   }
   m_args.clear();
   queue.push_back(std::move(job));

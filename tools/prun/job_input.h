@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,11 @@ public:
   // True when the input is a regular file: it ends, however fast it is read.
   bool regular_file() const;
   std::size_t jobs_read() const { return m_number; }
+  // Numbers the next job last + 1 (the jobs of a plan's later steps number on).
+  void number_from(std::size_t last) { m_number = last; }
+  // Each line describes its job (a queue worker's plan jobs): decode fills the job from
+  // it instead of the line being the command.
+  void decode_with(std::function<void(std::string_view line, Job& job)> decode) { m_decode = std::move(decode); }
 
 private:
   void add_item(std::string_view item, std::deque<Job>& queue);
@@ -65,6 +71,7 @@ private:
   std::string m_buffer;
   std::vector<std::string> m_args;  // -N: the items of the job being gathered
   std::size_t m_number = 0;
+  std::function<void(std::string_view, Job&)> m_decode;
 };
 
 // A template job's name: its arguments joined by spaces; a record needs a name, so an

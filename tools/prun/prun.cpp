@@ -113,8 +113,10 @@ public:
     std::vector<Job> jobs;
     std::unique_ptr<JobInput> input;
     Plan plan;
-    bool plan_mode = !o.plan_file.empty();
-    if (plan_mode) {
+    bool plan_mode = !o.plan_file.empty() || m_hooks.plan;
+    if (m_hooks.plan) {
+      plan = *m_hooks.plan;
+    } else if (plan_mode) {
       if (std::filesystem::is_directory(o.plan_file)) throw UsageError("--plan: " + o.plan_file + ": is a directory");
       plan = read_plan(o.plan_file);
       if (!o.timings_file.empty()) m_timings = read_timings(o.timings_file);
@@ -403,7 +405,17 @@ private:
       }
       ok = runner.run_batch(std::move(queue), slots, hook_settings, BatchKind::normal).ok() && ok;
     }
-    for (const auto& step : plan.steps) {
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+      const auto& step = plan.steps[i];
+      if (m_hooks.step_input) {
+        // The step's jobs are the run's: after a failure here this worker takes no more.
+        if (!ok || runner.halted() || runner.cancelled()) continue;
+        JobInput* input = m_hooks.step_input(i, step_slots(plan, step));
+        input->number_from(m_next_number);
+        ok = runner.run_batch({}, step_slots(plan, step), step_settings(plan, step), BatchKind::normal, input).ok() && ok;
+        m_next_number = input->jobs_read();
+        continue;
+      }
       auto queue = step_jobs(step, step.name);
       if (!ok || runner.halted()) {
         runner.skip_all(std::move(queue), ok ? "not started: --halt" : "not started: an earlier step failed");

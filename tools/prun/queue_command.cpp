@@ -3,6 +3,7 @@
 #include "job_input.h"
 #include "job_order.h"
 #include "output.h"
+#include "plan.h"
 #include "prun.h"
 #include "queue_store.h"
 #include "queue_worker.h"
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -31,7 +33,7 @@ constexpr milliseconds k_default_ttl{24 * 3600 * 1000};
 constexpr milliseconds k_default_lease{30000};
 
 constexpr const char* k_queue_help =
-    "Usage: prun queue push    --queue Q --run-id ID [--timings FILE] [-a FILE] [--ttl D] [--append]\n"
+    "Usage: prun queue push    --queue Q --run-id ID [--timings FILE] [-a FILE | -f plan.json] [--ttl D] [--append]\n"
     "       prun queue seal    --queue Q --run-id ID\n"
     "       prun queue work    --queue Q --run-id ID -j N [prun's running and output flags] [-- TEMPLATE]\n"
     "       prun queue wait    --queue Q --run-id ID [--timeout D]\n"
@@ -63,6 +65,7 @@ struct QueueOptions {
   std::string redis;
   std::string ns;
   std::vector<std::string> arg_files;
+  std::string plan_file;
   std::string timings;
   std::string ttl;
   std::string lease;
@@ -89,6 +92,7 @@ po::options_description run_flags(QueueOptions& q) {
 void add_job_list_flags(po::options_description& desc, QueueOptions& q) {
   desc.add_options()
       ("arg-file,a", po::value(&q.arg_files)->composing()->value_name("FILE"), "the job list, one job a line (default: stdin for push)")
+      ("plan,f", po::value(&q.plan_file)->value_name("FILE"), "a plan file: its steps' jobs, run in step order, each as prun runs it")
       ("timings", po::value(&q.timings)->value_name("FILE"), "a previous results file: longest-known jobs first")
       ("ttl", po::value(&q.ttl)->value_name("D"), "the run's keys expire after D (default 24h)");
 }
@@ -128,9 +132,9 @@ std::string verb_help(const std::string& verb) {
   auto desc = verb_flags(verb, q);
   std::ostringstream out;
   if (verb == "push") {
-    out << "Usage: prun queue push --queue Q --run-id ID [--timings FILE] [-a FILE] [--ttl D]\n\n"
-           "Loads the run's jobs (the lines of -a FILE or stdin, as prun reads them) into Redis,\n"
-           "longest-known first. Idempotent: every node may push the same list; a different list\n"
+    out << "Usage: prun queue push --queue Q --run-id ID [--timings FILE] [-a FILE | -f plan.json] [--ttl D]\n\n"
+           "Loads the run's jobs (the lines of -a FILE or stdin, as prun reads them, or the jobs\n"
+           "of a plan's steps) into Redis, longest-known first. Idempotent: every node may push the same list; a different list\n"
            "under the same run id is refused (exit 2). With --append, each distinct list is added\n"
            "to the run, which stays open until `prun queue seal` (pushing the same list again adds\n"
            "nothing). With --fallback, an unreachable Redis is a warning and exit 0, so\n"
@@ -139,7 +143,9 @@ std::string verb_help(const std::string& verb) {
     out << "Usage: prun queue work --queue Q --run-id ID -j N [prun's flags] [-- TEMPLATE]\n\n"
            "Leases jobs of the run, runs them as prun does (every running and output flag of\n"
            "prun applies: --timeout, --retries, --env, --slot-env, --log-dir, --results, --tag…)\n"
-           "and appends each record to the run's results stream. With -a, pushes the list first.\n"
+           "and appends each record to the run's results stream. With -a or -f, pushes first.\n"
+           "A plan's steps run in order across the workers, each job with its step's timeout,\n"
+           "retries, env and slots; setup, teardown and cleanup run on every worker.\n"
            "Ends when nothing is queued or leased; exits as prun does for the jobs it ran.\n"
            "With --no-exit-when-drained it waits for the run to be pushed and, while the run is\n"
            "open (push --append), for more jobs, until the run is sealed and drained.\n\n";
@@ -207,6 +213,8 @@ InputSource list_source(const std::string& path) {
 }
 
 void check_run(const QueueOptions& q) {
+  if (!q.plan_file.empty() && !q.arg_files.empty()) throw UsageError("--plan and --arg-file exclude each other");
+  if (!q.plan_file.empty() && q.append) throw UsageError("--append: a plan is one whole run; --append adds job lists");
   if (q.arg_files.size() > 1) throw UsageError("--arg-file: one job list per run (given " + std::to_string(q.arg_files.size()) + " times)");
   if (q.queue.empty()) throw UsageError("--queue is required");
   if (q.run_id.empty()) throw UsageError("--run-id is required");
@@ -244,7 +252,47 @@ void note(const QueueOptions& q, const std::string& line) {
 struct JobList {
   std::vector<PushedJob> jobs;
   std::string digest;
+  std::string plan_text;  // a plan's, else empty
 };
+
+// A plan's jobs: every step's, in step order (a jobs step's longest-known first); the
+// digest names the plan's text.
+JobList read_plan_jobs(const QueueOptions& q, std::string& text) {
+  if (std::filesystem::is_directory(q.plan_file)) throw UsageError("--plan: " + q.plan_file + ": is a directory");
+  text = read_text_file(q.plan_file);
+  Plan plan = parse_plan(text, q.plan_file);
+  Timings timings;
+  if (!q.timings.empty()) timings = read_timings(q.timings);
+  double known = 0;
+  for (const auto& [name, seconds] : timings) known += seconds;
+  double unknown = timings.empty() ? 1.0 : known / static_cast<double>(timings.size());
+  JobList list;
+  list.digest = sha1_hex("plan\n" + text);
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& step = plan.steps[i];
+    std::vector<Job> jobs;
+    for (std::size_t k = 0; k < step.commands.size(); ++k) {
+      Job job;
+      job.name = step.commands[k].name;
+      job.command = step.commands[k].command;
+      job.fixed_slot = step.kind == PlanStep::Kind::list ? static_cast<int>(k) : -1;
+      jobs.push_back(std::move(job));
+    }
+    if (step.kind == PlanStep::Kind::jobs) order_by_timings(jobs, timings);
+    for (auto& job : jobs) {
+      auto it = timings.find(job.name);
+      PushedJob pushed;
+      pushed.line = std::move(job.command);
+      pushed.estimate_s = it != timings.end() ? it->second : unknown;
+      pushed.step = static_cast<int>(i);
+      pushed.name = std::move(job.name);
+      pushed.classname = step.name;
+      pushed.slot = job.fixed_slot;
+      list.jobs.push_back(std::move(pushed));
+    }
+  }
+  return list;
+}
 
 JobList read_job_list(const QueueOptions& q) {
   JobInput input(q.arg_files.empty() ? std::string() : q.arg_files.front(), false);
@@ -272,8 +320,19 @@ JobList read_job_list(const QueueOptions& q) {
   double unknown = n_known > 0 ? known / static_cast<double>(n_known) : 1.0;
   for (auto& job : jobs) {
     auto it = timings.find(job.name);
-    list.jobs.push_back({std::move(job.name), it != timings.end() ? it->second : unknown});
+    PushedJob pushed;
+    pushed.estimate_s = it != timings.end() ? it->second : unknown;
+    pushed.line = std::move(job.name);
+    list.jobs.push_back(std::move(pushed));
   }
+  return list;
+}
+
+JobList read_list(const QueueOptions& q) {
+  if (q.plan_file.empty()) return read_job_list(q);
+  std::string text;
+  JobList list = read_plan_jobs(q, text);
+  list.plan_text = std::move(text);
   return list;
 }
 
@@ -282,7 +341,7 @@ int push_list(Redis& redis, const QueueOptions& q, const JobList& list) {
   milliseconds ttl = q.ttl.empty() ? k_default_ttl : parse_duration(q.ttl, "--ttl");
   if (ttl.count() <= 0) throw UsageError("--ttl: must be more than 0");
   auto result = push_run(redis, keys_of(q), list.digest, list.jobs, ttl, host_name() + ":" + std::to_string(::getpid()),
-                         q.append);
+                         q.append, list.plan_text);
   if (result.outcome == PushOutcome::different) {
     throw UsageError(run_name(q) + " was loaded with a different job list (" + jobs_text(result.total) +
                      "); a new list needs a new --run-id");
@@ -334,7 +393,7 @@ int queue_push(const std::vector<std::string>& args) {
   auto vm = parse_verb(args, verb_flags("push", q), nullptr);
   check_run(q);
   if (!q.fallback.empty()) parse_fallback(q.fallback);
-  JobList list = read_job_list(q);
+  JobList list = read_list(q);
   auto url = url_of(q);
   try {
     auto redis = Redis::connect(url);
@@ -388,10 +447,11 @@ int queue_work(const std::vector<std::string>& args) {
   std::optional<Shard> fallback;
   if (!q.fallback.empty()) {
     fallback = parse_fallback(q.fallback);
+    if (!q.plan_file.empty()) throw UsageError("--fallback: a plan's steps run in order across the workers; there is no static share of a plan");
     if (q.arg_files.empty()) throw UsageError("--fallback needs the job list: -a FILE (the list push loads)");
   }
   std::optional<JobList> list;
-  if (!q.arg_files.empty()) list = read_job_list(q);
+  if (!q.arg_files.empty() || !q.plan_file.empty()) list = read_list(q);
   o.run_id = q.run_id;
 
   auto url = url_of(q);
@@ -425,8 +485,14 @@ int queue_work(const std::vector<std::string>& args) {
   hooks.on_record = [&feed](const Job& job, const boost::json::object& record, bool cancelled) {
     feed->on_record(job, record, cancelled);
   };
-  o.arg_files = {feed->input_path()};
-  o.sources = {list_source(feed->input_path())};
+  if (!feed->plan_text().empty()) {
+    if (!o.command_template.empty()) throw UsageError("-- TEMPLATE: " + run_name(q) + " holds a plan; its steps say what runs");
+    hooks.plan = parse_plan(feed->plan_text(), "the plan of " + run_name(q));
+    hooks.step_input = [&feed](std::size_t step, int slots) { return feed->step_input(step, slots); };
+  } else {
+    o.arg_files = {feed->input_path()};
+    o.sources = {list_source(feed->input_path())};
+  }
   bool quiet = o.common.quiet;
   int code = execute(std::move(o), hooks);
   auto summary = feed->finish();

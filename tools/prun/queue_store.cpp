@@ -18,33 +18,67 @@ constexpr double k_read_ahead_longest_s = 0.5;
 // KEYS of every script, in this order.
 constexpr const char* k_suffixes[] = {"meta",    "jobs",    "queued",  "leases",     "owner",  "since", "done",
                                       "crashes", "results", "duplicates", "counts", "workers", "seen",
-                                      "parts",   "pushes"};
+                                      "parts",   "pushes",  "steps"};
 
 // Shared by the scripts: Redis time, the run's expiry given to every key a script writes.
 constexpr const char* k_prelude = R"LUA(
-local meta, jobs, queued, leases, owner, since, done, crashes, results, duplicates, counts, workers, seen, parts, pushes =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13],
-  KEYS[14], KEYS[15]
+local meta, jobs, queued, leases, owner, since, done, crashes, results, duplicates, counts, workers, seen, parts, pushes,
+  steps = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12],
+  KEYS[13], KEYS[14], KEYS[15], KEYS[16]
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local expires = redis.call('HGET', meta, 'expires_ms')
 local function touch(key) redis.call('PEXPIREAT', key, expires) end
-local function estimate(id)
-  local job = redis.call('HGET', jobs, id)
-  if not job then return 0 end
-  return cjson.decode(job).t or 0
-end
 local function drop_lease(id)
   redis.call('ZREM', leases, id)
   redis.call('HDEL', owner, id)
   redis.call('HDEL', since, id)
 end
+-- A job of a plan carries its step (s), name (n), classname (c) and slot.
+local function job_of(id) return cjson.decode(redis.call('HGET', jobs, id)) end
+-- The record of a job no worker ran to its end, as prun writes records.
+local function lost_record(job, status, message, started_ms, duration_s, attempts, host, run_id, stamp)
+  return cjson.encode({name = job.n or job.line, classname = job.c or '', status = status,
+    exit_code = cjson.null, signal = cjson.null, timed_out = false,
+    started_at = started_ms and stamp(started_ms) or cjson.null, duration_s = duration_s, attempts = attempts,
+    slot = cjson.null, host = host, run_id = run_id, command = job.line, stdout_tail = '', stderr_tail = '',
+    log = cjson.null, message = message})
+end
+local function record_done(id, job, status, record)
+  redis.call('HSET', done, id, status)
+  redis.call('XADD', results, '*', 'id', id, 'record', record)
+  redis.call('HINCRBY', counts, status, 1)
+  redis.call('HINCRBYFLOAT', counts, 'done_s', job.t or 0)
+  touch(done)
+  touch(results)
+  touch(counts)
+end
+-- A plan's job is settled: once its step has every job recorded and one of them failed,
+-- the later steps' jobs are recorded as skipped, as prun skips the steps after a failed one.
+local function settle(job, status, run_id)
+  if not job.s then return end
+  local left = redis.call('HINCRBY', steps, 'r:' .. job.s, -1)
+  if status == 'failed' or status == 'timeout' or status == 'error' then
+    redis.call('HINCRBY', steps, 'f:' .. job.s, 1)
+  end
+  touch(steps)
+  if left > 0 or tonumber(redis.call('HGET', steps, 'f:' .. job.s) or '0') == 0 then return end
+  for _, id in ipairs(redis.call('LRANGE', queued, 0, -1)) do
+    local later = job_of(id)
+    if later.s > job.s then
+      redis.call('LREM', queued, 1, id)
+      record_done(id, later, 'skipped', lost_record(later, 'skipped', 'not started: an earlier step failed', nil, 0, 0,
+                                                   '', run_id, nil))
+      redis.call('HINCRBY', steps, 'r:' .. later.s, -1)
+    end
+  end
+end
 )LUA";
 
 const Script& push_script() {
-  // ARGV: digest, jobs, ttl_ms, estimate_s, pusher, append (0/1), then each job
+  // ARGV: digest, jobs, ttl_ms, estimate_s, pusher, append (0/1), plan text (or ''), then each job
   // A plain push loads a sealed run once; --append adds each distinct list (a part) to an
   // open run until it is sealed. Every change is announced on the pushes stream.
   static const Script s(std::string(k_prelude) + R"LUA(
@@ -61,6 +95,7 @@ if not known[2] then
   expires = now + tonumber(ARGV[3])
   redis.call('HSET', meta, 'digest', append and '' or digest, 'total', 0, 'created_ms', now, 'expires_ms', expires,
              'estimate_s', 0, 'pushed_by', ARGV[5], 'sealed', append and 0 or 1)
+  if ARGV[7] ~= '' then redis.call('HSET', meta, 'plan', ARGV[7]) end
 end
 touch(meta)
 if append then
@@ -68,11 +103,14 @@ if append then
   touch(parts)
 end
 local n = 0
-for i = 7, #ARGV do
+for i = 8, #ARGV do
   n = n + 1
   redis.call('HSET', jobs, total + n, ARGV[i])
   redis.call('RPUSH', queued, total + n)
+  local step = cjson.decode(ARGV[i]).s
+  if step then redis.call('HINCRBY', steps, 'r:' .. step, 1) end
 end
+if redis.call('EXISTS', steps) == 1 then touch(steps) end
 redis.call('HINCRBY', meta, 'total', n)
 redis.call('HINCRBYFLOAT', meta, 'estimate_s', ARGV[4])
 if n > 0 then touch(jobs); touch(queued) end
@@ -119,7 +157,8 @@ end
 )LUA";
 
 const Script& lease_script() {
-  // ARGV: worker, host, lease_ms, max_crashes, free, max_ahead, run_id, longest job read ahead (s)
+  // ARGV: worker, host, lease_ms, max_crashes, free, max_ahead, run_id, longest job read ahead (s),
+  // the plan's step to lease from (-1: not a plan)
   static const Script s(std::string(k_prelude) + k_iso + R"LUA(
 if not expires then return {-1} end
 local worker, host, lease_ms, max_crashes = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -139,21 +178,13 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now)) do
     local lost = redis.call('HINCRBY', crashes, id, 1)
     touch(crashes)
     if lost >= max_crashes then
-      local job = cjson.decode(redis.call('HGET', jobs, id))
-      local record = {name = job.line, classname = '', status = 'error', exit_code = cjson.null,
-        signal = cjson.null, timed_out = false, started_at = iso(started), duration_s = (now - started) / 1000,
-        attempts = lost, slot = cjson.null, host = redis.call('HGET', workers, who) or '', run_id = ARGV[7],
-        command = job.line, stdout_tail = '', stderr_tail = '', log = cjson.null,
-        message = 'quarantined: the worker running it was lost ' .. lost .. ' times (its lease expired; --max-crashes ' .. max_crashes .. ')'}
-      redis.call('HSET', done, id, 'error')
-      redis.call('XADD', results, '*', 'id', id, 'record', cjson.encode(record))
-      redis.call('HINCRBY', counts, 'error', 1)
+      local job = job_of(id)
+      record_done(id, job, 'error', lost_record(job, 'error',
+        'quarantined: the worker running it was lost ' .. lost .. ' times (its lease expired; --max-crashes ' .. max_crashes .. ')',
+        started, (now - started) / 1000, lost, redis.call('HGET', workers, who) or '', ARGV[7], iso))
       redis.call('HINCRBY', counts, 'quarantined', 1)
-      redis.call('HINCRBYFLOAT', counts, 'done_s', job.t or 0)
-      touch(done)
-      touch(results)
-      touch(counts)
-      quarantined[#quarantined + 1] = job.line
+      settle(job, 'error', ARGV[7])
+      quarantined[#quarantined + 1] = job.n or job.line
     else
       redis.call('LPUSH', queued, id)
       touch(queued)
@@ -171,21 +202,23 @@ if want > 0 then
   local ahead = math.floor(redis.call('LLEN', queued) / (4 * math.max(active, 1)))
   want = want + math.min(ahead, tonumber(ARGV[6]))
 end
-local free = tonumber(ARGV[5])
+local free, step = tonumber(ARGV[5]), tonumber(ARGV[9])
 local taken = {}
 for n = 1, want do
+  local head = redis.call('LINDEX', queued, 0)
+  if not head then break end
+  local text = redis.call('HGET', jobs, head)
+  local job = cjson.decode(text)
+  -- A plan's steps run in order: only the asked-for step's jobs.
+  if step >= 0 and job.s ~= step then break end
   -- Beyond the free slots only short jobs: a long one waiting here could run elsewhere.
-  if n > free then
-    local head = redis.call('LINDEX', queued, 0)
-    if not head or estimate(head) > tonumber(ARGV[8]) then break end
-  end
-  local id = redis.call('LPOP', queued)
-  if not id then break end
-  redis.call('ZADD', leases, now + lease_ms, id)
-  redis.call('HSET', owner, id, worker)
-  redis.call('HSET', since, id, now)
-  taken[#taken + 1] = id
-  taken[#taken + 1] = cjson.decode(redis.call('HGET', jobs, id)).line
+  if n > free and (job.t or 0) > tonumber(ARGV[8]) then break end
+  redis.call('LPOP', queued)
+  redis.call('ZADD', leases, now + lease_ms, head)
+  redis.call('HSET', owner, head, worker)
+  redis.call('HSET', since, head, now)
+  taken[#taken + 1] = head
+  taken[#taken + 1] = text
 end
 if #taken > 0 then touch(leases); touch(owner); touch(since) end
 local next_expiry = -1
@@ -196,9 +229,16 @@ local function last_id(stream)
   if #last > 0 then return last[1][1] end
   return '0-0'
 end
-return {1, redis.call('LLEN', queued), redis.call('ZCARD', leases), redis.call('HLEN', done),
+local queued_n = redis.call('LLEN', queued)
+local step_done = 0
+if step >= 0 then
+  local head = redis.call('LINDEX', queued, 0)
+  if not head or job_of(head).s ~= step then queued_n = 0 end
+  if tonumber(redis.call('HGET', steps, 'r:' .. step) or '0') <= 0 then step_done = 1 end
+end
+return {1, queued_n, redis.call('ZCARD', leases), redis.call('HLEN', done),
         tonumber(redis.call('HGET', meta, 'total')), next_expiry, now, quarantined, taken, last_id(results),
-        redis.call('HGET', meta, 'sealed') ~= '0' and 1 or 0, last_id(pushes)}
+        redis.call('HGET', meta, 'sealed') ~= '0' and 1 or 0, last_id(pushes), step_done}
 )LUA");
   return s;
 }
@@ -225,12 +265,12 @@ return {1, lost}
 }
 
 const Script& complete_script() {
-  // ARGV: worker, then id, status, record for each completion
+  // ARGV: worker, run_id, then id, status, record for each completion
   static const Script s(std::string(k_prelude) + R"LUA(
 if not expires then return {-1} end
 local worker = ARGV[1]
 local recorded = {}
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   local id, status, record = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local holder = redis.call('HGET', owner, id)
   if redis.call('HEXISTS', done, id) == 1 then
@@ -240,15 +280,11 @@ for i = 2, #ARGV, 3 do
     if holder == worker then drop_lease(id) end
     recorded[#recorded + 1] = 0
   else
-    redis.call('HSET', done, id, status)
-    redis.call('XADD', results, '*', 'id', id, 'record', record)
-    redis.call('HINCRBY', counts, status, 1)
-    redis.call('HINCRBYFLOAT', counts, 'done_s', estimate(id))
+    local job = job_of(id)
+    record_done(id, job, status, record)
     if holder then drop_lease(id) end
     redis.call('LREM', queued, 1, id)
-    touch(done)
-    touch(results)
-    touch(counts)
+    settle(job, status, ARGV[2])
     recorded[#recorded + 1] = 1
   end
 end
@@ -295,6 +331,22 @@ bool valid_name_char(char c) {
          std::string_view("._:@/+=-").find(c) != std::string_view::npos;
 }
 
+PushedJob decode_job(const std::string& text) {
+  auto o = boost::json::parse(text).as_object();
+  PushedJob job;
+  job.line = o.at("line").as_string().c_str();
+  job.estimate_s = o.at("t").to_number<double>();
+  if (auto s = o.if_contains("s")) {
+    job.step = static_cast<int>(s->to_number<long long>());
+    job.name = o.at("n").as_string().c_str();
+    job.classname = o.at("c").as_string().c_str();
+    if (auto slot = o.if_contains("slot")) job.slot = static_cast<int>(slot->to_number<long long>());
+  } else {
+    job.name = job.line;
+  }
+  return job;
+}
+
 double to_double(const std::string& text) {
   try {
     return std::stod(text);
@@ -324,16 +376,22 @@ QueueKeys::QueueKeys(const KeySpace& space, const std::string& queue, const std:
 
 PushResult push_run(Redis& redis, const QueueKeys& keys, const std::string& digest,
                     const std::vector<PushedJob>& jobs, std::chrono::milliseconds ttl, const std::string& pusher,
-                    bool append) {
+                    bool append, const std::string& plan_text) {
   double estimate = 0;
   for (const auto& job : jobs) estimate += job.estimate_s;
   std::vector<std::string> args = {digest, std::to_string(jobs.size()), std::to_string(ttl.count()),
-                                   std::to_string(estimate), pusher, append ? "1" : "0"};
+                                   std::to_string(estimate), pusher, append ? "1" : "0", plan_text};
   args.reserve(jobs.size() + args.size());
   for (const auto& job : jobs) {
     boost::json::object o;
     o["line"] = job.line;
     o["t"] = job.estimate_s;
+    if (job.step >= 0) {
+      o["s"] = job.step;
+      o["n"] = job.name;
+      o["c"] = job.classname;
+      if (job.slot >= 0) o["slot"] = job.slot;
+    }
     args.push_back(boost::json::serialize(o));
   }
   Reply reply = redis.eval(push_script(), keys.all(), args);
@@ -352,11 +410,12 @@ std::optional<SealResult> seal_run(Redis& redis, const QueueKeys& keys) {
   return SealResult{reply[0].integer() == 1, reply[1].integer()};
 }
 
-LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker, int free, int max_ahead) {
+LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker, int free, int max_ahead, int step) {
   Reply reply = redis.eval(lease_script(), keys.all(),
                            {worker.id, worker.host, std::to_string(worker.lease.count()),
                             std::to_string(worker.max_crashes), std::to_string(std::max(free, 0)),
-                            std::to_string(max_ahead), keys.run_id(), std::to_string(k_read_ahead_longest_s)});
+                            std::to_string(max_ahead), keys.run_id(), std::to_string(k_read_ahead_longest_s),
+                            std::to_string(step)});
   LeaseResult result;
   if (reply[0].integer() != 1) {
     result.run_exists = false;
@@ -370,11 +429,17 @@ LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker
   result.now_ms = reply[6].integer();
   result.quarantined = reply[7].strings();
   auto taken = reply[8].strings();
-  for (std::size_t i = 0; i + 1 < taken.size(); i += 2) result.jobs.emplace_back(taken[i], taken[i + 1]);
+  for (std::size_t i = 0; i + 1 < taken.size(); i += 2) result.jobs.emplace_back(taken[i], decode_job(taken[i + 1]));
   result.last_result_id = reply[9].string();
   result.sealed = reply[10].integer() == 1;
   result.last_push_id = reply[11].string();
+  result.step_done = reply[12].integer() == 1;
   return result;
+}
+
+std::string read_plan_text(Redis& redis, const QueueKeys& keys) {
+  Reply reply = redis.command({"HGET", keys.all()[0], "plan"});
+  return reply.is_nil() ? std::string() : reply.string();
 }
 
 std::optional<std::vector<std::string>> renew_leases(Redis& redis, const QueueKeys& keys, const Worker& worker,
@@ -388,7 +453,7 @@ std::optional<std::vector<std::string>> renew_leases(Redis& redis, const QueueKe
 
 std::optional<std::vector<bool>> complete_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker,
                                                const std::vector<Completion>& completions) {
-  std::vector<std::string> args = {worker.id};
+  std::vector<std::string> args = {worker.id, keys.run_id()};
   for (const auto& c : completions) {
     args.push_back(c.id);
     args.push_back(c.status);

@@ -34,8 +34,12 @@ private:
 };
 
 struct PushedJob {
-  std::string line;       // the job line (or template item)
+  std::string line;       // the job line (or template item); a plan job's command
   double estimate_s = 1;  // from --timings, else the mean of the known ones, else 1 s
+  int step = -1;          // a plan job: its step (0-based), else -1
+  std::string name;       // a plan job's name and classname (its step's name)
+  std::string classname;
+  int slot = -1;          // a plan list step's command: its slot
 };
 
 // different: a plain push of another list; sealed: an --append to a sealed run; open: a
@@ -50,7 +54,7 @@ struct PushResult {
 // (in input order).
 PushResult push_run(Redis& redis, const QueueKeys& keys, const std::string& digest,
                     const std::vector<PushedJob>& jobs, std::chrono::milliseconds ttl, const std::string& pusher,
-                    bool append);
+                    bool append, const std::string& plan_text);
 
 struct SealResult {
   bool sealed_now;  // false: it was sealed already
@@ -68,7 +72,7 @@ struct Worker {
 
 struct LeaseResult {
   bool run_exists = true;
-  std::vector<std::pair<std::string, std::string>> jobs;  // id, line
+  std::vector<std::pair<std::string, PushedJob>> jobs;  // id, job
   long long queued = 0, leased = 0, done = 0, total = 0;
   long long next_expiry_ms = -1;  // Redis time of the nearest lease expiry, -1 for none
   long long now_ms = 0;
@@ -76,11 +80,16 @@ struct LeaseResult {
   std::string last_result_id;            // the newest entry of the results stream, "0-0" for none
   bool sealed = true;                    // no list can be added to the run any more
   std::string last_push_id;              // the newest entry of the pushes stream, "0-0" for none
+  bool step_done = false;                // the asked-for step has every job recorded
 };
 // Returns expired leases to the queue (or quarantines a job whose workers were lost
 // max_crashes times), then leases up to free (plus a read-ahead that shrinks as the queue
-// drains, at most max_ahead) jobs.
-LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker, int free, int max_ahead);
+// drains, at most max_ahead) jobs; of a plan, only jobs of `step` (-1: not a plan), and
+// queued counts that step's jobs.
+LeaseResult lease_jobs(Redis& redis, const QueueKeys& keys, const Worker& worker, int free, int max_ahead, int step);
+
+// A plan run's plan file text, empty for a run of job lines.
+std::string read_plan_text(Redis& redis, const QueueKeys& keys);
 
 // Renews this worker's leases; returns the ids whose lease it has lost (nullopt: no run).
 std::optional<std::vector<std::string>> renew_leases(Redis& redis, const QueueKeys& keys, const Worker& worker,

@@ -4,6 +4,8 @@
 #include "ciutils/cli.h"
 #include "ciutils/json.h"
 
+#include <boost/json.hpp>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -46,11 +48,39 @@ QueueFeed::QueueFeed(RedisUrl url, QueueKeys keys, Worker worker, int slots, Wai
       m_slots(std::max(slots, 1)),
       m_waiting(waiting),
       m_connections(std::make_unique<Connections>()) {
+  open_pipe();
+}
+
+void QueueFeed::open_pipe() {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   m_read = UniqueFd(fds[0]);
   m_write = UniqueFd(fds[1]);
   ::fcntl(m_write.get(), F_SETFL, O_WRONLY | O_NONBLOCK);
+}
+
+JobInput* QueueFeed::step_input(std::size_t step, int slots) {
+  std::lock_guard lock(m_mutex);
+  if (m_step_inputs.size() > 0) open_pipe();  // the first step reads the pipe made at construction
+  auto input = std::make_unique<JobInput>(input_path(), false);
+  m_read.reset();  // the input holds its own descriptor
+  input->decode_with([](std::string_view line, Job& job) {
+    auto o = boost::json::parse(line).as_object();
+    job.queue_id = o.at("id").as_string().c_str();
+    job.name = o.at("name").as_string().c_str();
+    job.classname = o.at("classname").as_string().c_str();
+    job.command = o.at("command").as_string().c_str();
+    job.numbers = true;
+    if (auto slot = o.if_contains("slot")) job.fixed_slot = static_cast<int>(slot->to_number<long long>());
+  });
+  m_step_inputs.push_back(std::move(input));
+  m_step = static_cast<int>(step);
+  m_slots = std::max(slots, 1);
+  m_input_closed = false;
+  m_have_last = false;
+  m_step_begun = true;
+  m_wake.notify_all();
+  return m_step_inputs.back().get();
 }
 
 QueueFeed::~QueueFeed() {
@@ -79,6 +109,7 @@ void QueueFeed::start() {
     }
     std::this_thread::sleep_for(k_push_poll);
   }
+  m_plan_text = read_plan_text(*m_connections->renewer, m_keys);
   // Signals are the runner's: the threads start with every signal blocked.
   sigset_t all;
   sigset_t saved;
@@ -91,8 +122,9 @@ void QueueFeed::start() {
 
 void QueueFeed::on_record(const Job& job, const boost::json::object& record, bool cancelled) {
   std::lock_guard lock(m_mutex);
-  if (job.number == 0 || job.number > m_ids_by_number.size()) return;
-  const std::string& id = m_ids_by_number[job.number - 1];
+  if (m_plan_text.empty() && (job.number == 0 || job.number > m_ids_by_number.size())) return;
+  if (!m_plan_text.empty() && job.queue_id.empty()) return;  // setup, teardown, cleanup: this node's own
+  const std::string& id = m_plan_text.empty() ? m_ids_by_number[job.number - 1] : job.queue_id;
   std::string status = record.at("status").as_string().c_str();
   bool ran_through = status == "passed" || status == "flaky" || !cancelled;
   if (status == "skipped" || !ran_through) {
@@ -164,24 +196,45 @@ void QueueFeed::flush(Redis& redis, std::unique_lock<std::mutex>& lock) {
 // Leases as many jobs as there are free slots (and a read-ahead while the queue is long)
 // and hands their lines to the runner; closes the runner's input once the run is drained.
 void QueueFeed::lease_step(Redis& redis, std::unique_lock<std::mutex>& lock) {
+  bool plan = !m_plan_text.empty();
+  if (plan && m_step < 0) return;
+  m_step_begun = false;
   int free = m_slots - static_cast<int>(m_in_flight.size());
   if (free <= 0 && m_have_last) return;
+  int step = m_step;
   lock.unlock();
-  LeaseResult r = lease_jobs(redis, m_keys, m_worker, free, m_slots);
+  LeaseResult r = lease_jobs(redis, m_keys, m_worker, free, m_slots, step);
   lock.lock();
   if (!r.run_exists) throw Error(ExitCode::unavailable, "the run " + m_keys.run_id() + " expired while it ran");
   for (const auto& line : r.quarantined) {
     m_summary.notes.push_back("quarantined job " + in_quotes(line) + ": the worker running it was lost " +
                               std::to_string(m_worker.max_crashes) + " times (--max-crashes); recorded as error");
   }
-  for (auto& [id, line] : r.jobs) {
+  for (auto& [id, job] : r.jobs) {
     m_in_flight.insert(id);
-    m_ids_by_number.push_back(id);
-    m_unwritten += line;
+    if (plan) {
+      boost::json::object o{{"id", id}, {"name", job.name}, {"classname", job.classname}, {"command", job.line}};
+      if (job.slot >= 0) o["slot"] = job.slot;
+      m_unwritten += boost::json::serialize(o);
+    } else {
+      m_ids_by_number.push_back(id);
+      m_unwritten += job.line;
+    }
     m_unwritten += '\n';
-    m_lines[id] = std::move(line);
+    m_lines[id] = job.name;
   }
   write_pending();
+  if (plan) {
+    // The step ends for this worker once the run has recorded every job of it.
+    bool over = r.step_done && m_in_flight.empty() && m_unwritten.empty();
+    m_last = std::move(r);
+    m_have_last = true;
+    if (over) {
+      close_input();
+      m_step = -1;
+    }
+    return;
+  }
   bool drained = r.jobs.empty() && r.queued == 0 && r.leased == 0 && m_in_flight.empty() &&
                  (r.sealed || !m_waiting.keep_waiting);
   if (!r.jobs.empty() || r.sealed || !m_in_flight.empty()) {
@@ -273,7 +326,7 @@ void QueueFeed::lease_loop() {
       wait = std::clamp(milliseconds(m_last.next_expiry_ms - m_last.now_ms + 10), milliseconds(10), k_idle_poll);
     }
     if (m_input_closed) wait = milliseconds(1000);
-    m_wake.wait_for(lock, wait, [&] { return m_stop || !m_completions.empty() || !m_releases.empty(); });
+    m_wake.wait_for(lock, wait, [&] { return m_stop || m_step_begun || !m_completions.empty() || !m_releases.empty(); });
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "job.h"
+#include "job_input.h"
 #include "queue_store.h"
 
 #include "ciutils/fd.h"
@@ -40,6 +41,11 @@ public:
 
   // The path prun reads its job lines from (the pipe's read end).
   std::string input_path() const;
+  // A plan run: the plan's text (read by start), else empty.
+  const std::string& plan_text() const { return m_plan_text; }
+  // A plan run: the input of step `step`'s jobs, leased onto `slots` slots; it ends once
+  // every job of the step is recorded in the run (by whichever worker).
+  JobInput* step_input(std::size_t step, int slots);
   // Waits for the run to exist (UsageError when it does not in time) and starts both threads.
   void start();
   // Called by the runner as each job ends: its record goes to the run's results stream.
@@ -62,6 +68,7 @@ private:
   void flush(Redis& redis, std::unique_lock<std::mutex>& lock);
   void close_input();
   void write_pending();
+  void open_pipe();
 
   struct Connections;
   QueueKeys m_keys;
@@ -74,6 +81,10 @@ private:
   UniqueFd m_read;
   UniqueFd m_write;
   std::string m_unwritten;  // job lines the pipe had no room for yet
+  std::string m_plan_text;
+  int m_step = -1;           // a plan run: the step being leased from, -1 between steps
+  bool m_step_begun = false; // a step asked for, not yet looked at by the leasing thread
+  std::vector<std::unique_ptr<JobInput>> m_step_inputs;
 
   std::mutex m_mutex;
   std::condition_variable m_wake;

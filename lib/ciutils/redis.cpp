@@ -2,11 +2,13 @@
 
 #include "ciutils/cli.h"
 #include "ciutils/error.h"
+#include "ciutils/redis_cluster.h"
 #include "ciutils/tls_stream.h"
 #include "ciutils/warning.h"
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -139,10 +141,16 @@ std::string RedisUrl::redacted() const {
   if (!socket.empty()) {
     return "unix://" + auth + socket + (db != 0 ? "?db=" + std::to_string(db) : "");
   }
+  auto list = [](const std::vector<Node>& nodes) {
+    std::string out;
+    for (const auto& n : nodes) out += (out.empty() ? "" : ",") + n.host + ":" + std::to_string(n.port);
+    return out;
+  };
   if (!sentinels.empty()) {
-    std::string nodes;
-    for (const auto& n : sentinels) nodes += (nodes.empty() ? "" : ",") + n.host + ":" + std::to_string(n.port);
-    return "redis+sentinel://" + auth + nodes + "/" + master + "/" + std::to_string(db);
+    return "redis+sentinel://" + auth + list(sentinels) + "/" + master + "/" + std::to_string(db);
+  }
+  if (!cluster.empty()) {
+    return (tls ? "rediss+cluster://" : "redis+cluster://") + auth + list(cluster) + "/";
   }
   return (tls ? "rediss://" : "redis://") + auth + host + ":" + std::to_string(port) + "/" + std::to_string(db);
 }
@@ -182,9 +190,17 @@ RedisUrl parse_redis_url(std::string_view url) {
   std::string_view rest = url;
   bool is_unix = false;
   bool is_sentinel = false;
+  bool is_cluster = false;
   if (rest.starts_with("redis+sentinel://")) {
     rest.remove_prefix(17);
     is_sentinel = true;
+  } else if (rest.starts_with("redis+cluster://")) {
+    rest.remove_prefix(16);
+    is_cluster = true;
+  } else if (rest.starts_with("rediss+cluster://")) {
+    rest.remove_prefix(17);
+    is_cluster = true;
+    out.tls = true;
   } else if (rest.starts_with("rediss://")) {
     rest.remove_prefix(9);
     out.tls = true;
@@ -195,7 +211,8 @@ RedisUrl parse_redis_url(std::string_view url) {
     is_unix = true;
   } else {
     throw fail("unsupported scheme (expected redis://host:port/db, rediss://host:port/db, "
-               "redis+sentinel://host:port,host:port/master/db or unix:///path.sock?db=N)");
+               "redis+sentinel://host:port,host:port/master/db, redis+cluster://host:port,host:port/ "
+               "or unix:///path.sock?db=N)");
   }
   // userinfo: everything before the last '@' of the authority part.
   std::size_t authority_end = is_unix ? rest.find('/') : rest.find_first_of("/?");
@@ -215,6 +232,15 @@ RedisUrl parse_redis_url(std::string_view url) {
   if (auto q = rest.find('?'); q != std::string_view::npos) {
     query = rest.substr(q + 1);
     rest = rest.substr(0, q);
+  }
+  // ?cluster=1 makes a redis:// or rediss:// URL a cluster's, with a list of seed nodes.
+  for (std::string_view q = query; !q.empty();) {
+    std::string_view pair = q.substr(0, q.find('&'));
+    q.remove_prefix(std::min(q.size(), pair.size() + 1));
+    if (pair == "cluster=1" || pair == "cluster=true") is_cluster = true;
+  }
+  if (is_cluster && (is_unix || is_sentinel)) {
+    throw fail("cluster=1 needs a redis:// or rediss:// URL, in " + typed);
   }
   if (is_unix) {
     if (rest.empty() || rest.front() != '/') {
@@ -267,7 +293,19 @@ RedisUrl parse_redis_url(std::string_view url) {
       }
       out.host = out.sentinels.front().host;
       out.port = out.sentinels.front().port;
+    } else if (is_cluster) {
+      while (!hostports.empty()) {
+        std::string_view one = hostports.substr(0, hostports.find(','));
+        hostports.remove_prefix(std::min(hostports.size(), one.size() + 1));
+        if (!one.empty()) out.cluster.push_back(node(one, 6379));
+      }
+      if (out.cluster.empty()) out.cluster.push_back(node("", 6379));
+      out.host = out.cluster.front().host;
+      out.port = out.cluster.front().port;
     } else {
+      if (hostports.find(',') != std::string_view::npos) {
+        throw fail("several hosts need redis+cluster:// (or ?cluster=1) or redis+sentinel://, in " + typed);
+      }
       RedisUrl::Node n = node(hostports, 6379);
       out.host = n.host;
       out.port = n.port;
@@ -281,6 +319,11 @@ RedisUrl parse_redis_url(std::string_view url) {
     query.remove_prefix(std::min(query.size(), pair.size() + 1));
     if (pair.starts_with("db=")) {
       out.db = parse_number(pair.substr(3), "database number", typed);
+    } else if (pair.starts_with("cluster=")) {
+      std::string_view value = pair.substr(8);
+      if (value != "1" && value != "0" && value != "true" && value != "false") {
+        throw fail("cluster= takes 1 or 0, not '" + std::string(value) + "', in " + typed);
+      }
     } else if (pair.starts_with("password=")) {
       out.password = decode(pair.substr(9));
     } else if (pair.starts_with("sentinel_password=")) {
@@ -305,6 +348,9 @@ RedisUrl parse_redis_url(std::string_view url) {
     } else {
       throw fail("unknown URL parameter '" + std::string(pair.substr(0, pair.find('='))) + "' in " + typed);
     }
+  }
+  if (is_cluster && out.db != 0) {
+    throw fail("a Redis Cluster has database 0 only, in " + typed);
   }
   return out;
 }
@@ -413,9 +459,11 @@ std::optional<RedisRefusal> redis_refusal(std::string_view reply) {
       {"WRONGPASS", "the user name or password is wrong", false},
       {"NOPERM", "the user lacks a permission this command needs", false},
       {"READONLY", "it is a read-only replica (point the URL at the master)", false},
-      {"MOVED", "it is a Redis Cluster node, and cluster URLs are not supported by this build", false},
-      {"ASK", "it is a Redis Cluster node, and cluster URLs are not supported by this build", false},
+      {"MOVED", "it is a Redis Cluster node (use redis+cluster://host:port,host:port/)", false},
+      {"ASK", "it is a Redis Cluster node (use redis+cluster://host:port,host:port/)", false},
       {"CLUSTERDOWN", "the cluster is down", true},
+      {"CROSSSLOT", "the command's keys are in different cluster slots: it does not work on a Redis Cluster",
+       false},
       {"LOADING", "it is still loading its data set", true},
       {"MASTERDOWN", "the replica has lost its master", true},
       {"MISCONF", "it cannot save to disk and refuses writes", false},
@@ -472,14 +520,20 @@ struct Redis::TlsConnection {
 };
 
 Redis::Redis(RedisUrl url, Options options)
-    : m_url(std::move(url)), m_options(options), m_node{m_url.host, m_url.port} {}
+    : m_url(std::move(url)), m_options(options), m_node{m_url.host, m_url.port} {
+  if (!m_url.cluster.empty()) m_cluster = std::make_unique<Cluster>(m_url, m_options);
+}
 Redis::Redis(Redis&&) noexcept = default;
 Redis& Redis::operator=(Redis&&) noexcept = default;
 Redis::~Redis() = default;
 
 Redis Redis::connect(const RedisUrl& url, Options options) {
   Redis redis(url, options);
-  redis.ensure_connected();
+  if (redis.m_cluster) {
+    redis.m_cluster->refresh();
+  } else {
+    redis.ensure_connected();
+  }
   return redis;
 }
 
@@ -646,6 +700,9 @@ void Redis::ensure_connected() {
 }
 
 Reply Redis::command(const std::vector<std::string>& args) {
+  if (m_cluster) {
+    return m_cluster->command(args);
+  }
   if (m_url.sentinels.empty()) {
     return command_once(args);
   }
@@ -716,24 +773,31 @@ Reply Redis::command_once(const std::vector<std::string>& args) {
   return Reply(root, raw, name);
 }
 
-Reply Redis::eval(const Script& script, const std::vector<std::string>& keys,
-                  const std::vector<std::string>& args) {
-  auto evalsha = [&] {
-    std::vector<std::string> argv{"EVALSHA", script.sha(), std::to_string(keys.size())};
-    argv.insert(argv.end(), keys.begin(), keys.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    return command(argv);
-  };
+Reply Redis::evalsha(const Script& script, const std::vector<std::string>& keys,
+                     const std::vector<std::string>& args,
+                     const std::function<Reply(const std::vector<std::string>&)>& send) {
+  std::vector<std::string> argv{"EVALSHA", script.sha(), std::to_string(keys.size())};
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
   try {
-    return evalsha();
+    return send(argv);
   } catch (const RedisReplyError& e) {
     if (!e.reply().starts_with("NOSCRIPT")) {
       throw;
     }
   }
-  // The server lost its script cache (restart, SCRIPT FLUSH, failover): load and retry once.
-  command({"SCRIPT", "LOAD", script.source()});
-  return evalsha();
+  // The server lost its script cache (restart, SCRIPT FLUSH, failover) or never had it (a
+  // cluster node seen for the first time): load and retry once.
+  send({"SCRIPT", "LOAD", script.source()});
+  return send(argv);
+}
+
+Reply Redis::eval(const Script& script, const std::vector<std::string>& keys,
+                  const std::vector<std::string>& args) {
+  if (m_cluster) {
+    return m_cluster->eval(script, keys, args);
+  }
+  return evalsha(script, keys, args, [this](const std::vector<std::string>& argv) { return command(argv); });
 }
 
 void Redis::set_command_timeout(std::chrono::milliseconds timeout) {
@@ -741,6 +805,25 @@ void Redis::set_command_timeout(std::chrono::milliseconds timeout) {
   if (m_ctx) {
     redisSetTimeout(m_ctx.get(), to_timeval(timeout));
   }
+  if (m_cluster) {
+    m_cluster->set_command_timeout(timeout);
+  }
+}
+
+std::vector<std::string> Redis::scan(const std::string& pattern) {
+  std::vector<Redis*> servers = m_cluster ? m_cluster->masters() : std::vector<Redis*>{this};
+  std::vector<std::string> keys;
+  for (Redis* server : servers) {
+    std::string cursor = "0";
+    do {
+      Reply reply = server->command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+      cursor = reply[0].string();
+      for (auto& key : reply[1].strings()) keys.push_back(std::move(key));
+    } while (cursor != "0");
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
 }
 
 }  // namespace ciutils

@@ -5,6 +5,7 @@
 #include "ciutils/error.h"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -22,6 +23,8 @@ namespace ciutils {
 // rediss:// takes ?cacert=FILE, ?cert=FILE&key=FILE (mutual TLS), ?sni=NAME, ?insecure=1.
 // redis+sentinel://[user:password@]s1[:26379],s2…/master[/db][?sentinel_password=…]: the
 // primary the sentinels name for master.
+// redis+cluster://[user:password@]h1:p1,h2:p2/ (rediss+cluster:// with TLS), or any
+// redis://h1:p1,h2:p2/?cluster=1: a Redis Cluster found from these seed nodes.
 struct RedisUrl {
   struct Node {
     std::string host;
@@ -42,6 +45,7 @@ struct RedisUrl {
   std::vector<Node> sentinels;    // redis+sentinel://: whom to ask for the primary
   std::string master;             // the name the sentinels know it by
   std::string sentinel_password;  // AUTH for the sentinels (password is the primary's)
+  std::vector<Node> cluster;      // redis+cluster://: the seed nodes (empty: not a cluster)
 
   // The URL with the password replaced by "***": the only form ever shown.
   std::string redacted() const;
@@ -103,7 +107,7 @@ private:
 
 // An error reply by which the server refuses to serve this client at all: NOAUTH,
 // WRONGPASS, NOPERM (also a script's key permission error), READONLY, MOVED/ASK (a
-// cluster node; this build has no cluster support), CLUSTERDOWN, LOADING, MASTERDOWN,
+// cluster node reached by a plain URL; a cluster URL follows them), CLUSTERDOWN, LOADING, MASTERDOWN,
 // MISCONF, OOM, BUSY. What it means in words, and whether waiting may help.
 struct RedisRefusal {
   std::string cause;       // "a password is needed", "it is a read-only replica", …
@@ -169,6 +173,10 @@ public:
   // Changes the command timeout (a blocking BLPOP needs more than its own timeout).
   void set_command_timeout(std::chrono::milliseconds timeout);
 
+  // Every key matching a SCAN pattern, on the one server or on every master of a cluster,
+  // without duplicates. Throws ServiceError when a master is unreachable: never a part.
+  std::vector<std::string> scan(const std::string& pattern);
+
   const RedisUrl& url() const { return m_url; }
 
 private:
@@ -176,6 +184,7 @@ private:
     void operator()(redisContext* c) const;
   };
   struct TlsConnection;  // rediss://: a TlsStream and hiredis's reply reader
+  class Cluster;         // redis+cluster://: the slot map and a connection per node
   Redis(RedisUrl url, Options options);
   void ensure_connected();
   void connect_plain(const RedisUrl::Node& node);
@@ -184,12 +193,17 @@ private:
   Reply command_once(const std::vector<std::string>& args);
   void drop();
   redisReply* tls_round_trip(int argc, const char** argv, const std::size_t* lens);
+  // EVALSHA through send, with SCRIPT LOAD through load and one retry after NOSCRIPT.
+  static Reply evalsha(const Script& script, const std::vector<std::string>& keys,
+                       const std::vector<std::string>& args,
+                       const std::function<Reply(const std::vector<std::string>&)>& send);
 
   RedisUrl m_url;
   Options m_options;
   RedisUrl::Node m_node;  // the server connected to: the URL's, or the primary the sentinels named
   std::unique_ptr<redisContext, ContextFree> m_ctx;  // redis:// and unix://
   std::unique_ptr<TlsConnection> m_tls;              // rediss://
+  std::unique_ptr<Cluster> m_cluster;                // redis+cluster://
 };
 
 }  // namespace ciutils

@@ -122,7 +122,8 @@ TEST(RedisUrl, ParsesTcpAuthDbAndUnixForms) {
 TEST(RedisUrl, RejectsBadFormsWithoutEchoingPasswords) {
   EXPECT_EQ(usage_message([] { parse_redis_url("http://host"); }),
             "REDIS_URL: unsupported scheme (expected redis://host:port/db, rediss://host:port/db, "
-            "redis+sentinel://host:port,host:port/master/db or unix:///path.sock?db=N)");
+            "redis+sentinel://host:port,host:port/master/db, redis+cluster://host:port,host:port/ "
+            "or unix:///path.sock?db=N)");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:99999/0"); }),
             "REDIS_URL: port out of range in redis://u:***@host:99999/0");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:6379/x"); }),
@@ -173,6 +174,42 @@ TEST(RedisUrl, ParsesSentinelForms) {
             "REDIS_URL: sentinel_password= needs a redis+sentinel:// URL, in redis://h?sentinel_password=***");
 }
 
+TEST(RedisUrl, ParsesClusterForms) {
+  auto c = parse_redis_url("redis+cluster://:pw@10.0.0.1:7000,10.0.0.2,[::1]:7002/");
+  ASSERT_EQ(c.cluster.size(), 3u);
+  EXPECT_EQ(c.cluster[0].host, "10.0.0.1");
+  EXPECT_EQ(c.cluster[0].port, 7000);
+  EXPECT_EQ(c.cluster[1].host, "10.0.0.2");
+  EXPECT_EQ(c.cluster[1].port, 6379);
+  EXPECT_EQ(c.cluster[2].host, "::1");
+  EXPECT_EQ(c.host, "10.0.0.1");
+  EXPECT_EQ(c.password, "pw");
+  EXPECT_FALSE(c.tls);
+  EXPECT_EQ(c.redacted(), "redis+cluster://:***@10.0.0.1:7000,10.0.0.2:6379,::1:7002/");
+
+  auto q = parse_redis_url("redis://a:7000,b:7001/0?cluster=1");
+  ASSERT_EQ(q.cluster.size(), 2u);
+  EXPECT_EQ(q.cluster[1].host, "b");
+  EXPECT_EQ(q.redacted(), "redis+cluster://a:7000,b:7001/");
+
+  auto t = parse_redis_url("rediss+cluster://a:7000,b:7001?cacert=/ca.pem");
+  EXPECT_TRUE(t.tls);
+  EXPECT_EQ(t.cacert, "/ca.pem");
+  EXPECT_EQ(t.redacted(), "rediss+cluster://a:7000,b:7001/");
+  EXPECT_TRUE(parse_redis_url("rediss://a:7000,b:7001/?cluster=true&insecure=1").tls);
+
+  EXPECT_TRUE(parse_redis_url("redis://a:7000/?cluster=0").cluster.empty());
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis+cluster://a:7000/1"); }),
+            "REDIS_URL: a Redis Cluster has database 0 only, in redis+cluster://a:7000/1");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://a:7000,b:7001/"); }),
+            "REDIS_URL: several hosts need redis+cluster:// (or ?cluster=1) or redis+sentinel://, in "
+            "redis://a:7000,b:7001/");
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis://a:7000/?cluster=yes"); }),
+            "REDIS_URL: cluster= takes 1 or 0, not 'yes', in redis://a:7000/?cluster=yes");
+  EXPECT_EQ(usage_message([] { parse_redis_url("unix:///r.sock?cluster=1"); }),
+            "REDIS_URL: cluster=1 needs a redis:// or rediss:// URL, in unix:///r.sock?cluster=1");
+}
+
 TEST(RedisUrl, RejectsTlsSettingsOutsideRedissAndBadValues) {
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://h:1/0?cacert=/ca.pem"); }),
             "REDIS_URL: cacert= is a TLS setting: it needs a rediss:// URL, in redis://h:1/0?cacert=/ca.pem");
@@ -207,7 +244,7 @@ TEST(RedisRefusal, NamesTheCauseOfEachRefusal) {
   EXPECT_EQ(redis_refusal("READONLY You can't write against a read only replica.")->cause,
             "it is a read-only replica (point the URL at the master)");
   EXPECT_EQ(redis_refusal("MOVED 3999 127.0.0.1:6381")->cause,
-            "it is a Redis Cluster node, and cluster URLs are not supported by this build");
+            "it is a Redis Cluster node (use redis+cluster://host:port,host:port/)");
   EXPECT_TRUE(redis_refusal("LOADING Redis is loading the dataset in memory")->transient);
   EXPECT_TRUE(redis_refusal("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")->transient);
   EXPECT_FALSE(redis_refusal("NOAUTH Authentication required.")->transient);

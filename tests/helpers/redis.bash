@@ -23,16 +23,23 @@ start_redis() {
 }
 
 stop_redis() {
-  [ -n "${REDIS_DIR:-}" ] && [ -f "$REDIS_DIR/redis.pid" ] || return 0
+  [ -n "${REDIS_DIR:-}" ] || return 0
+  stop_pidfile "$REDIS_DIR/redis.pid"
+}
+
+# stop_pidfile FILE: stops the server whose pid FILE holds (TERM, then KILL after 5 s) and
+# removes FILE; nothing when FILE is missing.
+stop_pidfile() {
+  [ -f "$1" ] || return 0
   local pid
-  pid="$(cat "$REDIS_DIR/redis.pid" 2>/dev/null)" || return 0
+  pid="$(cat "$1" 2>/dev/null)" || return 0
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
   done
   kill -9 "$pid" 2>/dev/null || true
-  rm -f "$REDIS_DIR/redis.pid"
+  rm -f "$1"
 }
 
 # Flushes the test's data between tests of one file.

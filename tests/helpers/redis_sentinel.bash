@@ -55,17 +55,9 @@ primary_port() {
 }
 
 stop_redis_sentinel() {
-  local f pid
+  local f
   for f in "$REDIS_DIR"/sentinel*.pid "$REDIS_DIR/replica.pid"; do
-    [ -f "$f" ] || continue
-    pid="$(cat "$f")"
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$f"
+    stop_pidfile "$f"
   done
   stop_redis
 }

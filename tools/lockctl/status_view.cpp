@@ -191,28 +191,23 @@ void print_status(std::ostream& out, const json::object& view) {
 
 namespace {
 
-// The names N of every key "<ns>:{lock:N}:<suffix>" (SCAN, so no registry key is needed);
-// suffix may end in '*'.
+// The names N of every key "<ns>:{lock:N}:<suffix>" (SCAN, so no registry key is needed;
+// on every master of a cluster); suffix may end in '*'.
 std::set<std::string> scan_tags(Redis& redis, const KeySpace& keys, const std::string& suffix) {
   const std::string head = keys.name() + ":{lock:";
   const std::string pattern_tail = "}:" + suffix;
   const bool open_end = suffix.ends_with('*');
   const std::string tail = open_end ? pattern_tail.substr(0, pattern_tail.size() - 1) : pattern_tail;
   std::set<std::string> names;
-  std::string cursor = "0";
-  do {
-    auto reply = redis.command({"SCAN", cursor, "MATCH", head + "*" + pattern_tail, "COUNT", "1000"});
-    cursor = reply[0].string();
-    for (const auto& key : reply[1].strings()) {
-      if (!key.starts_with(head)) continue;
-      auto close = key.find("}:", head.size());
-      if (close == std::string::npos) continue;
-      if (open_end ? key.compare(close, tail.size(), tail) != 0 : key.compare(close, std::string::npos, tail) != 0) {
-        continue;
-      }
-      names.insert(key.substr(head.size(), close - head.size()));
+  for (const auto& key : redis.scan(head + "*" + pattern_tail)) {
+    if (!key.starts_with(head)) continue;
+    auto close = key.find("}:", head.size());
+    if (close == std::string::npos) continue;
+    if (open_end ? key.compare(close, tail.size(), tail) != 0 : key.compare(close, std::string::npos, tail) != 0) {
+      continue;
     }
-  } while (cursor != "0");
+    names.insert(key.substr(head.size(), close - head.size()));
+  }
   return names;
 }
 

@@ -107,4 +107,21 @@ int X509_VERIFY_PARAM_set1_ip_asc(X509_VERIFY_PARAM* parameters, const char* add
   return real(parameters, address);
 }
 
+// Asio's SSL stream (the TLS server, lib/ciutils/http_server.cpp).
+
+long BIO_ctrl(BIO* bio, int command, long number, void* argument) {
+  CIUTILS_LAZY_REAL(libcrypto, BIO_ctrl);
+  return real(bio, command, number, argument);
+}
+
+int BIO_new_bio_pair(BIO** bio1, size_t size1, BIO** bio2, size_t size2) {
+  CIUTILS_LAZY_REAL(libcrypto, BIO_new_bio_pair);
+  return real(bio1, size1, bio2, size2);
+}
+
+const char* ERR_lib_error_string(unsigned long error) {
+  CIUTILS_LAZY_REAL(libcrypto, ERR_lib_error_string);
+  return real(error);
+}
+
 }  // extern "C"

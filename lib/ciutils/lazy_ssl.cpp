@@ -131,4 +131,66 @@ long SSL_get_verify_result(const SSL* ssl) {
   return real(ssl);
 }
 
+// The TLS server (lib/ciutils/http_server.cpp, through Asio's SSL stream).
+
+const SSL_METHOD* TLS_method() {
+  CIUTILS_LAZY_REAL(libssl, TLS_method);
+  return real();
+}
+
+const SSL_METHOD* TLS_server_method() {
+  CIUTILS_LAZY_REAL(libssl, TLS_server_method);
+  return real();
+}
+
+uint64_t SSL_CTX_set_options(SSL_CTX* context, uint64_t options) {
+  CIUTILS_LAZY_REAL(libssl, SSL_CTX_set_options);
+  return real(context, options);
+}
+
+void* SSL_CTX_get_ex_data(const SSL_CTX* context, int index) {
+  CIUTILS_LAZY_REAL(libssl, SSL_CTX_get_ex_data);
+  return real(context, index);
+}
+
+int SSL_CTX_set_ex_data(SSL_CTX* context, int index, void* data) {
+  CIUTILS_LAZY_REAL(libssl, SSL_CTX_set_ex_data);
+  return real(context, index, data);
+}
+
+void* SSL_CTX_get_default_passwd_cb_userdata(SSL_CTX* context) {
+  CIUTILS_LAZY_REAL(libssl, SSL_CTX_get_default_passwd_cb_userdata);
+  return real(context);
+}
+
+void SSL_CTX_set_default_passwd_cb_userdata(SSL_CTX* context, void* data) {
+  CIUTILS_LAZY_REAL(libssl, SSL_CTX_set_default_passwd_cb_userdata);
+  real(context, data);
+}
+
+void* SSL_get_ex_data(const SSL* ssl, int index) {
+  CIUTILS_LAZY_REAL(libssl, SSL_get_ex_data);
+  return real(ssl, index);
+}
+
+int SSL_set_ex_data(SSL* ssl, int index, void* data) {
+  CIUTILS_LAZY_REAL(libssl, SSL_set_ex_data);
+  return real(ssl, index, data);
+}
+
+int SSL_accept(SSL* ssl) {
+  CIUTILS_LAZY_REAL(libssl, SSL_accept);
+  return real(ssl);
+}
+
+int SSL_shutdown(SSL* ssl) {
+  CIUTILS_LAZY_REAL(libssl, SSL_shutdown);
+  return real(ssl);
+}
+
+int SSL_get_shutdown(const SSL* ssl) {
+  CIUTILS_LAZY_REAL(libssl, SSL_get_shutdown);
+  return real(ssl);
+}
+
 }  // extern "C"

@@ -207,6 +207,31 @@ b 2"
   [ "$(receiver_field 2 'json.loads(r["body"])["event_action"]')" = resolve ]
 }
 
+@test "notify: alerts the receiver refused are spooled in Redis; flush sends each once" {
+  reset_receiver
+  local hook="webhook+http://127.0.0.1:$RECEIVER_PORT/hook" i rc
+  receiver_plan '{"mode":"500","count":1000}'
+  for i in 1 2 3; do
+    rc=0
+    notify -q --title "alert $i" "$hook?retries=0" 2>/dev/null || rc=$?
+    [ "$rc" = 3 ]
+  done
+  reset_receiver
+  run -0 notify flush
+  assert_output --partial "notify: flushed 3"
+  run -0 receiver_count
+  assert_output 3
+  run -0 rcli exists "$CIUTILS_NAMESPACE:{notify}:spool"
+  assert_output 0
+}
+
+@test "report: store then history through the cluster" {
+  run -0 report store -q "$CIUTILS_SOURCE_DIR/tests/fixtures/report/results.jsonl"
+  run -0 report store -q "$CIUTILS_SOURCE_DIR/tests/fixtures/report/results.jsonl"
+  run -0 report history --json
+  assert_output --partial '"runs":2'
+}
+
 @test "a plain redis:// URL at a cluster node names the cluster URL to use (exit 3)" {
   local port
   # a key this node does not serve answers MOVED

@@ -6,6 +6,7 @@ load helpers/prun_queue
 setup_file() { start_redis; }
 teardown_file() { stop_redis; }
 setup() { prun_queue_setup; }
+teardown() { kill_pid_files; }
 
 @test "4 workers drain 400 jobs: every job recorded exactly once, in Redis and in their local files" {
   seq 1 400 | sed 's/^/echo job /' >jobs.txt
@@ -169,4 +170,31 @@ setup() { prun_queue_setup; }
   [ "$stderr" = "prun: error: queue: unknown command 'frobnicate' (expected push, seal, work, wait, results or status)" ]
   run -0 prun queue work --help
   assert_output --partial "--lease-timeout D"
+}
+
+@test "read-ahead: jobs of unknown length are leased one ahead of the free slots while the queue is long; known long ones are not" {
+  { echo 'until [ -e go ]; do sleep 0.02; done # 1'; seq 2 40 | sed 's/^/true # /'; } >jobs.txt
+  prun queue push --queue q --run-id r -a jobs.txt
+  prun queue work --queue q --run-id r -j 1 -q >/dev/null 2>&1 3>&- &
+  echo $! >worker.pid
+  wait_until 10 holds_lease "$(cat worker.pid)"
+  [ "$(qstatus leased)" = 2 ]
+  touch go
+  wait "$(cat worker.pid)"
+  [ "$(qstatus done)" = 40 ]
+
+  rm go
+  /usr/bin/python3 -c '
+import json
+for line in open("jobs.txt"):
+    print(json.dumps({"name": line.rstrip("\n"), "duration_s": 5}))' >old.jsonl
+  prun queue push --queue q --run-id long -a jobs.txt --timings old.jsonl
+  prun queue work --queue q --run-id long -j 1 -q >/dev/null 2>&1 3>&- &
+  echo $! >worker.pid
+  leased_long() { prun queue status --queue q --run-id long --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["leased"])'; }
+  long_leased() { [ "$(leased_long)" != 0 ]; }
+  wait_until 10 long_leased
+  [ "$(leased_long)" = 1 ]
+  touch go
+  wait "$(cat worker.pid)"
 }

@@ -284,6 +284,7 @@ JobList read_plan_jobs(const QueueOptions& q, std::string& text) {
       PushedJob pushed;
       pushed.line = std::move(job.command);
       pushed.estimate_s = it != timings.end() ? it->second : unknown;
+      pushed.timed = it != timings.end();
       pushed.step = static_cast<int>(i);
       pushed.name = std::move(job.name);
       pushed.classname = step.name;
@@ -322,6 +323,7 @@ JobList read_job_list(const QueueOptions& q) {
     auto it = timings.find(job.name);
     PushedJob pushed;
     pushed.estimate_s = it != timings.end() ? it->second : unknown;
+    pushed.timed = it != timings.end();
     pushed.line = std::move(job.name);
     list.jobs.push_back(std::move(pushed));
   }

@@ -192,17 +192,20 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now)) do
   end
 end
 -- The batch: the free slots, plus a read-ahead while the queue is long, so the tail balances.
-local want = tonumber(ARGV[5])
+local want, step = tonumber(ARGV[5]), tonumber(ARGV[9])
 if want > 0 then
   local active = 0
   local seen_all = redis.call('HGETALL', seen)
   for i = 2, #seen_all, 2 do
     if tonumber(seen_all[i]) > now - 3 * lease_ms then active = active + 1 end
   end
-  local ahead = math.floor(redis.call('LLEN', queued) / (4 * math.max(active, 1)))
+  -- Of a plan, what is left is the asked-for step's jobs, not every later step's.
+  local left = redis.call('LLEN', queued)
+  if step >= 0 then left = tonumber(redis.call('HGET', steps, 'r:' .. step) or '0') end
+  local ahead = math.floor(left / (4 * math.max(active, 1)))
   want = want + math.min(ahead, tonumber(ARGV[6]))
 end
-local free, step = tonumber(ARGV[5]), tonumber(ARGV[9])
+local free = tonumber(ARGV[5])
 local taken = {}
 for n = 1, want do
   local head = redis.call('LINDEX', queued, 0)
@@ -211,8 +214,9 @@ for n = 1, want do
   local job = cjson.decode(text)
   -- A plan's steps run in order: only the asked-for step's jobs.
   if step >= 0 and job.s ~= step then break end
-  -- Beyond the free slots only short jobs: a long one waiting here could run elsewhere.
-  if n > free and (job.t or 0) > tonumber(ARGV[8]) then break end
+  -- Beyond the free slots only jobs known to be short (or of unknown length: while the queue
+  -- is long, one waiting here costs nobody): a long one waiting here could run elsewhere.
+  if n > free and not job.u and (job.t or 0) > tonumber(ARGV[8]) then break end
   redis.call('LPOP', queued)
   redis.call('ZADD', leases, now + lease_ms, head)
   redis.call('HSET', owner, head, worker)
@@ -386,6 +390,7 @@ PushResult push_run(Redis& redis, const QueueKeys& keys, const std::string& dige
     boost::json::object o;
     o["line"] = job.line;
     o["t"] = job.estimate_s;
+    if (!job.timed) o["u"] = 1;
     if (job.step >= 0) {
       o["s"] = job.step;
       o["n"] = job.name;

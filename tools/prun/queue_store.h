@@ -36,6 +36,7 @@ private:
 struct PushedJob {
   std::string line;       // the job line (or template item); a plan job's command
   double estimate_s = 1;  // from --timings, else the mean of the known ones, else 1 s
+  bool timed = false;     // estimate_s is the job's own duration from --timings
   int step = -1;          // a plan job: its step (0-based), else -1
   std::string name;       // a plan job's name and classname (its step's name)
   std::string classname;

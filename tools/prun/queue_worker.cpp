@@ -98,8 +98,6 @@ std::string QueueFeed::input_path() const { return "/dev/fd/" + std::to_string(m
 void QueueFeed::start() {
   m_connections->leaser.emplace(Redis::connect(m_url));
   m_connections->renewer.emplace(Redis::connect(m_url));
-  m_connections->waiter.emplace(Redis::connect(m_url));
-  m_connections->waiter->set_command_timeout(k_idle_wait + milliseconds(5000));
   auto started = Clock::now();
   while (!renew_leases(*m_connections->renewer, m_keys, m_worker, {})) {
     if (!m_waiting.for_push || (m_waiting.limit && Clock::now() - started >= *m_waiting.limit)) {
@@ -199,7 +197,8 @@ void QueueFeed::lease_step(Redis& redis, std::unique_lock<std::mutex>& lock) {
   bool plan = !m_plan_text.empty();
   if (plan && m_step < 0) return;
   m_step_begun = false;
-  int free = m_slots - static_cast<int>(m_in_flight.size());
+  // Jobs that ended but are not recorded yet hold no slot: their slots are leased for first.
+  int free = m_slots - static_cast<int>(m_in_flight.size()) + static_cast<int>(m_completions.size());
   if (free <= 0 && m_have_last) return;
   int step = m_step;
   lock.unlock();
@@ -258,6 +257,11 @@ void QueueFeed::lease_loop() {
   while (true) {
     bool stopping = m_stop;
     try {
+      // A slot freed while the queue has jobs: its next job first, then the records (the
+      // slot waits for one round trip, not two).
+      if (!stopping && !m_input_closed && !m_completions.empty() && m_have_last && m_last.queued > 0) {
+        lease_step(redis, lock);
+      }
       flush(redis, lock);
       if (stopping) {
         // Leased and never handed to the runner (or never started): back to the queue.
@@ -311,6 +315,10 @@ void QueueFeed::lease_loop() {
       std::string after_push = m_last.last_push_id;
       lock.unlock();
       try {
+        if (!m_connections->waiter) {  // made when first needed: a worker that never idles never pays for it
+          m_connections->waiter.emplace(Redis::connect(m_url));
+          m_connections->waiter->set_command_timeout(k_idle_wait + milliseconds(5000));
+        }
         wait_for_change(*m_connections->waiter, m_keys, after_result, after_push, block);
       } catch (const std::exception&) {
         std::this_thread::sleep_for(milliseconds(100));  // the leasing call above decides what an outage means

@@ -1,6 +1,6 @@
 #include "cache.h"
 
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <ciutils/error.h>
 #include <ciutils/json.h>

@@ -4,7 +4,7 @@
 #include "cache.h"
 #include "http_source.h"
 #include "s3.h"
-#include "sha256.h"
+#include "ciutils/sha256.h"
 #include "signals.h"
 #include "staging.h"
 #include "tree_record.h"

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "byte_source.h"
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,7 +1,7 @@
 #include "fetch_options.h"
 
 #include "multipart.h"
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <ciutils/cli.h>
 #include <ciutils/error.h>

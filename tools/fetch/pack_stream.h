@@ -2,7 +2,7 @@
 // so a tar.gz of any size is sent while it is produced, in bounded memory.
 #pragma once
 
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <condition_variable>
 #include <cstdint>

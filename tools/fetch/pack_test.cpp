@@ -1,7 +1,7 @@
 #include "pack.h"
 #include "pack_stream.h"
 
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <ciutils/error.h>
 

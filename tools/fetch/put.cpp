@@ -5,7 +5,7 @@
 #include "pack.h"
 #include "pack_stream.h"
 #include "s3_upload.h"
-#include "sha256.h"
+#include "ciutils/sha256.h"
 #include "signals.h"
 #include "upload.h"
 

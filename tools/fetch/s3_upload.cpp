@@ -2,7 +2,7 @@
 
 #include "byte_source.h"
 #include "s3.h"
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <ciutils/error.h>
 #include <ciutils/http.h>

@@ -1,6 +1,6 @@
 #include "tree_walk.h"
 
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <ciutils/error.h>
 

@@ -219,9 +219,21 @@ private:
 
 std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
                                    SignalWatch& signals, const Note& note) {
+  WaitControl control;
+  control.check = [&] {
+    for (int sig : signals.read()) {
+      if (sig != SIGCHLD) throw_signal(sig, request.target);
+    }
+  };
+  control.fd = signals.fd();
+  return acquire_lease(redis, keys, request, control, note);
+}
+
+std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
+                                   const WaitControl& control, const Note& note) {
   using Clock = std::chrono::steady_clock;
   std::string prefix = scope_prefix(redis, keys, request.target);
-  const std::string token = new_token();
+  const std::string token = request.token.empty() ? new_token() : request.token;
   const bool wait = !request.wait || request.wait->count() > 0;
   const auto deadline = request.wait ? Clock::now() + *request.wait : Clock::time_point::max();
 
@@ -234,9 +246,7 @@ std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const Acq
   Clock::time_point outage_since{};
   milliseconds backoff = k_reconnect_first;
   while (true) {
-    for (int sig : signals.read()) {
-      if (sig != SIGCHLD) throw_signal(sig, request.target);
-    }
+    control.check();
     json::object reply;
     try {
       reply = call_script(redis, acquire_script(), prefix, {request_json(request, token, wait)});
@@ -253,7 +263,7 @@ std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const Acq
       const auto give_up = request.wait ? deadline : outage_since + k_waiter_outage_limit;
       if (now >= give_up) throw;
       blocking.reset();
-      pollfd p{signals.fd(), POLLIN, 0};
+      pollfd p{control.fd, POLLIN, 0};
       ::poll(&p, 1, static_cast<int>(std::chrono::duration_cast<milliseconds>(std::min<Clock::duration>(backoff, give_up - now)).count()));
       backoff = std::min(backoff * 2, k_reconnect_max);
       continue;

@@ -93,6 +93,7 @@ struct AcquireRequest {
   int priority = 0;
   std::string owner;
   CiContext ci;
+  std::string token;  // empty: a new random one (lockctl serve's /maybe uses one per environment)
 };
 
 // The request JSON sent to the acquire script.
@@ -137,5 +138,15 @@ using Note = std::function<void(const std::string&)>;
 // its seat lapsed meanwhile, queues again); a lasting outage throws ServiceError.
 std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
                                    SignalWatch& signals, const Note& note);
+
+// What may end a wait other than a grant or the deadline: check() runs before every attempt
+// and throws to leave the queue (lockctl serve: the HTTP client left); while Redis is out of
+// reach the wait sleeps between attempts, waking early when fd (if not -1) becomes readable.
+struct WaitControl {
+  std::function<void()> check;
+  int fd = -1;
+};
+std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const AcquireRequest& request,
+                                   const WaitControl& control, const Note& note);
 
 }  // namespace ciutils::lockctl

@@ -5,6 +5,8 @@
 #include "options.h"
 #include "runner.h"
 #include "scripts.h"
+#include "serve.h"
+#include "serve_keys.h"
 #include "status_view.h"
 
 #include "ciutils/cli.h"
@@ -342,6 +344,20 @@ int cmd_query(const std::vector<std::string>& args, const std::string& command) 
   return 0;
 }
 
+int cmd_serve(const std::vector<std::string>& args) {
+  ServeCli cli = parse_serve_cli(args, real_env);
+  if (help_or_version(cli.parsed, "serve")) return 0;
+  if (cli.hash_key) {
+    std::string key;
+    std::getline(std::cin, key);
+    if (key.empty()) throw UsageError("hash-key: no key on stdin (e.g. openssl rand -hex 32 | tee key | lockctl serve hash-key NAME)");
+    std::vector<std::string> globs(cli.names.begin() + 1, cli.names.end());
+    std::cout << key_file_line(key, cli.names.front(), globs) << "\n";
+    return 0;
+  }
+  return run_serve(cli, std::cerr);
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -364,6 +380,7 @@ int run(int argc, char** argv) {
       command == "unreserve") {
     return cmd_query(rest, command);
   }
+  if (command == "serve") return cmd_serve(rest);
   throw UsageError("unknown command '" + command + "' (see lockctl --help)");
 }
 

@@ -22,6 +22,8 @@ constexpr milliseconds k_max_wait{std::chrono::hours(24 * 7)};
 constexpr milliseconds k_max_hold{std::chrono::hours(24 * 30)};
 constexpr milliseconds k_max_kill_grace{std::chrono::hours(1)};
 
+constexpr milliseconds k_max_serve_wait{std::chrono::hours(1)};
+
 const char* const k_environment = R"(Environment:
   REDIS_URL            redis://[user:password@]host:port/db, rediss://… (TLS) or
                        unix:///path.sock?db=N (default redis://127.0.0.1:6379/0)
@@ -84,6 +86,23 @@ Connection connection_of(const po::variables_map& vm, const EnvLookup& env) {
   // The environment is looked up here (not by KeySpace::checked) so that tests can inject it.
   c.ns = KeySpace::checked(opt(vm, "namespace").value_or(env("CIUTILS_NAMESPACE").value_or("ciutils"))).name();
   return c;
+}
+
+po::options_description serve_description(CommonOptions& common) {
+  po::options_description desc("Options");
+  add_common_options(desc, common);
+  add_connection(desc);
+  desc.add_options()
+      ("listen", po::value<std::string>()->value_name("HOST:PORT"), "address to serve on (default 127.0.0.1:8080; port 0: any free port, printed)")
+      ("api-keys", po::value<std::string>()->value_name("FILE"), "the keys' SHA-256 hashes, one a line: HASH NAME [GLOB...] (required)")
+      ("tls-cert", po::value<std::string>()->value_name("FILE"), "serve HTTPS with this PEM certificate chain (with --tls-key)")
+      ("tls-key", po::value<std::string>()->value_name("FILE"), "the certificate's PEM private key")
+      ("default-ttl", po::value<std::string>()->value_name("D"), "lease of a /maybe slot and of /v1/acquire without ttl (default 10m, 1s..1d)")
+      ("max-wait", po::value<std::string>()->value_name("D"), "the longest wait /v1/acquire may ask for (default 10m, at most 1h)")
+      ("rate-limit", po::value<std::string>()->value_name("N"), "requests per second per key, bursts of 2N; 0: no limit (default 20)")
+      ("max-connections", po::value<std::string>()->value_name("N"), "open connections at most (default 512)")
+      ("read-timeout", po::value<std::string>()->value_name("D"), "a request must arrive whole within D, else its connection is closed (default 10s, 100ms..10m)");
+  return desc;
 }
 
 po::options_description acquire_description(bool is_run, CommonOptions& common) {
@@ -211,6 +230,15 @@ const Synopsis k_synopses[] = {
      "Takes RESOURCE out of rotation: nobody is granted it (by name, --pool or --label)\n"
      "until `lockctl unreserve RESOURCE` or, with --for, until D has passed. Leases that\n"
      "hold it keep running. status shows the note, who reserved it and until when."},
+    {"serve", "lockctl serve --api-keys FILE [--listen HOST:PORT] [--tls-cert F --tls-key F] [--default-ttl D] |\n"
+     "       lockctl serve hash-key NAME [GLOB...] < key",
+     "Serves the locks over HTTP for jobs without Redis access: call-me's API\n"
+     "(GET/POST/DELETE /maybe?environment=E with X-API-KEY; /maybe leases last --default-ttl)\n"
+     "and a JSON API under /v1 (acquire with wait, renew, release, status, history, pools),\n"
+     "both through the same scripts as the commands, so HTTP and command-line waiters share\n"
+     "one FIFO queue. GET /healthz answers 200 while Redis does. SIGTERM/SIGINT drain:\n"
+     "no new connections, waiting requests answered 503, then exit 0. docs/lockctl-api.yaml\n"
+     "describes every route. hash-key reads a key on stdin and prints its --api-keys line."},
     {"unreserve", "lockctl unreserve RESOURCE [--owner NAME]", "Ends a reservation; waiters are granted RESOURCE again."},
 };
 
@@ -339,6 +367,43 @@ TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string
   return cli;
 }
 
+ServeCli parse_serve_cli(const std::vector<std::string>& args, const EnvLookup& env) {
+  ServeCli cli;
+  po::options_description desc = serve_description(cli.parsed.common);
+  cli.parsed.vm = parse_with_names(args, desc);
+  const auto& vm = cli.parsed.vm;
+  if (cli.parsed.common.help || cli.parsed.common.version) return cli;
+  if (vm.count("name")) cli.names = vm["name"].as<std::vector<std::string>>();
+  if (!cli.names.empty()) {
+    if (cli.names.front() != "hash-key") throw UsageError("unknown argument '" + cli.names.front() + "' (serve takes options, or hash-key NAME)");
+    cli.hash_key = true;
+    cli.names.erase(cli.names.begin());
+    if (cli.names.empty()) throw UsageError("hash-key: missing NAME");
+    if (cli.names.front().size() > 64) throw UsageError("hash-key: NAME is longer than 64 characters");
+    return cli;
+  }
+  cli.parsed.connection = connection_of(vm, env);
+  if (auto listen = opt(vm, "listen")) {
+    auto colon = listen->rfind(':');
+    if (colon == std::string::npos || colon == 0) throw UsageError("--listen: expected HOST:PORT, got '" + *listen + "'");
+    cli.host = listen->substr(0, colon);
+    if (cli.host.size() > 2 && cli.host.front() == '[' && cli.host.back() == ']') cli.host = cli.host.substr(1, cli.host.size() - 2);
+    cli.port = static_cast<int>(parse_integer(listen->substr(colon + 1), "--listen port", 0, 65535));
+  }
+  auto keys = opt(vm, "api-keys");
+  if (!keys) throw UsageError("missing --api-keys FILE (make its lines with: lockctl serve hash-key NAME)");
+  cli.api_keys = *keys;
+  cli.tls_cert = opt(vm, "tls-cert").value_or("");
+  cli.tls_key = opt(vm, "tls-key").value_or("");
+  if (cli.tls_cert.empty() != cli.tls_key.empty()) throw UsageError("--tls-cert and --tls-key go together");
+  if (auto t = opt(vm, "default-ttl")) cli.default_ttl = bounded_duration(*t, "--default-ttl", k_min_ttl, k_max_ttl);
+  if (auto w = opt(vm, "max-wait")) cli.max_wait = bounded_duration(*w, "--max-wait", milliseconds(0), k_max_serve_wait);
+  if (auto r = opt(vm, "rate-limit")) cli.rate_limit = static_cast<double>(parse_integer(*r, "--rate-limit", 0, 1000000));
+  if (auto t = opt(vm, "read-timeout")) cli.read_timeout = bounded_duration(*t, "--read-timeout", milliseconds(100), std::chrono::minutes(10));
+  if (auto c = opt(vm, "max-connections")) cli.max_connections = static_cast<std::size_t>(parse_integer(*c, "--max-connections", 1, 100000));
+  return cli;
+}
+
 QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string& command, const EnvLookup& env) {
   QueryCli cli;
   po::options_description desc = query_description(command, cli.parsed.common);
@@ -420,6 +485,9 @@ std::string command_help(const std::string& command) {
   }
   if (command == "release" || command == "renew" || command == "force-release") {
     return help_text(s->synopsis, s->description, token_description(command, common), extra_text());
+  }
+  if (command == "serve") {
+    return help_text(s->synopsis, s->description, serve_description(common), extra_text());
   }
   return help_text(s->synopsis, s->description, query_description(command, common), extra_text());
 }

@@ -66,6 +66,25 @@ struct QueryCli {
 QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string& command,
                          const EnvLookup& env);
 
+// serve: the HTTP API (serve.h); serve hash-key NAME [GLOB...].
+struct ServeCli {
+  Parsed parsed;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string api_keys;            // the key file
+  milliseconds default_ttl{std::chrono::minutes(10)};  // /maybe leases, and /v1 without "ttl"
+  milliseconds max_wait{std::chrono::minutes(10)};     // the longest /v1/acquire wait
+  double rate_limit = 20;          // requests per second per key (bursts of twice that); 0: none
+  std::size_t max_connections = 512;
+  milliseconds read_timeout{10000};  // a whole request, once begun
+  // hash-key: the key's name and globs.
+  bool hash_key = false;
+  std::vector<std::string> names;
+};
+ServeCli parse_serve_cli(const std::vector<std::string>& args, const EnvLookup& env);
+
 // The help text of a command ("" for the overview).
 std::string command_help(const std::string& command);
 

@@ -1,11 +1,11 @@
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <openssl/evp.h>
 
 #include <cctype>
 #include <stdexcept>
 
-namespace ciutils::fetch {
+namespace ciutils {
 
 void Sha256::Free::operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 
@@ -53,4 +53,4 @@ bool is_sha256_hex(std::string_view text) {
   return true;
 }
 
-}  // namespace ciutils::fetch
+}  // namespace ciutils

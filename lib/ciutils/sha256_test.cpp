@@ -1,8 +1,8 @@
-#include "sha256.h"
+#include "ciutils/sha256.h"
 
 #include <gtest/gtest.h>
 
-namespace ciutils::fetch {
+namespace ciutils {
 namespace {
 
 TEST(Sha256, KnownVectors) {
@@ -26,4 +26,4 @@ TEST(Sha256, HexCheck) {
 }
 
 }  // namespace
-}  // namespace ciutils::fetch
+}  // namespace ciutils

@@ -7,7 +7,7 @@
 
 typedef struct evp_md_ctx_st EVP_MD_CTX;
 
-namespace ciutils::fetch {
+namespace ciutils {
 
 class Sha256 {
 public:
@@ -30,4 +30,4 @@ std::string sha256_hex(std::string_view data);
 // Whether text is 64 hex digits (either case).
 bool is_sha256_hex(std::string_view text);
 
-}  // namespace ciutils::fetch
+}  // namespace ciutils

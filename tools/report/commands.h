@@ -48,5 +48,6 @@ Redis connect_redis(const std::string& redis_url);
 int cmd_store(const std::vector<std::string>& args);
 int cmd_history(const std::vector<std::string>& args);
 int cmd_html(const std::vector<std::string>& args);
+int cmd_serve(const std::vector<std::string>& args);
 
 }  // namespace ciutils::report

@@ -213,6 +213,43 @@ std::string listed_heading(const char* what, std::size_t n) {
   return h + ")";
 }
 
+// The flaky tests and each test's last runs.
+std::string test_history_tables(const std::vector<TestHistory>& history) {
+  std::vector<std::pair<const TestHistory*, HistoryStats>> stats;
+  for (const auto& h : history) stats.emplace_back(&h, history_stats(h));
+  std::string out = "<h2>Flaky tests</h2>\n";
+  std::vector<std::pair<const TestHistory*, HistoryStats>> flaky_hist;
+  for (const auto& e : stats) {
+    if (e.second.flaky > 0 || (e.second.failed > 0 && e.second.passed > 0)) flaky_hist.push_back(e);
+  }
+  std::stable_sort(flaky_hist.begin(), flaky_hist.end(),
+                   [](const auto& a, const auto& b) {
+                     if (a.second.flake_rate != b.second.flake_rate) return a.second.flake_rate > b.second.flake_rate;
+                     return a.second.pass_rate < b.second.pass_rate;
+                   });
+  if (flaky_hist.empty()) {
+    out += "<p>None in the stored history.</p>\n";
+  } else {
+    out += "<table id=\"flaky-tests\"><thead><tr><th>test</th><th class=\"num\">flake rate</th><th class=\"num\">pass "
+           "rate</th><th class=\"num\">runs</th></tr></thead><tbody>\n";
+    for (const auto& [h, st] : flaky_hist) {
+      out += "<tr><td>" + html_escape(h->id) + "</td><td class=\"num\">" + fixed(st.flake_rate * 100) +
+             "%</td><td class=\"num\">" + fixed(st.pass_rate * 100) + "%</td><td class=\"num\">" +
+             std::to_string(st.runs) + "</td></tr>\n";
+    }
+    out += "</tbody></table>\n";
+  }
+  out += "<h2>Per test (oldest → newest)</h2>\n<table id=\"test-history\"><thead><tr><th>test</th><th>last runs</th><th "
+         "class=\"num\">pass rate</th><th class=\"num\">mean</th><th class=\"num\">trend</th></tr></thead><tbody>\n";
+  for (const auto& [h, st] : stats) {
+    out += "<tr><td>" + html_escape(h->id) + "</td><td>" + sparkline(*h) + "</td><td class=\"num\">" +
+           fixed(st.pass_rate * 100) + "%</td><td class=\"num\">" + secs(st.mean_duration) + "</td><td class=\"num\">" +
+           (st.trend >= 0 ? "+" : "") + fixed(st.trend * 100, 0) + "%</td></tr>\n";
+  }
+  out += "</tbody></table>";
+  return out;
+}
+
 std::string suites_table(const std::vector<HtmlOptions::SuiteRow>& suites) {
   std::string out = "<section id=\"suites\"><h2>Suites (" + std::to_string(suites.size()) + ")</h2>\n"
                     "<table id=\"suite-list\"><thead><tr><th>suite</th><th class=\"num\">tests</th><th class=\"num\">"
@@ -301,40 +338,7 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
   if (o.with_history) {
     out += "<section id=\"history\"><h2>Pass rate over the last " + std::to_string(o.runs.size()) + " runs</h2>\n" +
            runs_chart(o.runs) + "\n";
-    std::vector<std::pair<const TestHistory*, HistoryStats>> stats;
-    for (const auto& h : o.history) stats.emplace_back(&h, history_stats(h));
-    if (o.suites.empty()) {
-    out += "<h2>Flaky tests</h2>\n";
-    std::vector<std::pair<const TestHistory*, HistoryStats>> flaky_hist;
-    for (const auto& e : stats) {
-      if (e.second.flaky > 0 || (e.second.failed > 0 && e.second.passed > 0)) flaky_hist.push_back(e);
-    }
-    std::stable_sort(flaky_hist.begin(), flaky_hist.end(),
-                     [](const auto& a, const auto& b) {
-                       if (a.second.flake_rate != b.second.flake_rate) return a.second.flake_rate > b.second.flake_rate;
-                       return a.second.pass_rate < b.second.pass_rate;
-                     });
-    if (flaky_hist.empty()) {
-      out += "<p>None in the stored history.</p>\n";
-    } else {
-      out += "<table id=\"flaky-tests\"><thead><tr><th>test</th><th class=\"num\">flake rate</th><th class=\"num\">pass "
-             "rate</th><th class=\"num\">runs</th></tr></thead><tbody>\n";
-      for (const auto& [h, st] : flaky_hist) {
-        out += "<tr><td>" + html_escape(h->id) + "</td><td class=\"num\">" + fixed(st.flake_rate * 100) +
-               "%</td><td class=\"num\">" + fixed(st.pass_rate * 100) + "%</td><td class=\"num\">" +
-               std::to_string(st.runs) + "</td></tr>\n";
-      }
-      out += "</tbody></table>\n";
-    }
-    out += "<h2>Per test (oldest → newest)</h2>\n<table id=\"test-history\"><thead><tr><th>test</th><th>last runs</th><th "
-           "class=\"num\">pass rate</th><th class=\"num\">mean</th><th class=\"num\">trend</th></tr></thead><tbody>\n";
-    for (const auto& [h, st] : stats) {
-      out += "<tr><td>" + html_escape(h->id) + "</td><td>" + sparkline(*h) + "</td><td class=\"num\">" +
-             fixed(st.pass_rate * 100) + "%</td><td class=\"num\">" + secs(st.mean_duration) + "</td><td class=\"num\">" +
-             (st.trend >= 0 ? "+" : "") + fixed(st.trend * 100, 0) + "%</td></tr>\n";
-    }
-    out += "</tbody></table>";
-    }
+    if (o.suites.empty()) out += test_history_tables(o.history);
     out += "</section>\n";
   }
 

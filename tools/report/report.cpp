@@ -35,7 +35,8 @@ constexpr const char* k_overview =
     "  metrics   Prometheus text format (textfile collector), optionally pushed to a Pushgateway\n"
     "  store     append the run to capped history streams in Redis\n"
     "  history   pass rate, flake rate and duration trend from Redis\n"
-    "  html      one self-contained HTML page (with --history: trends from Redis)\n\n"
+    "  html      one self-contained HTML page (with --history: trends from Redis)\n"
+    "  serve     the live dashboard, /metrics and /api/runs over HTTP, from Redis\n\n"
     "Run 'report COMMAND --help' for a command's options.\n\n";
 
 std::string host_name() {
@@ -255,7 +256,7 @@ int cmd_metrics(const std::vector<std::string>& args) {
 int run(int argc, char** argv) {
   auto args = args_of(argc, argv);
   if (args.empty()) {
-    throw UsageError("missing command (junit, merge, summary, annotate, metrics, store, history, html); see --help");
+    throw UsageError("missing command (junit, merge, summary, annotate, metrics, store, history, html, serve); see --help");
   }
   std::string command = args.front();
   std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -275,7 +276,8 @@ int run(int argc, char** argv) {
   if (command == "store") return cmd_store(rest);
   if (command == "history") return cmd_history(rest);
   if (command == "html") return cmd_html(rest);
-  throw UsageError("unknown command '" + command + "' (junit, merge, summary, annotate, metrics, store, history, html)");
+  if (command == "serve") return cmd_serve(rest);
+  throw UsageError("unknown command '" + command + "' (junit, merge, summary, annotate, metrics, store, history, html, serve)");
 }
 
 }  // namespace ciutils::report

@@ -1,0 +1,257 @@
+#!/usr/bin/env bats
+# report serve: the live dashboard, /metrics and /api/runs from a real Redis, scraped by
+# Debian's prometheus and rendered by headless chromium.
+
+load helpers/common
+load helpers/redis
+load helpers/report_common
+load helpers/report_browser
+
+setup_file() {
+  start_redis
+  serve_start main
+  export MAIN_URL
+}
+
+teardown_file() {
+  serve_stop main
+  stop_redis
+}
+
+setup() {
+  common_setup
+  flush_redis
+}
+
+teardown() {
+  kill_pid_files
+}
+
+# serve_start NAME [FLAGS...]: report serve on a free port in the background; waits for its
+# "serving URL" line and sets <NAME>_URL. Its stderr is in $BATS_FILE_TMPDIR/NAME.err.
+serve_start() {
+  local name="$1" dir="${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}"
+  shift
+  [ "$name" = main ] && dir="$BATS_FILE_TMPDIR"
+  report serve --listen 127.0.0.1:0 "$@" 2>"$dir/$name.err" 3>&- &
+  echo $! >"$dir/$name.pid"
+  wait_until 15 grep -q '^report: serving http' "$dir/$name.err" || {
+    cat "$dir/$name.err" >&2
+    return 1
+  }
+  local url
+  url="$(sed -n 's/^report: serving \(http[^ ]*\) from .*/\1/p' "$dir/$name.err")"
+  printf -v "$(echo "$name" | tr 'a-z' 'A-Z')_URL" '%s' "$url"
+}
+
+serve_stop() {
+  local f="$BATS_FILE_TMPDIR/$1.pid"
+  [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  rm -f "$f"
+}
+
+# store STATUS NAME CLASSNAME DURATION RUN: one stored run of one test.
+store() {
+  printf '{"name":"%s","classname":"%s","status":"%s","duration_s":%s,"run_id":"%s"}\n' "$2" "$3" "$1" "$4" "$5" >r.jsonl
+  report store -q r.jsonl
+}
+
+# The hostile names every page and /metrics must carry as text.
+store_hostile() {
+  /usr/bin/python3 - <<'EOF' >r.jsonl
+import json
+for name, cls, status in [('<script>alert(1)</script>', 'web"><img src=x onerror=alert(2)>', 'failed'),
+                          ('line\nbreak "quoted" \\ back', 'web.e2e', 'passed'),
+                          ('search', 'web.e2e', 'flaky')]:
+    print(json.dumps({"name": name, "classname": cls, "status": status, "duration_s": 1.25, "run_id": "run-1"}))
+EOF
+  report store -q r.jsonl
+}
+
+@test "every path answers: pages, /api/runs, /health; 404, 405 and 400 for the rest" {
+  store passed login web.e2e 1 run-1
+  store failed login web.e2e 2 run-2
+  run -0 curl -sS -f "$MAIN_URL/"
+  assert_output --partial '<a class="suite" href="/suite/web.e2e">web.e2e</a>'
+  assert_output --partial '<meta http-equiv="refresh" content="10">'
+  run -0 curl -sS -f "$MAIN_URL/suite/web.e2e"
+  assert_output --partial '<table id="test-history">'
+  assert_output --partial '<a id="home" href="/">'
+  run -0 curl -sS -f "$MAIN_URL/api/runs?last=1"
+  assert_output --regexp '^\{"runs":\[\{"run_id":"run-2","at":"[0-9T:.Z-]+","commit":"","branch":"","tests":1,"failures":1,"flaky":0,"skipped":0,"duration_s":2E0\}\]\}$'
+  run -0 curl -sS "$MAIN_URL/api/runs"
+  assert_output --partial '"run_id":"run-1"'
+  run -0 curl -sS -f "$MAIN_URL/health"
+  assert_output ok
+  run -0 curl -sS -o /dev/null -w '%{http_code}' "$MAIN_URL/suite/nope"
+  assert_output 404
+  run -0 curl -sS -o /dev/null -w '%{http_code}' "$MAIN_URL/nope"
+  assert_output 404
+  run -0 curl -sS -X POST -D - -o /dev/null "$MAIN_URL/"
+  assert_line --index 0 --partial '405'
+  assert_output --partial 'allow: GET'
+  run -0 curl -sS -w ' %{http_code}' "$MAIN_URL/api/runs?last=0"
+  assert_output "?last: 0 is out of range 1..100000
+ 400"
+}
+
+@test "/metrics passes promtool and holds runs by suite and status, last status and duration, running tasks, alerts" {
+  store passed login web.e2e 1.5 run-1
+  store failed login web.e2e 2.25 run-2
+  store passed ping api 0.1 run-3
+  schedule enqueue -q --queue canary --name login '{}'
+  run -0 schedule take --queue canary --visibility 5m
+  redis-cli -p "$REDIS_PORT" hset "$CIUTILS_NAMESPACE:{notify:opm/opm-tests-1}:state" alerting 1 failures 3 >/dev/null
+  run -0 curl -sS -f -D headers.txt -o metrics.txt "$MAIN_URL/metrics"
+  run -0 grep -i '^content-type: text/plain; version=0.0.4' headers.txt
+  run -0 promtool check metrics <metrics.txt
+  run -0 grep -v '^#' metrics.txt
+  assert_output - <<EOF
+ciutils_notify_alerting{key="opm/opm-tests-1"} 1
+ciutils_notify_alert_failures{key="opm/opm-tests-1"} 3
+ciutils_report_runs_finished_total{suite="api",status="passed"} 1
+ciutils_report_runs_finished_total{suite="web.e2e",status="passed"} 1
+ciutils_report_runs_finished_total{suite="web.e2e",status="failed"} 1
+ciutils_report_runs_running{queue="canary",schedule="login"} 1
+ciutils_report_test_last_status{suite="api",test="ping",status="passed"} 1
+ciutils_report_test_last_status{suite="web.e2e",test="login",status="failed"} 1
+ciutils_report_test_last_duration_seconds{suite="api",test="ping"} 0.1
+ciutils_report_test_last_duration_seconds{suite="web.e2e",test="login"} 2.25
+ciutils_report_stored_tests 2
+$(grep '^ciutils_report_last_run_timestamp_seconds ' metrics.txt)
+ciutils_report_series_dropped 0
+EOF
+  run -0 grep -c '^ciutils_report_last_run_timestamp_seconds 1[0-9]\{9\}' metrics.txt
+}
+
+@test "hostile names are escaped on every page and in /metrics" {
+  store_hostile
+  run -0 curl -sS -f -o overview.html "$MAIN_URL/"
+  run -0 grep -c '<script' overview.html
+  assert_output 2
+  run -0 grep -c '&lt;script&gt;alert(1)&lt;/script&gt;' overview.html
+  run -0 grep -o 'href="/suite/web%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E">web&quot;&gt;&lt;img src=x onerror=alert(2)&gt;</a>' overview.html
+  run -0 curl -sS -f -o suite.html "$MAIN_URL/suite/web%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%282%29%3E"
+  run ! grep -q '<img' suite.html
+  run -0 grep -c '&lt;script&gt;alert(1)&lt;/script&gt;' suite.html
+  run -0 curl -sS -f -o metrics.txt "$MAIN_URL/metrics"
+  run -0 promtool check metrics <metrics.txt
+  run -0 grep -F 'ciutils_report_test_last_status{suite="web.e2e",test="line\nbreak \"quoted\" \\ back",status="passed"} 1' metrics.txt
+}
+
+@test "headless chromium renders the live overview and a suite's page, scripts clean, hostile names as text" {
+  store passed login web.e2e 1 run-1
+  store failed login web.e2e 2 run-2
+  store passed ping api 0.1 run-2
+  store_hostile
+  report_browser --dump-dom "$MAIN_URL/" >"$BATS_TEST_TMPDIR/dom.html" 2>"$BATS_TEST_TMPDIR/browser.log"
+  assert_page_clean
+  run -0 grep -o '<a class="suite" href="/suite/[^"]*">[^<]*</a>' "$BATS_TEST_TMPDIR/dom.html"
+  assert_equal "${#lines[@]}" 3
+  assert_line --partial '>api</a>'
+  assert_line --partial '>web.e2e</a>'
+  # the <script> test name stayed text: the DOM holds only the page's own two scripts
+  run -0 grep -o '<script' "$BATS_TEST_TMPDIR/dom.html"
+  assert_equal "${#lines[@]}" 2
+  run ! grep -q '<img' "$BATS_TEST_TMPDIR/dom.html"
+  report_browser --dump-dom "$MAIN_URL/suite/web.e2e" >"$BATS_TEST_TMPDIR/dom.html" 2>"$BATS_TEST_TMPDIR/browser.log"
+  assert_page_clean
+  run -0 grep -c '<table id="flaky-tests">' "$BATS_TEST_TMPDIR/dom.html"
+  run -0 grep -o '<h1>web.e2e — Test dashboard — failed</h1>' "$BATS_TEST_TMPDIR/dom.html"
+}
+
+@test "prometheus scrapes report serve and its HTTP API returns the expected series" {
+  store passed login web.e2e 1 run-1
+  store failed login web.e2e 2 run-2
+  local port
+  port="$(free_port)"
+  cat >prometheus.yml <<EOF
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: report
+    static_configs:
+      - targets: ['${MAIN_URL#http://}']
+EOF
+  run -0 promtool check config prometheus.yml
+  prometheus --config.file=prometheus.yml --storage.tsdb.path=tsdb --web.listen-address="127.0.0.1:$port" \
+    >prometheus.log 2>&1 3>&- &
+  echo $! >prometheus.pid
+  query() {
+    curl -sS -f "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$1" | /usr/bin/python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["data"]["result"]:
+    m = r["metric"]
+    print(",".join(k + "=" + m[k] for k in sorted(m) if k not in ("instance", "job")), r["value"][1])' | sort
+  }
+  scraped() { [ -n "$(query 'ciutils_report_runs_finished_total')" ]; }
+  wait_until 60 scraped || { cat prometheus.log >&2; false; }
+  run -0 query 'up{job="report"}'
+  assert_output "__name__=up 1"
+  run -0 query 'ciutils_report_runs_finished_total'
+  assert_output - <<EOF
+__name__=ciutils_report_runs_finished_total,status=failed,suite=web.e2e 1
+__name__=ciutils_report_runs_finished_total,status=passed,suite=web.e2e 1
+EOF
+  run -0 query 'ciutils_report_test_last_status == 1'
+  assert_output "__name__=ciutils_report_test_last_status,status=failed,suite=web.e2e,test=login 1"
+}
+
+@test "--max-series leaves out what does not fit, counts it and warns once" {
+  for i in $(seq 1 80); do
+    printf '{"name":"t%02d","classname":"s","status":"passed","duration_s":1}\n' "$i"
+  done >r.jsonl
+  report store -q r.jsonl
+  serve_start capped --max-series 100
+  run -0 curl -sS -f -o metrics.txt "$CAPPED_URL/metrics"
+  run -0 promtool check metrics <metrics.txt
+  run -0 grep -c '^ciutils_report_test_last_status{' metrics.txt
+  assert_output 49
+  run -0 grep '^ciutils_report_series_dropped ' metrics.txt
+  assert_output "ciutils_report_series_dropped 62"
+  run -0 curl -sS -f -o /dev/null "$CAPPED_URL/metrics"
+  run -0 grep -c 'warning: /metrics left out 62 series to stay within --max-series 100' "$BATS_TEST_TMPDIR/capped.err"
+  assert_output 1
+}
+
+@test "Redis going away: 503 naming it, and answers again once it is back; unreachable at start: exit 3" {
+  run -3 report serve --listen 127.0.0.1:0 --redis "redis://:hunter2@127.0.0.1:1/0"
+  assert_output --partial "report: error: cannot connect to Redis at redis://:***@127.0.0.1:1/0"
+  refute_output --partial hunter2
+  local rport
+  rport="$(free_port)"
+  redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    --pidfile "$BATS_TEST_TMPDIR/r2.pid" --logfile "$BATS_TEST_TMPDIR/r2.log" 3>&-
+  wait_until 10 redis-cli -p "$rport" ping
+  serve_start flaky --redis "redis://127.0.0.1:$rport/0"
+  run -0 curl -sS -o /dev/null -w '%{http_code}' "$FLAKY_URL/health"
+  assert_output 200
+  redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+  run -0 curl -sS -w ' %{http_code}' "$FLAKY_URL/metrics"
+  assert_output --regexp "^redis: .*127\.0\.0\.1:$rport.* 503$"
+  redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    --pidfile "$BATS_TEST_TMPDIR/r2.pid" --logfile "$BATS_TEST_TMPDIR/r2.log" 3>&-
+  wait_until 10 redis-cli -p "$rport" ping
+  run -0 curl -sS -o /dev/null -w '%{http_code}' "$FLAKY_URL/health"
+  assert_output 200
+}
+
+@test "SIGTERM ends it with exit 143; bad flags are exit 2 naming the flag" {
+  serve_start stopping
+  local pid
+  pid="$(cat "$BATS_TEST_TMPDIR/stopping.pid")"
+  kill -TERM "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  assert_equal "$rc" 143
+  run -2 report serve --listen nonsense
+  assert_output "report: error: --listen: 'nonsense' is not HOST:PORT (e.g. 127.0.0.1:8080)"
+  run -2 report serve --listen 127.0.0.1:99999
+  assert_output --partial "report: error: --listen:"
+  run -2 report serve --tls-cert cert.pem
+  assert_output "report: error: --tls-cert and --tls-key go together"
+  run -2 report serve --refresh soon
+  assert_output --partial "report: error: --refresh:"
+  run -2 report serve --namespace 'a:b'
+  assert_output --partial "report: error: --namespace:"
+}

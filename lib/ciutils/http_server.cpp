@@ -126,7 +126,7 @@ std::optional<std::string> ServerRequest::query_value(std::string_view name) con
 // ---------------------------------------------------------------------------------------------
 
 class Session;
-class Reply;
+class ConnectionReply;
 
 struct HttpServer::Impl {
   Impl(const HttpServerSettings& s, ServerHandler h)
@@ -231,7 +231,7 @@ private:
   bool m_watching = false;     // a read is out to notice the client leaving during a reply
   bool m_read_wanted = false;  // the next request waits for that read
   bool m_responded = false;    // the current request has its answer (or its stream head)
-  std::weak_ptr<Reply> m_reply;
+  std::weak_ptr<ConnectionReply> m_reply;
   std::deque<std::pair<std::string, bool>> m_out;  // bytes, ends the response
   std::size_t m_out_bytes = 0;
   bool m_writing = false;
@@ -239,11 +239,13 @@ private:
   std::shared_ptr<Session> m_self;  // while a reply is pending
 };
 
-class Reply : public ServerReply {
+// Not named Reply: ciutils::Reply is redis.h's, and two classes of one name in one program
+// break the one-definition rule (a tool linking both freed one's strings with the other's layout).
+class ConnectionReply : public ServerReply {
 public:
-  Reply(std::shared_ptr<Session> session, net::io_context& ioc)
+  ConnectionReply(std::shared_ptr<Session> session, net::io_context& ioc)
       : m_session(std::move(session)), m_work(net::make_work_guard(ioc)) {}
-  ~Reply() override {
+  ~ConnectionReply() override {
     if (!m_closed && !m_answered.exchange(true)) {
       post([](Session& s) { s.send(plain_response(500, "Internal Server Error: no answer")); });
     }
@@ -459,7 +461,7 @@ void Session::dispatch() {
 
   m_state = State::handling;
   tcp().expires_never();
-  auto reply = std::make_shared<Reply>(shared_from_this(), m_server.ioc);
+  auto reply = std::make_shared<ConnectionReply>(shared_from_this(), m_server.ioc);
   m_reply = reply;
   m_self = shared_from_this();
   try {

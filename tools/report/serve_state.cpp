@@ -2,7 +2,6 @@
 
 #include "ciutils/error.h"
 
-#include <algorithm>
 #include <map>
 
 namespace ciutils::report {
@@ -15,20 +14,6 @@ Reply command(Redis& redis, const std::vector<std::string>& args) {
   } catch (const RedisReplyError& e) {
     throw ServiceError("redis " + args.front() + ": " + e.reply());
   }
-}
-
-// Every key matching `pattern` (SCAN, so the server is never blocked for long).
-std::vector<std::string> scan_keys(Redis& redis, const std::string& pattern) {
-  std::vector<std::string> keys;
-  std::string cursor = "0";
-  do {
-    Reply reply = command(redis, {"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});
-    cursor = reply[0].string();
-    for (auto& k : reply[1].strings()) keys.push_back(std::move(k));
-  } while (cursor != "0");
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());  // SCAN may repeat a key
-  return keys;
 }
 
 // The part of `key` between `prefix` and `suffix`, when it has both.
@@ -95,7 +80,7 @@ LiveKeys::Found LiveKeys::get(Redis& redis, const KeySpace& keys) {
   // One pass for both kinds: <ns>:{notify:…} and <ns>:{q:…}, told apart here.
   Found found;
   std::string notify = keys.name() + ":{notify:", queue = keys.name() + ":{q:";
-  for (auto& key : scan_keys(redis, glob_escape(keys.name() + ":{") + "[nq]*")) {
+  for (auto& key : redis.scan(glob_escape(keys.name() + ":{") + "[nq]*")) {
     if (between(key, notify, "}:state")) found.alerts.push_back(std::move(key));
     else if (between(key, queue, "}:inflight")) found.inflight.push_back(std::move(key));
   }

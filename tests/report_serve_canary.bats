@@ -25,11 +25,11 @@ teardown() {
       grep -q '^ciutils_report_test_last_status{suite="shop",test="login",status="passed"} 1$' metrics.txt &&
       grep -q '^ciutils_report_test_last_status{suite="shop",test="checkout",status="failed"} 1$' metrics.txt &&
       grep -q '^ciutils_report_test_last_status{suite="api",test="health",status="timeout"} 1$' metrics.txt &&
-      grep -q '^ciutils_report_test_last_status{suite="shop",test="search",' metrics.txt
+      grep -q '^ciutils_report_test_last_status{suite="shop",test="search",' metrics.txt &&
+      grep -Eq '^ciutils_report_runs_finished_total\{suite="api",status="timeout"\} [1-9]' metrics.txt
   }
   wait_until 40 shown || { cat canary.out metrics.txt >&2; false; }
   run -0 promtool check metrics <metrics.txt
-  run -0 grep -E '^ciutils_report_runs_finished_total\{suite="api",status="timeout"\} [1-9]' metrics.txt
   run -0 curl -sS -f "$url/"
   assert_output --partial '<title>Canaries</title>'
   assert_output --partial '<a class="suite" href="/suite/api">api</a>'

@@ -91,11 +91,13 @@ LiveKeys::Found LiveKeys::get(Redis& redis, const KeySpace& keys) {
 
 LiveState load_live_state(Redis& redis, const KeySpace& keys, std::size_t max_tests, LiveKeys& live_keys) {
   LiveState s;
-  s.finished = load_finished(redis, keys);
   auto ids = stored_test_ids(redis, keys);
   s.stored_tests = ids.size();
   if (ids.size() > max_tests) ids.resize(max_tests);
   s.latest = read_histories(redis, keys, ids, 1);
+  // After the results: a run whose result is shown is counted (a run stored in between is
+  // counted before its result shows, never the other way round).
+  s.finished = load_finished(redis, keys);
   LiveKeys::Found found = live_keys.get(redis, keys);
   s.running = load_running(redis, keys, found.inflight);
   s.alerts = load_alerts(redis, keys, found.alerts);

@@ -9,7 +9,11 @@ setup() {
 }
 
 teardown() {
-  [ -n "${canary_pid:-}" ] && kill "$canary_pid" 2>/dev/null
+  # wait for its cleanup (it stops its Redis), before bats removes the directory it is in
+  if [ -n "${canary_pid:-}" ]; then
+    kill "$canary_pid" 2>/dev/null
+    wait "$canary_pid" 2>/dev/null
+  fi
   return 0
 }
 

@@ -21,7 +21,8 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "${redis_dir:-}" ]; then
-    redis-cli -s "$redis_dir/redis.sock" shutdown nosave >/dev/null 2>&1 || true
+    redis-cli -s "$redis_dir/redis.sock" shutdown nosave >/dev/null 2>&1 ||
+      kill "$(cat "$redis_dir/redis.pid" 2>/dev/null)" 2>/dev/null || true
   fi
   rm -rf "$CANARY_DIR"
 }

@@ -141,10 +141,6 @@ private:
   int m_running = 0;
 };
 
-struct Caller {
-  const ApiKey* key = nullptr;
-};
-
 json::array string_array(const std::vector<std::string>& items) {
   json::array a;
   for (const auto& s : items) a.emplace_back(s);

@@ -17,7 +17,7 @@ setup() {
 @test "--help lists the commands, environment and exit codes" {
   run -0 schedule --help
   assert_output --partial "tick -f FILE"
-  assert_output --partial "work --queue Q [-j N] -- CMD"
+  assert_output --partial "work --queue Q [-j N] [OPTIONS] -- CMD"
   assert_output --partial "REDIS_URL"
   assert_output --partial "CIUTILS_NAMESPACE"
   assert_output --partial "Exit status:"
@@ -30,7 +30,7 @@ setup() {
 
 @test "unknown command and unknown flag exit 2" {
   run -2 schedule frobnicate
-  assert_output "schedule: error: unknown command 'frobnicate' (see schedule --help)"
+  assert_output "schedule: error: 'frobnicate': unknown command (see schedule --help)"
   run -2 schedule tick --bogus
   assert_output --partial "schedule: error:"
   assert_output --partial "bogus"

@@ -56,7 +56,7 @@ setup() {
 
 @test "pause and resume: bad input exits 2 and changes nothing" {
   run -2 schedule pause
-  assert_output "schedule: error: NAME is required"
+  assert_output "schedule: error: NAME: required"
   run -2 schedule pause 'a b'
   assert_output "schedule: error: NAME: 'a b' must be 1-200 letters, digits, '.', '_' or '-'"
   run -2 schedule pause nightly --until 2020-01-01T00:00:00Z

@@ -23,6 +23,36 @@ void add_common_options(po::options_description& desc, CommonOptions& opts) {
       ("json", po::bool_switch(&opts.json), "machine-readable output on stdout");
 }
 
+namespace {
+
+// "the argument ('x') for option '--batch' is invalid": the quoted value.
+std::string quoted_value(const std::string& what) {
+  auto start = what.find("('");
+  auto end = what.find("')", start == std::string::npos ? 0 : start);
+  if (start == std::string::npos || end == std::string::npos) return {};
+  return what.substr(start + 2, end - start - 2);
+}
+
+// The first argument past what `positional` takes: the one that was too many.
+std::string extra_argument(const std::vector<std::string>& args, const po::options_description& desc,
+                           const po::positional_options_description& positional) {
+  po::options_description all;
+  all.add(desc).add_options()("ciutils-extra-argument", po::value<std::vector<std::string>>());
+  po::positional_options_description more;
+  const unsigned taken = positional.max_total_count();
+  for (unsigned i = 0; i < taken; ++i) more.add(positional.name_for_position(i).c_str(), 1);
+  more.add("ciutils-extra-argument", -1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(more).run(), vm);
+    if (vm.count("ciutils-extra-argument")) return vm["ciutils-extra-argument"].as<std::vector<std::string>>().front();
+  } catch (const po::error&) {
+  }
+  return {};
+}
+
+}  // namespace
+
 po::variables_map parse_args(const std::vector<std::string>& args, const po::options_description& desc,
                              const po::positional_options_description& positional) {
   po::variables_map vm;
@@ -36,7 +66,18 @@ po::variables_map parse_args(const std::vector<std::string>& args, const po::opt
     po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::too_many_positional_options_error&) {
-    throw UsageError("too many arguments");
+    std::string extra = extra_argument(args, desc, positional);
+    throw UsageError(extra.empty() ? std::string("too many arguments") : "'" + extra + "': unexpected argument");
+  } catch (const po::unknown_option& e) {
+    throw UsageError(e.get_option_name() + ": unknown option");
+  } catch (const po::invalid_option_value& e) {
+    throw UsageError(e.get_option_name() + ": invalid value '" + quoted_value(e.what()) + "'");
+  } catch (const po::invalid_command_line_syntax& e) {
+    if (e.kind() == po::invalid_syntax::missing_parameter) throw UsageError(e.get_option_name() + ": missing value");
+    if (e.kind() == po::invalid_syntax::extra_parameter) throw UsageError(e.get_option_name() + ": takes no value");
+    throw UsageError(e.get_option_name() + ": " + e.what());
+  } catch (const po::multiple_occurrences& e) {
+    throw UsageError(e.get_option_name() + ": given more than once");
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }

@@ -98,10 +98,10 @@ TEST(ParseArgs, CommonFlagsAndErrors) {
   EXPECT_TRUE(common.quiet);
   EXPECT_EQ(ttl, "5s");
 
-  EXPECT_EQ(usage_message([&] { parse_args({"--bogus"}, desc); }), "unrecognised option '--bogus'");
+  EXPECT_EQ(usage_message([&] { parse_args({"--bogus"}, desc); }), "--bogus: unknown option");
   EXPECT_EQ(usage_message([&] { parse_args({"--ttl"}, desc); }),
-            "the required argument for option '--ttl' is missing");
-  EXPECT_EQ(usage_message([&] { parse_args({"extra"}, desc); }), "too many arguments");
+            "--ttl: missing value");
+  EXPECT_EQ(usage_message([&] { parse_args({"extra"}, desc); }), "'extra': unexpected argument");
 }
 
 TEST(FlagEnvDefault, FlagBeatsEnvBeatsDefault) {

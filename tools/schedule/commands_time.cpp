@@ -17,24 +17,10 @@
 
 namespace ciutils::schedule {
 
-void add_redis_options(po::options_description& desc) {
-  desc.add_options()
-      ("redis", po::value<std::string>()->value_name("URL"), "Redis URL (else $REDIS_URL)")
-      ("namespace", po::value<std::string>()->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, ciutils)");
-}
-
-RedisUrl redis_url_of(const po::variables_map& vm) {
-  return parse_redis_url(flag_env_default(vm, "redis", "REDIS_URL", "redis://127.0.0.1:6379/0"));
-}
-
-KeySpace space_of(const po::variables_map& vm) {
-  return KeySpace::checked(vm.count("namespace") ? std::optional(vm["namespace"].as<std::string>())
-                                                : std::nullopt);
-}
-
-std::optional<SysSeconds> now_of(const po::variables_map& vm) {
-  if (!vm.count("now")) return std::nullopt;
-  auto text = vm["now"].as<std::string>();
+std::optional<SysSeconds> now_of(const Invocation& inv) {
+  auto text_flag = inv.flag("now");
+  if (!text_flag) return std::nullopt;
+  const std::string& text = *text_flag;
   auto t = parse_utc(text);
   if (!t) throw UsageError("--now: invalid time '" + text + "' (expected e.g. 2026-11-22T02:00:00Z)");
   return date::floor<std::chrono::seconds>(*t);
@@ -82,55 +68,32 @@ const Schedule& find_schedule(const std::vector<Schedule>& list, const std::stri
 
 }  // namespace
 
-int cmd_lint(CommandContext& ctx) {
-  CommonOptions common;
-  std::string file;
-  po::options_description desc("Options");
-  desc.add_options()("file,f", po::value(&file), "schedule file (JSON)");
-  add_common_options(desc, common);
-  po::positional_options_description pos;
-  pos.add("file", 1);
-  parse_args(ctx.args, desc, pos);
-  if (show_help(common, ctx, "schedule lint -f FILE",
-                "Checks a schedule file: JSON syntax, cron expressions, time zones, policies, payloads,\n"
-                "duplicate names. Errors name file:line:column.",
-                desc))
-    return 0;
-  if (file.empty()) throw UsageError("-f/--file is required");
+int cmd_lint(Invocation& inv) {
+  const std::string file = inv.flag("file").value_or("");
+  if (file.empty()) throw UsageError("-f/--file: required");
   auto list = load_schedules(file);
-  if (common.json) {
+  if (inv.common.json) {
     boost::json::array names;
     for (const auto& s : list) names.push_back(boost::json::string(s.name));
-    ctx.out << to_json(boost::json::object{{"file", file}, {"valid", true}, {"schedules", names}}) << "\n";
-  } else if (!common.quiet) {
-    ctx.out << file << ": " << list.size() << " schedule" << (list.size() == 1 ? "" : "s") << ", all valid\n";
-    if (common.verbose)
-      for (const auto& s : list) ctx.out << "  " << s.name << ": " << cron_summary(s) << " → queue " << s.queue << "\n";
+    inv.out << to_json(boost::json::object{{"file", file}, {"valid", true}, {"schedules", names}}) << "\n";
+  } else if (!inv.common.quiet) {
+    inv.out << file << ": " << list.size() << " schedule" << (list.size() == 1 ? "" : "s") << ", all valid\n";
+    if (inv.common.verbose)
+      for (const auto& s : list) inv.out << "  " << s.name << ": " << cron_summary(s) << " → queue " << s.queue << "\n";
   }
   return 0;
 }
 
-int cmd_next(CommandContext& ctx) {
-  CommonOptions common;
-  std::string file, name, cron, zone = "UTC";
-  int count = 5;
-  po::options_description desc("Options");
-  desc.add_options()
-      ("file,f", po::value(&file), "schedule file (JSON)")
-      ("name", po::value(&name), "only this schedule")
-      ("cron", po::value(&cron), "a cron expression instead of a file")
-      ("timezone", po::value(&zone), "with --cron: IANA time zone (default UTC)")
-      ("count,n", po::value(&count), "how many fire times (default 5)")
-      ("now", po::value<std::string>(), "compute from this UTC time instead of the clock");
-  add_common_options(desc, common);
-  auto vm = parse_args(ctx.args, desc);
-  if (show_help(common, ctx, "schedule next (-f FILE [--name N] | --cron EXPR [--timezone Z]) [-n 5]",
-                "Prints the next fire times of each schedule, in its time zone and in UTC.", desc))
-    return 0;
+int cmd_next(Invocation& inv) {
+  const std::string file = inv.flag("file").value_or("");
+  const std::string name = inv.flag("name").value_or("");
+  const std::string cron = inv.flag("cron").value_or("");
+  const std::string zone = inv.flag("timezone").value_or("UTC");
+  const int count = inv.value_or<int>("count", 5);
   if (count < 1 || count > 10000) throw UsageError("--count: must be from 1 to 10000");
   std::vector<Schedule> list;
   if (!cron.empty()) {
-    if (!file.empty()) throw UsageError("--cron and --file cannot be used together");
+    if (!file.empty()) throw UsageError("--cron: cannot be used with --file");
     Schedule s;
     s.name = name.empty() ? "cron" : name;
     try {
@@ -145,56 +108,43 @@ int cmd_next(CommandContext& ctx) {
     }
     list.push_back(std::move(s));
   } else {
-    if (file.empty()) throw UsageError("-f/--file or --cron is required");
+    if (file.empty()) throw UsageError("-f/--file or --cron: one of them is required");
     list = load_schedules(file);
     if (!name.empty()) list = {find_schedule(list, name, file)};
   }
-  auto now = now_of(vm).value_or(date::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  auto now = now_of(inv).value_or(date::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   for (const auto& s : list) {
-    if (!common.json) ctx.out << s.name << ": " << cron_summary(s) << "\n";
+    if (!inv.common.json) inv.out << s.name << ": " << cron_summary(s) << "\n";
     auto t = now;
     for (int i = 0; i < count; ++i) {
       auto next = next_slot(s.timing, t);
       if (!next) break;
       t = *next;
-      if (common.json) {
-        ctx.out << to_json(boost::json::object{{"schedule", s.name},
+      if (inv.common.json) {
+        inv.out << to_json(boost::json::object{{"schedule", s.name},
                                                {"slot", format_utc(t, 0)},
                                                {"local", local_time_text(s, t)},
                                                {"id", task_id(s.name, t)}})
                 << "\n";
       } else {
-        ctx.out << "  " << local_time_text(s, t) << "   " << format_utc(t, 0) << "\n";
+        inv.out << "  " << local_time_text(s, t) << "   " << format_utc(t, 0) << "\n";
       }
     }
   }
   return 0;
 }
 
-int cmd_explain(CommandContext& ctx) {
-  CommonOptions common;
-  std::string file, name, slot_text;
-  po::options_description desc("Options");
-  desc.add_options()
-      ("file,f", po::value(&file), "schedule file (JSON)")
-      ("name", po::value(&name), "the schedule")
-      ("slot", po::value(&slot_text), "the slot (UTC); default: the latest slot before now")
-      ("now", po::value<std::string>(), "take this UTC time as now");
-  add_redis_options(desc);
-  add_common_options(desc, common);
-  auto vm = parse_args(ctx.args, desc);
-  if (show_help(common, ctx, "schedule explain -f FILE --name N [--slot T]",
-                "Says why a slot of a schedule was or was not enqueued, from the decisions ticks\n"
-                "recorded in Redis.",
-                desc))
-    return 0;
-  if (file.empty()) throw UsageError("-f/--file is required");
-  if (name.empty()) throw UsageError("--name is required");
+int cmd_explain(Invocation& inv) {
+  const std::string file = inv.flag("file").value_or("");
+  const std::string name = inv.flag("name").value_or("");
+  const std::string slot_text = inv.flag("slot").value_or("");
+  if (file.empty()) throw UsageError("-f/--file: required");
+  if (name.empty()) throw UsageError("--name: required");
   auto list = load_schedules(file);
   const auto& s = find_schedule(list, name, file);
-  auto space = space_of(vm);
-  auto redis = Redis::connect(redis_url_of(vm));
-  auto now = now_of(vm).value_or(redis_now(redis));
+  auto space = inv.key_space();
+  auto redis = Redis::connect(inv.redis_url());
+  auto now = now_of(inv).value_or(redis_now(redis));
   SysSeconds slot;
   if (!slot_text.empty()) {
     auto t = parse_utc(slot_text);
@@ -203,31 +153,31 @@ int cmd_explain(CommandContext& ctx) {
   } else {
     auto latest = latest_slots(s.timing, now - std::chrono::hours(24 * 400), now, 1);
     if (latest.empty()) {
-      ctx.out << s.name << ": no slot in the last 400 days\n";
+      inv.out << s.name << ": no slot in the last 400 days\n";
       return 0;
     }
     slot = latest.back();
   }
-  ctx.out << s.name << ": " << cron_summary(s) << ", queue " << s.queue << ", catch_up " << to_string(s.catch_up)
+  inv.out << s.name << ": " << cron_summary(s) << ", queue " << s.queue << ", catch_up " << to_string(s.catch_up)
           << ", grace " << format_duration(s.grace) << ", concurrency " << to_string(s.concurrency) << "\n";
   auto pauses = read_pauses(redis, space, now);
   if (auto p = pauses.find(s.name); p != pauses.end()) {
-    ctx.out << "paused since " << p->second.since << escape_control(p->second.describe())
+    inv.out << "paused since " << p->second.since << escape_control(p->second.describe())
             << ": its slots are skipped until `schedule resume " << s.name << "`"
             << (p->second.until ? " or the pause ends" : "") << "\n";
   }
   auto is_slot = next_slot(s.timing, slot - std::chrono::seconds(1));
   if (!is_slot || *is_slot != slot) {
-    ctx.out << "slot " << format_utc(slot, 0) << " (" << local_time_text(s, slot)
+    inv.out << "slot " << format_utc(slot, 0) << " (" << local_time_text(s, slot)
             << "): not a fire time of this schedule";
-    if (is_slot) ctx.out << "; the next one is " << format_utc(*is_slot, 0) << " (" << local_time_text(s, *is_slot) << ")";
-    ctx.out << "\n";
+    if (is_slot) inv.out << "; the next one is " << format_utc(*is_slot, 0) << " (" << local_time_text(s, *is_slot) << ")";
+    inv.out << "\n";
     return 0;
   }
-  ctx.out << "slot " << format_utc(slot, 0) << " (" << local_time_text(s, slot) << "), task id " << task_id(s.name, slot)
+  inv.out << "slot " << format_utc(slot, 0) << " (" << local_time_text(s, slot) << "), task id " << task_id(s.name, slot)
           << "\n";
   if (slot > now) {
-    ctx.out << "  not due yet: due in " << format_duration(slot - now) << "\n";
+    inv.out << "  not due yet: due in " << format_duration(slot - now) << "\n";
     return 0;
   }
   QueueKeys keys(space, s.queue);
@@ -241,24 +191,24 @@ int cmd_explain(CommandContext& ctx) {
     if (tab2 == std::string::npos) continue;
     auto who = std::string_view(entry).substr(0, tab1);
     if (who != s.name && who != s.name + "/trigger") continue;
-    ctx.out << "  " << escape_control(std::string_view(entry).substr(tab2 + 1)) << " (decided at "
+    inv.out << "  " << escape_control(std::string_view(entry).substr(tab2 + 1)) << " (decided at "
             << entry.substr(tab1 + 1, tab2 - tab1 - 1) << ")\n";
     found = true;
   }
   if (found) return 0;
   auto last = redis.command({"HGET", keys.last, s.name});
   if (last.is_nil()) {
-    ctx.out << "  no tick has run for this schedule on queue " << s.queue << " yet\n";
+    inv.out << "  no tick has run for this schedule on queue " << s.queue << " yet\n";
   } else {
     auto last_t = SysSeconds(std::chrono::seconds(std::stoll(last.string())));
     if (slot <= last_t) {
-      ctx.out << "  not enqueued: it is not after the last slot ticks decided (" << format_utc(last_t, 0)
+      inv.out << "  not enqueued: it is not after the last slot ticks decided (" << format_utc(last_t, 0)
               << "); no decision for it is recorded (decisions are kept "
               << std::chrono::duration_cast<std::chrono::days>(k_decided_ttl).count()
               << " days; or before the schedule's first tick, or passed over by catch_up "
               << to_string(s.catch_up) << ")\n";
     } else {
-      ctx.out << "  pending: no tick has run since it fell due (last decided slot " << format_utc(last_t, 0)
+      inv.out << "  pending: no tick has run since it fell due (last decided slot " << format_utc(last_t, 0)
               << "); the next tick will decide it per catch_up " << to_string(s.catch_up) << "\n";
     }
   }

@@ -1,0 +1,272 @@
+#include "ciutils/command.h"
+
+#include "ciutils/error.h"
+#include "ciutils/exit_codes.h"
+#include "ciutils/text_wrap.h"
+#include "ciutils/warning.h"
+
+#include <algorithm>
+#include <ostream>
+#include <sstream>
+
+namespace ciutils {
+
+namespace {
+
+constexpr EnvVar k_redis_environment[] = {
+    {"REDIS_URL", "redis://[user:password@]host:port/db, rediss://… (TLS), redis+sentinel://… or "
+                  "unix:///path.sock?db=N (default redis://127.0.0.1:6379/0; --redis wins)"},
+    {"CIUTILS_REDIS_CACERT, CIUTILS_REDIS_CERT, CIUTILS_REDIS_KEY",
+     "rediss://: the CA to trust, a client certificate and its key"},
+    {"CIUTILS_NAMESPACE", "key prefix (default ciutils; --namespace wins; no '{', '}', ':' or spaces)"},
+};
+
+constexpr std::size_t k_term_column = 22;
+
+bool uses_redis(const Tool& tool) {
+  return std::any_of(tool.commands.begin(), tool.commands.end(), [](const Command& c) { return c.redis; });
+}
+
+std::string environment_text(const Tool& tool, bool redis) {
+  std::string out;
+  if (redis) {
+    for (const auto& e : k_redis_environment) out += wrap_entry(e.name, e.meaning, k_term_column);
+  }
+  for (const auto& e : tool.environment) out += wrap_entry(e.name, e.meaning, k_term_column);
+  return out.empty() ? out : "Environment:\n" + out;
+}
+
+std::string footer(const Tool& tool, bool redis) {
+  std::string env = environment_text(tool, redis);
+  return (env.empty() ? "" : env + "\n") + exit_status_text(tool.name, tool.exit_codes);
+}
+
+void add_redis_options(po::options_description& desc) {
+  desc.add_options()
+      ("redis", po::value<std::string>()->value_name("URL"), "Redis URL (else $REDIS_URL)")
+      ("namespace", po::value<std::string>()->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, ciutils)");
+}
+
+// Old spellings, accepted for one release with a warning (CHANGELOG.md lists them).
+struct Alias {
+  const char* old_name;
+  const char* name;
+};
+constexpr Alias k_redis_aliases[] = {{"redis-url", "redis"}};
+
+// The flags a help text names: "-f", "--file".
+std::vector<std::string> flag_names(const po::options_description& desc) {
+  std::vector<std::string> out;
+  for (const auto& option : desc.options()) {
+    std::istringstream words(option->format_name());
+    for (std::string word; words >> word;) {
+      if (word.size() > 1 && word[0] == '-') out.push_back(word);
+    }
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+std::string roff(std::string_view text) {
+  std::string out;
+  bool line_start = true;
+  for (char c : text) {
+    if (line_start && (c == '.' || c == '\'')) out += "\\&";
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+    line_start = c == '\n';
+  }
+  return out;
+}
+
+const Command* find_command(const Tool& tool, std::string_view name) {
+  for (const auto& c : tool.commands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+int run_command(const Tool& tool, const Command& command, std::vector<std::string> args, std::ostream& out,
+                std::ostream& err) {
+  Invocation inv{tool.name, {}, {}, {}, out, err};
+  if (command.takes_command) {
+    auto split = std::find(args.begin(), args.end(), "--");
+    if (split != args.end()) {
+      inv.command.assign(split + 1, args.end());
+      args.erase(split, args.end());
+    }
+  }
+  po::options_description all = command_options(command, inv.common);
+  if (command.redis) {
+    for (const auto& alias : k_redis_aliases) all.add_options()(alias.old_name, po::value<std::string>());
+  }
+  po::positional_options_description positional;
+  if (!command.positional.empty()) positional.add(std::string(command.positional).c_str(), command.positional_max);
+  inv.vm = parse_args(args, all, positional);
+  if (inv.common.help) {
+    out << command_help(tool, command);
+    return 0;
+  }
+  if (inv.common.version) {
+    out << version_text(tool.name) << "\n";
+    return 0;
+  }
+  if (command.takes_command && inv.command.empty()) throw UsageError("CMD: missing (put the command after --)");
+  return command.run(inv);
+}
+
+}  // namespace
+
+std::optional<std::string> Invocation::flag(const char* name) const {
+  if (vm.count(name) == 0) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+RedisUrl Invocation::redis_url() const {
+  auto url = flag("redis");
+  for (const auto& alias : k_redis_aliases) {
+    if (auto old = flag(alias.old_name)) {
+      if (url) {
+        throw UsageError("--" + std::string(alias.old_name) + ": give --" + alias.name +
+                         " only (--" + alias.old_name + " is its old spelling)");
+      }
+      warn_once("--" + std::string(alias.old_name) + " is deprecated and will be removed in the next release: use --" +
+                alias.name);
+      url = old;
+    }
+  }
+  return parse_redis_url(url ? *url : redis_url_from_env());
+}
+
+KeySpace Invocation::key_space() const { return KeySpace::checked(flag("namespace")); }
+
+po::options_description command_options(const Command& command, CommonOptions& common) {
+  po::options_description desc("Options");
+  if (command.options != nullptr) command.options(desc);
+  if (command.redis) add_redis_options(desc);
+  add_common_options(desc, common);
+  return desc;
+}
+
+std::string tool_help(const Tool& tool) {
+  std::string out = "Usage: " + std::string(tool.name) + " COMMAND [OPTIONS]\n\n" + std::string(tool.description) + "\n";
+  std::string_view group = "\x01";
+  for (const auto& c : tool.commands) {
+    if (c.group != group) {
+      group = c.group;
+      out += "\n" + (group.empty() ? std::string("Commands") : std::string(group)) + ":\n";
+    }
+    std::string_view usage = c.usage;
+    if (usage.starts_with(tool.name) && usage.size() > tool.name.size()) usage.remove_prefix(tool.name.size() + 1);
+    out += wrap_entry(usage, c.summary, 34);
+  }
+  out += "\n";
+  if (uses_redis(tool)) out += "Every command that uses Redis takes --redis URL and --namespace NS.\n";
+  out += "Run `" + std::string(tool.name) + " COMMAND --help` for a command's options.\n\n";
+  return out + footer(tool, uses_redis(tool));
+}
+
+std::string command_help(const Tool& tool, const Command& command) {
+  CommonOptions common;
+  std::ostringstream out;
+  out << "Usage: " << command.usage << "\n\n" << command.description << "\n\n" << command_options(command, common)
+      << "\n" << footer(tool, command.redis);
+  return out.str();
+}
+
+int run_tool(const Tool& tool, int argc, char** argv, std::ostream& out, std::ostream& err) {
+  auto args = args_of(argc, argv);
+  const std::string name(tool.name);
+  if (args.empty()) throw UsageError("COMMAND: missing (see " + name + " --help)");
+  const std::string& first = args.front();
+  if (first == "-h" || first == "--help" || first == "help") {
+    out << tool_help(tool);
+    return 0;
+  }
+  if (first == "--version") {
+    out << version_text(tool.name) << "\n";
+    return 0;
+  }
+  if (first == "--man") {
+    out << man_page(tool);
+    return 0;
+  }
+  if (first == "--completion") {
+    out << bash_completion(tool);
+    return 0;
+  }
+  const Command* command = find_command(tool, first);
+  if (command == nullptr) {
+    if (first.starts_with("-")) throw UsageError(first + ": unknown option; a command comes first (see " + name + " --help)");
+    throw UsageError("'" + first + "': unknown command (see " + name + " --help)");
+  }
+  return run_command(tool, *command, {args.begin() + 1, args.end()}, out, err);
+}
+
+std::string man_page(const Tool& tool) {
+  std::string name(tool.name);
+  std::string upper = name;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::string out = ".TH " + upper + " 1 \"\" \"" + version_text(tool.name) + "\" \"ciutils\"\n";
+  out += ".SH NAME\n" + name + " \\- " + roff(tool.summary) + "\n";
+  out += ".SH SYNOPSIS\n.nf\n";
+  for (const auto& c : tool.commands) out += roff(c.usage) + "\n";
+  out += ".fi\n.SH DESCRIPTION\n" + roff(tool.description) + "\n";
+  out += ".SH COMMANDS\n";
+  for (const auto& c : tool.commands) {
+    out += ".SS \"" + name + " " + std::string(c.name) + "\"\n.nf\n" + roff(command_help(tool, c)) + ".fi\n";
+  }
+  std::string env = environment_text(tool, uses_redis(tool));
+  if (!env.empty()) out += ".SH ENVIRONMENT\n.nf\n" + roff(env.substr(env.find('\n') + 1)) + ".fi\n";
+  std::string status = exit_status_text(tool.name, tool.exit_codes);
+  out += ".SH EXIT STATUS\n.nf\n" + roff(status.substr(status.find('\n') + 1)) + ".fi\n";
+  out += ".SH SEE ALSO\nThe ciutils documentation: /usr/share/doc/ciutils (or share/doc/ciutils in a release "
+         "tarball).\n";
+  return out;
+}
+
+std::string bash_completion(const Tool& tool) {
+  std::string name(tool.name);
+  std::string fn = "_ciutils_" + name;
+  std::replace(fn.begin(), fn.end(), '-', '_');
+  std::ostringstream out;
+  out << "# bash completion for " << name << " (" << version_text(tool.name) << "), generated from its commands.\n"
+      << fn << "() {\n"
+      << "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" sub=\"\" i words flags\n"
+      << "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+      << "    [ \"${COMP_WORDS[i]}\" = \"--\" ] && return 0\n"
+      << "    case \"${COMP_WORDS[i]}\" in -*) ;; *) [ -z \"$sub\" ] && sub=\"${COMP_WORDS[i]}\" ;; esac\n"
+      << "  done\n"
+      << "  case \"$sub\" in\n";
+  std::vector<std::string> names;
+  for (const auto& c : tool.commands) {
+    CommonOptions common;
+    auto flags = flag_names(command_options(c, common));
+    std::sort(flags.begin(), flags.end());
+    out << "    " << c.name << ") words=\"\"; flags=\"" << joined(flags) << "\" ;;\n";
+    names.emplace_back(c.name);
+  }
+  std::sort(names.begin(), names.end());
+  out << "    *) words=\"" << joined(names) << "\"; flags=\"--help --version\" ;;\n"
+      << "  esac\n"
+      << "  if [[ \"$cur\" == -* ]]; then\n"
+      << "    COMPREPLY=($(compgen -W \"$flags\" -- \"$cur\"))\n"
+      << "  else\n"
+      << "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+      << "  fi\n"
+      << "}\n"
+      << "complete -o default -F " << fn << " \"$(basename \"${BASH_SOURCE[0]:-" << name << "}\")\"\n";
+  return out.str();
+}
+
+}  // namespace ciutils

@@ -1,0 +1,81 @@
+// One declaration per command (name, summary, usage, options, environment, exit codes), from
+// which the tool's --help, its option parser, its man page and its bash completion are all
+// made (docs/cli.md). A tool is a Tool whose main is one call to run_tool().
+#pragma once
+
+#include "ciutils/cli.h"
+#include "ciutils/redis.h"
+
+#include <iosfwd>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ciutils {
+
+struct EnvVar {
+  std::string_view name;
+  std::string_view meaning;
+};
+
+// What a command's run function gets: its parsed flags and where to write.
+struct Invocation {
+  std::string_view tool;
+  po::variables_map vm;
+  CommonOptions common;
+  std::vector<std::string> command;  // the words after "--" (Command::takes_command)
+  std::ostream& out;
+  std::ostream& err;
+
+  // The flag's value when given.
+  std::optional<std::string> flag(const char* name) const;
+  template <class T>
+  T value_or(const char* name, T fallback) const {
+    return vm.count(name) != 0 ? vm[name].as<T>() : fallback;
+  }
+  // --redis, else $REDIS_URL, else redis://127.0.0.1:6379/0; --redis-url is the old spelling.
+  RedisUrl redis_url() const;
+  // --namespace, else $CIUTILS_NAMESPACE, else ciutils (checked as KeySpace::checked does).
+  KeySpace key_space() const;
+};
+
+struct Command {
+  std::string_view name = {};         // as typed after the tool's name
+  std::string_view group = {};        // heading the tool's command list puts it under
+  std::string_view summary = {};      // one line, for the command list and completion
+  std::string_view usage = {};        // "schedule tick -f FILE"
+  std::string_view description = {};  // the paragraph --help prints under the usage
+  void (*options)(po::options_description&) = nullptr;  // the command's own flags
+  std::string_view positional = {};   // the flag positional arguments fill ("" for none)
+  int positional_max = 0;        // how many (-1: any number)
+  bool redis = false;            // takes --redis URL and --namespace NS
+  bool takes_command = false;    // "-- CMD [ARG...]" ends its arguments
+  int (*run)(Invocation&) = nullptr;
+};
+
+struct Tool {
+  std::string_view name = {};
+  std::string_view summary = {};       // one line: the man page's NAME
+  std::string_view description = {};   // the paragraph of the tool's own --help
+  std::span<const Command> commands = {};
+  std::span<const EnvVar> environment = {};         // besides Redis's, which commands with `redis` add
+  std::span<const std::string_view> exit_codes = {};  // the shared codes of docs/exit-codes.md it uses
+};
+
+// Parses argv, prints --help/--version or runs the command; returns the exit code.
+// `TOOL --man` and `TOOL --completion` print the man page and the bash completion.
+int run_tool(const Tool& tool, int argc, char** argv, std::ostream& out, std::ostream& err);
+
+// The tool's help (no command) or a command's help, exactly as --help prints it.
+std::string tool_help(const Tool& tool);
+std::string command_help(const Tool& tool, const Command& command);
+
+// The option set a command is parsed with: its own flags, Redis's, then the common ones.
+po::options_description command_options(const Command& command, CommonOptions& common);
+
+std::string man_page(const Tool& tool);
+std::string bash_completion(const Tool& tool);
+
+}  // namespace ciutils

@@ -1,0 +1,178 @@
+#include "ciutils/command.h"
+
+#include "ciutils/error.h"
+#include "ciutils/exit_codes.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace ciutils;
+
+namespace {
+
+std::string g_seen;
+
+void echo_options(po::options_description& desc) {
+  desc.add_options()("file,f", po::value<std::string>()->value_name("FILE"), "the file")(
+      "word", po::value<std::string>(), "a word");
+}
+
+int run_echo(Invocation& inv) {
+  g_seen = inv.flag("file").value_or("-") + "|" + inv.flag("word").value_or("-");
+  for (const auto& w : inv.command) g_seen += "|" + w;
+  return 7;
+}
+
+int run_redis(Invocation& inv) {
+  g_seen = inv.redis_url().redacted() + "|" + inv.key_space().name();
+  return 0;
+}
+
+constexpr Command k_commands[] = {
+    {.name = "echo", .group = "Files", .summary = "print the flags", .usage = "demo echo -f FILE [WORD]",
+     .description = "Prints what it was given.", .options = echo_options, .positional = "word",
+     .positional_max = 1, .takes_command = false, .run = run_echo},
+    {.name = "exec", .group = "Files", .summary = "take a command", .usage = "demo exec -- CMD",
+     .description = "Takes a command.", .options = echo_options, .takes_command = true, .run = run_echo},
+    {.name = "store", .group = "Redis", .summary = "use Redis", .usage = "demo store", .description = "Connects.",
+     .redis = true, .run = run_redis},
+};
+constexpr EnvVar k_env[] = {{"DEMO_HOME", "where demo keeps its files"}};
+constexpr std::string_view k_codes[] = {"0", "2", "3"};
+constexpr Tool k_tool{.name = "demo", .summary = "a demonstration", .description = "Demonstrates the table.",
+                      .commands = k_commands, .environment = k_env, .exit_codes = k_codes};
+
+std::ostringstream* g_out = nullptr;
+
+int demo_main(int argc, char** argv) { return run_tool(k_tool, argc, argv, *g_out, *g_out); }
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+// Runs `demo ARGS...` as its main would, through guarded_main.
+Result run(std::vector<std::string> args) {
+  args.insert(args.begin(), "demo");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream out, err;
+  g_out = &out;
+  g_seen.clear();
+  int code = guarded_main("demo", err, demo_main, static_cast<int>(argv.size()), argv.data());
+  g_out = nullptr;
+  return {code, out.str(), err.str()};
+}
+
+}  // namespace
+
+TEST(Command, RunsTheNamedCommandWithItsFlagsAndPositional) {
+  auto r = run({"echo", "-f", "a.json", "hello"});
+  EXPECT_EQ(r.code, 7);
+  EXPECT_EQ(g_seen, "a.json|hello");
+  r = run({"exec", "--file", "x", "--", "sh", "-c", "--file"});
+  EXPECT_EQ(r.code, 7);
+  EXPECT_EQ(g_seen, "x|-|sh|-c|--file");
+}
+
+TEST(Command, UsageErrorsNameWhatIsWrong) {
+  EXPECT_EQ(run({}).err, "demo: error: COMMAND: missing (see demo --help)\n");
+  EXPECT_EQ(run({"frob"}).err, "demo: error: 'frob': unknown command (see demo --help)\n");
+  EXPECT_EQ(run({"--frob"}).err, "demo: error: --frob: unknown option; a command comes first (see demo --help)\n");
+  EXPECT_EQ(run({"echo", "--bogus"}).err, "demo: error: --bogus: unknown option\n");
+  EXPECT_EQ(run({"echo", "-f"}).err, "demo: error: --file: missing value\n");
+  EXPECT_EQ(run({"echo", "a", "b"}).err, "demo: error: 'b': unexpected argument\n");
+  EXPECT_EQ(run({"echo", "-f", "a", "-f", "b"}).err, "demo: error: --file: given more than once\n");
+  EXPECT_EQ(run({"exec"}).err, "demo: error: CMD: missing (put the command after --)\n");
+  EXPECT_EQ(run({"echo", "a", "b"}).code, 2);
+  EXPECT_EQ(g_seen, "");
+}
+
+TEST(Command, HelpComesFromTheDeclaration) {
+  auto r = run({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("Usage: demo COMMAND [OPTIONS]\n\nDemonstrates the table.\n\nFiles:\n  echo"), std::string::npos);
+  EXPECT_NE(r.out.find("\nRedis:\n  store                           use Redis\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Every command that uses Redis takes --redis URL and --namespace NS."), std::string::npos);
+  EXPECT_NE(r.out.find("  DEMO_HOME           where demo keeps its files\n"), std::string::npos);
+  EXPECT_NE(r.out.find("Exit status:\n  0           success"), std::string::npos);
+  r = run({"echo", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.rfind("Usage: demo echo -f FILE [WORD]\n\nPrints what it was given.\n\nOptions:\n", 0), 0u);
+  EXPECT_NE(r.out.find("-f [ --file ] FILE"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("--redis"), std::string::npos);
+  EXPECT_EQ(r.out.find("REDIS_URL"), std::string::npos);
+  r = run({"store", "--help"});
+  EXPECT_NE(r.out.find("--redis URL"), std::string::npos);
+  EXPECT_NE(r.out.find("--namespace NS"), std::string::npos);
+  EXPECT_NE(r.out.find("REDIS_URL"), std::string::npos);
+  EXPECT_EQ(r.out.find("redis-url"), std::string::npos);
+}
+
+TEST(Command, OldSpellingOfRedisWorksWithAWarning) {
+  auto r = run({"store", "--redis-url", "redis://h:1/2", "--namespace", "ns"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(g_seen, "redis://h:1/2|ns");
+  EXPECT_EQ(r.err, "demo: warning: --redis-url is deprecated and will be removed in the next release: use --redis\n");
+  r = run({"store", "--redis-url", "redis://h:1/2", "--redis", "redis://h:1/3"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "demo: error: --redis-url: give --redis only (--redis-url is its old spelling)\n");
+  r = run({"store", "--namespace", "a:b"});
+  EXPECT_EQ(r.err, "demo: error: --namespace: invalid namespace 'a:b'\n");
+}
+
+TEST(Command, ManPageAndCompletionComeFromTheSameTable) {
+  auto man = run({"--man"}).out;
+  EXPECT_EQ(man.rfind(".TH DEMO 1", 0), 0u);
+  EXPECT_NE(man.find(".SH NAME\ndemo \\- a demonstration\n"), std::string::npos);
+  EXPECT_NE(man.find(".SS \"demo store\"\n"), std::string::npos);
+  EXPECT_NE(man.find("\\-\\-namespace NS"), std::string::npos);
+  EXPECT_NE(man.find(".SH EXIT STATUS\n"), std::string::npos);
+  auto completion = run({"--completion"}).out;
+  EXPECT_NE(completion.find("    echo) words=\"\"; flags=\"--file --help --json --quiet --verbose --version --word -f -h -q -v\" ;;\n"),
+            std::string::npos);
+  EXPECT_NE(completion.find("    *) words=\"echo exec store\"; flags=\"--help --version\" ;;\n"), std::string::npos);
+  EXPECT_NE(completion.find("complete -o default -F _ciutils_demo "), std::string::npos);
+}
+
+TEST(ExitCodes, EveryToolsHelpListsTheSharedCodesItUsesThenItsOwn) {
+  constexpr std::string_view codes[] = {"0", "2"};
+  EXPECT_EQ(exit_status_text("schedule", codes),
+            "Exit status:\n"
+            "  0           success (\"nothing to do\" is success too)\n"
+            "  2           usage error or invalid input; the one-line message names the flag,\n"
+            "              file, line or field\n"
+            "  1           `take`: no task within `--wait`; `ack`/`fail`: no worker holds the\n"
+            "              task\n"
+            "  130 / 143   `work`, `daemon`: interrupted / terminated (`work` hands back\n"
+            "              unfinished tasks)\n");
+  constexpr std::string_view unknown[] = {"99"};
+  EXPECT_THROW(exit_status_text("schedule", unknown), std::logic_error);
+}
+
+TEST(ExitCodes, TheTableIsDocsExitCodesRowForRow) {
+  std::ifstream page(CIUTILS_DOCS_DIR "/exit-codes.md");
+  ASSERT_TRUE(page) << "cannot read docs/exit-codes.md";
+  std::vector<std::string> documented;
+  for (std::string line; std::getline(page, line);) {
+    if (!line.starts_with("| ") || line.starts_with("|---") || line.starts_with("| code |") ||
+        line.starts_with("| tool |"))
+      continue;
+    std::vector<std::string> cells;
+    for (std::size_t at = 2; at < line.size();) {
+      auto end = line.find(" |", at);
+      if (end == std::string::npos) break;
+      cells.push_back(line.substr(at, end - at));
+      at = end + 3;
+    }
+    documented.push_back(cells.size() == 2 ? "|" + cells[0] + "|" + cells[1]
+                                           : cells.at(0) + "|" + cells.at(1) + "|" + cells.at(2));
+  }
+  std::vector<std::string> table;
+  for (const auto& row : exit_code_table())
+    table.push_back(std::string(row.tool) + "|" + std::string(row.code) + "|" + std::string(row.meaning));
+  EXPECT_EQ(table, documented);
+}

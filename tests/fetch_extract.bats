@@ -93,7 +93,7 @@ assert blob["size"] == 300000 and blob["sha256"] == hashlib.sha256(open("out/dat
 
 @test "usage errors name the flag" {
   run -2 fetch
-  assert_output "fetch: error: expected a URL (see fetch --help)"
+  assert_output "fetch: error: URL: missing (see fetch --help)"
   run -2 fetch "$BASE/files/suite.tar.gz" --sha256 nothex
   assert_output "fetch: error: --sha256: expected 64 hex digits, got 'nothex'"
   run -2 fetch "$BASE/files/suite.tar.gz" --max-bytes lots

@@ -9,11 +9,11 @@ setup() { lockctl_setup; }
 
 @test "usage errors exit 2 with one line naming the problem" {
   run -2 lockctl
-  assert_output "lockctl: error: missing command (see lockctl --help)"
+  assert_output "lockctl: error: COMMAND: missing (see lockctl --help)"
   run -2 lockctl frobnicate
-  assert_output "lockctl: error: unknown command 'frobnicate' (see lockctl --help)"
+  assert_output "lockctl: error: 'frobnicate': unknown command (see lockctl --help)"
   run -2 lockctl acquire
-  assert_output "lockctl: error: missing RESOURCE or --pool POOL"
+  assert_output "lockctl: error: RESOURCE: missing (or --pool POOL)"
   run -2 lockctl acquire ""
   assert_output "lockctl: error: resource name is empty"
   run -2 lockctl acquire 'a b'
@@ -35,7 +35,7 @@ setup() { lockctl_setup; }
   run -2 lockctl run uat
   assert_output "lockctl: error: missing the command to run after --"
   run -2 lockctl history
-  assert_output "lockctl: error: missing RESOURCE"
+  assert_output "lockctl: error: RESOURCE: missing"
   run -2 lockctl pool frob x
   assert_output "lockctl: error: unknown pool command 'frob' (expected set, add, remove, list, set-labels or set-props)"
 }

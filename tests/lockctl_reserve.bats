@@ -84,7 +84,7 @@ token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
   run -2 lockctl reserve solo --for 31d
   assert_output "lockctl: error: --for: 31d is longer than the limit 30d"
   run -2 lockctl reserve
-  assert_output "lockctl: error: missing RESOURCE"
+  assert_output "lockctl: error: RESOURCE: missing"
   run -2 lockctl reserve a b
   assert_output "lockctl: error: too many arguments"
 }

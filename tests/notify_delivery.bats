@@ -3,24 +3,13 @@
 # and the shared rate limit.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/notify_common
 
-setup_file() {
-  start_redis
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis
-}
+setup_file() { suite_start redis receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
+  suite_setup
   export HOOK_TOKEN="hook-token-31337"
   HOOK="webhook+http://127.0.0.1:$RECEIVER_PORT/hook?token=\${HOOK_TOKEN}"
 }

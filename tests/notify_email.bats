@@ -2,8 +2,7 @@
 # Email over SMTP with STARTTLS required, MIME multipart/alternative, no header injection.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/servers
+load helpers/suite
 
 setup_file() {
   export CERT_DIR="$BATS_FILE_TMPDIR/tls"
@@ -23,12 +22,8 @@ setup_file() {
     "$CERT_DIR/cert.pem" "$CERT_DIR/key.pem" implicit
 }
 
-teardown_file() {
-  stop_servers
-}
-
 setup() {
-  common_setup
+  suite_setup
   : >"$SMTP_LOG"
   : >"$PLAIN_LOG"
   MAIL="smtp://mail.example.com:587?from=ci@example.com&to=dev@example.com,ops@example.com&endpoint=smtp://127.0.0.1:$SMTP_PORT&cafile=$CERT_DIR/cert.pem"

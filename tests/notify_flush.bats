@@ -3,24 +3,13 @@
 # mid-send leaves its claimed entry to a later flush.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/notify_common
 
-setup_file() {
-  start_redis
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis
-}
+setup_file() { suite_start redis receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
+  suite_setup
   HOOK="webhook+http://127.0.0.1:$RECEIVER_PORT/hook"
   SPOOL_KEY="$CIUTILS_NAMESPACE:{notify}:spool"
 }

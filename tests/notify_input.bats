@@ -2,24 +2,13 @@
 # Bad input: exit 2 with a message naming what is wrong, and nothing sent.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/notify_common
 
-setup_file() {
-  start_redis
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis
-}
+setup_file() { suite_start redis receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
+  suite_setup
   export SLACK_HOOK="T0001/B0002/slacksecret42"
   OK="slack://\${SLACK_HOOK}?endpoint=$(receiver_url)"
 }

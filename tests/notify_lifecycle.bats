@@ -2,24 +2,13 @@
 # Alert state per key in Redis: trigger once, stay silent or remind, recover; thresholds.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/notify_common
 
-setup_file() {
-  start_redis
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis
-}
+setup_file() { suite_start redis receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
+  suite_setup
   export PD_KEY="pd-routing-key-5678"
   URL="pagerduty://\${PD_KEY}?endpoint=$(receiver_url)"
 }

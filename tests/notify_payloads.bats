@@ -2,24 +2,13 @@
 # Exact request bodies per service, as each service documents them.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/notify_common
 
-setup_file() {
-  start_redis
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis
-}
+setup_file() { suite_start redis receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
+  suite_setup
   export VO_KEY="vo-api-key-1234" PD_KEY="pd-routing-key-5678" CT_KEY="clickatell-key-9999"
   export SLACK_HOOK="T0001/B0002/slacksecret42"
   printf '%s\n' \

@@ -2,24 +2,13 @@
 # Secrets come only from ${VAR} and never appear in output, logs, spools or alert content.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/notify_common
 
-setup_file() {
-  start_redis
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis
-}
+setup_file() { suite_start redis receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
+  suite_setup
   export SECRET="Sup3rS3cretValue"
   export SLACK_HOOK="T0001/B0002/$SECRET" VO_KEY="$SECRET" PD_KEY="$SECRET" CT_KEY="$SECRET"
   export TEAMS_SIG="$SECRET" SMTP_PASSWORD="$SECRET" HOOK_SECRET="$SECRET"

@@ -4,24 +4,13 @@
 # the service has one, secrets kept out of every output.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/notify_common
 
-setup_file() {
-  start_redis
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis
-}
+setup_file() { suite_start redis receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
+  suite_setup
   export OG_KEY="og-integration-key-1234" DC_TOKEN="discord-token-5678abcd" GC_TOKEN="gchat-token-9999zz"
   export MM_TOKEN="mattermost-token-4321" RC_HOOK="hookid123/rocket-token-8765" TG_TOKEN="123456:telegram-secret-42x"
   export NTFY_TOKEN="tk_ntfy-access-token-11" TW_TOKEN="twilio-auth-token-77" JSON_PASS="json-password-55"

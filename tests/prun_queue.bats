@@ -159,7 +159,7 @@ teardown() { kill_pid_files; }
   run -2 --separate-stderr prun queue status --queue q --run-id r --namespace 'a{b' --redis redis://127.0.0.1:1/0
   [ "$stderr" = "prun: error: --namespace: invalid namespace 'a{b'" ]
   run -2 --separate-stderr prun queue push --run-id r
-  [ "$stderr" = "prun: error: --queue is required" ]
+  [ "$stderr" = "prun: error: --queue: required" ]
   run -2 --separate-stderr prun queue work --queue q --run-id r --timeout 0s
   [ "$stderr" = "prun: error: --timeout: must be more than 0" ]
   run -2 --separate-stderr prun queue work --queue q --run-id none -j 1

@@ -75,7 +75,7 @@ setup() {
   run -2 report junit --bogus
   assert_output --partial "report: error:"
   run -2 report frobnicate
-  assert_output "report: error: unknown command 'frobnicate' (junit, merge, summary, annotate, metrics, store, history, html)"
+  assert_output "report: error: 'frobnicate': unknown command (junit, merge, summary, annotate, metrics, store, history, html, serve)"
 }
 
 @test "--fail-on-failure exits 1 when a test failed" {

@@ -53,6 +53,27 @@ std::string extra_argument(const std::vector<std::string>& args, const po::optio
 
 }  // namespace
 
+UsageError usage_error(const po::error& error) {
+  if (const auto* e = dynamic_cast<const po::unknown_option*>(&error)) {
+    return UsageError(e->get_option_name() + ": unknown option");
+  }
+  if (const auto* e = dynamic_cast<const po::invalid_option_value*>(&error)) {
+    return UsageError(e->get_option_name() + ": invalid value '" + quoted_value(e->what()) + "'");
+  }
+  if (const auto* e = dynamic_cast<const po::invalid_command_line_syntax*>(&error)) {
+    if (e->kind() == po::invalid_syntax::missing_parameter) return UsageError(e->get_option_name() + ": missing value");
+    if (e->kind() == po::invalid_syntax::extra_parameter) return UsageError(e->get_option_name() + ": takes no value");
+  }
+  if (const auto* e = dynamic_cast<const po::multiple_occurrences*>(&error)) {
+    return UsageError(e->get_option_name() + ": given more than once");
+  }
+  if (const auto* e = dynamic_cast<const po::error_with_option_name*>(&error)) {
+    std::string name = e->get_option_name();
+    if (!name.empty()) return UsageError(name + ": " + e->what());
+  }
+  return UsageError(error.what());
+}
+
 po::variables_map parse_args(const std::vector<std::string>& args, const po::options_description& desc,
                              const po::positional_options_description& positional) {
   po::variables_map vm;
@@ -68,18 +89,8 @@ po::variables_map parse_args(const std::vector<std::string>& args, const po::opt
   } catch (const po::too_many_positional_options_error&) {
     std::string extra = extra_argument(args, desc, positional);
     throw UsageError(extra.empty() ? std::string("too many arguments") : "'" + extra + "': unexpected argument");
-  } catch (const po::unknown_option& e) {
-    throw UsageError(e.get_option_name() + ": unknown option");
-  } catch (const po::invalid_option_value& e) {
-    throw UsageError(e.get_option_name() + ": invalid value '" + quoted_value(e.what()) + "'");
-  } catch (const po::invalid_command_line_syntax& e) {
-    if (e.kind() == po::invalid_syntax::missing_parameter) throw UsageError(e.get_option_name() + ": missing value");
-    if (e.kind() == po::invalid_syntax::extra_parameter) throw UsageError(e.get_option_name() + ": takes no value");
-    throw UsageError(e.get_option_name() + ": " + e.what());
-  } catch (const po::multiple_occurrences& e) {
-    throw UsageError(e.get_option_name() + ": given more than once");
   } catch (const po::error& e) {
-    throw UsageError(e.what());
+    throw usage_error(e);
   }
   return vm;
 }

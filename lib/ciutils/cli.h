@@ -2,6 +2,9 @@
 // durations and sizes that name the flag they came from.
 #pragma once
 
+#include "ciutils/error.h"
+
+#include <boost/program_options/errors.hpp>
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/positional_options.hpp>
 #include <boost/program_options/variables_map.hpp>
@@ -34,6 +37,9 @@ void add_common_options(po::options_description& desc, CommonOptions& opts);
 // Unknown flags are errors; positional arguments beyond `positional` are errors.
 po::variables_map parse_args(const std::vector<std::string>& args, const po::options_description& desc,
                              const po::positional_options_description& positional = {});
+
+// A Boost error as "--flag: what is wrong" ("--ttl: missing value", "--bogus: unknown option").
+UsageError usage_error(const po::error& error);
 
 // argv[1..argc) as strings.
 std::vector<std::string> args_of(int argc, char** argv);

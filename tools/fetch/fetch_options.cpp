@@ -286,7 +286,7 @@ Command parse_command(const std::vector<std::string>& args) {
     command.text = version_text("fetch");
     return command;
   }
-  if (!vm.count("url")) throw UsageError("expected a URL (see fetch --help)");
+  if (!vm.count("url")) throw UsageError("URL: missing (see fetch --help)");
   GetOptions& get = command.get;
   get.url = vm["url"].as<std::string>();
   check_url(get.url, "URL");

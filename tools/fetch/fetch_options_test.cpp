@@ -43,7 +43,7 @@ TEST(FetchOptions, Flags) {
 }
 
 TEST(FetchOptions, RejectsBadInput) {
-  EXPECT_EQ(usage_message({}), "expected a URL (see fetch --help)");
+  EXPECT_EQ(usage_message({}), "URL: missing (see fetch --help)");
   EXPECT_EQ(usage_message({"ftp://h/a.tar"}), "URL: unsupported scheme 'ftp' (http, https, file, s3)");
   EXPECT_EQ(usage_message({"a.tar"}), "URL: not a URL: 'a.tar' (use file:// for local files)");
   EXPECT_EQ(usage_message({"s3://bucket"}), "URL: s3 URL must be s3://BUCKET/KEY");

@@ -362,7 +362,7 @@ int cmd_serve(const std::vector<std::string>& args) {
 
 int run(int argc, char** argv) {
   std::vector<std::string> args = args_of(argc, argv);
-  if (args.empty()) throw UsageError("missing command (see lockctl --help)");
+  if (args.empty()) throw UsageError("COMMAND: missing (see lockctl --help)");
   const std::string command = args.front();
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "-h" || command == "--help" || command == "help") {
@@ -381,7 +381,7 @@ int run(int argc, char** argv) {
     return cmd_query(rest, command);
   }
   if (command == "serve") return cmd_serve(rest);
-  throw UsageError("unknown command '" + command + "' (see lockctl --help)");
+  throw UsageError("'" + command + "': unknown command (see lockctl --help)");
 }
 
 }  // namespace ciutils::lockctl

@@ -285,8 +285,8 @@ AcquireCli parse_acquire_cli(const std::vector<std::string>& args_in, bool is_ru
     if (label) req.target.label = parse_label_expr(*label);
   } else if (names.empty()) {
     throw UsageError(is_run && cli.command.empty() && !args_in.empty() && args_in.front() != "--"
-                         ? "missing RESOURCE or --pool POOL (and the command after --)"
-                         : "missing RESOURCE or --pool POOL");
+                         ? "RESOURCE: missing (or --pool POOL; and the command after --)"
+                         : "RESOURCE: missing (or --pool POOL)");
   } else if (is_run && cli.command.empty() && names.size() > 1) {
     throw UsageError("too many arguments (put the command after --)");
   } else {
@@ -347,7 +347,7 @@ TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string
   cli.parsed.connection = connection_of(vm, env);
   std::vector<std::string> names;
   if (vm.count("name")) names = vm["name"].as<std::vector<std::string>>();
-  if (names.empty()) throw UsageError("missing RESOURCE");
+  if (names.empty()) throw UsageError("RESOURCE: missing");
   if (names.size() > 1) throw UsageError("too many arguments");
   validate_name(names.front(), "resource");
   cli.resource = names.front();
@@ -420,13 +420,13 @@ QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string
     if (cli.names.size() > 1) throw UsageError("too many arguments");
     for (const auto& n : cli.names) validate_name(n, "resource");
   } else if (command == "history") {
-    if (cli.names.empty()) throw UsageError("missing RESOURCE");
+    if (cli.names.empty()) throw UsageError("RESOURCE: missing");
     if (cli.names.size() > 1) throw UsageError("too many arguments");
     validate_name(cli.names.front(), "resource");
   } else if (command == "list") {
     if (!cli.names.empty()) throw UsageError("too many arguments");
   } else if (command == "reserve" || command == "unreserve") {
-    if (cli.names.empty()) throw UsageError("missing RESOURCE");
+    if (cli.names.empty()) throw UsageError("RESOURCE: missing");
     if (cli.names.size() > 1) throw UsageError("too many arguments");
     validate_name(cli.names.front(), "resource");
     if (auto n = opt(vm, "note")) cli.note = *n;

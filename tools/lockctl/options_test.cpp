@@ -40,7 +40,7 @@ TEST(AcquireOptions, PoolQuantityWaitPriority) {
 }
 
 TEST(AcquireOptions, RejectsBadCombinations) {
-  EXPECT_EQ(usage_message({}), "missing RESOURCE or --pool POOL");
+  EXPECT_EQ(usage_message({}), "RESOURCE: missing (or --pool POOL)");
   EXPECT_EQ(usage_message({"uat", "--pool", "p"}), "give either RESOURCE... or --pool, not both");
   EXPECT_EQ(usage_message({"uat", "--quantity", "2"}), "--quantity needs --pool or --label");
   EXPECT_EQ(usage_message({"--pool", "p", "--quantity", "0"}), "--quantity: 0 is out of range 1..1000");

@@ -194,11 +194,11 @@ po::variables_map parse_verb(const std::vector<std::string>& args, const po::opt
       rest->insert(rest->end(), dashdash, args.end());
     } else {
       for (const auto& option : parsed.options) {
-        if (option.position_key >= 0) throw UsageError("unexpected argument '" + option.value.front() + "'");
+        if (option.position_key >= 0) throw UsageError("'" + option.value.front() + "': unexpected argument");
       }
     }
   } catch (const po::error& e) {
-    throw UsageError(e.what());
+    throw usage_error(e);
   }
   return vm;
 }
@@ -216,8 +216,8 @@ void check_run(const QueueOptions& q) {
   if (!q.plan_file.empty() && !q.arg_files.empty()) throw UsageError("--plan and --arg-file exclude each other");
   if (!q.plan_file.empty() && q.append) throw UsageError("--append: a plan is one whole run; --append adds job lists");
   if (q.arg_files.size() > 1) throw UsageError("--arg-file: one job list per run (given " + std::to_string(q.arg_files.size()) + " times)");
-  if (q.queue.empty()) throw UsageError("--queue is required");
-  if (q.run_id.empty()) throw UsageError("--run-id is required");
+  if (q.queue.empty()) throw UsageError("--queue: required");
+  if (q.run_id.empty()) throw UsageError("--run-id: required");
   validate_queue_name(q.queue, "--queue");
   validate_queue_name(q.run_id, "--run-id");
   KeySpace::checked(q.ns.empty() ? std::nullopt : std::optional(q.ns));  // before any connection

@@ -256,7 +256,7 @@ int cmd_metrics(const std::vector<std::string>& args) {
 int run(int argc, char** argv) {
   auto args = args_of(argc, argv);
   if (args.empty()) {
-    throw UsageError("missing command (junit, merge, summary, annotate, metrics, store, history, html, serve); see --help");
+    throw UsageError("COMMAND: missing (junit, merge, summary, annotate, metrics, store, history, html, serve; see report --help)");
   }
   std::string command = args.front();
   std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -277,7 +277,7 @@ int run(int argc, char** argv) {
   if (command == "history") return cmd_history(rest);
   if (command == "html") return cmd_html(rest);
   if (command == "serve") return cmd_serve(rest);
-  throw UsageError("unknown command '" + command + "' (junit, merge, summary, annotate, metrics, store, history, html, serve)");
+  throw UsageError("'" + command + "': unknown command (junit, merge, summary, annotate, metrics, store, history, html, serve)");
 }
 
 }  // namespace ciutils::report

@@ -266,7 +266,7 @@ int cmd_status(Invocation& inv) {
   for (const auto& s : list)
     if (std::find(queues.begin(), queues.end(), s.queue) == queues.end()) queues.push_back(s.queue);
   for (const auto& q : queues) check_queue(q);
-  if (queues.empty()) throw UsageError("-f/--file or --queue: one of them is required");
+  if (queues.empty()) throw UsageError("-f/--file: required (or --queue Q)");
   auto space = inv.key_space();
   auto redis = Redis::connect(inv.redis_url());
   auto now = now_of(inv).value_or(redis_now(redis));

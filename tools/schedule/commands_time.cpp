@@ -108,7 +108,7 @@ int cmd_next(Invocation& inv) {
     }
     list.push_back(std::move(s));
   } else {
-    if (file.empty()) throw UsageError("-f/--file or --cron: one of them is required");
+    if (file.empty()) throw UsageError("-f/--file: required (or --cron EXPR)");
     list = load_schedules(file);
     if (!name.empty()) list = {find_schedule(list, name, file)};
   }

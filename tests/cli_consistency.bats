@@ -1,0 +1,190 @@
+#!/usr/bin/env bats
+# One vocabulary (docs/cli.md): every tool's and subcommand's --help has the same parts and
+# shared flags, its exit codes are docs/exit-codes.md's, and bad invocations all fail alike:
+# one line "TOOL: error: WHAT: WHY" on stderr, nothing on stdout, exit 2.
+
+load helpers/suite
+
+setup() {
+  suite_setup
+  # Nothing here may reach a server: an invocation that tried would fail with exit 3.
+  export REDIS_URL=redis://127.0.0.1:1/0
+}
+
+TOOLS="lockctl schedule fetch prun notify report"
+
+built() { [ -x "$CIUTILS_BUILD_DIR/bin/$1" ]; }
+
+# subcommands TOOL: the subcommands its generated bash completion lists.
+subcommands() {
+  sed -nE 's/^    ([a-z][a-z-]*)\) words=.*/\1/p' "$CIUTILS_BUILD_DIR/share/bash-completion/completions/$1"
+}
+
+# second_level TOOL SUB: the words after "TOOL SUB" its completion lists (prun queue push).
+second_level() {
+  sed -nE "s/^    $2\) words=\"([^\"]*)\".*/\1/p" "$CIUTILS_BUILD_DIR/share/bash-completion/completions/$1"
+}
+
+# has_flags TEXT: the shared flags of docs/cli.md, and --namespace wherever --redis is.
+has_flags() {
+  local flag
+  for flag in "-h [ --help ]" "--version" "-q [ --quiet ]" "-v [ --verbose ]" "--json"; do
+    grep -qF -- "$flag" <<<"$1" || { echo "no $flag"; return 1; }
+  done
+  if grep -qE -- '--redis[ =]' <<<"$1"; then
+    grep -qF -- "--namespace NS" <<<"$1" || { echo "--redis without --namespace NS"; return 1; }
+    grep -qF -- "REDIS_URL" <<<"$1" || { echo "--redis without REDIS_URL in Environment"; return 1; }
+  fi
+  ! grep -qF -- "--redis-url" <<<"$1" || { echo "shows the old spelling --redis-url"; return 1; }
+}
+
+@test "every tool's and subcommand's --help: usage, the shared flags, exit status" {
+  local tool sub word
+  for tool in $TOOLS; do
+    built "$tool" || continue
+    run -0 "$tool" --help
+    [[ "${lines[0]}" == "Usage: $tool"* ]] || fail "$tool --help: first line '${lines[0]}'"
+    assert_output --partial "Exit status:"
+    run -0 "$tool" --version
+    assert_output --regexp "^$tool \(ciutils\) [0-9]"
+    for sub in $(subcommands "$tool"); do
+      run -0 "$tool" "$sub" --help
+      [[ "${lines[0]}" == "Usage: $tool $sub"* ]] || fail "$tool $sub --help: first line '${lines[0]}'"
+      assert_output --partial "Exit status:"
+      local words
+      words="$(second_level "$tool" "$sub")"
+      if [ -n "$words" ] && [ "$tool" = prun ]; then
+        for word in $words; do
+          run -0 "$tool" "$sub" "$word" --help
+          # prun queue work takes prun's own flags, which prun --help lists.
+          [[ "$output" == *"[prun's flags]"* ]] && continue
+          has_flags "$output" || fail "$tool $sub $word --help: $(has_flags "$output")"
+        done
+      else
+        has_flags "$output" || fail "$tool $sub --help: $(has_flags "$output")"
+      fi
+    done
+    if [ -z "$(subcommands "$tool")" ]; then
+      run -0 "$tool" --help
+      has_flags "$output" || fail "$tool --help: $(has_flags "$output")"
+    fi
+  done
+}
+
+# exit_rows TOOL [SUB]: the "Exit status" section of a --help as "code|meaning" lines, each
+# row's wrapped lines joined.
+exit_rows() {
+  "$@" --help | awk '
+    /^Exit status:/ { on = 1; next }
+    on && /^$/ { exit }
+    on && /^  [^ ]/ { if (row != "") print row; line = substr($0, 3); split(line, a, /  +/)
+                      code = a[1]; rest = substr(line, length(code) + 1); sub(/^ +/, "", rest)
+                      row = code "|" rest; next }
+    on && /^ +[^ ]/ { text = $0; sub(/^ +/, "", text)
+                      if (row ~ /\|$/) row = row text; else row = row " " text }
+    END { if (row != "") print row }'
+}
+
+# doc_rows TOOL: the rows of docs/exit-codes.md that TOOL's --help may show, as "code|meaning".
+doc_rows() {
+  awk -F' \\| ' -v tool="$1" '
+    /^\| [^-]/ && !/^\| (code|tool) \|/ {
+      sub(/^\| /, ""); sub(/ \|$/, "")
+      n = split($0, c, / \| /)
+      if (n == 2) print c[1] "|" c[2]
+      else if (c[1] == tool) print c[2] "|" c[3]
+    }' "$CIUTILS_SOURCE_DIR/docs/exit-codes.md"
+}
+
+@test "the exit codes a --help made from the command table lists are docs/exit-codes.md's" {
+  local tool sub checked=""
+  for tool in $TOOLS; do
+    built "$tool" || continue
+    "$tool" --man >/dev/null 2>&1 || continue
+    checked="$checked $tool"
+    local documented
+    documented="$(doc_rows "$tool")"
+    for sub in "" $(subcommands "$tool"); do
+      run -0 exit_rows "$tool" $sub
+      [ "${#lines[@]}" -ge 3 ] || fail "$tool $sub: too few exit codes: $output"
+      local row
+      for row in "${lines[@]}"; do
+        grep -qxF -- "$row" <<<"$documented" || fail "$tool $sub --help shows '$row', which docs/exit-codes.md does not"
+      done
+      # Every code docs/exit-codes.md lists for this tool alone is in its --help.
+      while IFS= read -r row; do
+        grep -qxF -- "$row" <<<"$output" || fail "$tool $sub --help lacks '$row'"
+      done < <(awk -F' \\| ' -v tool="$tool" '$1 == "| " tool { sub(/ \|$/, "", $3); print $2 "|" $3 }' \
+        "$CIUTILS_SOURCE_DIR/docs/exit-codes.md")
+    done
+  done
+  [ -n "$checked" ] || skip "no tool built from the command table"
+}
+
+# bad TOOL ARG...: exit 2, nothing on stdout, and one line "TOOL: error: WHAT: WHY" where
+# WHAT names a flag, an argument, a file position, a field or a word.
+bad() {
+  local tool="$1"
+  run --separate-stderr "$@" </dev/null
+  [ "$status" -eq 2 ] || fail "$*: exit $status, not 2 (stderr: $stderr)"
+  [ -z "$output" ] || fail "$*: wrote to stdout: $output"
+  local first="${stderr%%$'\n'*}"
+  local what="(--?[a-z0-9][a-z0-9/-]*|'[^']*'|[A-Z][A-Z_]*|[^ :]+:[0-9]+:[0-9]+|field '[^']*'|[A-Za-z0-9_./-]+)"
+  [[ "$first" =~ ^$tool:\ error:\ $what:\ [^\ ].*$ ]] || fail "$*: first line is not '$tool: error: WHAT: WHY': $first"
+}
+
+@test "bad invocations: one line TOOL: error: WHAT: WHY, exit 2, for every tool" {
+  if built lockctl; then
+    bad lockctl
+    bad lockctl frobnicate
+    bad lockctl --bogus
+    bad lockctl acquire uat --bogus
+    bad lockctl acquire uat --ttl 5x
+    bad lockctl acquire uat --ttl
+    bad lockctl release
+    bad lockctl acquire uat --namespace a:b
+  fi
+  if built schedule; then
+    bad schedule
+    bad schedule frobnicate
+    bad schedule --bogus
+    bad schedule tick
+    bad schedule tick --bogus
+    bad schedule next -n many
+    bad schedule pause a b
+    bad schedule take --queue q --wait 5x
+    bad schedule work --queue q
+    bad schedule status
+    bad schedule next --cron '0 0 30 2 *'
+    bad schedule tick -f s.json --namespace a:b
+  fi
+  if built fetch; then
+    bad fetch
+    bad fetch --bogus
+    bad fetch --max-bytes 5x http://127.0.0.1:1/a.tar
+    bad fetch put
+    bad fetch put --bogus
+  fi
+  if built notify; then
+    bad notify --bogus
+    bad notify flush --bogus
+    bad notify --title t --remind 1h slack://x
+    bad notify --title t --to 'irc://chat.example.com/#ci'
+  fi
+  if built prun; then
+    bad prun --bogus
+    bad prun -j many true
+    bad prun --timeout 5x ::: a
+    bad prun queue
+    bad prun queue frobnicate
+    bad prun queue push
+    bad prun queue push --bogus
+  fi
+  if built report; then
+    bad report
+    bad report frobnicate
+    bad report junit --bogus
+    bad report junit missing.jsonl
+    bad report store --namespace a:b results.jsonl
+  fi
+}

@@ -14,7 +14,7 @@ namespace ciutils {
 namespace {
 
 constexpr EnvVar k_redis_environment[] = {
-    {"REDIS_URL", "redis://[user:password@]host:port/db, rediss://… (TLS), redis+sentinel://… or "
+    {"REDIS_URL", "redis://[user:password@]host:port/db, rediss://... (TLS), redis+cluster://..., redis+sentinel://... or "
                   "unix:///path.sock?db=N (default redis://127.0.0.1:6379/0; --redis wins)"},
     {"CIUTILS_REDIS_CACERT, CIUTILS_REDIS_CERT, CIUTILS_REDIS_KEY",
      "rediss://: the CA to trust, a client certificate and its key"},

@@ -36,7 +36,7 @@ complete_words() {
 @test "lockctl completes its subcommands, a subcommand's flags and pool's words" {
   [ -x "$CIUTILS_BUILD_DIR/bin/lockctl" ] || skip "lockctl is not built"
   run complete_words "$COMPLETIONS/lockctl" ""
-  assert_output "$(printf '%s\n' acquire force-release history list pool release renew reserve run status unreserve)"
+  assert_output "$(printf '%s\n' acquire force-release history list pool release renew reserve run serve status unreserve)"
   run complete_words "$COMPLETIONS/lockctl" acquire --no
   assert_output "--no-wait"
   run complete_words "$COMPLETIONS/lockctl" pool ""

@@ -30,6 +30,7 @@ constexpr ExitCodeRow k_rows[] = {
     {"schedule", "1", "`take`: no task within `--wait`; `ack`/`fail`: no worker holds the task"},
     {"schedule", "130 / 143", "`work`, `daemon`: interrupted / terminated (`work` hands back unfinished tasks)"},
     {"report", "1", "`--fail-on-failure` was given and a test failed, errored or timed out"},
+    {"report", "130 / 143", "`serve`: stopped by SIGINT / SIGTERM, after answering the requests in flight"},
 };
 
 }  // namespace

@@ -14,7 +14,7 @@
 // answer later from any thread (a long poll); it may stream the body (server-sent events). The
 // server closes a connection that sends a request too slowly (read_timeout, a slowloris client),
 // stays silent between requests too long (idle_timeout), or sends headers or a body over the
-// limits (431, 413), and answers 503 to connections beyond max_connections. On SIGTERM or
+// limits (431, 413), and closes connections beyond max_connections unread. On SIGTERM or
 // SIGINT (or stop()) it stops accepting, closes idle connections, tells pending replies
 // (on_close), lets in-flight requests finish and returns; connections still open after
 // drain_timeout are cut.

@@ -107,13 +107,23 @@ setup() {
 }
 
 @test "in GitHub Actions output is grouped and cannot run workflow commands" {
-  GITHUB_ACTIONS=true run -0 prun -q <<<'echo "::error::injected"'
+  GITHUB_ACTIONS=true run -0 --separate-stderr prun <<<'echo "::error::injected"'
   [ "${lines[0]:0:9}" = "::group::" ]
   token=$(sed -n 's/^::stop-commands::\(.*\)$/\1/p' <<<"$output")
   [ -n "$token" ]
   [ "${lines[2]}" = "::error::injected" ]
   [ "${lines[3]}" = "::$token::" ]
   [ "${lines[4]}" = "::endgroup::" ]
+  [ "${#lines[@]}" -eq 5 ]
+  # -q: no group around the output, which still cannot run workflow commands.
+  GITHUB_ACTIONS=true run -0 --separate-stderr prun -q <<<'echo "::error::injected"'
+  token=$(sed -n 's/^::stop-commands::\(.*\)$/\1/p' <<<"$output")
+  [ -n "$token" ]
+  [ "${lines[0]}" = "::stop-commands::$token" ]
+  [ "${lines[1]}" = "::error::injected" ]
+  [ "${lines[2]}" = "::$token::" ]
+  [ "${#lines[@]}" -eq 3 ]
+  [ "$stderr" = "" ]
 }
 
 @test "a command that is not found is an error" {
@@ -188,11 +198,27 @@ setup() {
   check_results r.jsonl 2
 }
 
-@test "-q is described as what it does" {
+@test "-q prints the jobs' output and none of prun's own lines" {
   run -0 prun --help
   assert_output --partial "-q [ --quiet ]"
-  assert_output --partial "no summary, progress or notes (jobs' output and errors still print)"
-  run -0 --separate-stderr prun -q <<<'echo data'
+  assert_output --partial "no headers, summary, progress or notes (jobs' output and errors still print)"
+  # Without -q: a header per job on stdout, the summary on stderr.
+  run -1 --separate-stderr prun -j 1 --progress <<<$'echo data; echo err >&2\necho two; exit 3'
+  [ "${lines[0]:0:17}" = "==> [0/1] echo da" ]
+  [[ "$stderr" == *"prun: 2 jobs: 1 passed, 1 failed"* ]]
+  # With -q, in every output mode: the jobs' output exactly, nothing on stderr but the jobs'.
+  for mode in --group -k; do
+    run -1 --separate-stderr prun -j 1 -q --progress $mode <<<$'echo data; echo err >&2\necho two; exit 3'
+    assert_output $'data\nerr\ntwo'
+    [ "$stderr" = "" ]
+  done
+  run -1 --separate-stderr prun -j 1 -q --progress --ungroup <<<$'echo data; echo err >&2\necho two; exit 3'
+  assert_output $'data\ntwo'
+  [ "$stderr" = err ]
+  run -1 --separate-stderr prun -j 1 -q --retries 1 --tag <<<'echo try; exit 1'
+  assert_output $'[0/1] try\n[0/1] try'
   [ "$stderr" = "" ]
-  [ "${lines[1]}" = data ]
+  # Errors still print.
+  run -2 --separate-stderr prun -q --jobs 0 <<<'true'
+  [ "$stderr" = "prun: error: --jobs: 0 is out of range 1..4096" ]
 }

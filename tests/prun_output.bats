@@ -47,16 +47,16 @@ start_stuck_reader() {
 
 @test "--group prints a job's stdout, then its stderr; --merge-stderr keeps the exact order" {
   job='echo out-1; echo err-1 >&2; printf out-2; echo err-2 >&2; echo; echo out-3'
-  run -0 --separate-stderr prun -q --group --no-progress <<<"$job"
+  run -0 --separate-stderr prun --group --no-progress <<<"$job"
   assert_output "==> [0/1] $job: passed in ${output#*passed in }"
   [ "$(sed 1d <<<"$output")" = $'out-1\nout-2\nout-3\nerr-1\nerr-2' ]
   run -0 prun -q --group --merge-stderr <<<"$job"
-  [ "$(sed 1d <<<"$output")" = $'out-1\nerr-1\nout-2err-2\n\nout-3' ]
+  assert_output $'out-1\nerr-1\nout-2err-2\n\nout-3'
 }
 
 @test "--group: stdout without a final newline does not run into stderr" {
   run -0 prun -q --group <<<'printf partial; echo err >&2'
-  [ "$(sed 1d <<<"$output")" = $'partial\nerr' ]
+  assert_output $'partial\nerr'
 }
 
 @test "--tag: a line is never split by the other stream's text" {

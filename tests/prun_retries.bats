@@ -12,7 +12,7 @@ setup() {
 flaky_job='if [ -e seen ]; then echo second; else touch seen; echo first; exit 1; fi'
 
 @test "a job passing on retry is flaky and the run passes" {
-  run -0 --separate-stderr prun -q --retries 2 --results r.jsonl <<<"$flaky_job"
+  run -0 --separate-stderr prun --retries 2 --results r.jsonl <<<"$flaky_job"
   [ "$(field r.jsonl "$flaky_job" status)" = flaky ]
   [ "$(field r.jsonl "$flaky_job" attempts)" = 2 ]
   [ "$(field r.jsonl "$flaky_job" stdout_tail)" = second ]

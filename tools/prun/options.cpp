@@ -445,7 +445,7 @@ std::string usage_help() {
   // The jobs' output is prun's data: -q silences prun's own lines, not the jobs.
   std::string_view common = "print only errors";
   auto at = text.find(common);
-  if (at != std::string::npos) text.replace(at, common.size(), "no summary, progress or notes (jobs' output and errors still print)");
+  if (at != std::string::npos) text.replace(at, common.size(), "no headers, summary, progress or notes (jobs' output and errors still print)");
   return text;
 }
 

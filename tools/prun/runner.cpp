@@ -551,9 +551,11 @@ void Runner::finish(std::unique_ptr<Running> r, BatchResult& result, std::deque<
   bool group = m_config.output == OutputMode::group;
   std::string head;
   if (group) {
+    // -q: the jobs' output is the data and still prints, without prun's headers.
     if (m_config.github) {
-      head = "::group::" + neutralise_workflow_commands(header) + "\n" + github_stop_commands(m_github_token);
-    } else {
+      head = (m_config.quiet ? "" : "::group::" + neutralise_workflow_commands(header) + "\n") +
+             github_stop_commands(m_github_token);
+    } else if (!m_config.quiet) {
       head = "==> " + header + "\n";
     }
     if (!m_config.keep_order) write_block(head, *r->capture);
@@ -830,7 +832,7 @@ void Runner::write_block(const std::string& head, JobCapture& capture) {
   bool open_line = capture.replay(*m_out);
   std::string tail_text;
   if (open_line) tail_text = "\n";
-  if (m_config.github) tail_text += github_resume_commands(m_github_token) + "::endgroup::\n";
+  if (m_config.github) tail_text += github_resume_commands(m_github_token) + (m_config.quiet ? "" : "::endgroup::\n");
   if (!tail_text.empty()) m_out->write(tail_text);
 }
 

@@ -96,6 +96,57 @@ EOF
  400"
 }
 
+# events_since ID [CURL ARGS]: /events of the main server into events.txt (curl in the
+# background, its pid in events.pid) once the stream has begun.
+events_since() {
+  local since="$1"
+  shift
+  curl -sS -N -D events.head "$@" "$MAIN_URL/events${since:+?since=$since}" >events.txt 3>&- &
+  echo $! >events.pid
+  wait_until 10 grep -q '^: waiting for runs' events.txt
+}
+
+newest_run_id() { redis-cli -p "$REDIS_PORT" xrevrange "$CIUTILS_NAMESPACE:{report}:runs" + - COUNT 1 | head -1; }
+
+@test "/events: each run stored arrives as a server-sent event; the pages reload on them, the meta refresh without JavaScript" {
+  store passed login web.e2e 1 run-1
+  run -0 curl -sS -f "$MAIN_URL/"
+  assert_output --partial "<noscript><meta http-equiv=\"refresh\" content=\"10\"></noscript>"
+  assert_output --partial "img-src data:; connect-src 'self'\">"
+  assert_output --partial "<html lang=\"en\" data-events=\"/events?since=$(newest_run_id)\" data-refresh=\"10\">"
+  run -0 curl -sS -f "$MAIN_URL/suite/web.e2e"
+  assert_output --partial "data-events=\"/events?since=$(newest_run_id)\""
+  events_since "$(newest_run_id)"
+  run -0 grep -i '^content-type: text/event-stream' events.head
+  run ! grep -q '^event:' events.txt
+  store failed login web.e2e 2 run-2
+  wait_until 10 grep -q '^data: ' events.txt
+  run -0 grep -v '^$' events.txt
+  assert_output --regexp '^retry: 5000
+: waiting for runs
+id: '"$(newest_run_id)"'
+event: run
+data: \{"run_id":"run-2","at":"[0-9T:.Z-]+","commit":"","branch":"","tests":1,"failures":1,"flaky":0,"skipped":0,"duration_s":2E0\}$'
+}
+
+@test "/events: a page that missed a run is told at once (?since= or Last-Event-ID); one that did not is not" {
+  store passed login web.e2e 1 run-1
+  old="$(newest_run_id)"
+  store passed login web.e2e 1 run-2
+  events_since "$old"
+  wait_until 10 grep -q '^data: {"run_id":"run-2"' events.txt
+  kill "$(cat events.pid)"
+  events_since "" -H "Last-Event-ID: $old"
+  wait_until 10 grep -q '^data: {"run_id":"run-2"' events.txt
+  kill "$(cat events.pid)"
+  events_since "$(newest_run_id)"
+  store passed login web.e2e 1 run-3
+  wait_until 10 grep -q '^event: run' events.txt
+  run -0 grep '^data: ' events.txt
+  assert_output --regexp '^data: \{"run_id":"run-3",'
+  assert_equal "${#lines[@]}" 1
+}
+
 @test "/metrics passes promtool and holds runs by suite and status, last status and duration, running tasks, alerts" {
   store passed login web.e2e 1.5 run-1
   store failed login web.e2e 2.25 run-2
@@ -159,6 +210,14 @@ EOF
   assert_page_clean
   run -0 grep -c '<table id="flaky-tests">' "$BATS_TEST_TMPDIR/dom.html"
   run -0 grep -o '<h1>web.e2e — Test dashboard — failed</h1>' "$BATS_TEST_TMPDIR/dom.html"
+  # a screenshot of the live overview: a PNG of the window's size
+  report_browser --window-size=1280,900 --screenshot="$BATS_TEST_TMPDIR/overview.png" "$MAIN_URL/" 2>/dev/null
+  run -0 /usr/bin/python3 -c '
+import struct, sys
+png = open(sys.argv[1], "rb").read()
+assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR", "not a PNG"
+print("%dx%d" % struct.unpack(">II", png[16:24]))' "$BATS_TEST_TMPDIR/overview.png"
+  assert_output 1280x900
 }
 
 @test "prometheus scrapes report serve and its HTTP API returns the expected series" {
@@ -270,14 +329,18 @@ EOF
   assert_output --partial "missing.crt"
 }
 
-@test "SIGTERM ends it with exit 143; bad flags are exit 2 naming the flag" {
+@test "SIGTERM ends it with exit 143, ending the event streams; bad flags are exit 2 naming the flag" {
   serve_start stopping
   local pid
   pid="$(cat "$BATS_TEST_TMPDIR/stopping.pid")"
+  curl -sS -N "$STOPPING_URL/events" >events.txt 3>&- &
+  local watcher=$!
+  wait_until 10 grep -q '^: waiting for runs' events.txt
   kill -TERM "$pid"
   local rc=0
   wait "$pid" || rc=$?
   assert_equal "$rc" 143
+  wait "$watcher"  # its stream ended properly (curl exits 0)
   run -2 report serve --listen nonsense
   assert_output "report: error: --listen: 'nonsense' is not HOST:PORT (e.g. 127.0.0.1:8080)"
   run -2 report serve --listen 127.0.0.1:99999

@@ -40,6 +40,24 @@ record() {
   [ "$output" -gt 0 ]
 }
 
+@test "a run of more than one batch (2,000 tests a script) joins the runs stream after all of its results" {
+  /usr/bin/python3 -c '
+for i in range(2500):
+    print("{\"name\":\"t%d\",\"classname\":\"big\",\"status\":\"passed\",\"duration_s\":1}" % i)' >big.jsonl
+  redis-cli -p "$REDIS_PORT" monitor >monitor.log 3>&- &
+  local monitor=$!
+  wait_until 10 grep -q '^OK' monitor.log
+  report store -q big.jsonl
+  redis-cli -p "$REDIS_PORT" echo stored >/dev/null
+  wait_until 10 grep -q '"echo" "stored"' monitor.log
+  kill "$monitor"
+  local runs_at last_test_at
+  runs_at="$(grep -n '"XADD" "'"$CIUTILS_NAMESPACE"':{report}:runs"' monitor.log | cut -d: -f1)"
+  last_test_at="$(grep -n '"XADD" "'"$CIUTILS_NAMESPACE"':{report}:test:' monitor.log | tail -1 | cut -d: -f1)"
+  [ "$(grep -c '"XADD" "'"$CIUTILS_NAMESPACE"':{report}:test:' monitor.log)" = 2500 ]
+  [ "$runs_at" -gt "$last_test_at" ]
+}
+
 @test "history: pass rate, flake rate and trend over the stored runs" {
   for i in 1 2 3 4; do
     status=passed

@@ -18,18 +18,14 @@ constexpr std::size_t k_batch = 2000;  // tests per script call
 
 // KEYS[1] runs stream, KEYS[2] test index, KEYS[3] finished-runs counters, KEYS[4..] one
 // stream per test.
-// ARGV: max_runs, max_per_test, ttl_ms, run_id, commit, branch, write_run (1/0),
+// ARGV: max_runs, max_per_test, ttl_ms, run_id, commit, branch, write_run (1/0: the last
+//       batch adds the run, so a reader of the runs stream finds all of its results),
 //       tests, failures, flaky, skipped, duration, S, then S counter fields
 //       ("status:suite", one per suite of the run), then per test: id, status, duration.
 const Script k_store_script(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
-if ARGV[7] == '1' then
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'at', now, 'run_id', ARGV[4], 'commit', ARGV[5],
-             'branch', ARGV[6], 'tests', ARGV[8], 'failures', ARGV[9], 'flaky', ARGV[10], 'skipped', ARGV[11],
-             'duration_s', ARGV[12])
-end
 local suites = tonumber(ARGV[13])
 for i = 1, suites do redis.call('HINCRBY', KEYS[3], ARGV[13 + i], 1) end
 local a = 14 + suites
@@ -40,6 +36,11 @@ for k = 4, #KEYS do
              'status', status, 'duration_s', duration)
   redis.call('PEXPIRE', KEYS[k], ttl)
   redis.call('ZADD', KEYS[2], now, id)
+end
+if ARGV[7] == '1' then
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'at', now, 'run_id', ARGV[4], 'commit', ARGV[5],
+             'branch', ARGV[6], 'tests', ARGV[8], 'failures', ARGV[9], 'flaky', ARGV[10], 'skipped', ARGV[11],
+             'duration_s', ARGV[12])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
 redis.call('PEXPIRE', KEYS[1], ttl)
@@ -133,11 +134,11 @@ void store_run(Redis& redis, const KeySpace& keys, const std::vector<TestResult>
   bool first = true;
   do {
     std::size_t end = std::min(results.size(), start + k_batch);
-    std::vector<std::string> k{keys.key("report", "runs"), keys.key("report", "tests"), finished_key(keys)};
+    std::vector<std::string> k{runs_key(keys), keys.key("report", "tests"), finished_key(keys)};
     std::vector<std::string> a{std::to_string(o.max_runs),      std::to_string(o.max_per_test),
                                std::to_string(o.ttl_ms),        run.run_id,
                                run.commit,                      run.branch,
-                               first ? "1" : "0",               std::to_string(stats.total),
+                               end == results.size() ? "1" : "0", std::to_string(stats.total),
                                std::to_string(stats.failures()), std::to_string(stats.count(Status::flaky)),
                                std::to_string(stats.count(Status::skipped)), number(stats.duration_s)};
     if (first) {
@@ -228,24 +229,28 @@ HistoryStats history_stats(const TestHistory& h) {
   return s;
 }
 
+std::string runs_key(const KeySpace& keys) { return keys.key("report", "runs"); }
+
+RunPoint run_point_of(const Reply& entry) {
+  Reply fields = entry[1];
+  RunPoint r;
+  r.id = entry[0].string();
+  r.at_ms = stream_ms(r.id);
+  r.run_id = field(fields, "run_id");
+  r.commit = field(fields, "commit");
+  r.branch = field(fields, "branch");
+  r.tests = static_cast<std::size_t>(to_double(field(fields, "tests")));
+  r.failures = static_cast<std::size_t>(to_double(field(fields, "failures")));
+  r.flaky = static_cast<std::size_t>(to_double(field(fields, "flaky")));
+  r.skipped = static_cast<std::size_t>(to_double(field(fields, "skipped")));
+  r.duration_s = to_double(field(fields, "duration_s"));
+  return r;
+}
+
 std::vector<RunPoint> load_runs(Redis& redis, const KeySpace& keys, std::size_t last) {
-  Reply reply = command(redis, {"XREVRANGE", keys.key("report", "runs"), "+", "-", "COUNT", std::to_string(last)});
+  Reply reply = command(redis, {"XREVRANGE", runs_key(keys), "+", "-", "COUNT", std::to_string(last)});
   std::vector<RunPoint> runs;
-  for (std::size_t i = reply.size(); i-- > 0;) {
-    Reply entry = reply[i];
-    Reply fields = entry[1];
-    RunPoint r;
-    r.at_ms = stream_ms(entry[0].string());
-    r.run_id = field(fields, "run_id");
-    r.commit = field(fields, "commit");
-    r.branch = field(fields, "branch");
-    r.tests = static_cast<std::size_t>(to_double(field(fields, "tests")));
-    r.failures = static_cast<std::size_t>(to_double(field(fields, "failures")));
-    r.flaky = static_cast<std::size_t>(to_double(field(fields, "flaky")));
-    r.skipped = static_cast<std::size_t>(to_double(field(fields, "skipped")));
-    r.duration_s = to_double(field(fields, "duration_s"));
-    runs.push_back(std::move(r));
-  }
+  for (std::size_t i = reply.size(); i-- > 0;) runs.push_back(run_point_of(reply[i]));
   return runs;
 }
 

@@ -72,6 +72,7 @@ struct FinishedRuns {
 std::vector<FinishedRuns> load_finished(Redis& redis, const KeySpace& keys);  // by suite, then status
 
 struct RunPoint {
+  std::string id;  // the entry's id in the runs stream ("1764633600123-0"): later runs sort after
   std::int64_t at_ms = 0;
   std::string run_id, commit, branch;
   std::size_t tests = 0, failures = 0, flaky = 0, skipped = 0;
@@ -80,6 +81,12 @@ struct RunPoint {
 
 // The last `last` runs, oldest first.
 std::vector<RunPoint> load_runs(Redis& redis, const KeySpace& keys, std::size_t last);
+
+// The runs stream (<ns>:{report}:runs): one entry per stored run, added once all of the
+// run's results are stored.
+std::string runs_key(const KeySpace& keys);
+// One entry of the runs stream as XRANGE / XREAD return it: [id, [field, value, ...]].
+RunPoint run_point_of(const Reply& entry);
 
 // The order of `report history`'s tests.
 enum class HistorySort {

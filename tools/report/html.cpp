@@ -77,6 +77,18 @@ document.documentElement.setAttribute('data-report-ready','1');
 })();
 )js";
 
+// With HtmlOptions::events: reload when the server says a run was stored; without
+// EventSource, or when the server refuses the stream for good, every data-refresh seconds.
+constexpr const char* k_live_script = R"js(
+(function(){var d=document.documentElement,u=d.getAttribute('data-events'),every=+d.getAttribute('data-refresh');
+function later(){if(every>0)setTimeout(function(){location.reload();},every*1000);}
+if(!window.EventSource){later();return;}
+var es=new EventSource(u);
+es.onerror=function(){if(es.readyState===2)later();};
+es.addEventListener('run',function(){es.close();location.reload();});
+})();
+)js";
+
 constexpr std::size_t k_paged_above = 1000;  // a table of more tests is shown a page at a time
 constexpr std::size_t k_page_size = 200;
 constexpr std::size_t k_listed_max = 1000;  // failures and flaky tests listed in full
@@ -274,11 +286,20 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
   bool red = s.failures() > 0;
   std::string out;
   out.reserve(64 * 1024 + results.size() * 200);
-  out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+  const bool live = !o.events.empty();
+  out += "<!DOCTYPE html>\n<html lang=\"en\"";
+  if (live) {
+    out += " data-events=\"" + html_escape(o.events) + "\" data-refresh=\"" + std::to_string(o.refresh_s) + "\"";
+  }
+  out += "><head><meta charset=\"utf-8\">\n";
   out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-         "script-src 'unsafe-inline'; img-src data:\">\n";
+         "script-src 'unsafe-inline'; img-src data:" +
+         std::string(live ? "; connect-src 'self'" : "") + "\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  if (o.refresh_s > 0) out += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(o.refresh_s) + "\">\n";
+  if (o.refresh_s > 0) {
+    std::string meta = "<meta http-equiv=\"refresh\" content=\"" + std::to_string(o.refresh_s) + "\">";
+    out += (live ? "<noscript>" + meta + "</noscript>" : meta) + "\n";
+  }
   out += "<title>" + html_escape(o.title) + "</title>\n<script>" + std::string(k_onerror) + "</script>\n<style>" +
          k_style + "</style></head>\n<body>\n";
   out += "<header class=\"" + std::string(red ? "failed" : "passed") + "\"><h1>" + html_escape(o.title) + " — " +
@@ -368,7 +389,7 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
   if (paged) out += "<script type=\"application/json\" id=\"tests-data\">" + rows_json(results) + "</script>\n";
   out += "</section>\n</main>\n<footer>ciutils report";
   if (!o.generated_at.empty()) out += " · " + html_escape(o.generated_at);
-  out += "</footer>\n<script>" + std::string(k_script) + "</script>\n</body></html>\n";
+  out += "</footer>\n<script>" + std::string(k_script) + (live ? k_live_script : "") + "</script>\n</body></html>\n";
   return out;
 }
 

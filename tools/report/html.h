@@ -21,6 +21,9 @@ struct HtmlOptions {
   // report serve: the page reloads itself every refresh_s seconds (0: never), links back to
   // `home` (when not empty) and lists `suites`, each linking to its own page.
   int refresh_s = 0;
+  // report serve: the page watches these server-sent events and reloads on a run event; the
+  // refresh above is then what a browser without JavaScript (or EventSource) does instead.
+  std::string events;
   std::string home;
   struct SuiteRow {
     std::string name;

@@ -1,6 +1,7 @@
 #include "serve.h"
 
 #include "commands.h"
+#include "serve_events.h"
 #include "serve_metrics.h"
 #include "serve_state.h"
 
@@ -29,13 +30,20 @@ ServerResponse page(std::string body) {
           std::move(body)};
 }
 
-PageOptions page_options(const ServeOptions& o) {
+// Read before the page's data: a run stored in between reloads the page once more, never
+// leaves it stale.
+PageOptions page_options(Redis& redis, const KeySpace& keys, const ServeOptions& o) {
   PageOptions p = o.page;
   p.generated_at = format_utc(std::chrono::system_clock::now(), 0);
+  if (p.refresh_s > 0) {
+    auto newest = load_runs(redis, keys, 1);
+    p.events = "/events?since=" + (newest.empty() ? std::string("0-0") : newest.back().id);
+  }
   return p;
 }
 
 ServerResponse suite(Redis& redis, const KeySpace& keys, const std::string& name, const ServeOptions& o) {
+  PageOptions po = page_options(redis, keys, o);
   std::vector<std::string> ids;
   for (auto& id : stored_test_ids(redis, keys)) {
     if (split_test_id(id).first == name) ids.push_back(std::move(id));
@@ -43,14 +51,15 @@ ServerResponse suite(Redis& redis, const KeySpace& keys, const std::string& name
   }
   auto histories = read_histories(redis, keys, ids, o.last);
   if (histories.empty()) return text(404, "no stored results for suite '" + name + "'\n");
-  return page(render_suite_page(name, histories, page_options(o)));
+  return page(render_suite_page(name, histories, po));
 }
 
 ServerResponse overview(Redis& redis, const KeySpace& keys, const ServeOptions& o) {
+  PageOptions po = page_options(redis, keys, o);
   auto ids = stored_test_ids(redis, keys);
   if (ids.size() > o.max_tests) ids.resize(o.max_tests);
   auto latest = read_histories(redis, keys, ids, 1);
-  return page(render_overview(latest, load_finished(redis, keys), load_runs(redis, keys, o.last), page_options(o)));
+  return page(render_overview(latest, load_finished(redis, keys), load_runs(redis, keys, o.last), po));
 }
 
 ServerResponse metrics(Redis& redis, const KeySpace& keys, const ServeOptions& o) {
@@ -144,7 +153,8 @@ int cmd_serve(const std::vector<std::string>& args) {
   visible.add_options()(
       "tls-cert", po::value(&tls_cert)->value_name("FILE"), "PEM certificate chain: serve HTTPS only (with --tls-key)")(
       "tls-key", po::value(&tls_key)->value_name("FILE"), "PEM private key of --tls-cert")(
-      "refresh", po::value(&refresh)->value_name("D"), "pages reload themselves this often (default 10s; 0: never)")(
+      "refresh", po::value(&refresh)->value_name("D"),
+      "pages reload when a run is stored; without JavaScript, this often (default 10s; 0: never)")(
       "last", po::value(&last), "runs shown, and results per test on a suite's page (default 30)")(
       "limit", po::value(&limit), "tests on a page, most recently run first (default 5000)")(
       "max-series", po::value(&max_series),
@@ -159,7 +169,8 @@ int cmd_serve(const std::vector<std::string>& args) {
              "Serves the history stored by 'report store', live: / lists every suite, /suite/NAME shows a\n"
              "suite's tests with their last runs and flakiness, /metrics is Prometheus text (runs finished\n"
              "by suite and status, running schedule tasks, each test's last status and duration, notify's\n"
-             "alert state), /api/runs is JSON, /health answers ok while Redis does. Runs until SIGTERM or\n"
+             "alert state), /api/runs is JSON, /events sends each run stored (server-sent events; the pages\n"
+             "reload on them), /health answers ok while Redis does. Runs until SIGTERM or\n"
              "SIGINT (exit 143 / 130 after finishing the requests in flight).",
              "Environment:\n  REDIS_URL          Redis URL when --redis is not given\n"
              "  CIUTILS_NAMESPACE  key prefix when --namespace is not given (default ciutils)\n\n"
@@ -195,11 +206,17 @@ int cmd_serve(const std::vector<std::string>& args) {
                      std::to_string(o.max_series));
     }
   };
+  RunEvents events(url, keys);
   HttpServer server(settings, [&](const ServerRequest& request, std::shared_ptr<ServerReply> reply) {
     std::unique_ptr<Redis> redis;
     try {
       redis = pool.take();
-      reply->send(respond(*redis, keys, request, o));
+      if (request.path == "/events" && request.method == "GET") {
+        auto since = request.query_value("since");
+        events.subscribe(reply, since ? since : request.header("last-event-id"), *redis);
+      } else {
+        reply->send(respond(*redis, keys, request, o));
+      }
       pool.give_back(std::move(redis));
     } catch (const std::exception& e) {
       // A connection that failed is dropped; the next request connects again.
@@ -208,6 +225,7 @@ int cmd_serve(const std::vector<std::string>& args) {
   });
   if (!common.quiet) std::cerr << "report: serving " << server.url() << " from " << url.redacted() << std::endl;
   int signal = server.run();
+  events.stop();
   return signal ? 128 + signal : 0;
 }
 

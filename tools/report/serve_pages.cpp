@@ -5,7 +5,6 @@
 
 #include "ciutils/timestamp.h"
 
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -78,6 +77,7 @@ std::string render_overview(const std::vector<TestHistory>& latest, const std::v
   o.title = po.title;
   o.generated_at = po.generated_at;
   o.refresh_s = po.refresh_s;
+  o.events = po.events;
   o.with_history = true;
   o.runs = runs;
   for (auto& [name, r] : rows) o.suites.push_back(std::move(r));
@@ -91,6 +91,7 @@ std::string render_suite_page(std::string_view suite, const std::vector<TestHist
   o.title.insert(0, suite.empty() ? std::string_view("(no classname)") : suite);
   o.generated_at = po.generated_at;
   o.refresh_s = po.refresh_s;
+  o.events = po.events;
   o.home = "/";
   o.with_history = true;
   o.history = histories;
@@ -120,21 +121,25 @@ std::string render_suite_page(std::string_view suite, const std::vector<TestHist
   return render_html(latest_results(histories), o);
 }
 
+std::string run_json(const RunPoint& r) {
+  return boost::json::serialize(boost::json::object{{"run_id", r.run_id},
+                                                    {"at", format_utc(SysTime(std::chrono::milliseconds(r.at_ms)), 3)},
+                                                    {"commit", r.commit},
+                                                    {"branch", r.branch},
+                                                    {"tests", r.tests},
+                                                    {"failures", r.failures},
+                                                    {"flaky", r.flaky},
+                                                    {"skipped", r.skipped},
+                                                    {"duration_s", r.duration_s}});
+}
+
 std::string runs_json(const std::vector<RunPoint>& runs) {
-  boost::json::array out;
-  out.reserve(runs.size());
-  for (const auto& r : runs) {
-    out.push_back(boost::json::object{{"run_id", r.run_id},
-                                      {"at", format_utc(SysTime(std::chrono::milliseconds(r.at_ms)), 3)},
-                                      {"commit", r.commit},
-                                      {"branch", r.branch},
-                                      {"tests", r.tests},
-                                      {"failures", r.failures},
-                                      {"flaky", r.flaky},
-                                      {"skipped", r.skipped},
-                                      {"duration_s", r.duration_s}});
+  std::string out = "{\"runs\":[";
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (i) out += ',';
+    out += run_json(runs[i]);
   }
-  return boost::json::serialize(boost::json::object{{"runs", std::move(out)}}) + "\n";
+  return out + "]}\n";
 }
 
 }  // namespace ciutils::report

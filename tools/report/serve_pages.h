@@ -16,6 +16,7 @@ struct PageOptions {
   std::string title = "Test dashboard";
   std::string generated_at;  // shown in the footer
   int refresh_s = 10;        // the page reloads itself (0: never)
+  std::string events;        // with JavaScript, the page reloads on this address's run events instead
 };
 
 // Each history's newest result as a result record (name and classname from its id).
@@ -37,5 +38,7 @@ std::string suite_path(std::string_view suite);
 // {"runs":[{"run_id","at","commit","branch","tests","failures","flaky","skipped","duration_s"}]},
 // oldest first.
 std::string runs_json(const std::vector<RunPoint>& runs);
+// One run of runs_json: {"run_id",…,"duration_s"}.
+std::string run_json(const RunPoint& run);
 
 }  // namespace ciutils::report

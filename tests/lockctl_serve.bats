@@ -88,6 +88,20 @@ status_line() { head -1 | tr -d '\r'; }
   assert_output --partial ' 400'
   run curl -s -w ' %{http_code}' -X POST "$URL/maybe?environment=prod" -H 'X-API-KEY: narrow-key'
   assert_output '{"error":"key narrow may not lock '\''prod'\''"} 403'
+  # not HTTP, a body over 64 KiB, headers over 16 KiB: answered by the HTTP layer, never run
+  run -0 /usr/bin/python3 - "$PORT" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /maybe?environment=uat HTTP/1.1\r\nHost: x\r\nX-API-KEY: E-MO-TION\r\nContent-Length: zz\r\n\r\n")
+print(s.recv(100).split(b"\r\n")[0].decode())
+EOF
+  assert_output 'HTTP/1.1 400 Bad Request'
+  head -c 70000 /dev/zero | tr '\0' x >big.json
+  run curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/v1/acquire" -H 'X-API-KEY: E-MO-TION' --data-binary @big.json
+  assert_output 413
+  run curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/maybe?environment=uat" -H 'X-API-KEY: E-MO-TION' \
+    -H "X-Padding: $(head -c 17000 /dev/zero | tr '\0' x)"
+  assert_output 431
   [ "$(redis_state)" = "$before" ]
   ! grep -q 'E-MO-TION\|narrow-key' serve.log  # secrets never logged
 }
@@ -120,6 +134,92 @@ status_line() { head -1 | tr -d '\r'; }
   assert_output '{"envs":["e1","e2"]}'
   run curl -s -w ' %{http_code}' "$URL/v1/status?pool=envs" -H 'X-API-KEY: E-MO-TION'
   assert_output --partial ' 200'
+}
+
+# events_of RESOURCE: its history as "EVENT OWNER FENCE TOKEN" lines, oldest first.
+events_of() {
+  lockctl history "$1" --json | /usr/bin/python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    print(e["event"], e["owner"], e.get("fence", "-"), e["token"])'
+}
+
+@test "HTTP long-polls and CLI waiters on one resource share one FIFO queue and are woken by the same push" {
+  start_serve
+  holder="$(lockctl acquire q | sed -n 2p)"
+  redis-cli -p "$REDIS_PORT" monitor >monitor.log 3>&- &
+  echo $! >monitor.pid
+  wait_until 10 grep -q '^OK' monitor.log
+  # six waiters, HTTP and CLI in turn, each queued before the next arrives
+  for i in 1 2 3 4 5 6; do
+    if ((i % 2)); then
+      (
+        token="$(curl -sf -X POST "$URL/v1/acquire" -H 'X-API-KEY: E-MO-TION' \
+          -d "{\"resource\":\"q\",\"wait\":\"60s\",\"owner\":\"http$i\"}" |
+          /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')" || exit 1
+        echo "$token" >"w$i.token"
+        redis-cli -p "$REDIS_PORT" rpush order "http$i" >/dev/null
+        curl -sf -o /dev/null -X POST "$URL/v1/release" -H 'X-API-KEY: E-MO-TION' \
+          -d "{\"resource\":\"q\",\"token\":\"$token\"}"
+      ) 3>&- &
+    else
+      lockctl run q --owner "cli$i" --wait 60s -- \
+        sh -c "echo \"\$LOCKCTL_TOKEN\" >w$i.token; redis-cli -p $REDIS_PORT rpush order cli$i >/dev/null" 3>&- &
+    fi
+    pids+=($!)
+    wait_queue q "$i"
+  done
+  run -0 bash -c "lockctl status q --json | /usr/bin/python3 -c 'import json,sys; print(\" \".join(w[\"owner\"] for w in json.load(sys.stdin)[\"queue\"]))'"
+  assert_output 'http1 cli2 http3 cli4 http5 cli6'
+  lockctl release q --token "$holder"
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  run -0 redis-cli -p "$REDIS_PORT" lrange order 0 -1
+  assert_output "$(printf 'http1\ncli2\nhttp3\ncli4\nhttp5\ncli6')"
+  # every waiter, HTTP or CLI, blocked on its own wake-up list and a lock script pushed onto it
+  for i in 1 2 3 4 5 6; do
+    grep -q "^[0-9.]* \[[0-9]* lua\] \"RPUSH\" \"$CIUTILS_NAMESPACE:{lock:q}:wake:$(cat "w$i.token")\"" monitor.log ||
+      { echo "no push woke waiter $i" >&2; false; }
+  done
+  # and each was granted once, fences in queue order
+  run -0 bash -c "lockctl history q --json | /usr/bin/python3 -c 'import json,sys; print(\" \".join(\"%s:%s\" % (e[\"owner\"], e[\"fence\"]) for e in json.load(sys.stdin) if e[\"event\"] == \"acquired\"))'"
+  assert_output --regexp ' http1:2 cli2:3 http3:4 cli4:5 http5:6 cli6:7$'
+}
+
+@test "kill -9 of lockctl serve: HTTP grants end by their TTL, its waiters leave the queue, nothing is granted twice; a new server serves" {
+  start_serve
+  run -0 curl -sf -X POST "$URL/v1/acquire" -H 'X-API-KEY: E-MO-TION' -d '{"resource":"env","ttl":"4s","owner":"job-a"}'
+  token_a="$(/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1])["token"])' "$output")"
+  curl -s -w '%{http_code}' -X POST "$URL/v1/acquire" -H 'X-API-KEY: E-MO-TION' \
+    -d '{"resource":"env","wait":"60s","owner":"job-b"}' >waiter.out 3>&- &
+  waiter=$!
+  wait_queue env 1
+  kill -KILL "$(cat serve.pid)"
+  wait "$(cat serve.pid)" || true
+  run wait "$waiter"
+  assert_failure  # the connection died with the server: curl 52, empty reply
+  # the grant stays a lease until its TTL; the dead server's waiter stops heartbeating and is dropped
+  run -0 lockctl status env --json
+  assert_output --partial "\"token\":\"$token_a\""
+  run -0 lockctl acquire env --owner cli --wait 30s
+  token_cli="$(sed -n 2p <<<"$output")"
+  run -0 queue_length env
+  assert_output 0
+  run -0 events_of env
+  assert_line --index 0 "acquired job-a 1 $token_a"
+  assert_line "expired job-a 1 $token_a"
+  assert_line --regexp '^abandoned job-b - [0-9a-f]{32}$'
+  assert_line --index 3 "acquired cli 2 $token_cli"
+  assert_equal "${#lines[@]}" 4
+  # a server started again queues behind the CLI holder and is granted on its release
+  start_serve
+  curl -sf -X POST "$URL/v1/acquire" -H 'X-API-KEY: E-MO-TION' -d '{"resource":"env","wait":"60s","owner":"job-c"}' \
+    >grant.json 3>&- &
+  waiter=$!
+  wait_queue env 1
+  lockctl release env --token "$token_cli"
+  wait "$waiter"
+  run -0 /usr/bin/python3 -c 'import json; g = json.load(open("grant.json")); print(g["resources"], g["fence"])'
+  assert_output "['env'] 3"
 }
 
 @test "50 HTTP clients and 10 CLI clients on one resource never hold it twice" {

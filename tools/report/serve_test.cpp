@@ -1,3 +1,4 @@
+#include "serve_events.h"
 #include "serve_metrics.h"
 #include "serve_pages.h"
 
@@ -100,6 +101,35 @@ TEST(ServePages, RunsJson) {
   EXPECT_EQ(runs_json({r}),
             "{\"runs\":[{\"run_id\":\"n<1>\",\"at\":\"2023-11-14T22:13:20.123Z\",\"commit\":\"\",\"branch\":\"\","
             "\"tests\":3,\"failures\":1,\"flaky\":0,\"skipped\":0,\"duration_s\":0E0}]}\n");
+}
+
+TEST(ServeEvents, ARunIsOneEventWhateverItsNames) {
+  RunPoint run;
+  run.id = "1700000000000-1";
+  run.at_ms = 1700000000000;
+  run.run_id = "nightly\n\ndata: forged\r";
+  run.tests = 3;
+  run.failures = 1;
+  EXPECT_EQ(run_event(run),
+            "id: 1700000000000-1\nevent: run\ndata: {\"run_id\":\"nightly\\n\\ndata: forged\\r\",\"at\":\"2023-11-14T22:13:20.000Z\","
+            "\"commit\":\"\",\"branch\":\"\",\"tests\":3,\"failures\":1,\"flaky\":0,\"skipped\":0,\"duration_s\":0E0}\n\n");
+}
+
+TEST(ServePages, LivePagesWatchTheirEventsAndRefreshOnlyWithoutJavaScript) {
+  PageOptions o;
+  o.refresh_s = 10;
+  o.events = "/events?since=1-0";
+  std::string page = render_suite_page("web", {history("web::a", {{Status::passed, 1}})}, o);
+  EXPECT_TRUE(has(page, "<html lang=\"en\" data-events=\"/events?since=1-0\" data-refresh=\"10\">"));
+  EXPECT_TRUE(has(page, "img-src data:; connect-src 'self'\">"));
+  EXPECT_TRUE(has(page, "<noscript><meta http-equiv=\"refresh\" content=\"10\"></noscript>"));
+  EXPECT_TRUE(has(page, "new EventSource(u)"));
+  o.events.clear();
+  page = render_suite_page("web", {history("web::a", {{Status::passed, 1}})}, o);
+  EXPECT_TRUE(has(page, "<html lang=\"en\"><head>"));
+  EXPECT_TRUE(has(page, "img-src data:\">"));
+  EXPECT_TRUE(has(page, "\n<meta http-equiv=\"refresh\" content=\"10\">\n"));
+  EXPECT_FALSE(has(page, "EventSource"));
 }
 
 }  // namespace

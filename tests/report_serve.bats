@@ -292,7 +292,7 @@ EOF
   refute_line --partial 'key="web/login"'
 }
 
-@test "Redis going away: 503 naming it, and answers again once it is back; unreachable at start: exit 3" {
+@test "Redis going away: 503 naming it, and answers (and run events) again once it is back; unreachable at start: exit 3" {
   run -3 report serve --listen 127.0.0.1:0 --redis "redis://:hunter2@127.0.0.1:1/0"
   assert_output --partial "report: error: cannot connect to Redis at redis://:***@127.0.0.1:1/0"
   refute_output --partial hunter2
@@ -304,6 +304,9 @@ EOF
   serve_start flaky --redis "redis://127.0.0.1:$rport/0"
   run -0 curl -sS -o /dev/null -w '%{http_code}' "$FLAKY_URL/health"
   assert_output 200
+  curl -sS -N "$FLAKY_URL/events" >events.txt 3>&- &
+  echo $! >events.pid
+  wait_until 10 grep -q '^: waiting for runs' events.txt
   redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
   run -0 curl -sS -w ' %{http_code}' "$FLAKY_URL/metrics"
   assert_output --regexp "^redis: .*127\.0\.0\.1:$rport.* 503$"
@@ -312,6 +315,10 @@ EOF
   wait_until 10 redis-cli -p "$rport" ping
   run -0 curl -sS -o /dev/null -w '%{http_code}' "$FLAKY_URL/health"
   assert_output 200
+  # the page that kept its event stream hears of the next run stored
+  printf '{"name":"a","classname":"s","status":"passed","duration_s":1,"run_id":"after"}\n' >r.jsonl
+  report store -q --redis "redis://127.0.0.1:$rport/0" r.jsonl
+  wait_until 20 grep -q '^data: {"run_id":"after"' events.txt
 }
 
 @test "--tls-cert and --tls-key: HTTPS only, with the test CA's certificate" {

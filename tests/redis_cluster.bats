@@ -100,6 +100,51 @@ move_slot() {
   done
 }
 
+# own_port NAME / pool_port POOL: the master serving a resource's own tag / a pool's tag.
+own_port() { slot_owner_port "$CIUTILS_NAMESPACE:{lock:$1}:x"; }
+pool_port() { slot_owner_port "$CIUTILS_NAMESPACE:{lock:pool:$1}:x"; }
+
+# names_not_on PORT COUNT [PREFIX]: COUNT resource names (PREFIX1, PREFIX2, …) whose own tag
+# another master than PORT serves, so a pool change on PORT's pool crosses slots.
+names_not_on() {
+  local i=0 found=0
+  while ((found < $2)); do
+    i=$((i + 1))
+    if [ "$(own_port "${3:-m}$i")" != "$1" ]; then
+      echo "${3:-m}$i"
+      found=$((found + 1))
+    fi
+  done
+}
+
+# crossing_member POOL PREFIX: a resource name whose own tag neither the pool's master nor
+# the master of the pool's name serves (so those can be held while its own master runs).
+crossing_member() {
+  local i=0 port
+  while :; do
+    i=$((i + 1))
+    port="$(own_port "$2$i")"
+    if [ "$port" != "$(pool_port "$1")" ] && [ "$port" != "$(own_port "$1")" ]; then
+      echo "$2$i"
+      return 0
+    fi
+  done
+}
+
+# pause_writes PORT / resume_writes PORT: a master holds every script sent to it (CLIENT
+# PAUSE WRITE) until resumed, so a pool change can be stopped between two of its steps.
+pause_writes() { redis-cli -p "$1" client pause 60000 write >/dev/null; }
+resume_writes() { redis-cli -p "$1" client unpause >/dev/null; }
+
+# transit_of POOL R: the move of R recorded in POOL's scope ("" when none).
+transit_of() { redis-cli -p "$(pool_port "$1")" hget "$CIUTILS_NAMESPACE:{lock:pool:$1}:transit" "$2"; }
+# name_field R FIELD: a field of R's name hash, on its own tag.
+name_field() { redis-cli -p "$(own_port "$1")" hget "$CIUTILS_NAMESPACE:{lock:$1}:name" "$2"; }
+has_transit() { [ -n "$(transit_of "$1" "$2")" ]; }
+has_name_field() { [ -n "$(name_field "$1" "$2")" ]; }
+
+token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
+
 @test "keys spread over the masters; list, status and release see every one" {
   acquire_nine
   # every master holds some lock (the names were chosen to land on all three)
@@ -151,6 +196,210 @@ move_slot() {
   run -0 lockctl status moving --json
   assert_output --partial '"fence":200'
   [ "$(slot_owner_port "$CIUTILS_NAMESPACE:{lock:moving}:x")" = "$from" ]
+}
+
+@test "pool set, add and remove on a cluster: members, their state and the errors as on one server" {
+  local members
+  members="$(names_not_on "$(pool_port envs)" 4 e | tr '\n' ' ')"
+  read -r e1 e2 e3 e4 <<<"$members"
+  run -0 lockctl acquire "$e1" --json
+  first="$output"
+  run -0 lockctl release "$e1" --token "$(token_of "$first")"
+  run -0 lockctl pool set-labels "$e2" linux gpu
+  run -0 lockctl pool set-props "$e2" url=https://e2.example
+  run -0 lockctl reserve "$e3" --note maintenance
+  run -0 lockctl pool set -v envs "$e1" "$e2" "$e3"
+  assert_output "lockctl: pool envs: 3 member(s)"
+  run -0 lockctl pool list
+  assert_output "envs $(printf '%s\n' "$e1" "$e2" "$e3" | sort | tr '\n' ' ' | sed 's/ $//')"
+  # what each member carries came with it: fence, labels, properties, reservation
+  run -0 lockctl acquire --pool envs --label gpu --json
+  assert_output --partial "\"resources\":[\"$e2\"]"
+  assert_output --partial '"url":"https://e2.example"'
+  run -0 lockctl acquire "$e1" --json
+  assert_output --partial '"fence":2'
+  run -75 lockctl acquire --pool envs --no-wait
+  run -0 lockctl status envs --json
+  assert_output --partial "\"name\":\"$e3\",\"slots\":1,\"fence\":0,\"leaving\":false,\"held\":0"
+  assert_output --partial '"note":"maintenance"'
+  # add and remove; the name a pool has, and a member of another pool, are refused
+  run -0 lockctl pool add -v envs "$e4"
+  assert_output "lockctl: pool envs: 4 member(s)"
+  run -2 lockctl pool set other "$e4"
+  assert_output "lockctl: error: resource '$e4' is already in pool 'envs'"
+  run -2 lockctl pool set other envs
+  assert_output "lockctl: error: resource 'envs' is a pool (pool and resource names must differ)"
+  run -2 lockctl pool set "$e1" z
+  assert_output "lockctl: error: pool '$e1': a resource of that name exists (pool and resource names must differ)"
+  run -2 lockctl acquire envs
+  assert_output "lockctl: error: 'envs' is a pool: use --pool envs"
+  run -0 lockctl pool remove -v envs "$e3" "$e4"
+  assert_output "lockctl: pool envs: 2 member(s)"
+  run -0 lockctl status "$e3" --json
+  assert_output --partial '"note":"maintenance"'
+  run -0 lockctl acquire "$e4" --json
+  assert_output --partial '"fence":1'
+  run -0 lockctl pool set other "$e3"
+  run -0 lockctl pool list
+  assert_output "envs $(printf '%s\n' "$e1" "$e2" | sort | tr '\n' ' ' | sed 's/ $//')
+other $e3"
+  # nothing is left half moved
+  for port in $CLUSTER_PORTS; do
+    run -0 sh -c "redis-cli -p $port --scan --pattern '*transit*'; redis-cli -p $port --scan --pattern '*outbox*'"
+    assert_output ""
+  done
+}
+
+@test "pool grants without overlap: 12 clients x 5 runs through --pool while a member joins and leaves" {
+  local members m4
+  members="$(names_not_on "$(pool_port grid)" 4 g | tr '\n' ' ')"
+  read -r g1 g2 g3 m4 <<<"$members"
+  lockctl pool set grid "$g1" "$g2" "$g3"
+  cat >use.sh <<'SH'
+#!/bin/sh
+# Fails loudly when two holders ever use one member at once; counts uses per member.
+mkdir "busy.$LOCKCTL_RESOURCE" 2>/dev/null || { echo "overlap on $LOCKCTL_RESOURCE" >>overlaps; exit 1; }
+n=0
+[ -e "count.$LOCKCTL_RESOURCE" ] && read -r n <"count.$LOCKCTL_RESOURCE"
+sleep 0.002
+echo $((n + 1)) >"count.$LOCKCTL_RESOURCE"
+rmdir "busy.$LOCKCTL_RESOURCE"
+SH
+  chmod +x use.sh
+  local c
+  for c in $(seq 1 12); do
+    (
+      for _ in 1 2 3 4 5; do
+        lockctl run --pool grid --ttl 10s --wait 60s -- ./use.sh || echo "client $c failed: $?" >>failures
+      done
+    ) 3>&- &
+  done
+  for _ in 1 2 3; do
+    lockctl pool add grid "$m4"
+    lockctl pool remove grid "$m4"
+  done
+  wait
+  [ ! -e failures ] || { cat failures overlaps 2>/dev/null; false; }
+  [ ! -e overlaps ]
+  run -0 sh -c "cat count.* | awk '{ s += \$1 } END { print s }'"
+  assert_output 60
+  # each member's fence counts its grants exactly: none was granted twice, by name or pool
+  local r
+  for r in "$g1" "$g2" "$g3" "$m4"; do
+    [ -e "count.$r" ] || continue
+    run -0 lockctl status "$r" --json
+    assert_output --partial "\"fence\":$(cat "count.$r"),"
+  done
+}
+
+@test "a pool change while members are held and awaited, on a cluster" {
+  local members
+  members="$(names_not_on "$(pool_port hp)" 2 h | tr '\n' ' ')"
+  read -r x y <<<"$members"
+  lockctl pool set hp "$y"
+  plain="$(lockctl acquire "$x" --owner plain --json)"
+  pooled="$(lockctl acquire --pool hp --owner pooled --json)"
+  (lockctl acquire --pool hp --owner pool-waiter --wait 60s --json >pool-waiter.json 3>&- & echo $! >pool-waiter.pid)
+  wait_until 10 sh -c "lockctl status hp --json | grep -q '\"owner\":\"pool-waiter\"'"
+  (lockctl acquire "$x" --owner name-waiter --wait 60s --json >name-waiter.json 3>&- & echo $! >name-waiter.pid)
+  wait_until 10 sh -c "lockctl status $x --json | grep -q '\"owner\":\"name-waiter\"'"
+  # x joins while held and awaited: its lease and its waiter go with it
+  run -0 lockctl pool add hp "$x"
+  wait_until 10 sh -c "lockctl status hp --json | grep -q '\"owner\":\"name-waiter\"'"
+  run -0 lockctl status hp --json
+  assert_output --partial "\"name\":\"$x\",\"slots\":1,\"fence\":1,\"leaving\":false,\"held\":1"
+  assert_output --partial '"owner":"plain"'
+  [ ! -s pool-waiter.json ] && [ ! -s name-waiter.json ]
+  run -0 lockctl renew "$x" --token "$(token_of "$plain")"
+  run -0 lockctl release "$x" --token "$(token_of "$plain")"
+  assert_output ""
+  # the pool waiter queued first: it gets x; the name waiter still waits
+  wait_until 10 grep -q '"token"' pool-waiter.json
+  run cat pool-waiter.json
+  assert_output --partial "\"resources\":[\"$x\"]"
+  assert_output --partial '"fence":2'
+  # a held member removed: not handed out by name meanwhile, its lease goes on
+  run -0 lockctl pool remove hp "$y"
+  run -75 lockctl acquire "$y" --no-wait
+  run -0 lockctl status "$y" --json
+  assert_output --partial '"leaving":true,"held":1'
+  run -0 lockctl release "$y" --token "$(token_of "$pooled")"
+  run -0 lockctl release "$x" --token "$(token_of "$(cat pool-waiter.json)")"
+  wait_until 10 grep -q '"token"' name-waiter.json
+  run cat name-waiter.json
+  assert_output --partial '"fence":3'
+  # the next pool command lets the free leaver go
+  run -0 lockctl pool add hp "$x"
+  run -0 lockctl acquire "$y" --no-wait --json
+  assert_output --partial '"fence":2'
+}
+
+@test "a pool add killed with -9 after its resource's state left: renew, acquire and pool commands finish it" {
+  local pool=crash r rp pp
+  r="$(crossing_member "$pool" c)"
+  rp="$(own_port "$r")"
+  pp="$(pool_port "$pool")"
+  held="$(lockctl acquire "$r" --ttl 60s --owner holder --json)"
+  pause_writes "$rp"
+  (lockctl pool add "$pool" "$r" 2>add.err 3>&- & echo $! >add.pid)
+  wait_until 10 has_transit "$pool" "$r"   # claimed in the pool; the export waits on r's master
+  pause_writes "$pp"
+  resume_writes "$rp"
+  wait_until 10 has_name_field "$r" transfer   # exported; the import waits on the pool's master
+  kill -KILL "$(cat add.pid)"
+  resume_writes "$pp"
+  # half moved: r's own scope grants nothing, the pool has not taken it in yet
+  run -0 name_field "$r" pool
+  assert_output "$pool"
+  has_transit "$pool" "$r"
+  # the holder's renewal meets its lease on the way and finishes the move
+  run -0 lockctl renew "$r" --token "$(token_of "$held")"
+  run -0 transit_of "$pool" "$r"
+  assert_output ""
+  run -75 lockctl acquire --pool "$pool" --no-wait
+  run -75 lockctl acquire "$r" --no-wait
+  run -0 lockctl release "$r" --token "$(token_of "$held")"
+  run -0 lockctl acquire --pool "$pool" --json
+  assert_output --partial "\"resources\":[\"$r\"]"
+  assert_output --partial '"fence":2'
+}
+
+@test "pool commands killed with -9 between steps leave what the next command or acquire finishes" {
+  local pool=halt r rp
+  r="$(crossing_member "$pool" k)"
+  rp="$(own_port "$r")"
+  # an add stopped after its first step: r is still granted by name only, then the next
+  # pool command takes it in
+  pause_writes "$rp"
+  (lockctl pool add "$pool" "$r" 2>add.err 3>&- & echo $! >add.pid)
+  wait_until 10 has_transit "$pool" "$r"
+  kill -KILL "$(cat add.pid)"
+  resume_writes "$rp"
+  run -0 name_field "$r" pool
+  assert_output ""
+  run -0 lockctl acquire "$r" --json
+  run -0 lockctl release "$r" --token "$(token_of "$output")"
+  run -0 lockctl pool set -v "$pool" "$r"
+  assert_output "lockctl: pool $pool: 1 member(s)"
+  run -0 transit_of "$pool" "$r"
+  assert_output ""
+  # a remove stopped after its first step: the pool no longer offers r and r's own scope
+  # does not grant it yet; an acquire by name finishes the move
+  pause_writes "$rp"
+  (lockctl pool remove "$pool" "$r" 2>remove.err 3>&- & echo $! >remove.pid)
+  wait_until 10 has_transit "$pool" "$r"
+  kill -KILL "$(cat remove.pid)"
+  resume_writes "$rp"
+  run -0 name_field "$r" pool
+  assert_output "$pool"
+  run -2 lockctl acquire --pool "$pool" --no-wait
+  assert_output --partial "unknown pool '$pool'"
+  run -0 lockctl acquire "$r" --json
+  assert_output --partial '"fence":2'
+  run -0 name_field "$r" pool
+  assert_output ""
+  run -0 transit_of "$pool" "$r"
+  assert_output ""
 }
 
 @test "schedule: 3 concurrent tickers x 300 slots enqueue each slot exactly once, on every queue" {

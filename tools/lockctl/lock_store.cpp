@@ -1,6 +1,7 @@
 #include "lock_store.h"
 
 #include "names.h"
+#include "pool_change.h"
 #include "scripts.h"
 
 #include "ciutils/cli.h"
@@ -87,7 +88,14 @@ json::object call_lease_script(Redis& redis, const Script& script, std::string& 
                                const std::vector<std::string>& args) {
   for (int hops = 0;; ++hops) {
     json::object reply = call_script(redis, script, prefix, args);
-    if (string_field(reply, "status") != "moved" || hops == 8) return reply;
+    const std::string status = string_field(reply, "status");
+    if (status == "pending") {
+      // Maybe on its way here with its resource: finish the pool change, then look again.
+      if (hops == 8) return json::object{{"status", "not-held"}};
+      settle_moves(redis, prefix);
+      continue;
+    }
+    if (status != "moved" || hops == 8) return reply;
     prefix = string_field(reply, "prefix");
   }
 }
@@ -284,9 +292,11 @@ std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const Acq
       seat->seated(false);
       return decode_grant(reply, prefix, token, request.ttl);
     }
-    if (status == "moved" && ++moves < 100) {
-      // A pool change moved the resource (the script dropped our seat): queue where it is now.
+    if ((status == "moved" || status == "pending") && ++moves < 100) {
+      // A pool change moved the resource, or is moving it (the script dropped our seat):
+      // finish the change if need be, and queue where the resource is now.
       seat->seated(false);
+      if (status == "pending") settle_moves(redis, prefix);
       prefix = scope_prefix(redis, keys, request.target);
       seat.emplace(redis, prefix, token);
       wake_key = prefix + "wake:" + token;

@@ -3,6 +3,7 @@
 #include "keeper.h"
 #include "lock_store.h"
 #include "options.h"
+#include "pool_change.h"
 #include "runner.h"
 #include "scripts.h"
 #include "serve.h"
@@ -198,11 +199,14 @@ json::object set_resource_field(Redis& redis, const KeySpace& keys, const std::s
     if (read_name(redis, keys, resource).is_pool) {
       throw UsageError("'" + resource + "' is a pool, not a resource (name one of its members)");
     }
-    auto reply = call_script(redis, resource_setting_script(),
-                             scope_prefix(redis, keys, Target::of_resources({resource})),
+    const std::string prefix = scope_prefix(redis, keys, Target::of_resources({resource}));
+    auto reply = call_script(redis, resource_setting_script(), prefix,
                              {resource, field, value, event, json::serialize(fields), std::to_string(length_ms)});
-    if (string_field(reply, "status") == "ok") return reply;
-    // "moved": a pool change moved the resource meanwhile; "is-pool": it became a pool.
+    const std::string status = string_field(reply, "status");
+    if (status == "ok") return reply;
+    // "moved": a pool change moved the resource meanwhile; "pending": it is moving it (finish
+    // the change); "is-pool": it became a pool.
+    if (status == "pending") settle_moves(redis, prefix);
   }
   throw std::runtime_error("'" + resource + "' keeps moving between pools; try again");
 }

@@ -113,9 +113,11 @@ local function is_free(r)
   return redis.call('SCARD', P .. 'holders:' .. r) < slots(r) and redis.call('HEXISTS', P .. 'reserved', r) == 0
 end
 
--- Where resource r's state is: 'here', 'moved' (another scope now) or 'is-pool'.
+-- Where resource r's state is: 'here', 'moved' (another scope now), 'pending' (being moved
+-- between this pool and r's own scope) or 'is-pool'.
 local function locate(r)
   if IN_POOL then
+    if redis.call('HEXISTS', P .. 'transit', r) == 1 then return 'pending' end
     if redis.call('SISMEMBER', P .. 'members', r) == 0 and redis.call('SISMEMBER', P .. 'leaving', r) == 0 then
       return 'moved'
     end
@@ -152,6 +154,11 @@ local function matches(rpn, r)
   return st[1] == true
 end
 
+-- A lease not found here may be on its way here with its resource (a pool change half done).
+local function in_transit()
+  return IN_POOL and redis.call('HLEN', P .. 'transit') > 0
+end
+
 local function lease_view(token, raw)
   local lease = cjson.decode(raw)
   lease.token = token
@@ -164,13 +171,14 @@ local req = cjson.decode(ARGV[1])
 local id = req.token
 prune()
 local queued_before = redis.call('ZSCORE', P .. 'queue', id)
--- The resource's state lives elsewhere now (a pool change): the client looks it up again.
-local function moved()
+-- The resource's state lives elsewhere now, or is on its way (a pool change): the client
+-- completes the move if need be and looks it up again.
+local function moved(status)
   if redis.call('ZSCORE', P .. 'queue', id) then
     drop_waiter(id, nil)
     wake_head()
   end
-  return cjson.encode({status = 'moved'})
+  return cjson.encode({status = status})
 end
 local candidates = nil  -- pool requests: the members that may be chosen, in name order
 if req.kind == 'pool' then
@@ -197,7 +205,7 @@ else
   for _, r in ipairs(req.names) do
     local where = locate(r)
     if where == 'is-pool' then return cjson.encode({status = 'is-pool', name = r}) end
-    if where == 'moved' then return moved() end
+    if where == 'moved' or where == 'pending' then return moved(where) end
   end
   if req.slots and req.slots > 0 then
     for _, r in ipairs(req.names) do redis.call('HSET', P .. 'slots', r, req.slots) end
@@ -292,6 +300,7 @@ local moved = redis.call('GET', P .. 'moved:' .. token)
 if moved then return cjson.encode({status = 'moved', prefix = moved}) end
 local ended = redis.call('GET', P .. 'ended:' .. token)
 if ended then return cjson.encode({status = ended == 'released' and 'already-released' or ended}) end
+if in_transit() then return cjson.encode({status = 'pending'}) end
 local owners = {}
 for _, t in ipairs(redis.call('SMEMBERS', P .. 'holders:' .. r)) do
   local l = redis.call('HGET', P .. 'leases', t)
@@ -309,6 +318,7 @@ if not raw then
   local moved = redis.call('GET', P .. 'moved:' .. token)
   if moved then return cjson.encode({status = 'moved', prefix = moved}) end
   local ended = redis.call('GET', P .. 'ended:' .. token)
+  if not ended and in_transit() then return cjson.encode({status = 'pending'}) end
   return cjson.encode({status = ended or 'not-held', now = now})
 end
 local lease = cjson.decode(raw)
@@ -380,152 +390,230 @@ end
 return cjson.encode({status = 'ok', now = now, resources = resources, queue = queue})
 )LUA";
 
-// One pool change, checked and written atomically: set | add | remove. A resource's state
-// (fence, slots, leases, by-name waiters) moves with it between its own scope and its
-// pool's, so whatever the membership history it has one set of holders and one fence.
-// KEYS: the pool's scope, then the own scopes of the pool name and the members given
-// (declared for clarity; the script also reaches the scopes of members being removed
-// and of a previous pool). ARGV: op, pool, namespace, members...
-constexpr const char* k_pool = R"LUA(
-local op, pool, ns = ARGV[1], ARGV[2], ARGV[3]
-prune()
-local function own(r) return ns .. ':{lock:' .. r .. '}:' end
-local function pool_scope(p) return ns .. ':{lock:pool:' .. p .. '}:' end
-local function in_set(key, v) return redis.call('SISMEMBER', key, v) == 1 end
-local function refuse(status, name, other) return cjson.encode({status = status, name = name, pool = other}) end
-local HERE = P
--- Runs fn with the shared helpers (prune, drop_waiter, wake_head) on another scope.
-local function in_scope(prefix, fn)
-  P = prefix
-  fn()
-  P = HERE
+// The steps of a pool change. A pool change moves a resource's state (fence, slot count,
+// labels, properties, reservation, leases) between its own scope and its pool's; on a Redis
+// Cluster those are two hash tags, so the move is a sequence of steps, each one script on
+// one scope. No step grants anything, and at every point at most one scope may grant the
+// resource: its own scope while "<ns>:{lock:R}:name" names no pool, the pool's scope while
+// R is in its `members` or `leaving` and not in its `transit`. A move is recorded in the
+// pool's `transit` (R -> {dir, id, ...}) from its first step to its last, so whoever finds
+// it there (the next pool command, or an acquire, renew or release that meets the resource
+// or its lease on the way) finishes it; every step is idempotent and checks the move's id.
+//
+// Into a pool (`dir` "in"):  claim (pool) -> export (own: the state leaves in `outbox`, the
+//   name points at the pool) -> import (pool: members) -> drop-outbox (own).
+// Out of a pool ("out", a free member):  leave (pool: the state is kept in `transit`) ->
+//   land (own: the name points nowhere) -> done-out (pool).
+// A claim whose export is refused (the resource is in another pool, or is a pool) is taken
+// back: cancel (own: that id is never exported afterwards) -> forget (pool).
+//
+// Keys besides the prelude's: `transit` and `via` (HASH, pool scopes: the id of the move
+// that brought each member), `outbox` and `cancelled:<id>` (own scopes, expire), and the
+// name hash's `transfer` (the id of the resource's last move).
+// ARGV[1]: the step, ARGV[2]: the resource (or the pool, for pool-name and tidy), ARGV[3]: the
+// move's id, then the step's own.
+constexpr const char* k_move = R"LUA(
+local step, r, id = ARGV[1], ARGV[2], ARGV[3]
+local KEEP = 86400
+local function reply(status, fields)
+  fields = fields or {}
+  fields.status = status
+  return cjson.encode(fields)
 end
 
-local function move_resource(r, from, to)
-  in_scope(from, prune)
-  local fence = math.max(tonumber(redis.call('GET', from .. 'fence:' .. r) or '0'),
-                         tonumber(redis.call('GET', to .. 'fence:' .. r) or '0'))
-  if fence > 0 then redis.call('SET', to .. 'fence:' .. r, fence) end
-  redis.call('DEL', from .. 'fence:' .. r)
-  -- What the resource carries goes with it: slot count, labels, properties, reservation.
+-- By-name waiters for r are woken and dropped from this queue: they queue again where r lives.
+local function requeue_waiters_of()
+  for _, w_id in ipairs(redis.call('ZRANGE', P .. 'queue', 0, -1)) do
+    local raw = redis.call('HGET', P .. 'waiters', w_id)
+    local w = raw and cjson.decode(raw)
+    local wants = false
+    if w and w.kind == 'resource' then
+      for _, n in ipairs(w.names or {w.target}) do wants = wants or n == r end
+    end
+    if wants then
+      drop_waiter(w_id, nil)
+      redis.call('RPUSH', P .. 'wake:' .. w_id, '1')
+      redis.call('PEXPIRE', P .. 'wake:' .. w_id, 60000)
+    end
+  end
+  wake_head()
+end
+
+-- Takes r's state out of this scope, as JSON text. Each lease keeps the time it has left,
+-- and its holder's renewals and releases are sent on to scope `to`.
+local function export_state(to)
+  local s = {fence = tonumber(redis.call('GET', P .. 'fence:' .. r) or '0'), carried = {}, leases = {}}
+  redis.call('DEL', P .. 'fence:' .. r)
   for _, h in ipairs({'slots', 'labels', 'props', 'reserved'}) do
-    local v = redis.call('HGET', from .. h, r)
-    redis.call('HDEL', from .. h, r)
-    if v then redis.call('HSET', to .. h, r, v) end
+    local v = redis.call('HGET', P .. h, r)
+    if v then
+      s.carried[h] = v
+      redis.call('HDEL', P .. h, r)
+    end
   end
-  -- Leases moved here cover r alone: a pool lease of several members never moves.
-  for _, t in ipairs(redis.call('SMEMBERS', from .. 'holders:' .. r)) do
-    local raw = redis.call('HGET', from .. 'leases', t)
+  for _, t in ipairs(redis.call('SMEMBERS', P .. 'holders:' .. r)) do
+    local raw = redis.call('HGET', P .. 'leases', t)
     if raw then
-      redis.call('HSET', to .. 'leases', t, raw)
-      redis.call('ZADD', to .. 'expiry', redis.call('ZSCORE', from .. 'expiry', t), t)
-      redis.call('SADD', to .. 'holders:' .. r, t)
-      redis.call('HDEL', from .. 'leases', t)
-      redis.call('ZREM', from .. 'expiry', t)
-      redis.call('SET', from .. 'moved:' .. t, to, 'EX', ENDED_TTL)
+      local left = math.max(1, tonumber(redis.call('ZSCORE', P .. 'expiry', t) or now) - now)
+      s.leases[#s.leases + 1] = {token = t, lease = raw, left = left}
+      redis.call('HDEL', P .. 'leases', t)
+      redis.call('ZREM', P .. 'expiry', t)
+      redis.call('SET', P .. 'moved:' .. t, to, 'EX', ENDED_TTL)
     end
   end
-  redis.call('DEL', from .. 'holders:' .. r)
-  -- Waiters for r by name are woken and queue again where r lives now.
-  in_scope(from, function()
-    for _, id in ipairs(redis.call('ZRANGE', P .. 'queue', 0, -1)) do
-      local raw = redis.call('HGET', P .. 'waiters', id)
-      local w = raw and cjson.decode(raw)
-      local wants = false
-      if w and w.kind == 'resource' then
-        for _, n in ipairs(w.names or {w.target}) do wants = wants or n == r end
-      end
-      if wants then
-        drop_waiter(id, nil)
-        redis.call('RPUSH', P .. 'wake:' .. id, '1')
-        redis.call('PEXPIRE', P .. 'wake:' .. id, 60000)
-      end
-    end
-    wake_head()
-  end)
+  redis.call('DEL', P .. 'holders:' .. r)
+  requeue_waiters_of()
+  return cjson.encode(s)
 end
 
-local function tidy(p)
-  local scope = pool_scope(p)
-  if redis.call('SCARD', scope .. 'members') + redis.call('SCARD', scope .. 'leaving') == 0 then
-    redis.call('HDEL', own(p) .. 'name', 'is_pool')
+-- Puts exported state in this scope. A lease ends here no sooner than it would have where
+-- it came from (its time left counts from now: the clocks of two nodes are never compared).
+local function import_state(text)
+  local s = cjson.decode(text)
+  local fence = math.max(s.fence, tonumber(redis.call('GET', P .. 'fence:' .. r) or '0'))
+  if fence > 0 then redis.call('SET', P .. 'fence:' .. r, fence) end
+  for h, v in pairs(s.carried) do redis.call('HSET', P .. h, r, v) end
+  for _, l in ipairs(s.leases) do
+    local lease = cjson.decode(l.lease)
+    lease.expires = now + l.left
+    redis.call('HSET', P .. 'leases', l.token, cjson.encode(lease))
+    redis.call('ZADD', P .. 'expiry', lease.expires, l.token)
+    redis.call('SADD', P .. 'holders:' .. r, l.token)
+    redis.call('DEL', P .. 'moved:' .. l.token)
+  end
+  wake_head()
+end
+
+local function transit_of()
+  local raw = redis.call('HGET', P .. 'transit', r)
+  return raw and cjson.decode(raw)
+end
+
+-- Pool scope: the state of r here.
+local function member_state()
+  if redis.call('HEXISTS', P .. 'transit', r) == 1 then return 'transit' end
+  if redis.call('SISMEMBER', P .. 'members', r) == 1 then return 'member' end
+  if redis.call('SISMEMBER', P .. 'leaving', r) == 1 then return 'leaving' end
+  return 'absent'
+end
+
+-- Pool scope: a free member or leaving r starts out (its state waits in `transit`); a held
+-- one stays as leaving, never offered by --pool, until a later pool command finds it free.
+local function leave()
+  prune()
+  if redis.call('SISMEMBER', P .. 'members', r) == 0 and redis.call('SISMEMBER', P .. 'leaving', r) == 0 then
+    return reply('absent')
+  end
+  redis.call('SREM', P .. 'members', r)
+  if redis.call('SCARD', P .. 'holders:' .. r) > 0 then
+    redis.call('SADD', P .. 'leaving', r)
+    return reply('leaving')
+  end
+  redis.call('SREM', P .. 'leaving', r)
+  local via = redis.call('HGET', P .. 'via', r) or ''
+  redis.call('HDEL', P .. 'via', r)
+  local move = {dir = 'out', id = id, via = via, state = export_state('')}
+  redis.call('HSET', P .. 'transit', r, cjson.encode(move))
+  return reply('out', {transit = cjson.encode(move)})
+end
+
+-- Own scope: what was exported under this id, if it was.
+local function exported()
+  if redis.call('HGET', P .. 'name', 'transfer') ~= id then return nil end
+  local box = redis.call('GET', P .. 'outbox')
+  box = box and cjson.decode(box)
+  if box and box.id == id then return reply('exported', {state = box.state}) end
+  return reply('done')
+end
+
+if step == 'pool-name' then
+  -- Own scope of pool r: refused when a resource has that name; ARGV[3] "1" marks it a pool.
+  if redis.call('HGET', P .. 'name', 'pool') or redis.call('EXISTS', P .. 'fence:' .. r) == 1 or
+     redis.call('ZCARD', P .. 'queue') > 0 or redis.call('SCARD', P .. 'holders:' .. r) > 0 then
+    return reply('pool-is-resource')
+  end
+  if id == '1' then redis.call('HSET', P .. 'name', 'is_pool', '1') end
+  return reply('ok')
+elseif step == 'tidy' then
+  -- Own scope of pool r: it is a pool while it has members (ARGV[3]: how many).
+  if tonumber(id) > 0 then redis.call('HSET', P .. 'name', 'is_pool', '1') else redis.call('HDEL', P .. 'name', 'is_pool') end
+  return reply('ok')
+elseif step == 'claim' then
+  -- Pool scope: r starts joining, unless it is here already (a leaving r is a member again).
+  local st = member_state()
+  if st == 'leaving' then
+    redis.call('SREM', P .. 'leaving', r)
+    redis.call('SADD', P .. 'members', r)
+    return reply('member')
+  end
+  if st ~= 'absent' then return reply(st) end
+  redis.call('HSET', P .. 'transit', r, cjson.encode({dir = 'in', id = id}))
+  return reply('claimed')
+elseif step == 'export' then
+  -- Own scope: r's state leaves for pool ARGV[4] (scope ARGV[5]); from here r is granted
+  -- only there, once imported.
+  if redis.call('EXISTS', P .. 'cancelled:' .. id) == 1 then return reply('cancelled') end
+  local done = exported()
+  if done then return done end
+  local name = redis.call('HMGET', P .. 'name', 'pool', 'is_pool')
+  if name[2] then return reply('member-is-pool') end
+  if name[1] then return reply('in-pool', {pool = name[1]}) end
+  prune()
+  local state = export_state(ARGV[5])
+  redis.call('HSET', P .. 'name', 'pool', ARGV[4], 'transfer', id)
+  redis.call('SET', P .. 'outbox', cjson.encode({id = id, state = state}), 'EX', KEEP)
+  return reply('exported', {state = state})
+elseif step == 'cancel' then
+  -- Own scope: this id is never exported from now on (unless it was already).
+  local done = exported()
+  if done then return done end
+  redis.call('SET', P .. 'cancelled:' .. id, '1', 'EX', KEEP)
+  return reply('cancelled')
+elseif step == 'import' then
+  -- Pool scope: the exported state (ARGV[4]) arrives; r is a member.
+  local move = transit_of()
+  if not move or move.id ~= id then return reply('stale') end
+  prune()
+  import_state(ARGV[4])
+  redis.call('HDEL', P .. 'transit', r)
+  redis.call('SADD', P .. 'members', r)
+  redis.call('HSET', P .. 'via', r, id)
+  return reply('ok')
+elseif step == 'drop-outbox' or step == 'forget' or step == 'done-out' then
+  if step == 'drop-outbox' then
+    local box = redis.call('GET', P .. 'outbox')
+    if box and cjson.decode(box).id == id then redis.call('DEL', P .. 'outbox') end
   else
-    redis.call('HSET', own(p) .. 'name', 'is_pool', '1')
+    local move = transit_of()
+    if move and move.id == id then redis.call('HDEL', P .. 'transit', r) end
   end
+  return reply('ok')
+elseif step == 'leave' then
+  return leave()
+elseif step == 'land' then
+  -- Own scope: the state of r leaving pool ARGV[4] (ARGV[5]: the transit JSON) arrives, if
+  -- the name still points at that pool by the move that brought r there.
+  local move = cjson.decode(ARGV[5])
+  local name = redis.call('HMGET', P .. 'name', 'pool', 'transfer')
+  if name[1] ~= ARGV[4] or (name[2] or '') ~= move.via then return reply('stale') end
+  prune()
+  import_state(move.state)
+  redis.call('HDEL', P .. 'name', 'pool')
+  redis.call('HSET', P .. 'name', 'transfer', id)
+  return reply('ok')
+elseif step == 'in-other-pool' then
+  -- Pool scope: r is wanted by another pool. A free leaving r starts out of this one.
+  local st = member_state()
+  if st == 'leaving' then return leave() end
+  return reply(st)
+elseif step == 'summary' then
+  prune()
+  local members = redis.call('SMEMBERS', P .. 'members')
+  table.sort(members)
+  local count = #members + redis.call('SCARD', P .. 'leaving') + redis.call('HLEN', P .. 'transit')
+  return reply('ok', {members = members, leaving = redis.call('SMEMBERS', P .. 'leaving'), count = count})
 end
-
-local listed, wanted = {}, {}
-for i = 4, #ARGV do
-  listed[#listed + 1] = ARGV[i]
-  wanted[ARGV[i]] = true
-end
-
--- Checks first: a refused change writes nothing.
-local pool_own = own(pool)
-if redis.call('HGET', pool_own .. 'name', 'pool') or redis.call('EXISTS', pool_own .. 'fence:' .. pool) == 1 or
-   redis.call('ZCARD', pool_own .. 'queue') > 0 or redis.call('SCARD', pool_own .. 'holders:' .. pool) > 0 then
-  return refuse('pool-is-resource', pool)
-end
-if op ~= 'remove' then
-  for _, r in ipairs(listed) do
-    if r == pool or redis.call('HGET', own(r) .. 'name', 'is_pool') then return refuse('member-is-pool', r) end
-    local home = redis.call('HGET', own(r) .. 'name', 'pool')
-    if home and home ~= pool then
-      local q = pool_scope(home)
-      if in_set(q .. 'members', r) then return refuse('in-other-pool', r, home) end
-      in_scope(q, prune)
-      if redis.call('SCARD', q .. 'holders:' .. r) > 0 then return refuse('leaving-other-pool', r, home) end
-    end
-  end
-end
-
-local members_key, leaving_key = P .. 'members', P .. 'leaving'
--- A member removed while held stays in this scope (so it is never handed out twice)
--- until it is free; then it leaves for good.
-local function leave(r)
-  redis.call('SREM', leaving_key, r)
-  move_resource(r, P, own(r))
-  redis.call('HDEL', own(r) .. 'name', 'pool')
-end
-local function remove(r)
-  if not in_set(members_key, r) then return end
-  redis.call('SREM', members_key, r)
-  if redis.call('SCARD', P .. 'holders:' .. r) > 0 then redis.call('SADD', leaving_key, r) else leave(r) end
-end
-local function add(r)
-  if in_set(members_key, r) then return end
-  redis.call('SADD', members_key, r)
-  if in_set(leaving_key, r) then
-    redis.call('SREM', leaving_key, r)
-    return
-  end
-  local home = redis.call('HGET', own(r) .. 'name', 'pool')
-  if home then
-    redis.call('SREM', pool_scope(home) .. 'leaving', r)
-    move_resource(r, pool_scope(home), P)
-    tidy(home)
-  else
-    move_resource(r, own(r), P)
-  end
-  redis.call('HSET', own(r) .. 'name', 'pool', pool)
-end
-
-for _, r in ipairs(redis.call('SMEMBERS', leaving_key)) do
-  if redis.call('SCARD', P .. 'holders:' .. r) == 0 then leave(r) end
-end
-if op == 'set' then
-  for _, r in ipairs(redis.call('SMEMBERS', members_key)) do
-    if not wanted[r] then remove(r) end
-  end
-end
-for _, r in ipairs(listed) do
-  if op == 'remove' then remove(r) else add(r) end
-end
-tidy(pool)
-wake_head()
-local members = redis.call('SMEMBERS', members_key)
-table.sort(members)
-return cjson.encode({status = 'ok', members = members})
+return reply('unknown-step')
 )LUA";
 
 // Sets or clears what one resource carries (labels, props, reserved) where its state
@@ -571,7 +659,7 @@ const Script& release_script() { static const Script s = make(k_release); return
 const Script& renew_script() { static const Script s = make(k_renew); return s; }
 const Script& force_release_script() { static const Script s = make(k_force_release); return s; }
 const Script& status_script() { static const Script s = make(k_status); return s; }
-const Script& pool_script() { static const Script s = make(k_pool); return s; }
+const Script& move_script() { static const Script s = make(k_move); return s; }
 const Script& resource_setting_script() { static const Script s = make(k_resource_setting); return s; }
 const Script& note_script() { static const Script s = make(k_note); return s; }
 

@@ -323,33 +323,4 @@ void print_history(std::ostream& out, const json::array& events) {
   }
 }
 
-json::array change_pool(Redis& redis, const KeySpace& keys, const std::string& op, const std::string& pool,
-                        const std::vector<std::string>& members) {
-  std::vector<std::string> scopes{pool_prefix(keys, pool), resource_prefix(keys, pool)};
-  std::vector<std::string> args{op, pool, keys.name()};
-  for (const auto& m : members) {
-    scopes.push_back(resource_prefix(keys, m));
-    args.push_back(m);
-  }
-  json::object reply = decode_reply(redis.eval(pool_script(), scopes, args).string());
-  const std::string status = string_field(reply, "status");
-  const std::string name = string_field(reply, "name");
-  const std::string other = string_field(reply, "pool");
-  if (status == "in-other-pool") {
-    throw UsageError("resource '" + name + "' is already in pool '" + other + "'");
-  }
-  if (status == "leaving-other-pool") {
-    throw UsageError("resource '" + name + "' was removed from pool '" + other +
-                     "' but is still held there; add it once it is free");
-  }
-  if (status == "member-is-pool") {
-    throw UsageError("resource '" + name + "' is a pool (pool and resource names must differ)");
-  }
-  if (status == "pool-is-resource") {
-    throw UsageError("pool '" + name + "': a resource of that name exists (pool and resource names must differ)");
-  }
-  if (status != "ok") throw std::runtime_error("unexpected pool reply: " + json::serialize(reply));
-  return to_array(string_list(reply.at("members")));
-}
-
 }  // namespace ciutils::lockctl

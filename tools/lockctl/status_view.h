@@ -37,10 +37,4 @@ void print_history(std::ostream& out, const boost::json::array& events);
 
 // {"pool":["member",…]}.
 boost::json::object read_pools(Redis& redis, const KeySpace& keys);
-// set / add / remove in one script; returns the pool's members afterwards. UsageError,
-// with nothing changed, when a member already belongs to another pool or when pool and
-// resource names would collide.
-boost::json::array change_pool(Redis& redis, const KeySpace& keys, const std::string& op,
-                               const std::string& pool, const std::vector<std::string>& members);
-
 }  // namespace ciutils::lockctl

@@ -1,6 +1,7 @@
 // The Lua scripts against a real redis-server: fencing across many grants, FIFO order,
 // all-or-nothing pools, and the distinct release outcomes.
 #include "lock_store.h"
+#include "pool_change.h"
 #include "scripts.h"
 #include "status_view.h"
 

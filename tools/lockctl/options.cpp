@@ -219,9 +219,11 @@ const Synopsis k_synopses[] = {
      "resource they cover), recorded in the history as forced."},
     {"pool", "lockctl pool set|add|remove POOL MEMBER... | lockctl pool list |\n"
      "       lockctl pool set-labels RESOURCE [LABEL...] | lockctl pool set-props RESOURCE [KEY=VALUE...]",
-     "Defines pools: named sets of resources. Each change is one atomic script. A resource\n"
-     "belongs to at most one pool, and a name is either a pool or a resource (exit 2\n"
-     "otherwise). Adding or removing a held resource keeps its leases.\n"
+     "Defines pools: named sets of resources. A change is checked, then moves each member\n"
+     "in a few steps that never let it be granted twice (on a Redis Cluster too); a change\n"
+     "killed half way is finished by the next one. A resource belongs to at most one pool,\n"
+     "and a name is either a pool or a resource (exit 2 otherwise). Adding or removing a\n"
+     "held resource keeps its leases.\n"
      "set-labels replaces a resource's labels (chosen by acquire/run --label EXPR);\n"
      "set-props replaces its properties, given to `run` as LOCKCTL_PROP_<KEY> (upper case)\n"
      "and shown by acquire --json. Without LABEL or KEY=VALUE they are cleared. Labels and\n"

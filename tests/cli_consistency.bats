@@ -64,8 +64,9 @@ has_flags() {
         has_flags "$output" || fail "$tool $sub --help: $(has_flags "$output")"
       fi
     done
-    if [ -z "$(subcommands "$tool")" ]; then
-      run -0 "$tool" --help
+    # A tool without subcommands, or with a default command (fetch URL), lists its flags.
+    run -0 "$tool" --help
+    if [ -z "$(subcommands "$tool")" ] || grep -qx "Options:" <<<"$output"; then
       has_flags "$output" || fail "$tool --help: $(has_flags "$output")"
     fi
   done
@@ -164,6 +165,13 @@ bad() {
     bad fetch --max-bytes 5x http://127.0.0.1:1/a.tar
     bad fetch put
     bad fetch put --bogus
+    bad fetch put logs
+    bad fetch put logs s3://b/k extra
+    bad fetch put logs s3://b/k --part-size 1MiB
+    bad fetch put logs file:///tmp/x
+    bad fetch http://127.0.0.1:1/a.tar extra
+    bad fetch http://127.0.0.1:1/a.tar --no-extract --strip-components 1
+    bad fetch a.tar
   fi
   if built notify; then
     bad notify --bogus

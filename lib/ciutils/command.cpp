@@ -91,30 +91,85 @@ std::string roff(std::string_view text) {
 
 const Command* find_command(const Tool& tool, std::string_view name) {
   for (const auto& c : tool.commands) {
-    if (c.name == name) return &c;
+    if (!c.name.empty() && c.name == name) return &c;
   }
   return nullptr;
 }
 
+const Command* default_command(const Tool& tool) {
+  for (const auto& c : tool.commands) {
+    if (c.name.empty()) return &c;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> words_of(std::string_view text) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(text)};
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+// The option arg ("--spool", "--spool=x", "-q") names in desc, or nullptr.
+const po::option_description* declared(const po::options_description& desc, const std::string& arg) {
+  if (arg.starts_with("--")) return desc.find_nothrow(arg.substr(2, arg.find('=') - 2), false);
+  if (arg.size() >= 2 && arg[0] == '-') return desc.find_nothrow(arg.substr(0, 2), false);
+  return nullptr;
+}
+
+// Flags without a value may come before the command word: `notify -q flush` is
+// `notify flush -q`. Returns the arguments with the command word first when they are such.
+std::vector<std::string> command_word_first(const Tool& tool, std::vector<std::string> args) {
+  auto word = std::find_if(args.begin(), args.end(), [](const std::string& a) { return !a.starts_with("-"); });
+  if (word == args.begin() || word == args.end()) return args;
+  const Command* command = find_command(tool, *word);
+  if (command == nullptr) return args;
+  CommonOptions common;
+  auto desc = command_options(*command, common);
+  for (auto it = args.begin(); it != word; ++it) {
+    const auto* option = declared(desc, *it);
+    if (option == nullptr || option->semantic()->max_tokens() != 0) return args;
+  }
+  std::rotate(args.begin(), word, word + 1);
+  return args;
+}
+
+// "--claim-timeout: unknown option" for a flag another of the tool's commands declares
+// becomes "--claim-timeout: only for notify flush".
+void throw_if_another_commands(const Tool& tool, const Command& command, const std::string& message) {
+  const std::string suffix = ": unknown option";
+  if (!message.ends_with(suffix)) return;
+  const std::string flag = message.substr(0, message.size() - suffix.size());
+  for (const auto& other : tool.commands) {
+    if (&other == &command || other.options == nullptr) continue;
+    po::options_description desc;
+    other.options(desc);
+    if (declared(desc, flag) == nullptr) continue;
+    std::string where = std::string(tool.name) + (other.name.empty() ? "" : " " + std::string(other.name));
+    throw UsageError(flag + ": only for " + where);
+  }
+}
+
+std::string options_text(const Command& command) {
+  CommonOptions common;
+  std::ostringstream out;
+  out << command_options(command, common);
+  return out.str();
+}
+
 int run_command(const Tool& tool, const Command& command, std::vector<std::string> args, std::ostream& out,
                 std::ostream& err) {
-  Invocation inv{tool.name, {}, {}, {}, out, err};
-  if (command.takes_command) {
-    auto split = std::find(args.begin(), args.end(), "--");
-    if (split != args.end()) {
-      inv.command.assign(split + 1, args.end());
-      args.erase(split, args.end());
+  auto parsed = [&] {
+    try {
+      return parse_invocation(tool.name, command, std::move(args), out, err);
+    } catch (const UsageError& e) {
+      throw_if_another_commands(tool, command, e.what());
+      throw;
     }
-  }
-  po::options_description all = command_options(command, inv.common);
-  if (command.redis) {
-    for (const auto& alias : k_redis_aliases) all.add_options()(alias.old_name, po::value<std::string>());
-  }
-  po::positional_options_description positional;
-  if (!command.positional.empty()) positional.add(std::string(command.positional).c_str(), command.positional_max);
-  inv.vm = parse_args(args, all, positional);
+  };
+  Invocation inv = parsed();
   if (inv.common.help) {
-    out << command_help(tool, command);
+    out << (command.name.empty() ? tool_help(tool) : command_help(tool, command));
     return 0;
   }
   if (inv.common.version) {
@@ -148,7 +203,43 @@ RedisUrl Invocation::redis_url() const {
   return parse_redis_url(url ? *url : redis_url_from_env());
 }
 
+bool Invocation::redis_named() const {
+  if (flag("redis") || env_value("REDIS_URL")) return true;
+  return std::any_of(std::begin(k_redis_aliases), std::end(k_redis_aliases),
+                     [this](const Alias& alias) { return vm.count(alias.old_name) != 0; });
+}
+
 KeySpace Invocation::key_space() const { return KeySpace::checked(flag("namespace")); }
+
+Invocation parse_invocation(std::string_view tool, const Command& command, std::vector<std::string> args,
+                            std::ostream& out, std::ostream& err) {
+  Invocation inv{tool, {}, {}, {}, out, err};
+  if (command.takes_command) {
+    auto split = std::find(args.begin(), args.end(), "--");
+    if (split != args.end()) {
+      inv.command.assign(split + 1, args.end());
+      args.erase(split, args.end());
+    }
+  }
+  po::options_description all = command_options(command, inv.common);
+  if (command.redis) {
+    for (const auto& alias : k_redis_aliases) all.add_options()(alias.old_name, po::value<std::string>());
+  }
+  po::positional_options_description positional;
+  auto names = words_of(command.positional);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    int count = i + 1 == names.size() ? command.positional_max : 1;
+    positional.add(names[i].c_str(), count);
+    if (all.find_nothrow(names[i], false) != nullptr) continue;
+    if (count == 1) {
+      all.add_options()(names[i].c_str(), po::value<std::string>());
+    } else {
+      all.add_options()(names[i].c_str(), po::value<std::vector<std::string>>());
+    }
+  }
+  inv.vm = parse_args(args, all, positional);
+  return inv;
+}
 
 po::options_description command_options(const Command& command, CommonOptions& common) {
   po::options_description desc("Options");
@@ -159,9 +250,21 @@ po::options_description command_options(const Command& command, CommonOptions& c
 }
 
 std::string tool_help(const Tool& tool) {
-  std::string out = "Usage: " + std::string(tool.name) + " COMMAND [OPTIONS]\n\n" + std::string(tool.description) + "\n";
+  const Command* main_command = default_command(tool);
+  std::string out = "Usage: ";
+  if (main_command == nullptr) {
+    out += std::string(tool.name) + " COMMAND [OPTIONS]\n";
+  } else {
+    out += std::string(main_command->usage) + "\n";
+    for (const auto& c : tool.commands) {
+      if (!c.name.empty()) out += "       " + std::string(c.usage) + "\n";
+    }
+  }
+  out += "\n" + std::string(tool.description) + "\n";
+  if (main_command != nullptr) out += "\n" + options_text(*main_command);
   std::string_view group = "\x01";
   for (const auto& c : tool.commands) {
+    if (c.name.empty()) continue;
     if (c.group != group) {
       group = c.group;
       out += "\n" + (group.empty() ? std::string("Commands") : std::string(group)) + ":\n";
@@ -187,8 +290,12 @@ std::string command_help(const Tool& tool, const Command& command) {
 int run_tool(const Tool& tool, int argc, char** argv, std::ostream& out, std::ostream& err) {
   auto args = args_of(argc, argv);
   const std::string name(tool.name);
-  if (args.empty()) throw UsageError("COMMAND: missing (see " + name + " --help)");
-  const std::string& first = args.front();
+  const Command* main_command = default_command(tool);
+  if (args.empty()) {
+    if (main_command != nullptr) return run_command(tool, *main_command, args, out, err);
+    throw UsageError("COMMAND: missing (see " + name + " --help)");
+  }
+  const std::string first = args.front();
   if (first == "-h" || first == "--help" || first == "help") {
     out << tool_help(tool);
     return 0;
@@ -205,12 +312,13 @@ int run_tool(const Tool& tool, int argc, char** argv, std::ostream& out, std::os
     out << bash_completion(tool);
     return 0;
   }
-  const Command* command = find_command(tool, first);
-  if (command == nullptr) {
-    if (first.starts_with("-")) throw UsageError(first + ": unknown option; a command comes first (see " + name + " --help)");
-    throw UsageError("'" + first + "': unknown command (see " + name + " --help)");
+  args = command_word_first(tool, std::move(args));
+  if (const Command* command = find_command(tool, args.front())) {
+    return run_command(tool, *command, {args.begin() + 1, args.end()}, out, err);
   }
-  return run_command(tool, *command, {args.begin() + 1, args.end()}, out, err);
+  if (main_command != nullptr) return run_command(tool, *main_command, args, out, err);
+  if (first.starts_with("-")) throw UsageError(first + ": unknown option; a command comes first (see " + name + " --help)");
+  throw UsageError("'" + first + "': unknown command (see " + name + " --help)");
 }
 
 std::string man_page(const Tool& tool) {
@@ -224,7 +332,8 @@ std::string man_page(const Tool& tool) {
   out += ".fi\n.SH DESCRIPTION\n" + roff(tool.description) + "\n";
   out += ".SH COMMANDS\n";
   for (const auto& c : tool.commands) {
-    out += ".SS \"" + name + " " + std::string(c.name) + "\"\n.nf\n" + roff(command_help(tool, c)) + ".fi\n";
+    std::string title = c.name.empty() ? name : name + " " + std::string(c.name);
+    out += ".SS \"" + title + "\"\n.nf\n" + roff(command_help(tool, c)) + ".fi\n";
   }
   std::string env = environment_text(tool, uses_redis(tool));
   if (!env.empty()) out += ".SH ENVIRONMENT\n.nf\n" + roff(env.substr(env.find('\n') + 1)) + ".fi\n";
@@ -249,7 +358,15 @@ std::string bash_completion(const Tool& tool) {
       << "  done\n"
       << "  case \"$sub\" in\n";
   std::vector<std::string> names;
+  std::string default_flags = "--help --version";
   for (const auto& c : tool.commands) {
+    if (c.name.empty()) {
+      CommonOptions common;
+      auto flags = flag_names(command_options(c, common));
+      std::sort(flags.begin(), flags.end());
+      default_flags = joined(flags);
+      continue;
+    }
     CommonOptions common;
     auto flags = flag_names(command_options(c, common));
     std::sort(flags.begin(), flags.end());
@@ -257,7 +374,13 @@ std::string bash_completion(const Tool& tool) {
     names.emplace_back(c.name);
   }
   std::sort(names.begin(), names.end());
-  out << "    *) words=\"" << joined(names) << "\"; flags=\"--help --version\" ;;\n"
+  if (default_command(tool) == nullptr) {
+    out << "    *) words=\"" << joined(names) << "\"; flags=\"--help --version\" ;;\n";
+  } else {
+    out << "    \"\") words=\"" << joined(names) << "\"; flags=\"" << default_flags << "\" ;;\n"
+        << "    *) words=\"\"; flags=\"" << default_flags << "\" ;;\n";
+  }
+  out
       << "  esac\n"
       << "  if [[ \"$cur\" == -* ]]; then\n"
       << "    COMPREPLY=($(compgen -W \"$flags\" -- \"$cur\"))\n"

@@ -37,19 +37,27 @@ struct Invocation {
   }
   // --redis, else $REDIS_URL, else redis://127.0.0.1:6379/0; --redis-url is the old spelling.
   RedisUrl redis_url() const;
+  // Whether a Redis was named: --redis (or its old spelling) given, or $REDIS_URL set.
+  bool redis_named() const;
   // --namespace, else $CIUTILS_NAMESPACE, else ciutils (checked as KeySpace::checked does).
   KeySpace key_space() const;
 };
 
 struct Command {
-  std::string_view name = {};         // as typed after the tool's name
+  // As typed after the tool's name. "" is the tool's default command: it runs when the first
+  // argument is no command's name (`fetch URL` beside `fetch put PATH URL`), and the tool's
+  // --help shows its usage and flags.
+  std::string_view name = {};
   std::string_view group = {};        // heading the tool's command list puts it under
   std::string_view summary = {};      // one line, for the command list and completion
   std::string_view usage = {};        // "schedule tick -f FILE"
   std::string_view description = {};  // the paragraph --help prints under the usage
   void (*options)(po::options_description&) = nullptr;  // the command's own flags
-  std::string_view positional = {};   // the flag positional arguments fill ("" for none)
-  int positional_max = 0;        // how many (-1: any number)
+  // The flags positional arguments fill, in order, separated by spaces ("path url"); each
+  // takes one, the last takes positional_max (-1: any number). A name the command's options
+  // do not declare is a hidden flag: a string, or a list when it takes more than one.
+  std::string_view positional = {};
+  int positional_max = 0;
   bool redis = false;            // takes --redis URL and --namespace NS
   bool takes_command = false;    // "-- CMD [ARG...]" ends its arguments
   int (*run)(Invocation&) = nullptr;
@@ -67,6 +75,10 @@ struct Tool {
 // Parses argv, prints --help/--version or runs the command; returns the exit code.
 // `TOOL --man` and `TOOL --completion` print the man page and the bash completion.
 int run_tool(const Tool& tool, int argc, char** argv, std::ostream& out, std::ostream& err);
+
+// A command's arguments (after its name) parsed as run_tool parses them, without running it.
+Invocation parse_invocation(std::string_view tool, const Command& command, std::vector<std::string> args,
+                            std::ostream& out, std::ostream& err);
 
 // The tool's help (no command) or a command's help, exactly as --help prints it.
 std::string tool_help(const Tool& tool);

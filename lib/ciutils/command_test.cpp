@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -26,7 +27,7 @@ int run_echo(Invocation& inv) {
 }
 
 int run_redis(Invocation& inv) {
-  g_seen = inv.redis_url().redacted() + "|" + inv.key_space().name();
+  g_seen = std::string(inv.redis_named() ? "named|" : "") + inv.redis_url().redacted() + "|" + inv.key_space().name();
   return 0;
 }
 
@@ -44,9 +45,31 @@ constexpr std::string_view k_codes[] = {"0", "2", "3"};
 constexpr Tool k_tool{.name = "demo", .summary = "a demonstration", .description = "Demonstrates the table.",
                       .commands = k_commands, .environment = k_env, .exit_codes = k_codes};
 
-std::ostringstream* g_out = nullptr;
+// A tool whose default command runs when the first word is no command's name (fetch URL).
+int run_get(Invocation& inv) {
+  g_seen = "get:" + inv.flag("url").value_or("-") + "|" + inv.flag("output").value_or("-");
+  return 0;
+}
+int run_put(Invocation& inv) {
+  g_seen = "put:" + inv.flag("path").value_or("-") + "|" + inv.flag("url").value_or("-");
+  return 0;
+}
+void get_options(po::options_description& desc) {
+  desc.add_options()("output,o", po::value<std::string>()->value_name("DIR"), "where to");
+}
+constexpr Command k_get_put[] = {
+    {.name = "", .summary = "download", .usage = "getter [OPTIONS] URL", .description = "Downloads URL.",
+     .options = get_options, .positional = "url", .positional_max = 1, .run = run_get},
+    {.name = "put", .summary = "upload PATH to URL", .usage = "getter put PATH URL", .description = "Uploads.",
+     .positional = "path url", .positional_max = 1, .run = run_put},
+};
+constexpr Tool k_getter{.name = "getter", .summary = "gets", .description = "Gets and puts.",
+                        .commands = k_get_put, .exit_codes = k_codes};
 
-int demo_main(int argc, char** argv) { return run_tool(k_tool, argc, argv, *g_out, *g_out); }
+std::ostringstream* g_out = nullptr;
+const Tool* g_tool = &k_tool;
+
+int demo_main(int argc, char** argv) { return run_tool(*g_tool, argc, argv, *g_out, *g_out); }
 
 struct Result {
   int code;
@@ -54,7 +77,7 @@ struct Result {
   std::string err;
 };
 
-// Runs `demo ARGS...` as its main would, through guarded_main.
+// Runs `demo ARGS...` (or another tool's) as its main would, through guarded_main("demo").
 Result run(std::vector<std::string> args) {
   args.insert(args.begin(), "demo");
   std::vector<char*> argv;
@@ -65,6 +88,13 @@ Result run(std::vector<std::string> args) {
   int code = guarded_main("demo", err, demo_main, static_cast<int>(argv.size()), argv.data());
   g_out = nullptr;
   return {code, out.str(), err.str()};
+}
+
+Result run_getter(std::vector<std::string> args) {
+  g_tool = &k_getter;
+  auto r = run(std::move(args));
+  g_tool = &k_tool;
+  return r;
 }
 
 }  // namespace
@@ -115,13 +145,19 @@ TEST(Command, HelpComesFromTheDeclaration) {
 TEST(Command, OldSpellingOfRedisWorksWithAWarning) {
   auto r = run({"store", "--redis-url", "redis://h:1/2", "--namespace", "ns"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(g_seen, "redis://h:1/2|ns");
+  EXPECT_EQ(g_seen, "named|redis://h:1/2|ns");
   EXPECT_EQ(r.err, "demo: warning: --redis-url is deprecated and will be removed in the next release: use --redis\n");
   r = run({"store", "--redis-url", "redis://h:1/2", "--redis", "redis://h:1/3"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "demo: error: --redis-url: give --redis only (--redis-url is its old spelling)\n");
   r = run({"store", "--namespace", "a:b"});
   EXPECT_EQ(r.err, "demo: error: --namespace: invalid namespace 'a:b'\n");
+  unsetenv("REDIS_URL");
+  unsetenv("CIUTILS_NAMESPACE");
+  EXPECT_EQ(run({"store"}).code, 0);
+  EXPECT_EQ(g_seen, "redis://127.0.0.1:6379/0|ciutils");
+  EXPECT_EQ(run({"store", "--redis", "redis://h:1/0"}).code, 0);
+  EXPECT_EQ(g_seen, "named|redis://h:1/0|ciutils");
 }
 
 TEST(Command, ManPageAndCompletionComeFromTheSameTable) {
@@ -136,6 +172,64 @@ TEST(Command, ManPageAndCompletionComeFromTheSameTable) {
             std::string::npos);
   EXPECT_NE(completion.find("    *) words=\"echo exec store\"; flags=\"--help --version\" ;;\n"), std::string::npos);
   EXPECT_NE(completion.find("complete -o default -F _ciutils_demo "), std::string::npos);
+}
+
+TEST(Command, FlagsWithoutAValueMayComeBeforeTheCommandWord) {
+  auto r = run({"--json", "-q", "echo", "-f", "a"});
+  EXPECT_EQ(r.code, 7);
+  EXPECT_EQ(g_seen, "a|-");
+  r = run({"-f", "a", "echo"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "demo: error: -f: unknown option; a command comes first (see demo --help)\n");
+}
+
+TEST(Command, AFlagOfAnotherCommandSaysWhichTakesIt) {
+  auto r = run({"store", "--file", "x"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "demo: error: --file: only for demo echo\n");
+  r = run_getter({"http://h/a", "--part"});
+  EXPECT_EQ(r.err, "demo: error: --part: unknown option\n");
+  r = run_getter({"put", "a", "b", "-o", "x"});
+  EXPECT_EQ(r.err, "demo: error: -o: only for getter\n");
+}
+
+TEST(Command, TheDefaultCommandRunsWhenTheFirstWordIsNoCommand) {
+  EXPECT_EQ(run_getter({"http://h/a.tgz", "-o", "d"}).code, 0);
+  EXPECT_EQ(g_seen, "get:http://h/a.tgz|d");
+  EXPECT_EQ(run_getter({"-o", "d", "http://h/b.tgz"}).code, 0);
+  EXPECT_EQ(g_seen, "get:http://h/b.tgz|d");
+  EXPECT_EQ(run_getter({}).code, 0);
+  EXPECT_EQ(g_seen, "get:-|-");
+  EXPECT_EQ(run_getter({"put", "logs", "s3://b/k"}).code, 0);
+  EXPECT_EQ(g_seen, "put:logs|s3://b/k");
+  auto r = run_getter({"--bogus"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "demo: error: --bogus: unknown option\n");
+  r = run_getter({"put", "a", "b", "c"});
+  EXPECT_EQ(r.err, "demo: error: 'c': unexpected argument\n");
+  r = run_getter({"a", "b"});
+  EXPECT_EQ(r.err, "demo: error: 'b': unexpected argument\n");
+}
+
+TEST(Command, TheDefaultCommandsHelpIsTheTools) {
+  auto help = run_getter({"--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_EQ(help.out.rfind("Usage: getter [OPTIONS] URL\n       getter put PATH URL\n\nGets and puts.\n\nOptions:\n", 0), 0u)
+      << help.out;
+  EXPECT_NE(help.out.find("-o [ --output ] DIR"), std::string::npos);
+  EXPECT_NE(help.out.find("\nCommands:\n  put PATH URL                    upload PATH to URL\n"), std::string::npos)
+      << help.out;
+  EXPECT_EQ(help.out.find("--url"), std::string::npos) << "a positional-only flag is hidden";
+  EXPECT_EQ(run_getter({"http://h/a.tgz", "--help"}).out, help.out);
+  EXPECT_EQ(run_getter({"put", "--help"}).out.rfind("Usage: getter put PATH URL\n\nUploads.\n", 0), 0u);
+  auto completion = run_getter({"--completion"}).out;
+  EXPECT_NE(completion.find("    \"\") words=\"put\"; flags=\"--help --json --output --quiet --verbose --version -h -o -q -v\" ;;\n"),
+            std::string::npos)
+      << completion;
+  EXPECT_NE(completion.find("    *) words=\"\"; flags=\"--help --json --output"), std::string::npos);
+  auto man = run_getter({"--man"}).out;
+  EXPECT_NE(man.find(".SS \"getter\"\n"), std::string::npos);
+  EXPECT_NE(man.find(".SS \"getter put\"\n"), std::string::npos);
 }
 
 TEST(ExitCodes, EveryToolsHelpListsTheSharedCodesItUsesThenItsOwn) {

@@ -25,6 +25,7 @@ constexpr ExitCodeRow k_rows[] = {
                       "command's process group was stopped"},
     {"lockctl", "124", "`run`: `--max-hold` passed; the command's process group was stopped"},
     {"lockctl", "1", "`release`/`renew` refused: the lease expired, was force-released, or is held by someone else"},
+    {"fetch", "130 / 143", "interrupted (SIGINT) / terminated (SIGTERM); nothing was published"},
     {"prun", "129", "cancelled by SIGHUP (130 SIGINT, 143 SIGTERM)"},
     {"prun", "124", "`queue wait`: `--timeout` passed before every job was recorded"},
     {"schedule", "1", "`take`: no task within `--wait`; `ack`/`fail`: no worker holds the task"},

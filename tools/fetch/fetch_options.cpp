@@ -18,34 +18,6 @@ namespace ciutils::fetch {
 
 namespace {
 
-constexpr std::string_view k_get_synopsis =
-    "fetch [options] URL [-o DIR|FILE|-]\n       fetch put [options] PATH URL";
-
-constexpr std::string_view k_description =
-    "Downloads URL (https, http, file, s3) and unpacks the tar (plain, gzip, bzip2, xz, zstd) or zip\n"
-    "archive into DIR in one streaming pass, hashing it on the way; refuses unsafe entries and\n"
-    "budget overruns, checks --sha256, then publishes DIR atomically. `fetch put` uploads a file,\n"
-    "or a directory packed as tar.gz, with HTTP PUT or to S3.";
-
-constexpr std::string_view k_extra =
-    "Environment:\n"
-    "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   S3 credentials\n"
-    "  AWS_PROFILE                                profile in ~/.aws/credentials and ~/.aws/config\n"
-    "  AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE   other paths for those two files\n"
-    "  AWS_REGION, AWS_DEFAULT_REGION             S3 region (then the profile's region; default us-east-1)\n"
-    "  AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL      S3-compatible endpoint (path-style addressing)\n"
-    "  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS        true: only --endpoint sets the endpoint\n"
-    "  CIUTILS_FETCH_CACHE                        default for --cache\n"
-    "  SSL_CERT_FILE, SSL_CERT_DIR                CA certificates for https (default: the system's)\n"
-    "\n"
-    "Exit status:\n"
-    "  0    success\n"
-    "  2    usage error or invalid input\n"
-    "  3    the server was unreachable or refused after retries (HTTP status and URL in the message)\n"
-    "  4    refused for integrity or safety (checksum, unsafe entry, budget, not an archive);\n"
-    "       nothing was published\n"
-    "  130  interrupted (SIGINT), 143 terminated (SIGTERM); nothing was published\n";
-
 void add_net_options(po::options_description& desc) {
   desc.add_options()
       ("retry", po::value<std::string>()->value_name("N"), "retries after a failed attempt (default 3)")
@@ -139,12 +111,9 @@ void check_url(const std::string& url, std::string_view what) {
   }
 }
 
-Command parse_put(const std::vector<std::string>& args) {
-  Command command;
-  command.kind = Command::Kind::put;
-  CommonOptions common;
-  po::options_description desc("Options (fetch put)");
-  add_common_options(desc, common);
+}  // namespace
+
+void put_flags(po::options_description& desc) {
   desc.add_options()
       ("content-type", po::value<std::string>()->value_name("TYPE"), "Content-Type of the upload")
       ("part-size", po::value<std::string>()->value_name("SIZE"),
@@ -152,30 +121,11 @@ Command parse_put(const std::vector<std::string>& args) {
       ("parallel", po::value<std::string>()->value_name("N"),
        "S3 multipart parts uploaded at once, 1..64 (default 4); memory is about (N + 1) x the part size");
   add_net_options(desc);
-  po::options_description hidden;
-  hidden.add_options()("path", po::value<std::string>())("url", po::value<std::string>());
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description positional;
-  positional.add("path", 1).add("url", 1);
-  auto vm = parse_args(args, all, positional);
-  if (common.help) {
-    command.kind = Command::Kind::help;
-    command.text = help_text("fetch put [options] PATH URL",
-                             "Uploads PATH (a file as is, a directory as a tar.gz packed on the fly) to URL\n"
-                             "(https, http or s3) with PUT, retrying like fetch. Over http(s) a directory is\n"
-                             "sent chunked while it is packed; to S3 it goes as one PUT when it fits in a part,\n"
-                             "else as a multipart upload (aborted on failure); so do files over 5GiB.",
-                             desc, k_extra);
-    return command;
-  }
-  if (common.version) {
-    command.kind = Command::Kind::version;
-    command.text = version_text("fetch");
-    return command;
-  }
+}
+
+PutOptions put_options(const po::variables_map& vm, const CommonOptions& common) {
+  PutOptions put;
   if (!vm.count("path") || !vm.count("url")) throw UsageError("put: expected PATH and URL");
-  PutOptions& put = command.put;
   put.path = vm["path"].as<std::string>();
   put.url = vm["url"].as<std::string>();
   check_url(put.url, "URL");
@@ -195,10 +145,8 @@ Command parse_put(const std::vector<std::string>& args) {
   put.json = common.json;
   put.quiet = common.quiet;
   put.verbose = common.verbose;
-  return command;
+  return put;
 }
-
-}  // namespace
 
 std::string url_scheme(const std::string& url) {
   auto colon = url.find("://");
@@ -234,13 +182,7 @@ std::string default_output(const std::string& url, bool extract) {
   return name;
 }
 
-Command parse_command(const std::vector<std::string>& args) {
-  if (!args.empty() && args[0] == "put") return parse_put(std::vector<std::string>(args.begin() + 1, args.end()));
-
-  Command command;
-  CommonOptions common;
-  po::options_description desc("Options");
-  add_common_options(desc, common);
+void get_flags(po::options_description& desc) {
   desc.add_options()
       ("output,o", po::value<std::string>()->value_name("DIR"),
        "destination directory (default: the URL's name without .tar.gz etc.); with --no-extract a file; "
@@ -269,25 +211,11 @@ Command parse_command(const std::vector<std::string>& args) {
        "unpacked/downloaded ratio limit, against compression bombs (default 200)")
       ("max-download", po::value<std::string>()->value_name("SIZE"), "downloaded bytes limit (default 10GiB)");
   add_net_options(desc);
-  po::options_description hidden;
-  hidden.add_options()("url", po::value<std::string>());
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description positional;
-  positional.add("url", 1);
-  auto vm = parse_args(args, all, positional);
-  if (common.help) {
-    command.kind = Command::Kind::help;
-    command.text = help_text(k_get_synopsis, k_description, desc, k_extra);
-    return command;
-  }
-  if (common.version) {
-    command.kind = Command::Kind::version;
-    command.text = version_text("fetch");
-    return command;
-  }
+}
+
+GetOptions get_options(const po::variables_map& vm, const CommonOptions& common) {
+  GetOptions get;
   if (!vm.count("url")) throw UsageError("URL: missing (see fetch --help)");
-  GetOptions& get = command.get;
   get.url = vm["url"].as<std::string>();
   check_url(get.url, "URL");
   if (vm.count("mirror")) {
@@ -362,7 +290,7 @@ Command parse_command(const std::vector<std::string>& args) {
   get.json = common.json;
   get.quiet = common.quiet;
   get.verbose = common.verbose;
-  return command;
+  return get;
 }
 
 }  // namespace ciutils::fetch

@@ -1,7 +1,9 @@
-// fetch's command line: flags parsed and checked into plain structs (no I/O).
+// fetch's flags, declared once and checked into plain structs (no I/O).
 #pragma once
 
 #include "entry_path.h"
+
+#include <ciutils/cli.h>
 
 #include <chrono>
 #include <cstdint>
@@ -75,15 +77,14 @@ struct PutOptions {
   bool verbose = false;
 };
 
-struct Command {
-  enum class Kind { get, put, help, version } kind = Kind::get;
-  GetOptions get;
-  PutOptions put;
-  std::string text;  // help or version text
-};
+// The flags of `fetch URL` and of `fetch put PATH URL`, for fetch's command table.
+void get_flags(po::options_description& desc);
+void put_flags(po::options_description& desc);
 
-// Parses argv[1..]. Throws UsageError naming the flag or argument.
-Command parse_command(const std::vector<std::string>& args);
+// The parsed flags (and the positional url, path) checked into options. Throws UsageError
+// naming the flag or argument.
+GetOptions get_options(const po::variables_map& vm, const CommonOptions& common);
+PutOptions put_options(const po::variables_map& vm, const CommonOptions& common);
 
 // "suite" for ".../suite.tar.gz?x=1" (extract) or "suite.tar.gz" (save).
 std::string default_output(const std::string& url, bool extract);

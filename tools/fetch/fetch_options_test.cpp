@@ -1,15 +1,40 @@
 #include "fetch_options.h"
 
+#include <ciutils/command.h>
 #include <ciutils/error.h>
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 namespace ciutils::fetch {
 namespace {
 
+constexpr ciutils::Command k_get{.options = get_flags, .positional = "url", .positional_max = 1};
+constexpr ciutils::Command k_put{.name = "put", .options = put_flags, .positional = "path url", .positional_max = 1};
+
+// `fetch ARGS...` as its command table parses it: the options of `fetch URL`, or of `fetch put`.
+struct Parsed {
+  GetOptions get;
+  PutOptions put;
+};
+Parsed parse(std::vector<std::string> args) {
+  std::ostringstream out;
+  Parsed parsed;
+  if (!args.empty() && args[0] == "put") {
+    args.erase(args.begin());
+    auto inv = parse_invocation("fetch", k_put, args, out, out);
+    parsed.put = put_options(inv.vm, inv.common);
+  } else {
+    auto inv = parse_invocation("fetch", k_get, args, out, out);
+    parsed.get = get_options(inv.vm, inv.common);
+  }
+  return parsed;
+}
+
 std::string usage_message(const std::vector<std::string>& args) {
   try {
-    parse_command(args);
+    parse(args);
   } catch (const UsageError& e) {
     return e.what();
   }
@@ -17,18 +42,17 @@ std::string usage_message(const std::vector<std::string>& args) {
 }
 
 TEST(FetchOptions, DefaultsAndDerivedOutput) {
-  Command c = parse_command({"https://example.com/suites/web.tar.gz?token=x"});
-  EXPECT_EQ(c.kind, Command::Kind::get);
+  Parsed c = parse({"https://example.com/suites/web.tar.gz?token=x"});
   EXPECT_EQ(c.get.output, "web");
   EXPECT_FALSE(c.get.no_extract);
   EXPECT_EQ(c.get.budgets.max_entries, 100000u);
   EXPECT_EQ(c.get.net.retries, 3);
-  EXPECT_EQ(parse_command({"--no-extract", "file:///tmp/a.zip"}).get.output, "a.zip");
-  EXPECT_EQ(parse_command({"s3://bucket/dir/t.tgz", "-o", "out/"}).get.output, "out");
+  EXPECT_EQ(parse({"--no-extract", "file:///tmp/a.zip"}).get.output, "a.zip");
+  EXPECT_EQ(parse({"s3://bucket/dir/t.tgz", "-o", "out/"}).get.output, "out");
 }
 
 TEST(FetchOptions, Flags) {
-  Command c = parse_command({"http://h/a.tar", "-o", "d", "--sha256", std::string(64, 'A'), "--strip-components", "2",
+  Parsed c = parse({"http://h/a.tar", "-o", "d", "--sha256", std::string(64, 'A'), "--strip-components", "2",
                              "--max-bytes", "1MiB", "--max-ratio", "50", "--retry", "0", "--deadline", "10s",
                              "--replace", "--json"});
   EXPECT_EQ(*c.get.sha256, std::string(64, 'a'));
@@ -39,7 +63,7 @@ TEST(FetchOptions, Flags) {
   EXPECT_EQ(*c.get.net.deadline, std::chrono::seconds(10));
   EXPECT_TRUE(c.get.replace);
   EXPECT_TRUE(c.get.json);
-  EXPECT_TRUE(parse_command({"http://h/a.tar", "-o", "-"}).get.no_extract);
+  EXPECT_TRUE(parse({"http://h/a.tar", "-o", "-"}).get.no_extract);
 }
 
 TEST(FetchOptions, RejectsBadInput) {
@@ -55,8 +79,7 @@ TEST(FetchOptions, RejectsBadInput) {
 }
 
 TEST(FetchOptions, Put) {
-  Command c = parse_command({"put", "logs", "s3://b/runs/1.tar.gz", "--content-type", "application/x-tar"});
-  EXPECT_EQ(c.kind, Command::Kind::put);
+  Parsed c = parse({"put", "logs", "s3://b/runs/1.tar.gz", "--content-type", "application/x-tar"});
   EXPECT_EQ(c.put.path, "logs");
   EXPECT_EQ(*c.put.content_type, "application/x-tar");
   EXPECT_EQ(usage_message({"put", "logs"}), "put: expected PATH and URL");
@@ -64,9 +87,9 @@ TEST(FetchOptions, Put) {
 }
 
 TEST(FetchOptions, PutPartSize) {
-  EXPECT_EQ(parse_command({"put", "logs", "s3://b/k"}).put.part_size, 8ULL << 20);
-  EXPECT_EQ(parse_command({"put", "logs", "s3://b/k", "--part-size", "5MiB"}).put.part_size, 5ULL << 20);
-  EXPECT_EQ(parse_command({"put", "logs", "s3://b/k", "--part-size", "5GiB"}).put.part_size, 5ULL << 30);
+  EXPECT_EQ(parse({"put", "logs", "s3://b/k"}).put.part_size, 8ULL << 20);
+  EXPECT_EQ(parse({"put", "logs", "s3://b/k", "--part-size", "5MiB"}).put.part_size, 5ULL << 20);
+  EXPECT_EQ(parse({"put", "logs", "s3://b/k", "--part-size", "5GiB"}).put.part_size, 5ULL << 30);
   EXPECT_EQ(usage_message({"put", "logs", "s3://b/k", "--part-size", "1MiB"}),
             "--part-size: must be at least 5MiB (S3's smallest part), got '1MiB'");
   EXPECT_EQ(usage_message({"put", "logs", "s3://b/k", "--part-size", "6GiB"}),

@@ -178,6 +178,12 @@ bad() {
     bad notify flush --bogus
     bad notify --title t --remind 1h slack://x
     bad notify --title t --to 'irc://chat.example.com/#ci'
+    bad notify --title t --claim-timeout 1m 'slack://${NOPE}'
+    bad notify flush --to 'slack://${NOPE}'
+    bad notify flush extra
+    bad notify -q flush --claim-timeout 0s
+    bad notify --title t --severity loud 'slack://${NOPE}'
+    bad notify --key k --status maybe 'slack://${NOPE}'
   fi
   if built prun; then
     bad prun --bogus

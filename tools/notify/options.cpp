@@ -4,82 +4,77 @@ namespace ciutils::notify {
 
 namespace {
 
-constexpr std::string_view k_synopsis =
-    "notify [DEST…] [--to DEST…] [--tag T…] [--config FILE] (--title T [--message M | --stdin] |\n"
-    "              --key KEY (--status failed|passed | --from results.jsonl)) [options]\n"
-    "       notify flush [--spool DIR] [--claim-timeout D] [options]";
-
-constexpr std::string_view k_description =
-    "Sends alerts to webhooks, Slack, Teams, VictorOps, PagerDuty, Opsgenie, Discord, Google Chat,\n"
-    "Mattermost, Rocket.Chat, Telegram, ntfy, Clickatell and Twilio SMS, and email.\n"
-    "With --key, alert state is kept in Redis: the first failure triggers, repeated failures\n"
-    "stay silent (or remind every --remind), and the first pass afterwards (or the Nth in a\n"
-    "row with --recover-after N) sends a recovery.\n"
-    "DEST is a destination URL (secrets as ${ENV_NAME}) or a name from --config:\n"
-    "  webhook+https://HOST/PATH[?template=FILE&hmac=${SECRET}]   slack://${SLACK_WEBHOOK_PATH}\n"
-    "  teams://HOST/workflows/…?…&sig=${SIG}   victorops://${API_KEY}/ROUTING_KEY\n"
-    "  pagerduty://${ROUTING_KEY}[?severity=critical]   clickatell://${API_KEY}/NUMBER[,NUMBER]\n"
-    "  smtp://[USER:${PASSWORD}@]HOST:587?from=A&to=B[,C]   smtps://…:465?…\n"
-    "  opsgenie://${API_KEY}[/#TEAM][/@USER]   discord://WEBHOOK_ID/${TOKEN}   gchat://SPACE/KEY/${TOKEN}\n"
-    "  mmost[s]://HOST/${TOKEN}   rocket[s]://${WEBHOOK}@HOST[/#CHANNEL]   tgram://${BOT_TOKEN}/CHAT_ID\n"
-    "  ntfy[s]://[HOST/]TOPIC[?token=${TOKEN}]   twilio://SID:${AUTH_TOKEN}@FROM/TO\n"
-    "  json+https://HOST/PATH (Apprise's json:// body; also json://, jsons://)\n"
-    "Every URL takes endpoint=URL (scheme, host, port and base path; the service's path\n"
-    "follows), url=URL (the whole URL), timeout=D, retries=N, required=false and rate=COUNT/PERIOD.\n"
-    "A one-off message to PagerDuty is a change event; use --key for incidents.";
-
-constexpr std::string_view k_extra =
-    "Environment:\n"
-    "  REDIS_URL          Redis for alert state, shared rate limits and the spool\n"
-    "                     (default redis://127.0.0.1:6379/0; needed with --key; rediss:// for TLS)\n"
-    "  CIUTILS_REDIS_CACERT, CIUTILS_REDIS_CERT, CIUTILS_REDIS_KEY\n"
-    "                     rediss://: the CA to trust, a client certificate and its key\n"
-    "  CIUTILS_NAMESPACE  Redis key prefix when --namespace is not given (default ciutils)\n"
-    "  NOTIFY_CONFIG      destinations file when --config is not given\n"
-    "  NOTIFY_SPOOL       spool directory when --spool is not given\n"
-    "  CURL_CA_BUNDLE, SSL_CERT_FILE  CA bundle for smtp/smtps when the URL has no ?cafile=\n"
-    "  GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, BUILD_URL, JOB_NAME\n"
-    "                     CI run links and source added to every alert\n"
-    "\n"
-    "Exit status:\n"
-    "  0  every required destination accepted (or nothing needed sending)\n"
-    "  2  usage error or invalid input (unknown scheme, missing ${VAR}, bad results line,\n"
-    "     unknown tag or destination, message too large); nothing was sent\n"
-    "  3  a required destination did not accept after retries (the alert was spooled),\n"
-    "     or Redis was unreachable\n";
+std::vector<std::string> list(const Invocation& inv, const char* name) {
+  return inv.vm.count(name) ? inv.vm[name].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
 
 }  // namespace
 
-po::options_description describe_options(Options& o) {
-  po::options_description desc("Options");
-  add_common_options(desc, o.common);
+void send_flags(po::options_description& desc) {
   desc.add_options()
-      ("to", po::value(&o.to)->composing(), "destination URL or config name (repeatable)")
-      ("tag", po::value(&o.tags)->composing(), "all config destinations with this tag (repeatable)")
-      ("config", po::value(&o.config), "destinations file (JSON; env NOTIFY_CONFIG)")
-      ("title", po::value(&o.title), "alert title")
-      ("message", po::value(&o.message), "alert text (at most 64 KiB)")
-      ("stdin", po::bool_switch(&o.stdin_message), "read the alert text from stdin")
-      ("key", po::value(&o.key), "alert identity whose state is kept in Redis, e.g. opm/opm-tests-1")
-      ("status", po::value(&o.status), "this run's outcome: failed or passed")
-      ("from", po::value(&o.from), "results file (JSON Lines); failed if any record failed, timed out or errored")
-      ("threshold", po::value(&o.threshold), "trigger after N failures in the last M runs (N/M, default 1/1)")
-      ("recover-after", po::value(&o.recover_after),
+      ("to", po::value<std::vector<std::string>>()->composing()->value_name("DEST"),
+       "destination URL or config name (repeatable)")
+      ("tag", po::value<std::vector<std::string>>()->composing()->value_name("T"),
+       "all config destinations with this tag (repeatable)")
+      ("config", po::value<std::string>()->value_name("FILE"), "destinations file (JSON; env NOTIFY_CONFIG)")
+      ("title", po::value<std::string>()->value_name("T"), "alert title")
+      ("message", po::value<std::string>()->value_name("M"), "alert text (at most 64 KiB)")
+      ("stdin", "read the alert text from stdin")
+      ("key", po::value<std::string>()->value_name("KEY"),
+       "alert identity whose state is kept in Redis, e.g. opm/opm-tests-1")
+      ("status", po::value<std::string>()->value_name("S"), "this run's outcome: failed or passed")
+      ("from", po::value<std::string>()->value_name("FILE"),
+       "results file (JSON Lines); failed if any record failed, timed out or errored")
+      ("threshold", po::value<std::string>()->value_name("N/M"),
+       "trigger after N failures in the last M runs (N/M, default 1/1)")
+      ("recover-after", po::value<std::string>()->value_name("N"),
        "passes in a row before a recovery is sent (default 1; with --threshold against flapping)")
-      ("remind", po::value(&o.remind), "while failing, remind every D (e.g. 4h); default never")
-      ("state-ttl", po::value(&o.state_ttl), "forget a key's state after D without runs (default 30d)")
-      ("severity", po::value(&o.severity), "critical, error, warning or info (default critical; info for messages)")
-      ("source", po::value(&o.source), "where the alert comes from (default: CI job or host name)")
-      ("link", po::value(&o.links)->composing(), "a link to add, URL or TEXT=URL (repeatable)")
-      ("spool", po::value(&o.spool), "spool undeliverable alerts to files in DIR (env NOTIFY_SPOOL; default: a Redis list)")
-      ("claim-timeout", po::value(&o.claim_timeout),
-       "flush: take over entries another flush claimed D ago (default 15m; sooner if it died on this host)")
-      ("redis", po::value(&o.redis)->value_name("URL"), "Redis URL (else $REDIS_URL)")
-      ("namespace", po::value(&o.ns)->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, ciutils)")
-      ("dry-run", po::bool_switch(&o.dry_run), "print the exact requests (secrets redacted); send nothing, change no state");
-  return desc;
+      ("remind", po::value<std::string>()->value_name("D"), "while failing, remind every D (e.g. 4h); default never")
+      ("state-ttl", po::value<std::string>()->value_name("D"), "forget a key's state after D without runs (default 30d)")
+      ("severity", po::value<std::string>()->value_name("S"),
+       "critical, error, warning or info (default critical; info for messages)")
+      ("source", po::value<std::string>()->value_name("S"), "where the alert comes from (default: CI job or host name)")
+      ("link", po::value<std::vector<std::string>>()->composing()->value_name("LINK"),
+       "a link to add, URL or TEXT=URL (repeatable)")
+      ("spool", po::value<std::string>()->value_name("DIR"),
+       "spool undeliverable alerts to files in DIR (env NOTIFY_SPOOL; default: a Redis list)")
+      ("dry-run", "print the exact requests (secrets redacted); send nothing, change no state");
 }
 
-std::string usage(Options& o) { return help_text(k_synopsis, k_description, describe_options(o), k_extra); }
+void flush_flags(po::options_description& desc) {
+  desc.add_options()
+      ("spool", po::value<std::string>()->value_name("DIR"),
+       "the spool directory to flush (env NOTIFY_SPOOL; default: the Redis list)")
+      ("claim-timeout", po::value<std::string>()->value_name("D"),
+       "take over entries another flush claimed D ago (default 15m; sooner if it died on this host)")
+      ("dry-run", "print what would be sent (secrets redacted); claim, send and remove nothing");
+}
+
+Options options_of(const Invocation& inv) {
+  Options o;
+  o.common = inv.common;
+  o.destinations = list(inv, "destination");
+  o.to = list(inv, "to");
+  o.tags = list(inv, "tag");
+  o.links = list(inv, "link");
+  o.config = inv.flag("config").value_or("");
+  o.title = inv.flag("title").value_or("");
+  o.message_given = inv.vm.count("message") != 0;
+  o.message = inv.flag("message").value_or("");
+  o.stdin_message = inv.vm.count("stdin") != 0;
+  o.key = inv.flag("key").value_or("");
+  o.status = inv.flag("status").value_or("");
+  o.from = inv.flag("from").value_or("");
+  o.threshold = inv.flag("threshold").value_or("");
+  o.recover_after = inv.flag("recover-after").value_or("");
+  o.remind = inv.flag("remind").value_or("");
+  o.state_ttl = inv.flag("state-ttl").value_or("");
+  o.severity = inv.flag("severity").value_or("");
+  o.source = inv.flag("source").value_or("");
+  o.spool = inv.flag("spool").value_or("");
+  o.claim_timeout = inv.flag("claim-timeout").value_or("");
+  o.dry_run = inv.vm.count("dry-run") != 0;
+  return o;
+}
 
 }  // namespace ciutils::notify

@@ -1,12 +1,10 @@
 #!/usr/bin/env bats
 # Hostile and broken archives: each is refused with exit 4 and a message naming the cause;
 # the destination is untouched and no staging is left behind.
-load helpers/common
+load helpers/suite
 load helpers/fetch_common
 
-setup_file() { fetch_start_server; }
-teardown_file() { stop_servers; }
-setup() { common_setup; }
+setup_file() { suite_start fetch_http; }
 
 # refused NAME MESSAGE [fetch args...]: fetch NAME into out/ must fail with exit 4 and MESSAGE.
 refused() {

@@ -2,7 +2,7 @@
 # What artifact servers need: --header and --bearer (kept to the URL's own host), ~/.netrc,
 # and TLS with --cacert, --client-cert/--client-key (mTLS) and --insecure, against real
 # loopback servers (plain HTTP, HTTPS, and HTTPS requiring a client certificate).
-load helpers/common
+load helpers/suite
 load helpers/fetch_common
 
 # A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA.
@@ -19,9 +19,8 @@ make_certs() {
   done
 }
 
-setup_file() {
-  fetch_start_server
-  BATS_TEST_TMPDIR="$BATS_FILE_TMPDIR" make_suite suite.tgz
+# HTTPS servers on $TLS and, requiring a client certificate, on $MTLS.
+start_fetch_tls() {
   CERTS="$BATS_FILE_TMPDIR/certs"
   export CERTS
   make_certs "$CERTS"
@@ -29,9 +28,10 @@ setup_file() {
   start_server fetch-mtls "$PY" "$FETCH_HELPERS/fetch_server.py" "$FETCH_ROOT" "$CERTS/server.pem" "$CERTS/server.key" "$CERTS/ca.pem"
   export TLS="https://127.0.0.1:$FETCH_TLS_PORT" MTLS="https://127.0.0.1:$FETCH_MTLS_PORT"
 }
-teardown_file() { stop_servers; }
+
+setup_file() { suite_start fetch_http fetch_suite fetch_tls; }
 setup() {
-  common_setup
+  suite_setup
   : >"$FETCH_ROOT/headers.log"
 }
 

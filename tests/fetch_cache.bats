@@ -1,12 +1,11 @@
 #!/usr/bin/env bats
 # --cache: content-addressed objects, revalidation with ETag, shared by concurrent runs.
-load helpers/common
+load helpers/suite
 load helpers/fetch_common
 
-setup_file() { fetch_start_server; }
-teardown_file() { stop_servers; }
+setup_file() { suite_start fetch_http; }
 setup() {
-  common_setup
+  suite_setup
   make_suite "suite-$BATS_TEST_NUMBER.tgz"
   SUITE="suite-$BATS_TEST_NUMBER.tgz"
 }

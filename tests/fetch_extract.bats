@@ -1,12 +1,11 @@
 #!/usr/bin/env bats
 # fetch URL -o DIR: download and unpack, publish atomically, manifest.
-load helpers/common
+load helpers/suite
 load helpers/fetch_common
 
-setup_file() { fetch_start_server; }
-teardown_file() { stop_servers; }
+setup_file() { suite_start fetch_http; }
 setup() {
-  common_setup
+  suite_setup
   make_suite suite.tar.gz
 }
 

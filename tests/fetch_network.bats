@@ -1,15 +1,10 @@
 #!/usr/bin/env bats
 # HTTP errors, retries with backoff and Retry-After, resume, stalls, deadlines, redirects
 # and signals, against a fault-injecting local server.
-load helpers/common
+load helpers/suite
 load helpers/fetch_common
 
-setup_file() {
-  fetch_start_server
-  BATS_TEST_TMPDIR="$BATS_FILE_TMPDIR" make_suite suite.tgz
-}
-teardown_file() { stop_servers; }
-setup() { common_setup; }
+setup_file() { suite_start fetch_http fetch_suite; }
 
 @test "404 is exit 3 with the status and the URL, not retried" {
   run -3 fetch "$BASE/files/missing.tgz" -o out

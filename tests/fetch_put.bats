@@ -1,11 +1,9 @@
 #!/usr/bin/env bats
 # fetch put PATH URL over HTTP(S) PUT.
-load helpers/common
+load helpers/suite
 load helpers/fetch_common
 
-setup_file() { fetch_start_server; }
-teardown_file() { stop_servers; }
-setup() { common_setup; }
+setup_file() { suite_start fetch_http; }
 
 @test "a file is uploaded as is with its content type" {
   printf 'log line\n' >run.log

@@ -1,17 +1,19 @@
 #!/usr/bin/env bats
 # s3:// GET and PUT, signed with SigV4 by libcurl, against a local S3-compatible server
 # that verifies every signature (tests/helpers/fetch_s3.py).
-load helpers/common
+load helpers/suite
 load helpers/fetch_common
 
-setup_file() {
+# Two S3 servers: one with a session token (on $FETCH_S3_PORT), one with plain keys.
+start_fetch_s3() {
   S3_ROOT="$BATS_FILE_TMPDIR/s3"
   export S3_ROOT
   start_server fetch-s3 "$PY" "$FETCH_HELPERS/fetch_s3.py" "$S3_ROOT" AKIDFETCHTEST 'se/cr+et=key' session-token-1
   start_server fetch-s3-plain "$PY" "$FETCH_HELPERS/fetch_s3.py" "$BATS_FILE_TMPDIR/s3-plain" AKIDPLAIN plainsecret
-  fetch_start_server
-  BATS_TEST_TMPDIR="$BATS_FILE_TMPDIR" make_suite suite.tgz
-  # ~12 MiB that gzip cannot shrink: three parts of 5 MiB, the last one short
+}
+
+# $BIG: a tree of ~12 MiB that gzip cannot shrink: three parts of 5 MiB, the last one short.
+start_big_tree() {
   BIG="$BATS_FILE_TMPDIR/big"
   export BIG
   mkdir -p "$BIG/logs/deep"
@@ -20,9 +22,10 @@ setup_file() {
   echo summary >"$BIG/summary.txt"
   ln -s logs/a.bin "$BIG/latest"
 }
-teardown_file() { stop_servers; }
+
+setup_file() { suite_start fetch_s3 fetch_http fetch_suite big_tree; }
 setup() {
-  common_setup
+  suite_setup
   export AWS_ACCESS_KEY_ID=AKIDFETCHTEST AWS_SECRET_ACCESS_KEY='se/cr+et=key' AWS_SESSION_TOKEN=session-token-1
   export AWS_REGION=eu-west-1 AWS_ENDPOINT_URL="http://127.0.0.1:$FETCH_S3_PORT"
 }

@@ -4,7 +4,9 @@
 bats_require_minimum_version 1.5.0
 load helpers/suite
 
-setup_file() {
+# Three SMTP servers: STARTTLS required ($SMTP_PORT), plain ($PLAIN_SMTP_PORT) and implicit
+# TLS ($SMTPS_PORT), each logging what it received; reset_smtp empties the logs.
+start_smtp() {
   export CERT_DIR="$BATS_FILE_TMPDIR/tls"
   mkdir -p "$CERT_DIR"
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
@@ -21,11 +23,14 @@ setup_file() {
   start_server smtps /usr/bin/python3 "$CIUTILS_SOURCE_DIR/tests/helpers/notify_smtp.py" "$SMTPS_LOG" \
     "$CERT_DIR/cert.pem" "$CERT_DIR/key.pem" implicit
 }
-
-setup() {
-  suite_setup
+reset_smtp() {
   : >"$SMTP_LOG"
   : >"$PLAIN_LOG"
+}
+
+setup_file() { suite_start smtp; }
+setup() {
+  suite_setup
   MAIL="smtp://mail.example.com:587?from=ci@example.com&to=dev@example.com,ops@example.com&endpoint=smtp://127.0.0.1:$SMTP_PORT&cafile=$CERT_DIR/cert.pem"
 }
 

@@ -15,6 +15,11 @@ fetch_start_server() {
   export BASE="http://127.0.0.1:$FETCH_HTTP_PORT"
 }
 
+# What a fetch suite names in `setup_file() { suite_start ...; }` (helpers/suite.bash): the
+# server above, and suite.tgz, the ordinary archive several files fetch, made once per file.
+start_fetch_http() { fetch_start_server; }
+start_fetch_suite() { BATS_TEST_TMPDIR="$BATS_FILE_TMPDIR" make_suite suite.tgz; }
+
 # make_archive KIND NAME [ARG]: a hostile or plain archive in $FETCH_ROOT/files/NAME.
 make_archive() {
   "$PY" "$FETCH_HELPERS/fetch_archives.py" "$1" "$FETCH_ROOT/files/$2" "${3:-}"

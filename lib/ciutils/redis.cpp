@@ -810,6 +810,31 @@ void Redis::set_command_timeout(std::chrono::milliseconds timeout) {
   }
 }
 
+int Redis::wait_replicas(int replicas, std::chrono::milliseconds timeout) {
+  if (m_cluster) {
+    throw UsageError("--min-replicas: not supported on a Redis Cluster (" + m_url.redacted() +
+                     "): each master has its own replicas");
+  }
+  if (!m_ctx && !m_tls) {
+    throw ServiceError("Redis at " + m_url.redacted() +
+                       ": the connection was lost after the write, so its replication cannot be checked");
+  }
+  timeout = std::min(timeout, m_options.command_timeout / 2);
+  return static_cast<int>(
+      command_once({"WAIT", std::to_string(replicas), std::to_string(std::max<long long>(1, timeout.count()))})
+          .integer());
+}
+
+void require_replicas(Redis& redis, int replicas, std::string_view what, std::chrono::milliseconds timeout) {
+  if (replicas <= 0) return;
+  int acknowledged = redis.wait_replicas(replicas, timeout);
+  if (acknowledged < replicas) {
+    throw ServiceError("Redis at " + redis.url().redacted() + ": only " + std::to_string(acknowledged) + " of " +
+                       std::to_string(replicas) + (replicas == 1 ? " replica" : " replicas") + " acknowledged " +
+                       std::string(what) + " within " + format_duration(timeout) + " (--min-replicas)");
+  }
+}
+
 std::vector<std::string> Redis::scan(const std::string& pattern) {
   std::vector<Redis*> servers = m_cluster ? m_cluster->masters() : std::vector<Redis*>{this};
   std::vector<std::string> keys;

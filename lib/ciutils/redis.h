@@ -142,6 +142,9 @@ private:
   std::string m_sha;
 };
 
+// How long --min-replicas waits for the replicas to acknowledge a write.
+inline constexpr std::chrono::milliseconds k_replica_wait{1000};
+
 // Lower-case hex SHA-1 of data (how Redis names scripts).
 std::string sha1_hex(std::string_view data);
 
@@ -177,6 +180,12 @@ public:
   // without duplicates. Throws ServiceError when a master is unreachable: never a part.
   std::vector<std::string> scan(const std::string& pattern);
 
+  // WAIT: blocks until `replicas` replicas have acknowledged every write this connection
+  // made, or until `timeout` (at most half the command timeout); returns how many did.
+  // Never reconnects: ServiceError when the connection was lost since the writes.
+  // UsageError on a cluster URL (each node has its own replicas).
+  int wait_replicas(int replicas, std::chrono::milliseconds timeout);
+
   const RedisUrl& url() const { return m_url; }
 
 private:
@@ -205,5 +214,11 @@ private:
   std::unique_ptr<TlsConnection> m_tls;              // rediss://
   std::unique_ptr<Cluster> m_cluster;                // redis+cluster://
 };
+
+// For --min-replicas: nothing when replicas <= 0; else waits (wait_replicas, at most
+// `timeout`) and throws ServiceError "Redis at URL: only K of N replicas acknowledged WHAT
+// within T" when fewer did.
+void require_replicas(Redis& redis, int replicas, std::string_view what,
+                      std::chrono::milliseconds timeout = k_replica_wait);
 
 }  // namespace ciutils

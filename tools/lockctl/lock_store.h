@@ -109,6 +109,7 @@ struct Grant {
   long long now_ms = 0;      // Redis clock at the grant
   long long waited_ms = 0;
   milliseconds ttl{0};
+  int min_replicas = 0;  // replicas that must acknowledge each renewal (--min-replicas)
 };
 
 // Decodes a "granted" acquire reply.

@@ -114,6 +114,8 @@ int cmd_acquire(const std::vector<std::string>& args, bool is_run) {
     if (verbose) std::cerr << "lockctl: " << what << "\n";
   });
   if (!grant) not_acquired(cli);
+  grant->min_replicas = cli.min_replicas;
+  confirm_grant(redis, *grant);
   if (cli.parsed.common.verbose) {
     std::cerr << "lockctl: acquired " << describe(cli.request.target) << " after "
               << format_duration(milliseconds(grant->waited_ms)) << "\n";

@@ -120,6 +120,9 @@ po::options_description acquire_description(bool is_run, CommonOptions& common) 
       ("priority", po::value<std::string>()->value_name("N"), "queue priority -1000..1000; higher goes first (default 0)")
       ("owner", po::value<std::string>()->value_name("NAME"), "owner recorded with the lease (else $LOCKCTL_OWNER, host:pid)")
       ("conflict-exit-code", po::value<std::string>()->value_name("N"), "exit status when not acquired (default 75)")
+      ("min-replicas", po::value<std::string>()->value_name("N"), is_run
+           ? "N replicas must acknowledge the grant (exit 3 if not within 1s, before COMMAND runs) and each renewal (the command is stopped, 74, when the lease runs out unacknowledged); default 0"
+           : "N replicas must acknowledge the grant within 1s, else it is released and lockctl exits 3 (default 0)")
       ("max-hold", po::value<std::string>()->value_name("D"), is_run ? "stop the command and release after D in total (at most 30d)"
                                                                       : "with --keep-alive: stop renewing and release after D (at most 30d)");
   if (is_run) {
@@ -320,6 +323,12 @@ AcquireCli parse_acquire_cli(const std::vector<std::string>& args_in, bool is_ru
   req.ci = detect_ci_context(env);
   if (auto c = opt(vm, "conflict-exit-code")) {
     cli.conflict_exit_code = static_cast<int>(parse_integer(*c, "--conflict-exit-code", 1, 255));
+  }
+  if (auto n = opt(vm, "min-replicas")) {
+    cli.min_replicas = static_cast<int>(parse_integer(*n, "--min-replicas", 0, 100));
+    if (cli.min_replicas > 0 && !parse_redis_url(cli.parsed.connection.redis_url).cluster.empty()) {
+      throw UsageError("--min-replicas: not supported on a Redis Cluster URL (each master has its own replicas)");
+    }
   }
   if (auto m = opt(vm, "max-hold")) {
     cli.max_hold = bounded_duration(*m, "--max-hold", milliseconds(0), k_max_hold);

@@ -36,6 +36,7 @@ struct AcquireCli {
   std::optional<pid_t> watch_pid;
   std::optional<milliseconds> max_hold;
   milliseconds kill_grace{10000};
+  int min_replicas = 0;              // replicas that must acknowledge the grant and renewals
   std::vector<std::string> command;  // run: after "--"
 };
 

@@ -20,6 +20,7 @@ Renewer::Renewer(RedisUrl url, const Grant& grant, int notify_fd)
       m_prefix(grant.prefix),
       m_token(grant.token),
       m_ttl(grant.ttl),
+      m_min_replicas(grant.min_replicas),
       m_valid_until(Clock::now() + milliseconds(grant.expires_ms - grant.now_ms)),
       m_notify_fd(notify_fd),
       m_thread([this] { loop(); }) {}
@@ -74,6 +75,17 @@ void Renewer::loop() {
       if (status != "renewed") {
         mark_lost(lease_end_reason(status));
         return;
+      }
+      // --min-replicas: only a renewal the replicas have counts, since a failover keeps
+      // only what they have; without one the lease runs out as if Redis were unreachable.
+      if (m_min_replicas > 0 && redis->wait_replicas(m_min_replicas, retry) < m_min_replicas) {
+        if (Clock::now() >= m_valid_until) {
+          mark_lost("fewer than " + std::to_string(m_min_replicas) +
+                    " replicas acknowledged a renewal before the lease expired (--min-replicas)");
+          return;
+        }
+        next = std::min(Clock::now() + retry, m_valid_until);
+        continue;
       }
       m_valid_until = sent + m_ttl;
       next = sent + interval;

@@ -37,6 +37,7 @@ private:
   std::string m_prefix;
   std::string m_token;
   std::chrono::milliseconds m_ttl;
+  int m_min_replicas;
   std::chrono::steady_clock::time_point m_valid_until;
   int m_notify_fd;
   mutable std::mutex m_mutex;

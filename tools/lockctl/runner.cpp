@@ -73,6 +73,20 @@ std::string release_lease(Redis& redis, const std::string& prefix, const std::st
   }
 }
 
+void confirm_grant(Redis& redis, const Grant& grant) {
+  try {
+    require_replicas(redis, grant.min_replicas, "the grant of " + join(grant.resources, ", "),
+                     std::min(k_replica_wait, grant.ttl / 3));
+  } catch (const ServiceError&) {
+    try {
+      release_lease(redis, grant.prefix, grant.token, grant.resources.front());
+    } catch (const std::exception&) {
+      // it expires within its TTL
+    }
+    throw;
+  }
+}
+
 int run_under_lease(Redis& redis, const Grant& grant, const RunOptions& options, SignalWatch& signals,
                     std::ostream& err) {
   SpawnOptions spawn_options;

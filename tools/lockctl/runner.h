@@ -31,6 +31,10 @@ std::vector<std::string> lease_environment(const Grant& grant);
 int run_under_lease(Redis& redis, const Grant& grant, const RunOptions& options, SignalWatch& signals,
                     std::ostream& err);
 
+// --min-replicas: waits until grant.min_replicas replicas have the grant (at most 1s, or
+// TTL/3); when fewer do, releases it and throws ServiceError.
+void confirm_grant(Redis& redis, const Grant& grant);
+
 // Releases, retrying once when the connection had dropped. Returns the script's status.
 std::string release_lease(Redis& redis, const std::string& prefix, const std::string& token,
                           const std::string& resource);

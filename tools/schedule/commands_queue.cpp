@@ -33,6 +33,16 @@ void check_queue(const std::string& queue) {
   if (!valid_name(queue)) throw UsageError("--queue: '" + queue + "' must be 1-200 letters, digits, '.', '_' or '-'");
 }
 
+// --min-replicas N, checked before anything is written.
+int min_replicas_of(Invocation& inv) {
+  const int n = inv.value_or<int>("min-replicas", 0);
+  if (n < 0 || n > 100) throw UsageError("--min-replicas: " + std::to_string(n) + " is out of range 0..100");
+  if (n > 0 && !inv.redis_url().cluster.empty()) {
+    throw UsageError("--min-replicas: not supported on a Redis Cluster URL (each master has its own replicas)");
+  }
+  return n;
+}
+
 // Workers are one consumer per process; `take` shares one per host (its tasks are
 // reclaimed by idle time, not by owner), so one-shot takes do not pile up consumers.
 std::string default_consumer(const char* role) {
@@ -64,12 +74,13 @@ int cmd_tick(Invocation& inv) {
   const auto batch = inv.value_or<std::size_t>("batch", k_default_batch);
   require(file, "-f/--file");
   if (batch < 1 || batch > 10000) throw UsageError("--batch: must be from 1 to 10000");
+  const int min_replicas = min_replicas_of(inv);
   auto list = load_schedules(file);
   auto now_flag = now_of(inv);
   auto space = inv.key_space();
   auto redis = Redis::connect(inv.redis_url());
   auto now = now_flag ? *now_flag : redis_now(redis);
-  auto decisions = run_tick(redis, space, list, now, batch);
+  auto decisions = run_tick(redis, space, list, now, batch, min_replicas);
   print_decisions(inv, decisions);
   return 0;
 }
@@ -137,9 +148,11 @@ int cmd_enqueue(Invocation& inv) {
   if (!valid_name(name)) throw UsageError("--name: '" + name + "' must be 1-200 letters, digits, '.', '_' or '-'");
   auto payload = parse_json(payload_text, "payload");
   if (!payload.is_object()) throw UsageError("payload: must be a JSON object");
+  const int min_replicas = min_replicas_of(inv);
   auto space = inv.key_space();
   auto redis = Redis::connect(inv.redis_url());
   auto task = enqueue(redis, QueueKeys(space, queue), name, payload.as_object());
+  require_replicas(redis, min_replicas, "the task");
   if (!inv.common.quiet) inv.out << task << "\n";
   return 0;
 }

@@ -27,6 +27,11 @@ void add_name(po::options_description& desc, const char* meaning = "the schedule
 void add_limit(po::options_description& desc, const char* meaning) {
   desc.add_options()("limit", po::value<std::size_t>()->value_name("N"), meaning);
 }
+void add_min_replicas(po::options_description& desc) {
+  desc.add_options()("min-replicas", po::value<int>()->value_name("N"),
+                     "after writing, wait up to 1s for N replicas to acknowledge (Redis WAIT); exit 3 when fewer "
+                     "did (default 0: do not wait)");
+}
 void add_id(po::options_description& desc) {
   desc.add_options()("id", po::value<std::string>()->value_name("ID"), "task id");
 }
@@ -55,6 +60,7 @@ void tick_options(po::options_description& desc) {
   add_file(desc);
   add_now(desc, "take this UTC time as now instead of Redis time (for tests)");
   desc.add_options()("batch", po::value<std::size_t>()->value_name("N"), "schedules per Lua script call (default 2000)");
+  add_min_replicas(desc);
 }
 
 void daemon_options(po::options_description& desc) { add_file(desc); }
@@ -84,6 +90,7 @@ void enqueue_options(po::options_description& desc) {
   add_queue(desc);
   add_name(desc, "schedule name for the task id and history (default adhoc)");
   desc.add_options()("payload", po::value<std::string>()->value_name("JSON"), "task payload, a JSON object (default {})");
+  add_min_replicas(desc);
 }
 
 void take_options(po::options_description& desc) {

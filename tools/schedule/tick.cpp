@@ -290,7 +290,7 @@ SysSeconds redis_now(Redis& redis) {
 }
 
 std::vector<TickDecision> run_tick(Redis& redis, const KeySpace& space, const std::vector<Schedule>& schedules,
-                                   SysSeconds now, std::size_t batch_size) {
+                                   SysSeconds now, std::size_t batch_size, int min_replicas) {
   std::map<std::string, std::vector<const Schedule*>> by_queue;
   for (const auto& s : schedules) by_queue[s.queue].push_back(&s);
   std::vector<TickDecision> out;
@@ -313,6 +313,7 @@ std::vector<TickDecision> run_tick(Redis& redis, const KeySpace& space, const st
                       due.begin() + static_cast<std::ptrdiff_t>(std::min(due.size(), start + batch_size)));
       auto args = tick_arguments(keys, now, batch, pauses, ttl);
       auto reply = redis.eval(k_tick_script, {keys.tasks, keys.last}, args.values);
+      require_replicas(redis, min_replicas, "the tick's tasks and decisions on queue " + queue);
       read_tick_reply(reply, batch, args, out);
     }
   }

@@ -30,9 +30,10 @@ std::string task_id(std::string_view schedule, SysSeconds slot);
 // milliseconds (about 2 µs of server time per schedule).
 inline constexpr std::size_t k_default_batch = 2000;
 
-// Runs the tick. `now` is Redis time unless the caller overrides it.
+// Runs the tick. `now` is Redis time unless the caller overrides it. With min_replicas,
+// each batch's writes must be acknowledged by that many replicas (require_replicas).
 std::vector<TickDecision> run_tick(Redis& redis, const KeySpace& space, const std::vector<Schedule>& schedules,
-                                   SysSeconds now, std::size_t batch_size = k_default_batch);
+                                   SysSeconds now, std::size_t batch_size = k_default_batch, int min_replicas = 0);
 
 // Redis server time.
 SysSeconds redis_now(Redis& redis);

@@ -10,11 +10,13 @@ load helpers/notify_common
 
 setup_file() {
   start_redis_tls
+  start_tls_sentinel
   start_receiver
 }
 
 teardown_file() {
   stop_servers
+  stop_tls_sentinel
   stop_redis
 }
 
@@ -137,4 +139,26 @@ setup() {
   # the renewer reconnects and the command finishes with its own status.
   run -0 lockctl run uat --ttl 2s -- sh -c 'redis-cli -p "$REDIS_PORT" client kill type normal >/dev/null; sleep 2.5; echo kept'
   assert_output kept
+}
+
+@test "rediss+sentinel://: the primary found through a TLS-only sentinel, both certificates verified" {
+  url="rediss+sentinel://127.0.0.1:$TLS_SENTINEL_PORT/mymaster/0?cacert=$TLS_DIR/ca.crt"
+  run -0 --separate-stderr lockctl acquire uat --owner via-tls-sentinel --redis "$url"
+  run -0 --separate-stderr lockctl status uat --json --redis "$url"
+  assert_output --partial '"owner":"via-tls-sentinel"'
+  run -0 --separate-stderr schedule enqueue --queue tls-sentinel --redis "$url" '{}'
+  # the same parameters in the environment
+  CIUTILS_REDIS_CACERT="$TLS_DIR/ca.crt" run -0 --separate-stderr lockctl status uat \
+    --redis "rediss+sentinel://127.0.0.1:$TLS_SENTINEL_PORT/mymaster"
+  # the sentinel's certificate is checked like a server's
+  bad="rediss+sentinel://127.0.0.1:$TLS_SENTINEL_PORT/mymaster/0?cacert=$TLS_DIR/other-ca.crt"
+  run -3 --separate-stderr lockctl status uat --redis "$bad"
+  assert_equal "$stderr" "lockctl: error: cannot connect to Redis at rediss+sentinel://127.0.0.1:$TLS_SENTINEL_PORT/mymaster/0: no sentinel named the primary (127.0.0.1:$TLS_SENTINEL_PORT: TLS certificate verification failed: self-signed certificate in certificate chain (give the server's CA with ?cacert=FILE or CIUTILS_REDIS_CACERT))"
+  # a plain sentinel URL to it gets no answer in plain Redis
+  run -3 --separate-stderr lockctl status uat --redis "redis+sentinel://127.0.0.1:$TLS_SENTINEL_PORT/mymaster"
+  assert_output ""
+  [[ "$stderr" == "lockctl: error: cannot connect to Redis at redis+sentinel://127.0.0.1:$TLS_SENTINEL_PORT/mymaster/0: no sentinel named the primary (127.0.0.1:$TLS_SENTINEL_PORT: "* ]]
+  # TLS parameters on a plain sentinel URL are a usage error
+  run -2 --separate-stderr lockctl status uat --redis "redis+sentinel://127.0.0.1:$TLS_SENTINEL_PORT/mymaster?cacert=$TLS_DIR/ca.crt"
+  assert_equal "$stderr" "lockctl: error: REDIS_URL: cacert= is a TLS setting: it needs a rediss:// URL, in redis+sentinel://127.0.0.1:$TLS_SENTINEL_PORT/mymaster?cacert=$TLS_DIR/ca.crt"
 }

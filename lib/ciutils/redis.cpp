@@ -147,7 +147,8 @@ std::string RedisUrl::redacted() const {
     return out;
   };
   if (!sentinels.empty()) {
-    return "redis+sentinel://" + auth + list(sentinels) + "/" + master + "/" + std::to_string(db);
+    return (tls ? "rediss+sentinel://" : "redis+sentinel://") + auth + list(sentinels) + "/" + master + "/" +
+           std::to_string(db);
   }
   if (!cluster.empty()) {
     return (tls ? "rediss+cluster://" : "redis+cluster://") + auth + list(cluster) + "/";
@@ -194,6 +195,10 @@ RedisUrl parse_redis_url(std::string_view url) {
   if (rest.starts_with("redis+sentinel://")) {
     rest.remove_prefix(17);
     is_sentinel = true;
+  } else if (rest.starts_with("rediss+sentinel://")) {
+    rest.remove_prefix(18);
+    is_sentinel = true;
+    out.tls = true;
   } else if (rest.starts_with("redis+cluster://")) {
     rest.remove_prefix(16);
     is_cluster = true;
@@ -211,7 +216,8 @@ RedisUrl parse_redis_url(std::string_view url) {
     is_unix = true;
   } else {
     throw fail("unsupported scheme (expected redis://host:port/db, rediss://host:port/db, "
-               "redis+sentinel://host:port,host:port/master/db, redis+cluster://host:port,host:port/ "
+               "redis+sentinel://host:port,host:port/master/db (rediss+sentinel:// with TLS), "
+               "redis+cluster://host:port,host:port/ "
                "or unix:///path.sock?db=N)");
   }
   // userinfo: everything before the last '@' of the authority part.
@@ -591,58 +597,60 @@ void Redis::connect_plain(const RedisUrl::Node& node) {
   m_ctx = std::move(ctx);
 }
 
-namespace {
-
-// One command on a connection of its own (to a sentinel); nullptr with why on failure.
-std::unique_ptr<redisReply, decltype(&freeReplyObject)> sentinel_command(redisContext* c,
-                                                                         const std::vector<std::string>& args,
-                                                                         std::string& why) {
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(
-      static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data())),
-      freeReplyObject);
-  if (!reply) {
-    why = c->err != 0 ? c->errstr : "no reply";
-  } else if (reply->type == REDIS_REPLY_ERROR) {
-    why = std::string(reply->str, reply->len);
-    reply.reset();
-  }
-  return reply;
-}
-
-}  // namespace
-
 // Asks each sentinel in turn for the primary of m_url.master and connects to the first named.
+// rediss+sentinel:// speaks TLS to the sentinels and to the primary, with the same settings.
 void Redis::connect_via_sentinels() {
   std::string failures;
   auto ask_timeout = std::min<std::chrono::milliseconds>(m_options.connect_timeout, std::chrono::seconds(1));
   for (const auto& sentinel : m_url.sentinels) {
-    std::string where = sentinel.host + ":" + std::to_string(sentinel.port);
-    std::unique_ptr<redisContext, ContextFree> c(
-        redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port, to_timeval(ask_timeout)));
+    RedisUrl asked = m_url;
+    asked.sentinels.clear();
+    asked.host = sentinel.host;
+    asked.port = sentinel.port;
+    asked.user.clear();
+    asked.password = m_url.sentinel_password;
+    asked.db = 0;
+    Redis s(asked, Options{ask_timeout, ask_timeout});
     std::string why;
-    if (!c || c->err != 0) {
-      failures += "; " + where + ": " + (c ? c->errstr : "out of memory");
-      continue;
+    try {
+      if (m_url.tls) {
+        TlsStream stream = TlsStream::connect(sentinel.host, sentinel.port, tls_settings(m_url),
+                                              std::chrono::steady_clock::now() + ask_timeout);
+        std::unique_ptr<redisReader, ReaderFree> reader(redisReaderCreate());
+        if (!reader) throw std::bad_alloc();
+        s.m_tls = std::make_unique<TlsConnection>(TlsConnection{std::move(stream), std::move(reader)});
+      } else {
+        std::unique_ptr<redisContext, ContextFree> c(
+            redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port, to_timeval(ask_timeout)));
+        if (!c || c->err != 0) throw ServiceError(c ? c->errstr : "out of memory");
+        redisSetTimeout(c.get(), to_timeval(ask_timeout));
+        s.m_ctx = std::move(c);
+      }
+      if (!m_url.sentinel_password.empty()) s.command_once({"AUTH", m_url.sentinel_password});
+      Reply reply = s.command_once({"SENTINEL", "get-master-addr-by-name", m_url.master});
+      if (reply.is_array() && reply.size() == 2) {
+        m_node = {reply[0].string(), std::atoi(reply[1].string().c_str())};
+      } else {
+        why = "does not know master '" + m_url.master + "'";
+      }
+    } catch (const UsageError& e) {
+      throw UsageError("REDIS_URL " + m_url.redacted() + ": " + e.what());
+    } catch (const RedisReplyError& e) {
+      why = e.reply();
+    } catch (const RedisRefusedError& e) {
+      why = e.reply();
+    } catch (const std::runtime_error& e) {  // ServiceError, TlsStreamError
+      why = e.what();
     }
-    redisSetTimeout(c.get(), to_timeval(ask_timeout));
-    if (!m_url.sentinel_password.empty() && !sentinel_command(c.get(), {"AUTH", m_url.sentinel_password}, why)) {
-      failures += "; " + where + ": " + why;
-      continue;
-    }
-    auto reply = sentinel_command(c.get(), {"SENTINEL", "get-master-addr-by-name", m_url.master}, why);
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
-      m_node = {std::string(reply->element[0]->str, reply->element[0]->len),
-                std::atoi(std::string(reply->element[1]->str, reply->element[1]->len).c_str())};
-      connect_plain(m_node);
+    if (why.empty()) {
+      if (m_url.tls) {
+        connect_tls();
+      } else {
+        connect_plain(m_node);
+      }
       return;
     }
-    failures += "; " + where + ": " + (reply ? "does not know master '" + m_url.master + "'" : why);
+    failures += "; " + sentinel.host + ":" + std::to_string(sentinel.port) + ": " + why;
   }
   throw ServiceError("cannot connect to Redis at " + m_url.redacted() + ": no sentinel named the primary (" +
                      failures.substr(2) + ")");

@@ -122,8 +122,8 @@ TEST(RedisUrl, ParsesTcpAuthDbAndUnixForms) {
 TEST(RedisUrl, RejectsBadFormsWithoutEchoingPasswords) {
   EXPECT_EQ(usage_message([] { parse_redis_url("http://host"); }),
             "REDIS_URL: unsupported scheme (expected redis://host:port/db, rediss://host:port/db, "
-            "redis+sentinel://host:port,host:port/master/db, redis+cluster://host:port,host:port/ "
-            "or unix:///path.sock?db=N)");
+            "redis+sentinel://host:port,host:port/master/db (rediss+sentinel:// with TLS), "
+            "redis+cluster://host:port,host:port/ or unix:///path.sock?db=N)");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:99999/0"); }),
             "REDIS_URL: port out of range in redis://u:***@host:99999/0");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://u:topsecret@host:6379/x"); }),
@@ -172,6 +172,20 @@ TEST(RedisUrl, ParsesSentinelForms) {
             "REDIS_URL: unknown URL parameter 'x' in redis+sentinel://s1/m?sentinel_password=***&x=1");
   EXPECT_EQ(usage_message([] { parse_redis_url("redis://h?sentinel_password=topsecret"); }),
             "REDIS_URL: sentinel_password= needs a redis+sentinel:// URL, in redis://h?sentinel_password=***");
+}
+
+TEST(RedisUrl, ParsesTlsSentinelForms) {
+  auto u = parse_redis_url("rediss+sentinel://:pw@s1,s2:26380/mymaster?cacert=/ca.pem&sni=redis.internal");
+  EXPECT_TRUE(u.tls);
+  ASSERT_EQ(u.sentinels.size(), 2u);
+  EXPECT_EQ(u.sentinels[1].port, 26380);
+  EXPECT_EQ(u.master, "mymaster");
+  EXPECT_EQ(u.cacert, "/ca.pem");
+  EXPECT_EQ(u.sni, "redis.internal");
+  EXPECT_EQ(u.redacted(), "rediss+sentinel://:***@s1:26379,s2:26380/mymaster/0");
+  EXPECT_FALSE(parse_redis_url("redis+sentinel://s1/m").tls);
+  EXPECT_EQ(usage_message([] { parse_redis_url("redis+sentinel://s1/m?cacert=/ca.pem"); }),
+            "REDIS_URL: cacert= is a TLS setting: it needs a rediss:// URL, in redis+sentinel://s1/m?cacert=/ca.pem");
 }
 
 TEST(RedisUrl, ParsesClusterForms) {

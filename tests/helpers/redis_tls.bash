@@ -45,3 +45,36 @@ start_redis_tls() {
 require_client_certificates() {
   redis-cli -p "$REDIS_PORT" config set tls-auth-clients "$1" >/dev/null
 }
+
+# start_tls_sentinel: one sentinel that speaks only TLS (port 0, tls-port) and watches the
+# TLS server as "mymaster" over TLS (tls-replication yes), with the server's certificate.
+# Exports TLS_SENTINEL_PORT; stop_tls_sentinel stops it.
+start_tls_sentinel() {
+  TLS_SENTINEL_PORT="$(free_port)"
+  export TLS_SENTINEL_PORT
+  cat >"$REDIS_DIR/tls-sentinel.conf" <<CONF
+port 0
+tls-port $TLS_SENTINEL_PORT
+bind 127.0.0.1
+daemonize yes
+pidfile $REDIS_DIR/tls-sentinel.pid
+logfile $REDIS_DIR/tls-sentinel.log
+dir $REDIS_DIR
+tls-cert-file $TLS_DIR/server.crt
+tls-key-file $TLS_DIR/server.key
+tls-ca-cert-file $TLS_DIR/ca.crt
+tls-auth-clients no
+tls-replication yes
+sentinel monitor mymaster 127.0.0.1 $REDIS_TLS_PORT 1
+CONF
+  redis-server "$REDIS_DIR/tls-sentinel.conf" --sentinel 3>&- || return 1
+  local cli=(redis-cli --tls --cacert "$TLS_DIR/ca.crt" -p "$TLS_SENTINEL_PORT")
+  wait_until 10 sh -c "$(printf '%q ' "${cli[@]}") sentinel get-master-addr-by-name mymaster | grep -qx $REDIS_TLS_PORT" || {
+    cat "$REDIS_DIR/tls-sentinel.log" >&2
+    return 1
+  }
+}
+
+stop_tls_sentinel() {
+  stop_pidfile "$REDIS_DIR/tls-sentinel.pid"
+}

@@ -144,6 +144,25 @@ bad() {
     bad lockctl acquire uat --ttl
     bad lockctl release
     bad lockctl acquire uat --namespace a:b
+    bad lockctl acquire uat --wait 1s --no-wait
+    bad lockctl acquire uat --quantity 2
+    bad lockctl acquire uat uat
+    bad lockctl run uat
+    bad lockctl run uat sh
+    bad lockctl release uat
+    bad lockctl release uat extra --token 0123456789abcdef0123456789abcdef
+    bad lockctl renew uat --token nothex
+    bad lockctl history
+    bad lockctl list extra
+    bad lockctl status uat --pool p
+    bad lockctl pool
+    bad lockctl pool frob
+    bad lockctl pool set p
+    bad lockctl reserve uat --for 31d
+    bad lockctl serve
+    bad lockctl serve hash-key
+    bad lockctl serve --api-keys k --tls-cert c.pem
+    bad lockctl status --redis-url redis://127.0.0.1:1/0 --redis redis://127.0.0.1:1/0
   fi
   if built schedule; then
     bad schedule

@@ -23,21 +23,21 @@ setup() { lockctl_setup; }
   run -2 lockctl acquire uat --ttl 100ms
   assert_output "lockctl: error: --ttl: 100ms is shorter than the minimum 1s"
   run -2 lockctl acquire uat --wait 1s --no-wait
-  assert_output "lockctl: error: --wait and --no-wait are mutually exclusive"
+  assert_output "lockctl: error: --no-wait: give --wait or --no-wait, not both"
   run -2 lockctl acquire uat --quantity 2
-  assert_output "lockctl: error: --quantity needs --pool or --label"
+  assert_output "lockctl: error: --quantity: needs --pool or --label"
   run -2 lockctl acquire uat --bogus
   assert_output --regexp "^lockctl: error: .*bogus"
   run -2 lockctl release uat --token nothex
   assert_output "lockctl: error: --token: invalid token 'nothex' (expected 32 hex digits as printed by acquire)"
   run -2 lockctl release uat
-  assert_output "lockctl: error: missing --token (or \$LOCKCTL_TOKEN)"
+  assert_output "lockctl: error: --token: missing (or \$LOCKCTL_TOKEN)"
   run -2 lockctl run uat
-  assert_output "lockctl: error: missing the command to run after --"
+  assert_output "lockctl: error: CMD: missing (put the command after --)"
   run -2 lockctl history
   assert_output "lockctl: error: RESOURCE: missing"
   run -2 lockctl pool frob x
-  assert_output "lockctl: error: unknown pool command 'frob' (expected set, add, remove, list, set-labels or set-props)"
+  assert_output "lockctl: error: 'frob': unknown pool command (expected set, add, remove, list, set-labels or set-props)"
 }
 
 @test "Redis down: exit 3 with the URL, password redacted" {
@@ -54,7 +54,7 @@ setup() { lockctl_setup; }
   run --separate-stderr -0 lockctl status --redis-url "$REDIS_URL" --namespace other
   [ "$stderr" = "lockctl: warning: --redis-url is deprecated and will be removed in the next release: use --redis" ]
   run -2 lockctl status --redis-url "$REDIS_URL" --redis "$REDIS_URL"
-  assert_output "lockctl: error: give --redis only (--redis-url is its deprecated old spelling)"
+  assert_output "lockctl: error: --redis-url: give --redis only (--redis-url is its old spelling)"
   run -0 lockctl --help
   assert_output --partial "--redis URL and --namespace NS"
 }
@@ -73,10 +73,10 @@ setup() { lockctl_setup; }
 
 @test "--help lists flags, environment and exit codes; --version" {
   run -0 lockctl --help
-  assert_output --partial "lockctl run RESOURCE"
+  assert_output --partial "  run (RESOURCE... | --pool POOL [--label EXPR]) [OPTIONS] -- CMD [ARG...]"
   assert_output --partial "REDIS_URL"
   # every exit code lockctl can return
-  for code in "0 " "1 " "2 " "3 " "74 " "75 " "124 " "125 " "126/127" "129/130/143" "other "; do
+  for code in "0 " "1 " "2 " "3 " "74 " "75 " "124 " "125 " "126 / 127" "128+N" "child's own"; do
     assert_output --partial "  $code"
   done
   run -0 lockctl acquire --help

@@ -35,7 +35,7 @@ token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
 
 @test "label errors: no pool, no match, too few matching, bad expression" {
   run -2 lockctl acquire --label gpu
-  assert_output "lockctl: error: --label needs the pool it chooses from: --pool POOL (or \$LOCKCTL_POOL)"
+  assert_output "lockctl: error: --label: needs the pool it chooses from: --pool POOL (or \$LOCKCTL_POOL)"
   run -2 lockctl acquire --pool lab --label 'arm'
   assert_output "lockctl: error: --label: no member of pool 'lab' matches 'arm'"
   run -2 lockctl acquire --pool lab --label 'windows' --quantity 2
@@ -43,7 +43,7 @@ token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
   run -2 lockctl acquire --pool lab --label 'linux &&'
   assert_output "lockctl: error: --label: expected a label at column 9 of 'linux &&'"
   run -2 lockctl acquire box-1 --label gpu --pool lab
-  assert_output "lockctl: error: give either RESOURCE... or --pool, not both"
+  assert_output "lockctl: error: --pool: give either RESOURCE... or --pool, not both"
   run -2 lockctl pool set-labels box-1 'no space'
   assert_output "lockctl: error: label name 'no space' may contain only letters, digits, '.', '_' and '-'"
   run -2 lockctl pool set-labels lab gpu
@@ -136,5 +136,5 @@ SH
   run -2 lockctl pool set-props box-1 a=1 a=2
   assert_output "lockctl: error: property 'a' is given twice"
   run -2 lockctl pool set-props
-  assert_output "lockctl: error: pool set-props: missing RESOURCE"
+  assert_output "lockctl: error: RESOURCE: missing (lockctl pool set-props RESOURCE ...)"
 }

@@ -38,11 +38,11 @@ held_count() {
   run -2 lockctl acquire db-1 queue-1
   assert_output "lockctl: error: resources taken together must be members of one pool: 'db-1' is in pool 'envs', 'queue-1' in pool 'other'"
   run -2 lockctl acquire db-1 db-1
-  assert_output "lockctl: error: resource 'db-1' is given twice"
+  assert_output "lockctl: error: RESOURCE: 'db-1' is given twice"
   run -2 lockctl acquire db-1 envs
   assert_output "lockctl: error: 'envs' is a pool: use --pool envs"
   run -2 lockctl run db-1 queue-1 sh
-  assert_output "lockctl: error: too many arguments (put the command after --)"
+  assert_output "lockctl: error: CMD: missing (put the command after --)"
 }
 
 @test "a waiter for several resources holds none of them while it waits, then gets all" {

@@ -76,5 +76,5 @@ setup() { lockctl_setup; }
   run -2 lockctl acquire --pool uat --quantity 3
   assert_output "lockctl: error: --quantity: 3 is more than pool 'uat' has (2 members)"
   run -2 lockctl acquire uat-1 --pool uat
-  assert_output "lockctl: error: give either RESOURCE... or --pool, not both"
+  assert_output "lockctl: error: --pool: give either RESOURCE... or --pool, not both"
 }

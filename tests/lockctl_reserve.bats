@@ -86,7 +86,7 @@ token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
   run -2 lockctl reserve
   assert_output "lockctl: error: RESOURCE: missing"
   run -2 lockctl reserve a b
-  assert_output "lockctl: error: too many arguments"
+  assert_output "lockctl: error: 'b': unexpected argument (reserve takes one RESOURCE)"
 }
 
 @test "list shows a reserved resource that was never granted" {

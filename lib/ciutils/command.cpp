@@ -187,7 +187,9 @@ std::optional<std::string> Invocation::flag(const char* name) const {
   return vm[name].as<std::string>();
 }
 
-RedisUrl Invocation::redis_url() const {
+RedisUrl Invocation::redis_url() const { return parse_redis_url(redis_url_text()); }
+
+std::string Invocation::redis_url_text() const {
   auto url = flag("redis");
   for (const auto& alias : k_redis_aliases) {
     if (auto old = flag(alias.old_name)) {
@@ -200,7 +202,7 @@ RedisUrl Invocation::redis_url() const {
       url = old;
     }
   }
-  return parse_redis_url(url ? *url : redis_url_from_env());
+  return url ? *url : redis_url_from_env();
 }
 
 bool Invocation::redis_named() const {
@@ -370,7 +372,9 @@ std::string bash_completion(const Tool& tool) {
     CommonOptions common;
     auto flags = flag_names(command_options(c, common));
     std::sort(flags.begin(), flags.end());
-    out << "    " << c.name << ") words=\"\"; flags=\"" << joined(flags) << "\" ;;\n";
+    std::vector<std::string> words(c.words.begin(), c.words.end());
+    std::sort(words.begin(), words.end());
+    out << "    " << c.name << ") words=\"" << joined(words) << "\"; flags=\"" << joined(flags) << "\" ;;\n";
     names.emplace_back(c.name);
   }
   std::sort(names.begin(), names.end());

@@ -39,6 +39,8 @@ struct Invocation {
   RedisUrl redis_url() const;
   // Whether a Redis was named: --redis (or its old spelling) given, or $REDIS_URL set.
   bool redis_named() const;
+  // The same URL as given, unparsed (for a command that parses it later, once per connection).
+  std::string redis_url_text() const;
   // --namespace, else $CIUTILS_NAMESPACE, else ciutils (checked as KeySpace::checked does).
   KeySpace key_space() const;
 };
@@ -60,6 +62,7 @@ struct Command {
   int positional_max = 0;
   bool redis = false;            // takes --redis URL and --namespace NS
   bool takes_command = false;    // "-- CMD [ARG...]" ends its arguments
+  std::span<const std::string_view> words = {};  // what its first argument may be, for completion
   int (*run)(Invocation&) = nullptr;
 };
 

@@ -28,8 +28,17 @@ int run_echo(Invocation& inv) {
 
 int run_redis(Invocation& inv) {
   g_seen = std::string(inv.redis_named() ? "named|" : "") + inv.redis_url().redacted() + "|" + inv.key_space().name();
+  if (inv.redis_url_text().find("pw") != std::string::npos) g_seen += "|" + inv.redis_url_text();
   return 0;
 }
+
+int run_names(Invocation& inv) {
+  for (const auto& w : inv.value_or("name", std::vector<std::string>{})) g_seen += w + "|";
+  g_seen += inv.flag("file").value_or("-");
+  return 0;
+}
+
+constexpr std::string_view k_name_words[] = {"some", "all"};
 
 constexpr Command k_commands[] = {
     {.name = "echo", .group = "Files", .summary = "print the flags", .usage = "demo echo -f FILE [WORD]",
@@ -39,6 +48,9 @@ constexpr Command k_commands[] = {
      .description = "Takes a command.", .options = echo_options, .takes_command = true, .run = run_echo},
     {.name = "store", .group = "Redis", .summary = "use Redis", .usage = "demo store", .description = "Connects.",
      .redis = true, .run = run_redis},
+    {.name = "names", .group = "Redis", .summary = "take names", .usage = "demo names NAME... [-f FILE]",
+     .description = "Takes names.", .options = echo_options, .positional = "name", .positional_max = -1,
+     .words = k_name_words, .run = run_names},
 };
 constexpr EnvVar k_env[] = {{"DEMO_HOME", "where demo keeps its files"}};
 constexpr std::string_view k_codes[] = {"0", "2", "3"};
@@ -108,6 +120,19 @@ TEST(Command, RunsTheNamedCommandWithItsFlagsAndPositional) {
   EXPECT_EQ(g_seen, "x|-|sh|-c|--file");
 }
 
+TEST(Command, APositionalNoFlagDeclaresIsAHiddenListOfWords) {
+  auto r = run({"names", "a", "-f", "x", "b", "c"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(g_seen, "a|b|c|x");
+  r = run({"names"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(g_seen, "-");
+  r = run({"names", "--help"});
+  EXPECT_EQ(r.out.find("--name"), std::string::npos) << r.out;
+  EXPECT_NE(run({"--completion"}).out.find("    names) words=\"all some\"; flags=\"--file --help --json --quiet --verbose --version --word -f -h -q -v\" ;;\n"),
+            std::string::npos);
+}
+
 TEST(Command, UsageErrorsNameWhatIsWrong) {
   EXPECT_EQ(run({}).err, "demo: error: COMMAND: missing (see demo --help)\n");
   EXPECT_EQ(run({"frob"}).err, "demo: error: 'frob': unknown command (see demo --help)\n");
@@ -147,6 +172,8 @@ TEST(Command, OldSpellingOfRedisWorksWithAWarning) {
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(g_seen, "named|redis://h:1/2|ns");
   EXPECT_EQ(r.err, "demo: warning: --redis-url is deprecated and will be removed in the next release: use --redis\n");
+  r = run({"store", "--redis", "redis://:pw@h:1/2", "--namespace", "n2"});
+  EXPECT_EQ(g_seen, "named|redis://:***@h:1/2|n2|redis://:pw@h:1/2");
   r = run({"store", "--redis-url", "redis://h:1/2", "--redis", "redis://h:1/3"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "demo: error: --redis-url: give --redis only (--redis-url is its old spelling)\n");
@@ -170,7 +197,7 @@ TEST(Command, ManPageAndCompletionComeFromTheSameTable) {
   auto completion = run({"--completion"}).out;
   EXPECT_NE(completion.find("    echo) words=\"\"; flags=\"--file --help --json --quiet --verbose --version --word -f -h -q -v\" ;;\n"),
             std::string::npos);
-  EXPECT_NE(completion.find("    *) words=\"echo exec store\"; flags=\"--help --version\" ;;\n"), std::string::npos);
+  EXPECT_NE(completion.find("    *) words=\"echo exec names store\"; flags=\"--help --version\" ;;\n"), std::string::npos);
   EXPECT_NE(completion.find("complete -o default -F _ciutils_demo "), std::string::npos);
 }
 

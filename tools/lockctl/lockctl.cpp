@@ -11,6 +11,7 @@
 #include "status_view.h"
 
 #include "ciutils/cli.h"
+#include "ciutils/command.h"
 #include "ciutils/error.h"
 #include "ciutils/json.h"
 #include "ciutils/timestamp.h"
@@ -45,20 +46,8 @@ std::string describe(const Target& t) {
   return "pool " + t.name + label;
 }
 
-// --help / --version handled; true when the command should stop there. Also warns
-// about a deprecated flag spelling.
-bool help_or_version(const Parsed& p, const std::string& command) {
-  if (p.connection.deprecated && !p.common.quiet) std::cerr << "lockctl: warning: " << *p.connection.deprecated << "\n";
-  if (p.common.help) {
-    std::cout << command_help(command);
-    return true;
-  }
-  if (p.common.version) {
-    std::cout << version_text("lockctl") << "\n";
-    return true;
-  }
-  return false;
-}
+// The connection and the common flags every command's parse leaves to its caller.
+Parsed parsed_of(const Invocation& inv) { return {inv.common, {inv.redis_url_text(), inv.key_space().name()}}; }
 
 json::array string_array(const std::vector<std::string>& items) {
   json::array a;
@@ -100,10 +89,13 @@ void print_grant(const Grant& g, bool as_json, std::optional<pid_t> keeper) {
               "could not acquire " + what + " within --wait " + format_duration(*req.wait));
 }
 
-int cmd_acquire(const std::vector<std::string>& args, bool is_run) {
-  AcquireCli cli = parse_acquire_cli(args, is_run, real_env);
-  if (help_or_version(cli.parsed, is_run ? "run" : "acquire")) return 0;
+int cmd_acquire(const Invocation& inv, bool is_run) {
+  AcquireCli cli = parse_acquire_cli(inv.vm, inv.command, is_run, real_env);
+  cli.parsed = parsed_of(inv);
   RedisUrl url = parse_redis_url(cli.parsed.connection.redis_url);
+  if (cli.min_replicas > 0 && !url.cluster.empty()) {
+    throw UsageError("--min-replicas: not supported on a Redis Cluster URL (each master has its own replicas)");
+  }
   Redis redis = Redis::connect(url);
   KeySpace keys(cli.parsed.connection.ns);
   std::vector<int> watched{SIGINT, SIGTERM, SIGHUP};
@@ -134,9 +126,9 @@ int cmd_acquire(const std::vector<std::string>& args, bool is_run) {
   return run_under_lease(redis, *grant, run_options, signals, std::cerr);
 }
 
-int cmd_token(const std::vector<std::string>& args, const std::string& command) {
-  TokenCli cli = parse_token_cli(args, command, real_env);
-  if (help_or_version(cli.parsed, command)) return 0;
+int cmd_token(const Invocation& inv, const std::string& command) {
+  TokenCli cli = parse_token_cli(inv.vm, command, real_env);
+  cli.parsed = parsed_of(inv);
   Redis redis = connect_to(cli.parsed.connection);
   KeySpace keys(cli.parsed.connection.ns);
   std::string prefix = scope_prefix_for_name(redis, keys, cli.resource);
@@ -273,9 +265,9 @@ int cmd_setting(const QueryCli& cli, Redis& redis, const KeySpace& keys, const s
   return 0;
 }
 
-int cmd_query(const std::vector<std::string>& args, const std::string& command) {
-  QueryCli cli = parse_query_cli(args, command, real_env);
-  if (help_or_version(cli.parsed, command)) return 0;
+int cmd_query(const Invocation& inv, const std::string& command) {
+  QueryCli cli = parse_query_cli(inv.vm, command, real_env);
+  cli.parsed = parsed_of(inv);
   Redis redis = connect_to(cli.parsed.connection);
   KeySpace keys(cli.parsed.connection.ns);
   const bool as_json = cli.parsed.common.json;
@@ -350,9 +342,8 @@ int cmd_query(const std::vector<std::string>& args, const std::string& command) 
   return 0;
 }
 
-int cmd_serve(const std::vector<std::string>& args) {
-  ServeCli cli = parse_serve_cli(args, real_env);
-  if (help_or_version(cli.parsed, "serve")) return 0;
+int cmd_serve(Invocation& inv) {
+  ServeCli cli = parse_serve_cli(inv.vm);
   if (cli.hash_key) {
     std::string key;
     std::getline(std::cin, key);
@@ -361,33 +352,136 @@ int cmd_serve(const std::vector<std::string>& args) {
     std::cout << key_file_line(key, cli.names.front(), globs) << "\n";
     return 0;
   }
+  cli.parsed = parsed_of(inv);
   return run_serve(cli, std::cerr);
 }
 
+int cmd_acquire(Invocation& inv) { return cmd_acquire(inv, false); }
+int cmd_run(Invocation& inv) { return cmd_acquire(inv, true); }
+int cmd_release(Invocation& inv) { return cmd_token(inv, "release"); }
+int cmd_renew(Invocation& inv) { return cmd_token(inv, "renew"); }
+int cmd_force_release(Invocation& inv) { return cmd_token(inv, "force-release"); }
+int cmd_status(Invocation& inv) { return cmd_query(inv, "status"); }
+int cmd_list(Invocation& inv) { return cmd_query(inv, "list"); }
+int cmd_history(Invocation& inv) { return cmd_query(inv, "history"); }
+int cmd_pool(Invocation& inv) { return cmd_query(inv, "pool"); }
+int cmd_reserve(Invocation& inv) { return cmd_query(inv, "reserve"); }
+int cmd_unreserve(Invocation& inv) { return cmd_query(inv, "unreserve"); }
+
+constexpr std::string_view k_pool_words[] = {"set", "add", "remove", "list", "set-labels", "set-props"};
+constexpr std::string_view k_serve_words[] = {"hash-key"};
+
+constexpr std::string_view k_leases = "Leases";
+constexpr std::string_view k_looking = "Looking";
+constexpr std::string_view k_admin = "Pools and administration";
+
+constexpr Command k_commands[] = {
+    {.name = "acquire", .group = k_leases, .summary = "take a lease and print its token",
+     .usage = "lockctl acquire (RESOURCE... | --pool POOL [--label EXPR]) [OPTIONS]",
+     .description = "Takes a lease on RESOURCE (several: all of them at once, or none; they must be members\n"
+                    "of one pool), or on any free member(s) of POOL whose labels match --label, and prints\n"
+                    "the granted resource name(s) on one line and the lease token on the next. Waiters\n"
+                    "queue in FIFO order (then by --priority). Without --keep-alive the lease expires after\n"
+                    "--ttl unless renewed: prefer `lockctl run` when the work is one command.",
+     .options = acquire_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_acquire},
+    {.name = "run", .group = k_leases, .summary = "run CMD under a lease, renewed while it runs",
+     .usage = "lockctl run (RESOURCE... | --pool POOL [--label EXPR]) [OPTIONS] -- CMD [ARG...]",
+     .description = "Acquires, runs CMD in its own process group with LOCKCTL_RESOURCE, LOCKCTL_RESOURCES,\n"
+                    "LOCKCTL_TOKEN, LOCKCTL_FENCE, LOCKCTL_FENCES and the resources' properties\n"
+                    "(LOCKCTL_PROP_<KEY> of the first, LOCKCTL_RESOURCE<i>_PROP_<KEY> of resource i from 0)\n"
+                    "set, renews the lease every TTL/3 from a separate connection, forwards INT/TERM/HUP to\n"
+                    "the group (KILL after --kill-grace if it still runs; exit 128+N), releases at the end\n"
+                    "and exits with CMD's status. When the lease is lost the group gets TERM, then KILL\n"
+                    "after --kill-grace, and lockctl exits 74. CMD dies with lockctl, even by kill -9;\n"
+                    "descendants that left its process group are killed at release and named in a warning.",
+     .options = run_options, .positional = k_arguments, .positional_max = -1, .redis = true, .takes_command = true,
+     .run = cmd_run},
+    {.name = "release", .group = k_leases, .summary = "end a lease (releasing twice succeeds)",
+     .usage = "lockctl release RESOURCE --token T",
+     .description = "Ends the lease T on RESOURCE (all resources it covers). Owner-safe: only the token's\n"
+                    "holder can release; releasing twice succeeds.",
+     .options = release_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_release},
+    {.name = "renew", .group = k_leases, .summary = "extend a lease and print its new expiry",
+     .usage = "lockctl renew RESOURCE --token T [--ttl D]",
+     .description = "Extends the lease T to --ttl from now and prints the new expiry.",
+     .options = renew_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_renew},
+    {.name = "status", .group = k_looking, .summary = "holders and waiters of a resource or pool",
+     .usage = "lockctl status [RESOURCE | --pool POOL]",
+     .description = "Shows holders (owner, CI job, since, expiry, fence) and the waiting queue in order.\n"
+                    "Without arguments, the same as `lockctl list`.",
+     .options = status_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_status},
+    {.name = "list", .group = k_looking, .summary = "every resource and pool with its holders and waiters",
+     .usage = "lockctl list", .description = "Lists every known resource and pool with its holders and waiters.",
+     .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_list},
+    {.name = "history", .group = k_looking, .summary = "the last events of a resource or pool",
+     .usage = "lockctl history RESOURCE [--limit N]",
+     .description = "Shows the last events of RESOURCE (or a pool): acquired (with the wait), released,\n"
+                    "expired, forced, lost, abandoned.",
+     .options = history_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_history},
+    {.name = "pool", .group = k_admin, .summary = "define pools; set resources' labels and properties",
+     .usage = "lockctl pool (set|add|remove POOL MEMBER... | list | set-labels RESOURCE [LABEL...] |\n"
+              "                   set-props RESOURCE [KEY=VALUE...])",
+     .description = "Defines pools: named sets of resources. A change is checked, then moves each member\n"
+                    "in a few steps that never let it be granted twice (on a Redis Cluster too); a change\n"
+                    "killed half way is finished by the next one. A resource belongs to at most one pool,\n"
+                    "and a name is either a pool or a resource (exit 2 otherwise). Adding or removing a\n"
+                    "held resource keeps its leases.\n"
+                    "set-labels replaces a resource's labels (chosen by acquire/run --label EXPR);\n"
+                    "set-props replaces its properties, given to `run` as LOCKCTL_PROP_<KEY> (upper case)\n"
+                    "and shown by acquire --json. Without LABEL or KEY=VALUE they are cleared. Labels and\n"
+                    "properties go with the resource when it joins or leaves a pool.",
+     .positional = k_arguments, .positional_max = -1, .redis = true, .words = k_pool_words, .run = cmd_pool},
+    {.name = "reserve", .group = k_admin, .summary = "take a resource out of rotation",
+     .usage = "lockctl reserve RESOURCE [--note TEXT] [--for D]",
+     .description = "Takes RESOURCE out of rotation: nobody is granted it (by name, --pool or --label)\n"
+                    "until `lockctl unreserve RESOURCE` or, with --for, until D has passed. Leases that\n"
+                    "hold it keep running. status shows the note, who reserved it and until when.",
+     .options = reserve_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_reserve},
+    {.name = "unreserve", .group = k_admin, .summary = "end a reservation",
+     .usage = "lockctl unreserve RESOURCE [--owner NAME]",
+     .description = "Ends a reservation; waiters are granted RESOURCE again.",
+     .options = unreserve_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_unreserve},
+    {.name = "force-release", .group = k_admin, .summary = "end the leases on a resource (administrators)",
+     .usage = "lockctl force-release RESOURCE [--holder TOKEN]",
+     .description = "Administrator's escape hatch: ends the leases on RESOURCE (whole leases, every\n"
+                    "resource they cover), recorded in the history as forced.",
+     .options = force_release_options, .positional = k_arguments, .positional_max = -1, .redis = true,
+     .run = cmd_force_release},
+    {.name = "serve", .group = k_admin, .summary = "the locks over HTTP, for jobs without Redis access",
+     .usage = "lockctl serve --api-keys FILE [OPTIONS] | lockctl serve hash-key NAME [GLOB...] < key",
+     .description = "Serves the locks over HTTP for jobs without Redis access: call-me's API\n"
+                    "(GET/POST/DELETE /maybe?environment=E with X-API-KEY; /maybe leases last --default-ttl)\n"
+                    "and a JSON API under /v1 (acquire with wait, renew, release, status, history, pools),\n"
+                    "both through the same scripts as the commands, so HTTP and command-line waiters share\n"
+                    "one FIFO queue. GET /healthz answers 200 while Redis does. SIGTERM/SIGINT drain:\n"
+                    "no new connections, waiting requests answered 503, then exit 0. docs/lockctl-api.yaml\n"
+                    "describes every route. hash-key reads a key on stdin and prints its --api-keys line.",
+     .options = serve_options, .positional = k_arguments, .positional_max = -1, .redis = true, .words = k_serve_words,
+     .run = cmd_serve},
+};
+
+constexpr EnvVar k_environment[] = {
+    {"LOCKCTL_TOKEN", "the lease token for release and renew when --token is not given"},
+    {"LOCKCTL_OWNER", "the owner recorded with leases, waits and reservations (default host:pid)"},
+    {"LOCKCTL_POOL", "the pool --label chooses from when --pool is not given"},
+    {"GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID, BUILD_URL, CI_JOB_URL, BUILDKITE_BUILD_URL, CIRCLE_BUILD_URL",
+     "the CI job recorded with leases and waits"},
+};
+
+constexpr std::string_view k_exit_codes[] = {"0", "2", "3", "75", "125", "126 / 127", "128+N", "child's own"};
+
+constexpr Tool k_tool{
+    .name = "lockctl",
+    .summary = "locks on shared test environments in Redis: mutexes, semaphores and pools with leases",
+    .description = "Locks on shared test environments in Redis: mutexes, N-slot semaphores and pools,\n"
+                   "with leases that expire when a CI job dies, fair FIFO waiting and fencing tokens.",
+    .commands = k_commands,
+    .environment = k_environment,
+    .exit_codes = k_exit_codes,
+};
+
 }  // namespace
 
-int run(int argc, char** argv) {
-  std::vector<std::string> args = args_of(argc, argv);
-  if (args.empty()) throw UsageError("COMMAND: missing (see lockctl --help)");
-  const std::string command = args.front();
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "-h" || command == "--help" || command == "help") {
-    std::cout << command_help("");
-    return 0;
-  }
-  if (command == "--version") {
-    std::cout << version_text("lockctl") << "\n";
-    return 0;
-  }
-  if (command == "acquire") return cmd_acquire(rest, false);
-  if (command == "run") return cmd_acquire(rest, true);
-  if (command == "release" || command == "renew" || command == "force-release") return cmd_token(rest, command);
-  if (command == "status" || command == "list" || command == "history" || command == "pool" || command == "reserve" ||
-      command == "unreserve") {
-    return cmd_query(rest, command);
-  }
-  if (command == "serve") return cmd_serve(rest);
-  throw UsageError("'" + command + "': unknown command (see lockctl --help)");
-}
+int run(int argc, char** argv) { return run_tool(k_tool, argc, argv, std::cout, std::cerr); }
 
 }  // namespace ciutils::lockctl

@@ -1,5 +1,5 @@
-// Command-line parsing for each lockctl command: pure (no Redis), so the validation
-// of every flag combination is unit-tested.
+// Each lockctl command's flags, declared once for its command table (lockctl.cpp), and the
+// checks of what was given: pure (no Redis), so every flag combination is unit-tested.
 #pragma once
 
 #include "lock_store.h"
@@ -18,14 +18,31 @@ namespace ciutils::lockctl {
 struct Connection {
   std::string redis_url;   // --redis (old spelling --redis-url), REDIS_URL, default
   std::string ns;          // --namespace, CIUTILS_NAMESPACE, "ciutils"
-  std::optional<std::string> deprecated;  // a warning when an old flag spelling was used
 };
 
 struct Parsed {
   CommonOptions common;
   Connection connection;
-  po::variables_map vm;
 };
+
+// The flags of each command (the command table gives them --redis, --namespace and the
+// common ones).
+void acquire_options(po::options_description& desc);
+void run_options(po::options_description& desc);
+void release_options(po::options_description& desc);
+void renew_options(po::options_description& desc);
+void force_release_options(po::options_description& desc);
+void status_options(po::options_description& desc);
+void history_options(po::options_description& desc);
+void reserve_options(po::options_description& desc);
+void unreserve_options(po::options_description& desc);
+void serve_options(po::options_description& desc);
+
+// What each command's parse below reads its positional words (RESOURCE...) from.
+inline constexpr const char* k_arguments = "argument";
+
+// The parses below check the flags in vm (parsed from the command's options) and the
+// positional words; they leave `parsed` to the caller. They throw UsageError.
 
 // acquire and run.
 struct AcquireCli {
@@ -40,8 +57,9 @@ struct AcquireCli {
   std::vector<std::string> command;  // run: after "--"
 };
 
-// `is_run`: the `run` command (a command after "--", --kill-grace). Throws UsageError.
-AcquireCli parse_acquire_cli(const std::vector<std::string>& args, bool is_run, const EnvLookup& env);
+// `is_run`: the `run` command (`command`: the words after "--", --kill-grace).
+AcquireCli parse_acquire_cli(const po::variables_map& vm, std::vector<std::string> command, bool is_run,
+                             const EnvLookup& env);
 
 // release / renew / force-release: RESOURCE and a token.
 struct TokenCli {
@@ -50,8 +68,7 @@ struct TokenCli {
   std::string token;  // force-release: may be empty (all holders)
   std::optional<milliseconds> ttl;
 };
-TokenCli parse_token_cli(const std::vector<std::string>& args, const std::string& command,
-                         const EnvLookup& env);
+TokenCli parse_token_cli(const po::variables_map& vm, const std::string& command, const EnvLookup& env);
 
 // status / list / history / pool / reserve / unreserve: names after the command.
 struct QueryCli {
@@ -64,8 +81,7 @@ struct QueryCli {
   std::optional<milliseconds> reserve_for;
   std::string owner;
 };
-QueryCli parse_query_cli(const std::vector<std::string>& args, const std::string& command,
-                         const EnvLookup& env);
+QueryCli parse_query_cli(const po::variables_map& vm, const std::string& command, const EnvLookup& env);
 
 // serve: the HTTP API (serve.h); serve hash-key NAME [GLOB...].
 struct ServeCli {
@@ -84,9 +100,6 @@ struct ServeCli {
   bool hash_key = false;
   std::vector<std::string> names;
 };
-ServeCli parse_serve_cli(const std::vector<std::string>& args, const EnvLookup& env);
-
-// The help text of a command ("" for the overview).
-std::string command_help(const std::string& command);
+ServeCli parse_serve_cli(const po::variables_map& vm);
 
 }  // namespace ciutils::lockctl

@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
 # Bad input exits 2 naming the problem; Redis down exits 3 with the URL redacted.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 @test "usage errors exit 2 with one line naming the problem" {
   run -2 lockctl

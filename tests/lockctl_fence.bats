@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
 # Fencing tokens persist across a Redis restart (with persistence), and so do leases.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file --appendonly yes --appendfsync always; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start durable_redis; }
 
 restart_redis() {
   stop_server

@@ -3,12 +3,12 @@
 # pool carry labels; --label EXPR [--quantity K] takes matching free members atomically;
 # properties reach the command as LOCKCTL_PROP_<KEY>.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
+setup_file() { suite_start redis; }
 setup() {
-  lockctl_setup
+  suite_setup
   lockctl pool set lab box-1 box-2 box-3 box-4
   lockctl pool set-labels box-1 linux gpu
   lockctl pool set-labels box-2 linux

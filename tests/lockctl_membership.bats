@@ -3,11 +3,10 @@
 # leases than slots, pool changes are atomic, fences are per resource, pool and
 # resource names never collide, durations are bounded.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
 fence_of() { sed 's/.*"fence":\([0-9]*\).*/\1/' <<<"$1"; }

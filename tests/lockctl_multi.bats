@@ -2,11 +2,10 @@
 # Several named resources at once: all of them or none, in one script on their pool's
 # scope; no partial hold while waiting, no deadlock, FIFO with the other waiters.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
 held_count() {

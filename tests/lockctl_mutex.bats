@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
 # Mutual exclusion under contention: no lost update, semaphores never over capacity.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 @test "20 concurrent run clients x 20 read-sleep-write increments give exactly 400" {
   echo 0 >counter

@@ -2,11 +2,10 @@
 # Waiters ride out a short Redis restart; refusals (no password, a read-only replica,
 # missing permissions) exit 3 naming the cause and the redacted URL.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file --appendonly yes --appendfsync always; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start durable_redis; }
 
 @test "a waiter rides out a 2 s Redis restart, says so with -v, and is granted" {
   held="$(lockctl acquire r --ttl 60s)"

@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
 # Pools: any member, quantity K all or nothing, no starvation of K-requests.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 @test "pool set/add/remove/list" {
   run -0 lockctl pool set uat uat-1 uat-2

@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
 # Owner-safe release and renew: compare-and-delete, distinct refusals, idempotent repeat.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 token_of() { sed -n 2p <<<"$1"; }
 

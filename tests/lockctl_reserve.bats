@@ -2,11 +2,10 @@
 # Reservations: a reserved resource is granted to nobody (by name, pool or label) until
 # it is unreserved or its --for lapses; the note shows in status and history.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
 

@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
 # lockctl run: environment, exit status pass-through, lease loss, --max-hold, signals.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 @test "run exports the lease and passes the command's exit status through" {
   run -7 lockctl run uat -- sh -c 'echo "$LOCKCTL_RESOURCE $LOCKCTL_RESOURCES $LOCKCTL_FENCE ${#LOCKCTL_TOKEN}"; exit 7'

@@ -3,11 +3,10 @@
 # a command that ignores SIGTERM is killed after --kill-grace, and descendants that left
 # the command's process group are killed at release and named.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 teardown() { kill_pid_files; }
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bats
 # lockctl serve: call-me's API, the JSON API, keys, limits, timeouts, TLS and the drain.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
+setup_file() { suite_start redis; }
 setup() {
-  lockctl_setup
+  suite_setup
   printf 'E-MO-TION' | lockctl serve hash-key ci >keys
   printf 'narrow-key' | lockctl serve hash-key narrow 'uat-*' >>keys
 }

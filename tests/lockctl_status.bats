@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
 # status, list, history, CI metadata, --keep-alive.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 @test "status shows the holder's owner, CI job and fence; the queue in order" {
   GITHUB_RUN_ID=99 GITHUB_SERVER_URL=https://github.example GITHUB_REPOSITORY=acme/web \

@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
 # Waiting: FIFO, priority, wake-ups, dead holders and dead waiters.
 
+load helpers/suite
 load helpers/lockctl_common
 
-setup_file() { lockctl_setup_file; }
-teardown_file() { stop_redis; }
-setup() { lockctl_setup; }
+setup_file() { suite_start redis; }
 
 @test "waiters are granted in arrival order" {
   holder="$(lockctl acquire q)"

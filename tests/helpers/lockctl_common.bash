@@ -1,16 +1,13 @@
-# Shared by the lockctl suites: one redis-server per file, flushed between tests.
+# Shared by the lockctl suites (which load helpers/suite first): what they wait on, and a
+# redis-server that keeps its data across a restart.
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers/redis
 
-lockctl_setup_file() {
-  start_redis "$@"
-}
-
-lockctl_setup() {
-  common_setup
-  flush_redis
-}
+# suite_start durable_redis: a redis-server with an append-only file, so stop_server and
+# start_server below restart it with its data.
+start_durable_redis() { start_redis --appendonly yes --appendfsync always; }
+reset_durable_redis() { flush_redis; }
 
 # queue_length NAME: waiters on resource NAME, or on a pool when NAME is pool:POOL.
 queue_length() {

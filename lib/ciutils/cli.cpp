@@ -14,11 +14,11 @@
 
 namespace ciutils {
 
-void add_common_options(po::options_description& desc, CommonOptions& opts) {
+void add_common_options(po::options_description& desc, CommonOptions& opts, const char* quiet) {
   desc.add_options()
       ("help,h", po::bool_switch(&opts.help), "print this help and exit")
       ("version", po::bool_switch(&opts.version), "print the version and exit")
-      ("quiet,q", po::bool_switch(&opts.quiet), "print only errors")
+      ("quiet,q", po::bool_switch(&opts.quiet), quiet)
       ("verbose,v", po::bool_switch(&opts.verbose), "print more about what happens")
       ("json", po::bool_switch(&opts.json), "machine-readable output on stdout");
 }

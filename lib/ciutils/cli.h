@@ -30,7 +30,8 @@ struct CommonOptions {
 };
 
 // Adds the common flags to desc, storing into opts.
-void add_common_options(po::options_description& desc, CommonOptions& opts);
+// quiet: what -q does, where it is more than printing only errors (prun: the jobs' output stays).
+void add_common_options(po::options_description& desc, CommonOptions& opts, const char* quiet = "print only errors");
 
 // Parses args (without argv[0]) against desc and positional. Every Boost error
 // becomes a UsageError whose message names the flag ("--ttl: invalid value 'x'").

@@ -23,9 +23,11 @@ constexpr EnvVar k_redis_environment[] = {
 
 constexpr std::size_t k_term_column = 22;
 
-bool uses_redis(const Tool& tool) {
-  return std::any_of(tool.commands.begin(), tool.commands.end(), [](const Command& c) { return c.redis; });
+bool any_redis(std::span<const Command> commands) {
+  return std::any_of(commands.begin(), commands.end(), [](const Command& c) { return c.redis || any_redis(c.commands); });
 }
+
+bool uses_redis(const Tool& tool) { return any_redis(tool.commands); }
 
 std::string environment_text(const Tool& tool, bool redis) {
   std::string out;
@@ -180,6 +182,40 @@ int run_command(const Tool& tool, const Command& command, std::vector<std::strin
   return command.run(inv);
 }
 
+// `TOOL GROUP SUB ARGS...`: args are the words after GROUP.
+int run_group(const Tool& tool, const Command& group, std::vector<std::string> args, std::ostream& out,
+              std::ostream& err) {
+  const std::string see = " (see " + std::string(tool.name) + " " + std::string(group.name) + " --help)";
+  if (args.empty()) throw UsageError("COMMAND: missing" + see);
+  const std::string& word = args.front();
+  if (word == "-h" || word == "--help" || word == "help") {
+    out << group_help(tool, group);
+    return 0;
+  }
+  for (const auto& c : group.commands) {
+    if (c.name == word) return run_command(tool, c, {args.begin() + 1, args.end()}, out, err);
+  }
+  if (word.starts_with("-")) throw UsageError(word + ": unknown option; a command comes first" + see);
+  throw UsageError("'" + word + "': unknown command" + see);
+}
+
+// "  push --queue Q ...   load the run's jobs": a command's line in a list of commands.
+std::string command_list(std::string_view prefix, std::span<const Command> commands) {
+  std::string out;
+  std::string_view group = "\x01";
+  for (const auto& c : commands) {
+    if (c.name.empty()) continue;
+    if (c.group != group) {
+      group = c.group;
+      out += "\n" + (group.empty() ? std::string("Commands") : std::string(group)) + ":\n";
+    }
+    std::string_view usage = c.usage;
+    if (usage.starts_with(prefix) && usage.size() > prefix.size()) usage.remove_prefix(prefix.size() + 1);
+    out += wrap_entry(usage, c.summary, 34);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> Invocation::flag(const char* name) const {
@@ -247,7 +283,11 @@ po::options_description command_options(const Command& command, CommonOptions& c
   po::options_description desc("Options");
   if (command.options != nullptr) command.options(desc);
   if (command.redis) add_redis_options(desc);
-  add_common_options(desc, common);
+  if (command.quiet != nullptr) {
+    add_common_options(desc, common, command.quiet);
+  } else {
+    add_common_options(desc, common);
+  }
   return desc;
 }
 
@@ -264,21 +304,18 @@ std::string tool_help(const Tool& tool) {
   }
   out += "\n" + std::string(tool.description) + "\n";
   if (main_command != nullptr) out += "\n" + options_text(*main_command);
-  std::string_view group = "\x01";
-  for (const auto& c : tool.commands) {
-    if (c.name.empty()) continue;
-    if (c.group != group) {
-      group = c.group;
-      out += "\n" + (group.empty() ? std::string("Commands") : std::string(group)) + ":\n";
-    }
-    std::string_view usage = c.usage;
-    if (usage.starts_with(tool.name) && usage.size() > tool.name.size()) usage.remove_prefix(tool.name.size() + 1);
-    out += wrap_entry(usage, c.summary, 34);
-  }
-  out += "\n";
+  out += command_list(tool.name, tool.commands) + "\n";
   if (uses_redis(tool)) out += "Every command that uses Redis takes --redis URL and --namespace NS.\n";
   out += "Run `" + std::string(tool.name) + " COMMAND --help` for a command's options.\n\n";
   return out + footer(tool, uses_redis(tool));
+}
+
+std::string group_help(const Tool& tool, const Command& group) {
+  std::string prefix = std::string(tool.name) + " " + std::string(group.name);
+  std::string out = "Usage: " + std::string(group.usage) + "\n\n" + std::string(group.description) + "\n";
+  out += command_list(prefix, group.commands) + "\n";
+  out += "Run `" + prefix + " COMMAND --help` for a command's options.\n\n";
+  return out + footer(tool, any_redis(group.commands));
 }
 
 std::string command_help(const Tool& tool, const Command& command) {
@@ -316,6 +353,7 @@ int run_tool(const Tool& tool, int argc, char** argv, std::ostream& out, std::os
   }
   args = command_word_first(tool, std::move(args));
   if (const Command* command = find_command(tool, args.front())) {
+    if (!command->commands.empty()) return run_group(tool, *command, {args.begin() + 1, args.end()}, out, err);
     return run_command(tool, *command, {args.begin() + 1, args.end()}, out, err);
   }
   if (main_command != nullptr) return run_command(tool, *main_command, args, out, err);
@@ -330,12 +368,19 @@ std::string man_page(const Tool& tool) {
   std::string out = ".TH " + upper + " 1 \"\" \"" + version_text(tool.name) + "\" \"ciutils\"\n";
   out += ".SH NAME\n" + name + " \\- " + roff(tool.summary) + "\n";
   out += ".SH SYNOPSIS\n.nf\n";
-  for (const auto& c : tool.commands) out += roff(c.usage) + "\n";
+  for (const auto& c : tool.commands) {
+    if (c.commands.empty()) out += roff(c.usage) + "\n";
+    for (const auto& s : c.commands) out += roff(s.usage) + "\n";
+  }
   out += ".fi\n.SH DESCRIPTION\n" + roff(tool.description) + "\n";
   out += ".SH COMMANDS\n";
   for (const auto& c : tool.commands) {
     std::string title = c.name.empty() ? name : name + " " + std::string(c.name);
-    out += ".SS \"" + title + "\"\n.nf\n" + roff(command_help(tool, c)) + ".fi\n";
+    std::string help = c.commands.empty() ? command_help(tool, c) : group_help(tool, c);
+    out += ".SS \"" + title + "\"\n.nf\n" + roff(help) + ".fi\n";
+    for (const auto& s : c.commands) {
+      out += ".SS \"" + title + " " + std::string(s.name) + "\"\n.nf\n" + roff(command_help(tool, s)) + ".fi\n";
+    }
   }
   std::string env = environment_text(tool, uses_redis(tool));
   if (!env.empty()) out += ".SH ENVIRONMENT\n.nf\n" + roff(env.substr(env.find('\n') + 1)) + ".fi\n";
@@ -350,18 +395,43 @@ std::string bash_completion(const Tool& tool) {
   std::string name(tool.name);
   std::string fn = "_ciutils_" + name;
   std::replace(fn.begin(), fn.end(), '-', '_');
+  std::string group_names;
+  for (const auto& c : tool.commands) {
+    if (!c.commands.empty()) group_names += (group_names.empty() ? "" : "|") + std::string(c.name);
+  }
   std::ostringstream out;
   out << "# bash completion for " << name << " (" << version_text(tool.name) << "), generated from its commands.\n"
       << fn << "() {\n"
       << "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" sub=\"\" i words flags\n"
       << "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-      << "    [ \"${COMP_WORDS[i]}\" = \"--\" ] && return 0\n"
-      << "    case \"${COMP_WORDS[i]}\" in -*) ;; *) [ -z \"$sub\" ] && sub=\"${COMP_WORDS[i]}\" ;; esac\n"
-      << "  done\n"
+      << "    [ \"${COMP_WORDS[i]}\" = \"--\" ] && return 0\n";
+  if (group_names.empty()) {
+    out << "    case \"${COMP_WORDS[i]}\" in -*) ;; *) [ -z \"$sub\" ] && sub=\"${COMP_WORDS[i]}\" ;; esac\n";
+  } else {  // a group's command is its second word: sub is "queue push"
+    out << "    case \"${COMP_WORDS[i]}\" in -*) ;; *)\n"
+        << "      if [ -z \"$sub\" ]; then sub=\"${COMP_WORDS[i]}\"\n"
+        << "      else case \"$sub\" in " << group_names << ") sub=\"$sub ${COMP_WORDS[i]}\" ;; esac; fi ;;\n"
+        << "    esac\n";
+  }
+  out << "  done\n"
       << "  case \"$sub\" in\n";
   std::vector<std::string> names;
   std::string default_flags = "--help --version";
   for (const auto& c : tool.commands) {
+    if (!c.commands.empty()) {
+      std::vector<std::string> words;
+      for (const auto& s : c.commands) {
+        CommonOptions common;
+        auto flags = flag_names(command_options(s, common));
+        std::sort(flags.begin(), flags.end());
+        out << "    \"" << c.name << " " << s.name << "\") words=\"\"; flags=\"" << joined(flags) << "\" ;;\n";
+        words.emplace_back(s.name);
+      }
+      std::sort(words.begin(), words.end());
+      out << "    " << c.name << ") words=\"" << joined(words) << "\"; flags=\"--help\" ;;\n";
+      names.emplace_back(c.name);
+      continue;
+    }
     if (c.name.empty()) {
       CommonOptions common;
       auto flags = flag_names(command_options(c, common));

@@ -63,7 +63,11 @@ struct Command {
   bool redis = false;            // takes --redis URL and --namespace NS
   bool takes_command = false;    // "-- CMD [ARG...]" ends its arguments
   std::span<const std::string_view> words = {};  // what its first argument may be, for completion
+  const char* quiet = nullptr;   // what -q does when it is more than "print only errors"
   int (*run)(Invocation&) = nullptr;
+  // A group of commands named by a second word (`prun queue push`): the group's --help lists
+  // them, its usage and description say what they share, and it has no run of its own.
+  std::span<const Command> commands = {};
 };
 
 struct Tool {
@@ -86,6 +90,7 @@ Invocation parse_invocation(std::string_view tool, const Command& command, std::
 // The tool's help (no command) or a command's help, exactly as --help prints it.
 std::string tool_help(const Tool& tool);
 std::string command_help(const Tool& tool, const Command& command);
+std::string group_help(const Tool& tool, const Command& group);
 
 // The option set a command is parsed with: its own flags, Redis's, then the common ones.
 po::options_description command_options(const Command& command, CommonOptions& common);

@@ -259,6 +259,76 @@ TEST(Command, TheDefaultCommandsHelpIsTheTools) {
   EXPECT_NE(man.find(".SS \"getter put\"\n"), std::string::npos);
 }
 
+// A group of commands named by a second word (`runner queue push`) beside a default command.
+int run_push(Invocation& inv) {
+  g_seen = "push:" + inv.flag("queue").value_or("-") + "|" + inv.key_space().name();
+  return 0;
+}
+void queue_options(po::options_description& desc) {
+  desc.add_options()("queue", po::value<std::string>()->value_name("Q"), "the queue");
+}
+constexpr Command k_queue_commands[] = {
+    {.name = "push", .summary = "load jobs", .usage = "runner queue push --queue Q", .description = "Loads jobs.",
+     .options = queue_options, .redis = true, .quiet = "no notes (the jobs' output still prints)", .run = run_push},
+    {.name = "wait", .summary = "wait for them", .usage = "runner queue wait --queue Q", .description = "Waits.",
+     .options = queue_options, .redis = true, .run = run_push},
+};
+constexpr Command k_runner_commands[] = {
+    {.name = "", .summary = "run jobs", .usage = "runner [OPTIONS]", .description = "Runs jobs.", .options = get_options,
+     .run = run_get},
+    {.name = "queue", .summary = "jobs in Redis", .usage = "runner queue push|wait ...",
+     .description = "One run's jobs in Redis.", .commands = k_queue_commands},
+};
+constexpr Tool k_runner{.name = "runner", .summary = "runs", .description = "Runs jobs.",
+                        .commands = k_runner_commands, .exit_codes = k_codes};
+
+Result run_runner(std::vector<std::string> args) {
+  g_tool = &k_runner;
+  auto r = run(std::move(args));
+  g_tool = &k_tool;
+  return r;
+}
+
+TEST(Command, AGroupsCommandsAreNamedByTheSecondWord) {
+  EXPECT_EQ(run_runner({"queue", "push", "--queue", "q", "--namespace", "ns"}).code, 0);
+  EXPECT_EQ(g_seen, "push:q|ns");
+  EXPECT_EQ(run_runner({"-o", "d"}).code, 0);
+  EXPECT_EQ(g_seen, "get:-|d");
+  EXPECT_EQ(run_runner({"queue"}).err, "demo: error: COMMAND: missing (see runner queue --help)\n");
+  auto r = run_runner({"queue", "frob"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "demo: error: 'frob': unknown command (see runner queue --help)\n");
+  EXPECT_EQ(run_runner({"queue", "--frob"}).err,
+            "demo: error: --frob: unknown option; a command comes first (see runner queue --help)\n");
+  EXPECT_EQ(run_runner({"queue", "push", "--bogus"}).err, "demo: error: --bogus: unknown option\n");
+
+  auto help = run_runner({"queue", "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_EQ(help.out.rfind("Usage: runner queue push|wait ...\n\nOne run's jobs in Redis.\n\nCommands:\n"
+                           "  push --queue Q                  load jobs\n",
+                           0),
+            0u)
+      << help.out;
+  EXPECT_NE(help.out.find("Run `runner queue COMMAND --help` for a command's options."), std::string::npos);
+  EXPECT_NE(help.out.find("REDIS_URL"), std::string::npos);
+  EXPECT_NE(help.out.find("Exit status:"), std::string::npos);
+  auto wait = run_runner({"queue", "wait", "--help"}).out;
+  EXPECT_EQ(wait.rfind("Usage: runner queue wait --queue Q\n\nWaits.\n", 0), 0u);
+  EXPECT_NE(wait.find("print only errors"), std::string::npos);
+  auto push = run_runner({"queue", "push", "--help"}).out;
+  EXPECT_NE(push.find("-q [ --quiet ]        no notes (the jobs' output still prints)\n"), std::string::npos) << push;
+  auto tool = run_runner({"--help"}).out;
+  EXPECT_NE(tool.find("  queue push|wait ...             jobs in Redis\n"), std::string::npos) << tool;
+
+  auto completion = run_runner({"--completion"}).out;
+  EXPECT_NE(completion.find("    queue) words=\"push wait\"; flags=\"--help\" ;;\n"), std::string::npos) << completion;
+  EXPECT_NE(completion.find("    \"queue push\") words=\"\"; flags=\"--help --json --namespace --queue"), std::string::npos);
+  auto man = run_runner({"--man"}).out;
+  EXPECT_NE(man.find("runner queue wait \\-\\-queue Q\n"), std::string::npos) << man;
+  EXPECT_NE(man.find(".SS \"runner queue\"\n"), std::string::npos);
+  EXPECT_NE(man.find(".SS \"runner queue push\"\n"), std::string::npos);
+}
+
 TEST(ExitCodes, EveryToolsHelpListsTheSharedCodesItUsesThenItsOwn) {
   constexpr std::string_view codes[] = {"0", "2"};
   EXPECT_EQ(exit_status_text("schedule", codes),

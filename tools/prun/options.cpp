@@ -13,55 +13,6 @@ namespace ciutils::prun {
 
 namespace {
 
-constexpr const char* k_synopsis =
-    "prun [OPTIONS] < jobs.txt\n"
-    "       prun [OPTIONS] -a FILE\n"
-    "       prun [OPTIONS] -- COMMAND [ARG…] {}   (items from stdin or -a)\n"
-    "       prun [OPTIONS] -- COMMAND {1} {2} ::: A B ::: C D   (or :::: FILE)\n"
-    "       prun [OPTIONS] -f plan.json\n"
-    "       prun queue push|work|wait|results|status …   (one run over many machines: prun queue --help)";
-
-constexpr const char* k_description =
-    "Runs shell commands in parallel on a pool of slots: one command per input line, a\n"
-    "command template filled with each input line, or the steps of a plan file. Every job\n"
-    "runs in its own process group with its output captured; timeouts kill the whole group;\n"
-    "cleanup and teardown always run; one result record per job goes to --results.";
-
-constexpr const char* k_extra =
-    "Replacement strings in a command template: {} the job's arguments, {.} without their\n"
-    "extension, {/} basename, {//} directory, {/.} basename without extension (all shell-\n"
-    "quoted), {N} {N.} {N/} {N//} {N/.} the Nth argument ({-N} from the end), {#} the job\n"
-    "number, {%} the slot. Without any, the arguments are appended.\n"
-    "Input sources: stdin, each -a FILE, the words after each :::, each file after ::::\n"
-    "(- is stdin). Several sources are crossed (one argument from each per job, the first\n"
-    "source varying slowest); :::+ pairs a source with the one before it, --link pairs all.\n"
-    "Items end at a newline (-d DELIM, -0: NUL); empty items are empty arguments.\n"
-    "Plan commands fill {#} and {%} too (not after '$').\n"
-    "One input is read as the jobs run, so a slow producer feeds the pool; several sources,\n"
-    "-X, --timings, --shard and --dry-run read all of it first.\n"
-    "\n"
-    "Environment of every job:\n"
-    "  PRUN_JOB           the job number (1-based)\n"
-    "  PRUN_SLOT          the slot (0-based, stable per worker); CI_COMMAND_NUMBER is the same\n"
-    "  PRUN_SLOT_COUNT    the number of slots\n"
-    "  PRUN_RUN_ID        unique per run (--run-id)\n"
-    "  PROJECT_NAME       <run-id>-<slot>, usable as a docker compose project name\n"
-    "  PRUN_SHARD_INDEX, PRUN_SHARD_TOTAL   with --shard: I (1-based) and N\n"
-    "  TEST_SHARD_INDEX, TEST_TOTAL_SHARDS  with --shard: I-1 (0-based) and N, as Bazel sets them\n"
-    "\n"
-    "Environment read by prun:\n"
-    "  GITHUB_ACTIONS     \"true\": job output in ::group:: blocks, workflow commands neutralised\n"
-    "  CI, JENKINS_URL, TF_BUILD   a CI's log: a progress line every 30s (never carriage returns)\n"
-    "  CI_NODE_INDEX/CI_NODE_TOTAL, CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL,\n"
-    "  BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT   --shard auto\n"
-    "\n"
-    "Exit status:\n"
-    "  0    every job passed (flaky counts as passed unless --fail-on-flaky)\n"
-    "  1    a job failed, timed out or could not start\n"
-    "  2    bad usage or an invalid plan\n"
-    "  125  prun itself failed\n"
-    "  130  interrupted (SIGINT); 143 terminated (SIGTERM); 129 hung up (SIGHUP)\n";
-
 struct RawOptions {
   std::string jobs;
   std::string timeout;
@@ -92,62 +43,65 @@ struct RawOptions {
   std::string load;
 };
 
-po::options_description describe(Options& o, RawOptions& r) {
-  po::options_description desc("Options");
-  add_common_options(desc, o.common);
+}  // namespace
+
+void add_source_flags(po::options_description& desc) {
   // clang-format off
   desc.add_options()
-      ("arg-file,a", po::value(&o.arg_files)->composing(), "read job lines (or template items) from FILE instead of stdin; each -a is one more input source")
-      ("link", po::bool_switch(&o.link), "pair the input sources (the Nth values together, shorter ones wrapping) instead of crossing them")
-      ("delimiter,d", po::value(&r.delimiter), "items end at DELIM, not at a newline (C escapes: \\n \\t \\0 \\xHH)")
-      ("null,0", po::bool_switch(&r.null), "items end at a NUL byte (find -print0)")
-      ("skip-empty", po::bool_switch(&o.input_format.skip_empty), "drop empty and blank items (they are kept as empty arguments by default)")
-      ("no-run-if-empty,r", po::bool_switch(&r.no_run_if_empty), "the same as --skip-empty (GNU parallel's name)")
-      ("max-args,N", po::value(&r.max_args), "N items per job, {1}..{N} in the template (0: one item read per job, none used)")
-      ("context-replace,X", po::bool_switch(&o.context_replace), "many items per job, as evenly spread over the slots as the length allows; a word holding {} is repeated per item")
-      ("no-shell", po::bool_switch(&o.no_shell), "run the template's words as a program's arguments, without a shell (as xargs)")
-      ("plan,f", po::value(&o.plan_file), "run the steps of a plan file (JSON)")
-      ("jobs,j", po::value(&r.jobs), "number of slots (default: number of CPUs)")
-      ("timeout", po::value(&r.timeout), "kill a job that runs longer than D (\"90s\", \"0.5s\", \"10m\"), or than N% of the median duration of the jobs passed so far (\"200%\")")
-      ("delay", po::value(&r.delay), "start jobs at least D apart")
-      ("memfree", po::value(&r.memfree), "start a job only while the memory available is at least SIZE")
-      ("load", po::value(&r.load), "start a job only while fewer than N other processes run or wait on I/O (N% of the CPUs)")
-      ("kill-sequence", po::value(&r.kill_sequence), "signals for a timed-out or cancelled job (default TERM,10s,KILL)")
-      ("retries", po::value(&r.retries), "retry a failed job up to N times; passing after a retry is flaky")
-      ("fail-on-flaky", po::bool_switch(&o.fail_on_flaky), "count flaky jobs as failures")
-      ("retry-other-slot", po::bool_switch(&o.retry_other_slot), "run a retry on another slot than the failed attempt (its host, via --slot-env)")
-      ("halt", po::value(&r.halt), "now|soon|fail=N|now,fail=N|soon,fail=N: stop after failures")
-      ("env,e", po::value(&r.env)->composing(), "K=V: set in every job's environment (repeatable)")
-      ("slot-env", po::value(&r.slot_env)->composing(), "K=V1,V2,…: slot i gets value i modulo the count (\\, is a comma in a value; repeating K adds values)")
-      ("results", po::value(&o.results_file), "write one JSON result record per job to FILE as each ends")
-      ("joblog", po::value(&o.joblog_file), "write GNU parallel's --joblog format to FILE (- for stdout)")
-      ("log-dir", po::value(&o.log_dir), "keep each job's output in DIR/<job>.log")
-      ("group", po::bool_switch(&r.group), "print each job's output whole when it ends, under a header (default)")
-      ("tag", po::bool_switch(&r.tag), "print output lines as they come, prefixed [slot/job]")
-      ("ungroup", po::bool_switch(&r.ungroup), "pass output through as it comes")
-      ("tagstring", po::value<std::string>(), "--tag with STR before a tab instead of [slot/job]; replacement strings filled, unquoted")
-      ("timestamps", po::bool_switch(&o.timestamps), "with --tag: prefix lines with the UTC time")
-      ("resume", po::bool_switch(&r.resume), "skip the jobs the --results file already has a record of; append to it")
-      ("resume-failed", po::bool_switch(&r.resume_failed), "skip the jobs that passed in the --results file; run the rest; append")
-      ("retry-failed", po::bool_switch(&r.retry_failed), "run only the jobs that failed in the --results file (no input read); append")
-      ("keep-order,k", po::bool_switch(&o.keep_order), "--group: print jobs' output in input order, each as soon as those before it are done")
-      ("merge-stderr", po::bool_switch(&o.merge_stderr), "give each job one pipe for stdout and stderr (as 2>&1: exact order)")
-      ("timings", po::value(&o.timings_file), "a previous results FILE: run the longest-known jobs first")
-      ("shard", po::value(&r.shard), "I/N or auto: run only shard I of N (longest-first split)")
-      ("cancel-grace", po::value(&r.cancel_grace), "on SIGINT/SIGTERM/SIGHUP, time for jobs, teardown and cleanup (default 7s)")
-      ("run-id", po::value(&o.run_id), "the run's id (default: prun-<time>-<pid>)")
-      ("tail", po::value(&r.tail), "bytes of stdout/stderr kept in each record (default 4KiB)")
-      ("progress", po::bool_switch(&r.progress), "show progress on stderr even when it is not a terminal")
-      ("no-progress", po::bool_switch(&r.no_progress), "never show progress")
-      ("eta", po::bool_switch(&r.eta), "the same as --progress (the progress line has the ETA)")
-      ("bar", po::bool_switch(&o.progress_bar), "--progress with a bar of the share done")
-      ("progress-interval", po::value(&r.progress_interval), "time between progress lines (default 250ms on a terminal, 30s otherwise)")
-      ("dry-run", po::bool_switch(&o.dry_run), "print the jobs that would run, in order, and exit");
+      ("arg-file,a", po::value<std::vector<std::string>>()->value_name("FILE")->composing(), "read job lines (or template items) from FILE instead of stdin; each -a is one more input source")
+      ("plan,f", po::value<std::string>()->value_name("FILE"), "run the steps of a plan file (JSON)")
+      ("timings", po::value<std::string>()->value_name("FILE"), "a previous results FILE: run the longest-known jobs first")
+      ("run-id", po::value<std::string>()->value_name("ID"), "the run's id (default: prun-<time>-<pid>)");
   // clang-format on
-  return desc;
 }
 
-}  // namespace
+void add_run_flags(po::options_description& desc) {
+  // clang-format off
+  desc.add_options()
+      ("link", po::bool_switch(), "pair the input sources (the Nth values together, shorter ones wrapping) instead of crossing them")
+      ("delimiter,d", po::value<std::string>()->value_name("DELIM"), "items end at DELIM, not at a newline (C escapes: \\n \\t \\0 \\xHH)")
+      ("null,0", po::bool_switch(), "items end at a NUL byte (find -print0)")
+      ("skip-empty", po::bool_switch(), "drop empty and blank items (they are kept as empty arguments by default)")
+      ("no-run-if-empty,r", po::bool_switch(), "the same as --skip-empty (GNU parallel's name)")
+      ("max-args,N", po::value<std::string>()->value_name("N"), "N items per job, {1}..{N} in the template (0: one item read per job, none used)")
+      ("context-replace,X", po::bool_switch(), "many items per job, as evenly spread over the slots as the length allows; a word holding {} is repeated per item")
+      ("no-shell", po::bool_switch(), "run the template's words as a program's arguments, without a shell (as xargs)")
+      ("jobs,j", po::value<std::string>()->value_name("N"), "number of slots (default: number of CPUs)")
+      ("timeout", po::value<std::string>()->value_name("D"), "kill a job that runs longer than D (\"90s\", \"0.5s\", \"10m\"), or than N% of the median duration of the jobs passed so far (\"200%\")")
+      ("delay", po::value<std::string>()->value_name("D"), "start jobs at least D apart")
+      ("memfree", po::value<std::string>()->value_name("SIZE"), "start a job only while the memory available is at least SIZE")
+      ("load", po::value<std::string>()->value_name("N"), "start a job only while fewer than N other processes run or wait on I/O (N% of the CPUs)")
+      ("kill-sequence", po::value<std::string>()->value_name("SEQ"), "signals for a timed-out or cancelled job (default TERM,10s,KILL)")
+      ("retries", po::value<std::string>()->value_name("N"), "retry a failed job up to N times; passing after a retry is flaky")
+      ("fail-on-flaky", po::bool_switch(), "count flaky jobs as failures")
+      ("retry-other-slot", po::bool_switch(), "run a retry on another slot than the failed attempt (its host, via --slot-env)")
+      ("halt", po::value<std::string>()->value_name("WHEN"), "now|soon|fail=N|now,fail=N|soon,fail=N: stop after failures")
+      ("env,e", po::value<std::vector<std::string>>()->value_name("K=V")->composing(), "K=V: set in every job's environment (repeatable)")
+      ("slot-env", po::value<std::vector<std::string>>()->value_name("K=V1,V2")->composing(), "K=V1,V2,...: slot i gets value i modulo the count (\\, is a comma in a value; repeating K adds values)")
+      ("results", po::value<std::string>()->value_name("FILE"), "write one JSON result record per job to FILE as each ends")
+      ("joblog", po::value<std::string>()->value_name("FILE"), "write GNU parallel's --joblog format to FILE (- for stdout)")
+      ("log-dir", po::value<std::string>()->value_name("DIR"), "keep each job's output in DIR/<job>.log")
+      ("group", po::bool_switch(), "print each job's output whole when it ends, under a header (default)")
+      ("tag", po::bool_switch(), "print output lines as they come, prefixed [slot/job]")
+      ("ungroup", po::bool_switch(), "pass output through as it comes")
+      ("tagstring", po::value<std::string>()->value_name("STR"), "--tag with STR before a tab instead of [slot/job]; replacement strings filled, unquoted")
+      ("timestamps", po::bool_switch(), "with --tag: prefix lines with the UTC time")
+      ("resume", po::bool_switch(), "skip the jobs the --results file already has a record of; append to it")
+      ("resume-failed", po::bool_switch(), "skip the jobs that passed in the --results file; run the rest; append")
+      ("retry-failed", po::bool_switch(), "run only the jobs that failed in the --results file (no input read); append")
+      ("keep-order,k", po::bool_switch(), "--group: print jobs' output in input order, each as soon as those before it are done")
+      ("merge-stderr", po::bool_switch(), "give each job one pipe for stdout and stderr (as 2>&1: exact order)")
+      ("shard", po::value<std::string>()->value_name("I/N"), "I/N or auto: run only shard I of N (longest-first split)")
+      ("cancel-grace", po::value<std::string>()->value_name("D"), "on SIGINT/SIGTERM/SIGHUP, time for jobs, teardown and cleanup (default 7s)")
+      ("tail", po::value<std::string>()->value_name("SIZE"), "bytes of stdout/stderr kept in each record (default 4KiB)")
+      ("progress", po::bool_switch(), "show progress on stderr even when it is not a terminal")
+      ("no-progress", po::bool_switch(), "never show progress")
+      ("eta", po::bool_switch(), "the same as --progress (the progress line has the ETA)")
+      ("bar", po::bool_switch(), "--progress with a bar of the share done")
+      ("progress-interval", po::value<std::string>()->value_name("D"), "time between progress lines (default 250ms on a terminal, 30s otherwise)")
+      ("dry-run", po::bool_switch(), "print the jobs that would run, in order, and exit");
+  // clang-format on
+}
 
 HaltPolicy parse_halt(std::string_view text) {
   HaltPolicy policy;
@@ -323,24 +277,86 @@ static void parse_input_sources(Options& o, const RawOptions& r, bool delimiter_
   }
 }
 
-Options parse_options(const std::vector<std::string>& args) {
-  Options o;
+namespace {
+
+std::string text_of(const po::variables_map& vm, const char* name) {
+  return vm.count(name) != 0 ? vm[name].as<std::string>() : std::string();
+}
+std::vector<std::string> list_of(const po::variables_map& vm, const char* name) {
+  return vm.count(name) != 0 ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>();
+}
+bool switch_of(const po::variables_map& vm, const char* name) { return vm.count(name) != 0 && vm[name].as<bool>(); }
+
+// The flags' words, as prun's declarations (add_source_flags, add_run_flags) name them.
+RawOptions raw_options(const po::variables_map& vm) {
   RawOptions r;
-  auto desc = describe(o, r);
-  std::vector<std::string> flags;
-  auto dashdash = std::find(args.begin(), args.end(), "--");
-  flags.assign(args.begin(), dashdash);
-  if (dashdash != args.end()) o.command_template.assign(dashdash + 1, args.end());
+  r.jobs = text_of(vm, "jobs");
+  r.timeout = text_of(vm, "timeout");
+  r.kill_sequence = text_of(vm, "kill-sequence");
+  r.retries = text_of(vm, "retries");
+  r.halt = text_of(vm, "halt");
+  r.env = list_of(vm, "env");
+  r.slot_env = list_of(vm, "slot-env");
+  r.shard = text_of(vm, "shard");
+  r.cancel_grace = text_of(vm, "cancel-grace");
+  r.tail = text_of(vm, "tail");
+  r.group = switch_of(vm, "group");
+  r.tag = switch_of(vm, "tag");
+  r.ungroup = switch_of(vm, "ungroup");
+  r.progress = switch_of(vm, "progress");
+  r.no_progress = switch_of(vm, "no-progress");
+  r.eta = switch_of(vm, "eta");
+  r.progress_interval = text_of(vm, "progress-interval");
+  r.resume = switch_of(vm, "resume");
+  r.resume_failed = switch_of(vm, "resume-failed");
+  r.retry_failed = switch_of(vm, "retry-failed");
+  r.delimiter = text_of(vm, "delimiter");
+  r.null = switch_of(vm, "null");
+  r.max_args = text_of(vm, "max-args");
+  r.no_run_if_empty = switch_of(vm, "no-run-if-empty");
+  r.delay = text_of(vm, "delay");
+  r.memfree = text_of(vm, "memfree");
+  r.load = text_of(vm, "load");
+  return r;
+}
+
+}  // namespace
+
+Options parse_options(const std::vector<std::string>& args) {
+  CommonOptions common;
+  po::options_description desc;
+  add_source_flags(desc);
+  add_run_flags(desc);
+  add_common_options(desc, common);
+  desc.add_options()("command", po::value<std::vector<std::string>>(), "");
   po::positional_options_description positional;
   positional.add("command", -1);
-  std::vector<std::string> words;
-  po::options_description with_words = desc;
-  with_words.add_options()("command", po::value(&words)->composing(), "");
-  auto vm = parse_args(flags, with_words, positional);
-  if (!words.empty()) {
-    if (!o.command_template.empty()) throw UsageError("a command template given both before and after '--'");
-    o.command_template = words;
-  }
+  return options_from(parse_args(args, desc, positional), common);
+}
+
+Options options_from(const po::variables_map& vm, const CommonOptions& common) {
+  Options o;
+  RawOptions r = raw_options(vm);
+  o.common = common;
+  o.arg_files = list_of(vm, "arg-file");
+  o.plan_file = text_of(vm, "plan");
+  o.timings_file = text_of(vm, "timings");
+  o.run_id = text_of(vm, "run-id");
+  o.command_template = list_of(vm, "command");
+  o.link = switch_of(vm, "link");
+  o.input_format.skip_empty = switch_of(vm, "skip-empty");
+  o.context_replace = switch_of(vm, "context-replace");
+  o.no_shell = switch_of(vm, "no-shell");
+  o.fail_on_flaky = switch_of(vm, "fail-on-flaky");
+  o.retry_other_slot = switch_of(vm, "retry-other-slot");
+  o.results_file = text_of(vm, "results");
+  o.joblog_file = text_of(vm, "joblog");
+  o.log_dir = text_of(vm, "log-dir");
+  o.timestamps = switch_of(vm, "timestamps");
+  o.keep_order = switch_of(vm, "keep-order");
+  o.merge_stderr = switch_of(vm, "merge-stderr");
+  o.progress_bar = switch_of(vm, "bar");
+  o.dry_run = switch_of(vm, "dry-run");
   if (o.common.help || o.common.version) return o;
   parse_input_sources(o, r, vm.count("delimiter") != 0);
 
@@ -436,17 +452,6 @@ Options parse_options(const std::vector<std::string>& args) {
   }
   if (vm.count("run-id") != 0 && o.run_id.empty()) throw UsageError("--run-id: empty value");
   return o;
-}
-
-std::string usage_help() {
-  Options o;
-  RawOptions r;
-  std::string text = help_text(k_synopsis, k_description, describe(o, r), k_extra);
-  // The jobs' output is prun's data: -q silences prun's own lines, not the jobs.
-  std::string_view common = "print only errors";
-  auto at = text.find(common);
-  if (at != std::string::npos) text.replace(at, common.size(), "no headers, summary, progress or notes (jobs' output and errors still print)");
-  return text;
 }
 
 }  // namespace ciutils::prun

@@ -97,10 +97,15 @@ struct Options {
   bool dry_run = false;
 };
 
-// Parses args (without argv[0]); UsageError naming the flag on bad input.
-// Returns nullopt-free Options; help/version are flagged in common.
-Options parse_options(const std::vector<std::string>& args);
+// prun's flags, declared once: the job sources (-a, -f, --timings, --run-id), which a queue
+// worker declares its own way, and every other flag, which `prun queue work` takes too.
+void add_source_flags(po::options_description& desc);
+void add_run_flags(po::options_description& desc);
 
-std::string usage_help();
+// The flags parsed (their words in "command") checked into Options; UsageError naming the
+// flag on bad input. help/version are flagged in common.
+Options options_from(const po::variables_map& vm, const CommonOptions& common);
+// The same from args (without argv[0]).
+Options parse_options(const std::vector<std::string>& args);
 
 }  // namespace ciutils::prun

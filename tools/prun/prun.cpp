@@ -2,7 +2,6 @@
 
 #include "command_template.h"
 #include "input_sources.h"
-#include "queue_command.h"
 #include "job_input.h"
 #include "job_order.h"
 #include "options.h"
@@ -547,19 +546,5 @@ private:
 }  // namespace
 
 int execute(Options options, RunHooks hooks) { return Run(std::move(options), std::move(hooks)).execute(); }
-
-int run(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "queue") return run_queue(args_of(argc - 1, argv + 1));
-  Options options = parse_options(args_of(argc, argv));
-  if (options.common.help) {
-    std::cout << usage_help();
-    return 0;
-  }
-  if (options.common.version) {
-    std::cout << version_text("prun") << "\n";
-    return 0;
-  }
-  return execute(std::move(options));
-}
 
 }  // namespace ciutils::prun

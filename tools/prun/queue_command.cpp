@@ -32,37 +32,10 @@ using std::chrono::milliseconds;
 constexpr milliseconds k_default_ttl{24 * 3600 * 1000};
 constexpr milliseconds k_default_lease{30000};
 
-constexpr const char* k_queue_help =
-    "Usage: prun queue push    --queue Q --run-id ID [--timings FILE] [-a FILE | -f plan.json] [--ttl D] [--append]\n"
-    "       prun queue seal    --queue Q --run-id ID\n"
-    "       prun queue work    --queue Q --run-id ID -j N [prun's running and output flags] [-- TEMPLATE]\n"
-    "       prun queue wait    --queue Q --run-id ID [--timeout D]\n"
-    "       prun queue results --queue Q --run-id ID > results.jsonl\n"
-    "       prun queue status  --queue Q --run-id ID [--json]\n"
-    "\n"
-    "One run's jobs in Redis, drained by `prun queue work` on every CI node: each worker\n"
-    "leases jobs as slots free up, runs them exactly as prun runs them, and appends each\n"
-    "record to the run's results stream. A worker that dies loses its leases after\n"
-    "--lease-timeout and others run its jobs; a job finished twice is recorded once (the\n"
-    "first completion; later ones go to the duplicates stream). push --append adds lists\n"
-    "to an open run until `prun queue seal`; work --no-exit-when-drained waits for them.\n"
-    "\n"
-    "Every verb takes --queue Q, --run-id ID, --redis URL (else $REDIS_URL, default\n"
-    "redis://127.0.0.1:6379/0) and --namespace NS (else $CIUTILS_NAMESPACE, default ciutils).\n"
-    "`prun queue VERB --help` lists a verb's flags.\n"
-    "\n"
-    "Exit status:\n"
-    "  0    done: every job passed (wait), loaded (push), this worker's jobs passed (work)\n"
-    "  1    a job failed, timed out or was quarantined (wait); one of this worker's failed (work)\n"
-    "  2    bad usage; a different job list under the same run id (or a list added to a\n"
-    "       sealed run); no such run\n"
-    "  3    Redis unreachable or refusing (work: with --fallback, the static share runs instead)\n"
-    "  124  wait: --timeout passed before every job was recorded\n";
-
 struct QueueOptions {
   std::string queue;
   std::string run_id;
-  std::string redis;
+  std::optional<RedisUrl> url;  // --redis, else $REDIS_URL
   std::string ns;
   std::vector<std::string> arg_files;
   std::string plan_file;
@@ -79,128 +52,42 @@ struct QueueOptions {
   CommonOptions common;
 };
 
-po::options_description run_flags(QueueOptions& q) {
-  po::options_description desc("Run");
-  desc.add_options()
-      ("queue", po::value(&q.queue)->value_name("Q"), "the queue (shared by the runs of one suite)")
-      ("run-id", po::value(&q.run_id)->value_name("ID"), "the run: the same on every node of one CI run")
-      ("redis", po::value(&q.redis)->value_name("URL"), "Redis URL (else $REDIS_URL)")
-      ("namespace", po::value(&q.ns)->value_name("NS"), "key prefix (else $CIUTILS_NAMESPACE, default ciutils)");
-  return desc;
-}
-
-void add_job_list_flags(po::options_description& desc, QueueOptions& q) {
-  desc.add_options()
-      ("arg-file,a", po::value(&q.arg_files)->composing()->value_name("FILE"), "the job list, one job a line (default: stdin for push)")
-      ("plan,f", po::value(&q.plan_file)->value_name("FILE"), "a plan file: its steps' jobs, run in step order, each as prun runs it")
-      ("timings", po::value(&q.timings)->value_name("FILE"), "a previous results file: longest-known jobs first")
-      ("ttl", po::value(&q.ttl)->value_name("D"), "the run's keys expire after D (default 24h)");
-}
-
-void add_fallback_flag(po::options_description& desc, QueueOptions& q) {
-  desc.add_options()("fallback", po::value(&q.fallback)->value_name("shard:K/N"),
-                     "Redis unreachable at start: run this node's static share (prun --shard K/N) of the -a list");
-}
-
-po::options_description verb_flags(const std::string& verb, QueueOptions& q) {
-  po::options_description desc = run_flags(q);
-  if (verb == "push") {
-    add_job_list_flags(desc, q);
-    add_fallback_flag(desc, q);
-    desc.add_options()("append", po::bool_switch(&q.append),
-                       "add this list to the run, which stays open for more until prun queue seal");
-  } else if (verb == "work") {
-    add_job_list_flags(desc, q);
-    add_fallback_flag(desc, q);
-    desc.add_options()
-        ("lease-timeout", po::value(&q.lease)->value_name("D"), "a silent worker's jobs return to the queue after D (default 30s)")
-        ("max-crashes", po::value(&q.max_crashes)->value_name("N"), "quarantine a job whose worker was lost N times (default 2)")
-        ("exit-when-drained", po::bool_switch(&q.exit_when_drained), "end once nothing is queued or leased (the default)")
-        ("no-exit-when-drained", po::bool_switch(&q.no_exit_when_drained),
-         "wait for the run to be pushed, and for more jobs until it is sealed and done")
-        ("wait", po::value(&q.wait)->value_name("D"),
-         "with nothing to run, wait at most D: for the push, and for more jobs of an open run");
-  } else if (verb == "wait") {
-    desc.add_options()("timeout", po::value(&q.timeout)->value_name("D"), "give up after D (exit 124)");
-  }
-  if (verb != "work") add_common_options(desc, q.common);
-  return desc;
-}
-
-std::string verb_help(const std::string& verb) {
+// A verb's flags as parsed; what the verb does not declare stays empty.
+QueueOptions queue_options(const Invocation& inv) {
   QueueOptions q;
-  auto desc = verb_flags(verb, q);
-  std::ostringstream out;
-  if (verb == "push") {
-    out << "Usage: prun queue push --queue Q --run-id ID [--timings FILE] [-a FILE | -f plan.json] [--ttl D]\n\n"
-           "Loads the run's jobs (the lines of -a FILE or stdin, as prun reads them, or the jobs\n"
-           "of a plan's steps) into Redis, longest-known first. Idempotent: every node may push the same list; a different list\n"
-           "under the same run id is refused (exit 2). With --append, each distinct list is added\n"
-           "to the run, which stays open until `prun queue seal` (pushing the same list again adds\n"
-           "nothing). With --fallback, an unreachable Redis is a warning and exit 0, so\n"
-           "`prun queue work --fallback` can run the static share.\n\n";
-  } else if (verb == "work") {
-    out << "Usage: prun queue work --queue Q --run-id ID -j N [prun's flags] [-- TEMPLATE]\n\n"
-           "Leases jobs of the run, runs them as prun does (every running and output flag of\n"
-           "prun applies: --timeout, --retries, --env, --slot-env, --log-dir, --results, --tag…)\n"
-           "and appends each record to the run's results stream. With -a or -f, pushes first.\n"
-           "A plan's steps run in order across the workers, each job with its step's timeout,\n"
-           "retries, env and slots; setup, teardown and cleanup run on every worker.\n"
-           "Ends when nothing is queued or leased; exits as prun does for the jobs it ran.\n"
-           "With --no-exit-when-drained it waits for the run to be pushed and, while the run is\n"
-           "open (push --append), for more jobs, until the run is sealed and drained.\n\n";
-  } else if (verb == "wait") {
-    out << "Usage: prun queue wait --queue Q --run-id ID [--timeout D]\n\n"
-           "Waits until every job of the run is recorded, with progress on stderr.\n"
-           "Exit 0 when all passed, 1 otherwise, 124 after --timeout.\n\n";
-  } else if (verb == "seal") {
-    out << "Usage: prun queue seal --queue Q --run-id ID\n\n"
-           "Closes a run opened by push --append: no more lists can be added, and the workers\n"
-           "waiting for more jobs (--no-exit-when-drained) end once it is drained.\n\n";
-  } else if (verb == "results") {
-    out << "Usage: prun queue results --queue Q --run-id ID > results.jsonl\n\n"
-           "Prints every record of the run so far (JSON Lines, one per job, first completion).\n\n";
-  } else {
-    out << "Usage: prun queue status --queue Q --run-id ID [--json]\n\n"
-           "Queued, leased by node, done, failed, quarantined and duplicate jobs of a run.\n\n";
-  }
-  out << desc;
-  return out.str();
+  q.queue = inv.flag("queue").value_or("");
+  q.run_id = inv.flag("run-id").value_or("");
+  q.ns = inv.flag("namespace").value_or("");
+  q.arg_files = inv.value_or("arg-file", std::vector<std::string>());
+  q.plan_file = inv.flag("plan").value_or("");
+  q.timings = inv.flag("timings").value_or("");
+  q.ttl = inv.flag("ttl").value_or("");
+  q.lease = inv.flag("lease-timeout").value_or("");
+  q.max_crashes = inv.flag("max-crashes").value_or("");
+  q.fallback = inv.flag("fallback").value_or("");
+  q.exit_when_drained = inv.value_or("exit-when-drained", false);
+  q.no_exit_when_drained = inv.value_or("no-exit-when-drained", false);
+  q.append = inv.value_or("append", false);
+  q.wait = inv.flag("wait").value_or("");
+  q.common = inv.common;
+  q.url = inv.redis_url();
+  return q;
 }
 
-bool wants_help(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
-    if (a == "--") return false;
-    if (a == "-h" || a == "--help") return true;
-  }
-  return false;
+void add_run_id_flags(po::options_description& desc) {
+  desc.add_options()
+      ("queue", po::value<std::string>()->value_name("Q"), "the queue (shared by the runs of one suite)")
+      ("run-id", po::value<std::string>()->value_name("ID"), "the run: the same on every node of one CI run");
 }
 
-// Parses a verb's own flags; with rest, unknown ones (and everything after "--") are
-// returned for prun's own parser instead of rejected.
-po::variables_map parse_verb(const std::vector<std::string>& args, const po::options_description& desc,
-                             std::vector<std::string>* rest) {
-  po::variables_map vm;
-  try {
-    auto dashdash = std::find(args.begin(), args.end(), "--");
-    std::vector<std::string> flags(args.begin(), dashdash);
-    auto parser = po::command_line_parser(flags).options(desc);
-    if (rest) parser.allow_unregistered();
-    auto parsed = parser.run();
-    po::store(parsed, vm);
-    po::notify(vm);
-    if (rest) {
-      *rest = po::collect_unrecognized(parsed.options, po::include_positional);
-      rest->insert(rest->end(), dashdash, args.end());
-    } else {
-      for (const auto& option : parsed.options) {
-        if (option.position_key >= 0) throw UsageError("'" + option.value.front() + "': unexpected argument");
-      }
-    }
-  } catch (const po::error& e) {
-    throw usage_error(e);
-  }
-  return vm;
+void add_job_list_flags(po::options_description& desc) {
+  desc.add_options()
+      ("arg-file,a", po::value<std::vector<std::string>>()->composing()->value_name("FILE"), "the job list, one job a line (default: stdin for push)")
+      ("plan,f", po::value<std::string>()->value_name("FILE"), "a plan file: its steps' jobs, run in step order, each as prun runs it")
+      ("timings", po::value<std::string>()->value_name("FILE"), "a previous results file: longest-known jobs first")
+      ("ttl", po::value<std::string>()->value_name("D"), "the run's keys expire after D (default 24h)")
+      ("fallback", po::value<std::string>()->value_name("shard:K/N"),
+       "Redis unreachable at start: run this node's static share (prun --shard K/N) of the -a list");
 }
 
 // The job list as prun's one streamed input source.
@@ -224,7 +111,7 @@ void check_run(const QueueOptions& q) {
 }
 
 RedisUrl url_of(const QueueOptions& q) {
-  return parse_redis_url(q.redis.empty() ? redis_url_from_env() : q.redis);
+  return *q.url;
 }
 
 QueueKeys keys_of(const QueueOptions& q) {
@@ -390,9 +277,10 @@ bool unreachable(const std::exception_ptr& error) {
   }
 }
 
-int queue_push(const std::vector<std::string>& args) {
-  QueueOptions q;
-  auto vm = parse_verb(args, verb_flags("push", q), nullptr);
+}  // namespace
+
+int queue_push(Invocation& inv) {
+  QueueOptions q = queue_options(inv);
   check_run(q);
   if (!q.fallback.empty()) parse_fallback(q.fallback);
   JobList list = read_list(q);
@@ -412,13 +300,12 @@ int queue_push(const std::vector<std::string>& args) {
   }
 }
 
-int queue_work(const std::vector<std::string>& args) {
-  QueueOptions q;
-  std::vector<std::string> rest;
-  auto vm = parse_verb(args, verb_flags("work", q), &rest);
+int queue_work(Invocation& inv) {
+  QueueOptions q = queue_options(inv);
   check_run(q);
-  Options o = parse_options(rest);
-  if (o.common.help || o.common.version) throw UsageError("prun queue work: --version is prun's own (prun --version)");
+  po::variables_map run_flags = inv.vm;  // the job list is the queue's, not a local input source
+  for (const char* flag : {"arg-file", "plan", "timings"}) run_flags.erase(flag);
+  Options o = options_from(run_flags, inv.common);
   if (o.shard) throw UsageError("--shard: a queue worker takes what is left; --fallback shard:K/N is the static split");
   if (o.resume != Options::Resume::none) throw UsageError("--resume, --resume-failed and --retry-failed work on local runs only");
   if (!o.plan_file.empty()) throw UsageError("--plan: a queue holds job lines (push them with -a)");
@@ -509,6 +396,8 @@ int queue_work(const std::vector<std::string>& args) {
   return code;
 }
 
+namespace {
+
 std::string progress_line(const RunStatus& s, std::optional<milliseconds> eta) {
   long long bad = s.count("failed") + s.count("timeout") + s.count("error");
   std::string line = "prun: " + std::to_string(s.done) + "/" + std::to_string(s.total) + " done";
@@ -519,9 +408,11 @@ std::string progress_line(const RunStatus& s, std::optional<milliseconds> eta) {
   return line + "\n";
 }
 
-int queue_wait(const std::vector<std::string>& args) {
-  QueueOptions q;
-  parse_verb(args, verb_flags("wait", q), nullptr);
+}  // namespace
+
+int queue_wait(Invocation& inv) {
+  QueueOptions q = queue_options(inv);
+  q.timeout = inv.flag("timeout").value_or("");
   check_run(q);
   std::optional<Clock::time_point> deadline;
   if (!q.timeout.empty()) deadline = Clock::now() + parse_duration(q.timeout, "--timeout");
@@ -590,9 +481,8 @@ int queue_wait(const std::vector<std::string>& args) {
   }
 }
 
-int queue_seal(const std::vector<std::string>& args) {
-  QueueOptions q;
-  parse_verb(args, verb_flags("seal", q), nullptr);
+int queue_seal(Invocation& inv) {
+  QueueOptions q = queue_options(inv);
   check_run(q);
   auto redis = Redis::connect(url_of(q));
   auto sealed = seal_run(redis, keys_of(q));
@@ -602,9 +492,8 @@ int queue_seal(const std::vector<std::string>& args) {
   return 0;
 }
 
-int queue_results(const std::vector<std::string>& args) {
-  QueueOptions q;
-  parse_verb(args, verb_flags("results", q), nullptr);
+int queue_results(Invocation& inv) {
+  QueueOptions q = queue_options(inv);
   check_run(q);
   auto keys = keys_of(q);
   auto redis = Redis::connect(url_of(q));
@@ -623,9 +512,8 @@ int queue_results(const std::vector<std::string>& args) {
   return 0;
 }
 
-int queue_status(const std::vector<std::string>& args) {
-  QueueOptions q;
-  parse_verb(args, verb_flags("status", q), nullptr);
+int queue_status(Invocation& inv) {
+  QueueOptions q = queue_options(inv);
   check_run(q);
   auto redis = Redis::connect(url_of(q));
   auto s = read_status(redis, keys_of(q));
@@ -663,7 +551,31 @@ int queue_status(const std::vector<std::string>& args) {
   return 0;
 }
 
-}  // namespace
+void queue_push_options(po::options_description& desc) {
+  add_run_id_flags(desc);
+  add_job_list_flags(desc);
+  desc.add_options()("append", po::bool_switch(), "add this list to the run, which stays open for more until prun queue seal");
+}
+
+void queue_work_options(po::options_description& desc) {
+  add_run_id_flags(desc);
+  add_job_list_flags(desc);
+  desc.add_options()
+      ("lease-timeout", po::value<std::string>()->value_name("D"), "a silent worker's jobs return to the queue after D (default 30s)")
+      ("max-crashes", po::value<std::string>()->value_name("N"), "quarantine a job whose worker was lost N times (default 2)")
+      ("exit-when-drained", po::bool_switch(), "end once nothing is queued or leased (the default)")
+      ("no-exit-when-drained", po::bool_switch(), "wait for the run to be pushed, and for more jobs until it is sealed and done")
+      ("wait", po::value<std::string>()->value_name("D"),
+       "with nothing to run, wait at most D: for the push, and for more jobs of an open run");
+  add_run_flags(desc);
+}
+
+void queue_wait_options(po::options_description& desc) {
+  add_run_id_flags(desc);
+  desc.add_options()("timeout", po::value<std::string>()->value_name("D"), "give up after D (exit 124)");
+}
+
+void queue_run_options(po::options_description& desc) { add_run_id_flags(desc); }
 
 Shard parse_fallback(std::string_view text) {
   std::string_view prefix = "shard:";
@@ -679,31 +591,6 @@ Shard parse_fallback(std::string_view text) {
                      std::to_string(shard.total) + " (K is 1-based)");
   }
   return shard;
-}
-
-int run_queue(const std::vector<std::string>& args) {
-  if (args.empty()) {
-    throw UsageError("queue: a command is needed: push, seal, work, wait, results or status (prun queue --help)");
-  }
-  if (args[0] == "-h" || args[0] == "--help") {
-    std::cout << k_queue_help;
-    return 0;
-  }
-  const std::string& verb = args[0];
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (verb != "push" && verb != "seal" && verb != "work" && verb != "wait" && verb != "results" && verb != "status") {
-    throw UsageError("queue: unknown command '" + verb + "' (expected push, seal, work, wait, results or status)");
-  }
-  if (wants_help(rest)) {
-    std::cout << verb_help(verb);
-    return 0;
-  }
-  if (verb == "push") return queue_push(rest);
-  if (verb == "seal") return queue_seal(rest);
-  if (verb == "work") return queue_work(rest);
-  if (verb == "wait") return queue_wait(rest);
-  if (verb == "results") return queue_results(rest);
-  return queue_status(rest);
 }
 
 }  // namespace ciutils::prun

@@ -4,13 +4,24 @@
 
 #include "options.h"
 
+#include "ciutils/command.h"
+
 #include <string>
 #include <vector>
 
 namespace ciutils::prun {
 
-// args: the words after "queue". Returns the exit code.
-int run_queue(const std::vector<std::string>& args);
+// Each verb's flags and what it does, for prun's command table.
+void queue_push_options(po::options_description& desc);
+void queue_work_options(po::options_description& desc);  // with prun's own running flags
+void queue_wait_options(po::options_description& desc);
+void queue_run_options(po::options_description& desc);  // seal, results, status: --queue and --run-id
+int queue_push(Invocation& inv);
+int queue_seal(Invocation& inv);
+int queue_work(Invocation& inv);
+int queue_wait(Invocation& inv);
+int queue_results(Invocation& inv);
+int queue_status(Invocation& inv);
 
 // --fallback shard:K/N (UsageError naming --fallback otherwise).
 Shard parse_fallback(std::string_view text);

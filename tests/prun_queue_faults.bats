@@ -10,12 +10,15 @@ setup() { prun_queue_setup; }
 teardown() { kill_pid_files; }
 
 @test "kill -9 of a worker mid-run: its jobs finish on another, none lost, none recorded twice" {
-  for i in $(seq 1 24); do echo "sleep 0.2; echo $i"; done >jobs.txt
+  # Each job waits for the file go, so the doomed worker still holds its leases however
+  # slowly the status polls come round on a busy machine.
+  for i in $(seq 1 24); do echo "until [ -e '$PWD/go' ]; do sleep 0.05; done; echo $i"; done >jobs.txt
   prun queue push --queue q --run-id r -a jobs.txt
   prun queue work --queue q --run-id r -j 3 --lease-timeout 1s -q >/dev/null 2>&1 3>&- &
   echo $! >doomed.pid
-  wait_until 10 holds_lease "$(cat doomed.pid)"
+  wait_until 60 holds_lease "$(cat doomed.pid)"
   kill -KILL "$(cat doomed.pid)"
+  touch go
   # (the survivor's own leases are long: a slow machine must not make it lose one)
   run -0 --separate-stderr prun queue work --queue q --run-id r -j 4 --lease-timeout 5s --results b.jsonl
   prun queue results --queue q --run-id r >all.jsonl
@@ -28,13 +31,16 @@ teardown() { kill_pid_files; }
 }
 
 @test "a worker stopped past its lease, then continued: its late result goes to the duplicates stream" {
-  echo "sleep 1; echo slow" >jobs.txt
+  # The job waits for the file go, so it cannot end before the worker is stopped.
+  job="until [ -e '$PWD/go' ]; do sleep 0.05; done; echo slow"
+  echo "$job" >jobs.txt
   prun queue push --queue q --run-id r -a jobs.txt
   prun queue work --queue q --run-id r -j 1 --lease-timeout 1s --results a.jsonl >/dev/null 2>a.err 3>&- &
   stopped=$!
   echo "$stopped" >stopped.pid
-  wait_until 10 holds_lease "$stopped"
+  wait_until 60 holds_lease "$stopped"
   kill -STOP "$stopped"
+  touch go
   # another worker takes the job once the lease has run out, runs it and records it
   run -0 --separate-stderr prun queue work --queue q --run-id r -j 1 --lease-timeout 5s --results b.jsonl
   check_results b.jsonl 1
@@ -47,7 +53,7 @@ teardown() { kill_pid_files; }
   check_results all.jsonl 1
   [ "$(qstatus duplicates)" = 1 ]
   [ "$(qstatus done)" = 1 ]
-  grep -Fx "prun: job 'sleep 1; echo slow' had already been recorded by another worker: this result went to the duplicates stream" a.err
+  grep -Fx "prun: job '$job' had already been recorded by another worker: this result went to the duplicates stream" a.err
   run -0 redis-cli -p "$REDIS_PORT" xlen "$CIUTILS_NAMESPACE:{prunq:q/r}:duplicates"
   assert_output 1
 }

@@ -8,7 +8,7 @@ load helpers/lockctl_common
 
 setup_file() { suite_start redis; }
 
-teardown() { kill_pid_files; }
+teardown() { kill_test_pids; }
 
 @test "kill -9 of run ends the command's whole group; the next holder never overlaps" {
   lockctl run --ttl 2s uat -- sh -c 'sleep 1000 & echo $! >bg.pid; echo $$ >sh.pid; wait' 3>&- &

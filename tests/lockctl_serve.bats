@@ -12,7 +12,7 @@ setup() {
 }
 teardown() {
   [ -f serve.pid ] && kill -KILL "$(cat serve.pid)" 2>/dev/null
-  kill_pid_files
+  kill_test_pids
 }
 
 # start_serve [ARGS]: lockctl serve on a free port; sets PORT and URL.

@@ -6,7 +6,7 @@ load helpers/prun_queue
 setup_file() { start_redis; }
 teardown_file() { stop_redis; }
 setup() { prun_queue_setup; }
-teardown() { kill_pid_files; }
+teardown() { kill_test_pids; }
 
 @test "4 workers drain 400 jobs: every job recorded exactly once, in Redis and in their local files" {
   seq 1 400 | sed 's/^/echo job /' >jobs.txt

@@ -7,7 +7,7 @@ load helpers/prun_queue
 setup_file() { start_redis; }
 teardown_file() { stop_redis; }
 setup() { prun_queue_setup; }
-teardown() { kill_pid_files; }
+teardown() { kill_test_pids; }
 
 @test "kill -9 of a worker mid-run: its jobs finish on another, none lost, none recorded twice" {
   # Each job waits for the file go, so the doomed worker still holds its leases however

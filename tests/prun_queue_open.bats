@@ -10,7 +10,7 @@ setup() {
   prun_queue_setup
   redis-cli -p "$REDIS_PORT" config resetstat >/dev/null
 }
-teardown() { kill_pid_files; }
+teardown() { kill_test_pids; }
 
 # scripts_ran N: Redis ran at least N scripts since the test began.
 scripts_ran() {

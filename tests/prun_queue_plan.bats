@@ -7,7 +7,7 @@ load helpers/prun_queue
 setup_file() { start_redis; }
 teardown_file() { stop_redis; }
 setup() { prun_queue_setup; }
-teardown() { kill_pid_files; }
+teardown() { kill_test_pids; }
 
 # summary FILE: "classname|name|status|attempts|stdout" of each record, sorted.
 summary() {

@@ -25,15 +25,7 @@ setup() {
   flush_redis_cluster
 }
 
-teardown() {
-  local f pid
-  for f in "$BATS_TEST_TMPDIR"/*.pid; do
-    [ -f "$f" ] || continue
-    pid="$(cat "$f")"
-    pkill -KILL -P "$pid" 2>/dev/null || true
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-}
+teardown() { kill_test_pids; }
 
 # The probes of schedule_helpers, through the cluster (redis-cli -c follows MOVED).
 rcli() { redis-cli -c -p "${CLUSTER_PORTS%% *}" "$@"; }

@@ -25,7 +25,7 @@ setup() {
 }
 
 teardown() {
-  kill_pid_files
+  kill_test_pids
 }
 
 # serve_start NAME [FLAGS...]: report serve on a free port in the background; waits for its

@@ -16,7 +16,7 @@ setup() {
   flush_redis
 }
 
-teardown() { kill_pid_files; }
+teardown() { kill_test_pids; }
 
 @test "kill -9 of a worker ends its command's whole group; the redelivered attempt runs alone" {
   run -0 schedule enqueue --queue q --name crash '{}'

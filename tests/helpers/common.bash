@@ -49,11 +49,15 @@ running() {
   [[ "$stat" != Z* ]]
 }
 
-# kill_pid_files: kill -9 every process named in a *.pid file of the test's directory.
-kill_pid_files() {
-  local f
+# kill_test_pids: SIGKILL to every process named in a *.pid file of the test's directory and
+# to its children. A file whose tests leave processes behind writes teardown() { kill_test_pids; }.
+kill_test_pids() {
+  local f pid
   for f in "$BATS_TEST_TMPDIR"/*.pid; do
-    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+    [ -f "$f" ] || continue
+    pid="$(cat "$f")"
+    pkill -KILL -P "$pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
   done
   return 0
 }

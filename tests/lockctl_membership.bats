@@ -10,6 +10,10 @@ setup_file() { suite_start redis; }
 
 token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
 fence_of() { sed 's/.*"fence":\([0-9]*\).*/\1/' <<<"$1"; }
+# script_held: a client's script waits in Redis (CLIENT PAUSE WRITE holds it).
+script_held() { redis-cli -p "$REDIS_PORT" client list | grep -q 'flags=b .* cmd=eval'; }
+
+teardown() { kill_test_pids; }
 
 @test "a resource held by name and then added to a pool is not handed out by the pool" {
   held="$(lockctl acquire x --owner plain --json)"
@@ -126,6 +130,37 @@ fence_of() { sed 's/.*"fence":\([0-9]*\).*/\1/' <<<"$1"; }
     run -0 lockctl pool list
     assert_output "$winner ${winner,,}1 x"
   done
+}
+
+@test "a pool add that named the pool before a remove emptied it is refused once a plain lock has the name" {
+  lockctl pool set P a
+  # the add's first step (naming P a pool) is held in Redis, then the add stops right after it
+  redis-cli -p "$REDIS_PORT" client pause 60000 write >/dev/null
+  lockctl pool add P b 2>add.err 3>&- &
+  local add=$!
+  echo "$add" >add.pid
+  wait_until 10 script_held
+  kill -STOP "$add"
+  redis-cli -p "$REDIS_PORT" client unpause >/dev/null
+  wait_until 10 eval '! script_held'
+  # meanwhile the pool is emptied, so its name is free, and a plain lock takes it
+  run -0 lockctl pool remove P a
+  run -0 lockctl acquire P --owner plain
+  kill -CONT "$add"
+  local rc=0
+  wait "$add" || rc=$?
+  [ "$rc" = 2 ] || { cat add.err; false; }
+  run -0 cat add.err
+  assert_output "lockctl: error: pool 'P': a resource of that name exists (pool and resource names must differ)"
+  # P is a plain lock only; b was never taken in
+  run -0 lockctl pool list
+  assert_output ""
+  run -2 lockctl acquire --pool P --no-wait
+  assert_output --partial "unknown pool 'P'"
+  run -0 lockctl status P --json
+  assert_output --partial '"owner":"plain"'
+  run -0 lockctl acquire b --no-wait --json
+  assert_output --partial '"fence":1'
 }
 
 @test "pool and resource names never collide" {

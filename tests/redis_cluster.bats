@@ -394,6 +394,62 @@ SH
   assert_output ""
 }
 
+# first_name PREFIX TEST...: the first of PREFIX1, PREFIX2, … for which every TEST (a shell
+# condition on $n) holds.
+first_name() {
+  local prefix="$1" i=0 n
+  shift
+  while :; do
+    i=$((i + 1))
+    n="$prefix$i"
+    eval "$*" && { echo "$n"; return 0; }
+  done
+}
+
+@test "a pool add that named the pool before a remove emptied it never makes a plain lock a pool" {
+  local third="${CLUSTER_PORTS##* }" pool other a b held add
+  # the pool's two tags and its members' are not on the third master (no seed: nothing but
+  # the add's step in pool 'other' is sent there); pool 'other' is
+  pool="$(first_name p '[ "$(own_port "$n")" != "$third" ] && [ "$(pool_port "$n")" != "$third" ]')"
+  other="$(first_name q '[ "$(pool_port "$n")" = "$third" ]')"
+  read -r a b <<<"$(names_not_on "$third" 2 m | tr '\n' ' ')"
+  lockctl pool set "$pool" "$a"
+  # b was removed from 'other' while held, and is free now: an add elsewhere first lets it leave
+  lockctl pool set "$other" "$b"
+  held="$(lockctl acquire "$b" --json)"
+  lockctl pool remove "$other" "$b"
+  lockctl release "$b" --token "$(token_of "$held")"
+  # the add names the pool, then waits on the third master before it claims b
+  pause_writes "$third"
+  local base
+  base="$(input_bytes "$third")"
+  lockctl pool add "$pool" "$b" >add.out 2>add.err 3>&- &
+  add=$!
+  echo "$add" >add.pid
+  wait_until 10 input_grew "$third" $((base + 100))
+  # meanwhile the pool is emptied: its name is no pool now, and a plain lock takes it
+  run -0 lockctl pool remove "$pool" "$a"
+  run -0 lockctl acquire "$pool" --owner plain --json
+  resume_writes "$third"
+  local rc=0
+  wait "$add" || rc=$?
+  [ "$rc" = 2 ] || { cat add.err; false; }
+  run -0 cat add.err
+  assert_output "lockctl: error: pool '$pool': a resource of that name exists (pool and resource names must differ)"
+  # the name is a plain lock only: no member, nothing on its way
+  run -0 lockctl status "$pool" --json
+  assert_output --partial '"owner":"plain"'
+  run -2 lockctl acquire --pool "$pool" --no-wait
+  assert_output --partial "unknown pool '$pool'"
+  run -0 transit_of "$pool" "$b"
+  assert_output ""
+  run -0 redis-cli -p "$(pool_port "$pool")" scard "$CIUTILS_NAMESPACE:{lock:pool:$pool}:members"
+  assert_output 0
+  # b is a plain resource again
+  run -0 lockctl acquire "$b" --no-wait --json
+  assert_output --partial '"fence":2'
+}
+
 @test "schedule: 3 concurrent tickers x 300 slots enqueue each slot exactly once, on every queue" {
   write_schedules s.json '{"name": "a", "cron": "* * * * * *", "queue": "qa", "catch_up": "all", "catch_up_max": 100, "grace": "1s"},
     {"name": "b", "cron": "* * * * * *", "queue": "qb", "catch_up": "all", "catch_up_max": 100, "grace": "1s"},

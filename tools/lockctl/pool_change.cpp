@@ -32,6 +32,36 @@ public:
       : m_redis(redis), m_keys(std::move(keys)), m_pool(std::move(pool)), m_scope(pool_prefix(m_keys, m_pool)) {}
 
   const std::string& scope() const { return m_scope; }
+
+  // The pool's name is checked (UsageError when a resource has it) and, when `joining`,
+  // marked a pool under a new generation, the one this command's claims carry.
+  void name_pool(bool joining) {
+    json::object reply = step(m_redis, resource_prefix(m_keys, m_pool), {"pool-name", m_pool, joining ? "1" : "0"});
+    if (status_of(reply) != "ok") {
+      throw UsageError("pool '" + m_pool + "': a resource of that name exists (pool and resource names must differ)");
+    }
+    m_gen = std::to_string(integer_field(reply, "gen"));
+  }
+
+  // Claims r for the pool. A claim refused because the pool was emptied and closed since
+  // this command named it ('stale') is made again under a new generation, once the name is
+  // found still free of a plain lock.
+  std::string claim(const std::string& r, const std::string& id) {
+    std::string status = status_of(at_pool({"claim", r, id, m_gen}));
+    if (status == "stale") {
+      name_pool(true);
+      status = status_of(at_pool({"claim", r, id, m_gen}));
+    }
+    return status;
+  }
+
+  // The pool's last step when it is left empty: it is closed to the claims of this
+  // command's generation and older, then its name is a pool's no more.
+  void close_if_empty(long long count) {
+    if (count == 0 && status_of(at_pool({"close", m_pool, m_gen})) == "closed") {
+      step(m_redis, resource_prefix(m_keys, m_pool), {"tidy", m_pool, m_gen});
+    }
+  }
   json::object at_pool(const std::vector<std::string>& args) { return step(m_redis, m_scope, args); }
   json::object at_own(const std::string& r, const std::vector<std::string>& args) {
     return step(m_redis, resource_prefix(m_keys, r), args);
@@ -101,6 +131,7 @@ private:
   KeySpace m_keys;
   std::string m_pool;
   std::string m_scope;
+  std::string m_gen = "0";
 };
 
 // Why a member cannot join, as the user is told.
@@ -139,11 +170,12 @@ std::optional<Joined> join_pool(Redis& redis, const KeySpace& keys, Mover& mover
                                 const std::string& r, std::optional<UsageError>& refused) {
   for (int round = 0; round < 8; ++round) {
     const std::string id = new_token();
-    std::string claim = status_of(mover.at_pool({"claim", r, id}));
+    std::string claim = mover.claim(r, id);
     if (claim == "transit") {  // a move of r that another command left half done
       mover.settle_all(true);
-      claim = status_of(mover.at_pool({"claim", r, id}));
+      claim = mover.claim(r, id);
     }
+    if (claim == "stale") continue;               // the pool was closed again meanwhile
     if (claim != "claimed") return std::nullopt;  // a member already
     json::object exported = mover.at_own(r, {"export", r, id, pool, mover.scope()});
     const std::string status = status_of(exported);
@@ -169,11 +201,8 @@ void settle_moves(Redis& redis, const std::string& prefix) {
 
 json::array change_pool(Redis& redis, const KeySpace& keys, const std::string& op, const std::string& pool,
                         const std::vector<std::string>& members) {
-  const std::string pool_own = resource_prefix(keys, pool);
-  if (status_of(step(redis, pool_own, {"pool-name", pool, op == "remove" ? "0" : "1"})) != "ok") {
-    throw UsageError("pool '" + pool + "': a resource of that name exists (pool and resource names must differ)");
-  }
   Mover mover(redis, keys, pool);
+  mover.name_pool(op != "remove");
   mover.settle_all(true);  // what a command stopped half way left
   std::vector<std::string> listed;
   std::set<std::string> wanted;
@@ -213,7 +242,7 @@ json::array change_pool(Redis& redis, const KeySpace& keys, const std::string& o
     for (const auto& r : leaving) mover.leave(r);
   }
   json::object summary = mover.at_pool({"summary", pool, ""});
-  step(redis, pool_own, {"tidy", pool, std::to_string(integer_field(summary, "count"))});
+  mover.close_if_empty(integer_field(summary, "count"));
   if (refused) throw *refused;
   json::array result;
   for (const auto& m : string_list(summary.at("members"))) result.emplace_back(m);

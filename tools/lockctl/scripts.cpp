@@ -11,7 +11,8 @@ namespace {
 //   leaving           SET   members removed while held; they leave when free (pool scopes only)
 //   name              HASH  under a resource's own tag "<ns>:{lock:R}:" only: pool = the pool
 //                           R belongs to (its state then lives in that pool's scope);
-//                           is_pool = 1 when R names a pool (no resource may have that name)
+//                           is_pool = 1 when R names a pool (no resource may have that name);
+//                           gen = the pool R's generation (k_move says how it is used)
 //   moved:<token>     STR   the scope a lease moved to with its resource (expires)
 //   slots             HASH  resource -> slot count (absent: 1)
 //   labels            HASH  resource -> JSON array of its labels
@@ -407,11 +408,20 @@ return cjson.encode({status = 'ok', now = now, resources = resources, queue = qu
 // A claim whose export is refused (the resource is in another pool, or is a pool) is taken
 // back: cancel (own: that id is never exported afterwards) -> forget (pool).
 //
+// A pool's name stays a pool (`is_pool` on its own tag) from the first step of a set or add
+// until a command finds the pool empty. That command ends with close (pool: claims of the
+// generation it read at its start, or older, are refused from now on) -> tidy (own tag of
+// the pool's name: `is_pool` goes, unless a set or add began a newer generation meanwhile).
+// So a plain lock of the pool's name is granted only while the pool is empty and stays so:
+// a set or add that checked the name before it was tidied has its claim refused, and checks
+// the name again.
+//
 // Keys besides the prelude's: `transit` and `via` (HASH, pool scopes: the id of the move
-// that brought each member), `outbox` and `cancelled:<id>` (own scopes, expire), and the
-// name hash's `transfer` (the id of the resource's last move).
-// ARGV[1]: the step, ARGV[2]: the resource (or the pool, for pool-name and tidy), ARGV[3]: the
-// move's id, then the step's own.
+// that brought each member), `closed` (pool scopes: the newest generation closed),
+// `outbox` and `cancelled:<id>` (own scopes, expire), and the name hash's `transfer` (the
+// id of the resource's last move) and `gen` (a pool name's generation: set and add count it).
+// ARGV[1]: the step, ARGV[2]: the resource (or the pool, for pool-name, close and tidy),
+// ARGV[3]: the move's id (the generation, for close and tidy), then the step's own.
 constexpr const char* k_move = R"LUA(
 local step, r, id = ARGV[1], ARGV[2], ARGV[3]
 local KEEP = 86400
@@ -527,19 +537,40 @@ local function exported()
 end
 
 if step == 'pool-name' then
-  -- Own scope of pool r: refused when a resource has that name; ARGV[3] "1" marks it a pool.
+  -- Own scope of pool r: refused when a resource has that name. ARGV[3] "1" (set, add) marks
+  -- it a pool and starts a new generation of it. Answers the pool's generation.
   if redis.call('HGET', P .. 'name', 'pool') or redis.call('EXISTS', P .. 'fence:' .. r) == 1 or
      redis.call('ZCARD', P .. 'queue') > 0 or redis.call('SCARD', P .. 'holders:' .. r) > 0 then
     return reply('pool-is-resource')
   end
-  if id == '1' then redis.call('HSET', P .. 'name', 'is_pool', '1') end
-  return reply('ok')
+  local gen = tonumber(redis.call('HGET', P .. 'name', 'gen') or '0')
+  if id == '1' then
+    redis.call('HSET', P .. 'name', 'is_pool', '1')
+    gen = redis.call('HINCRBY', P .. 'name', 'gen', 1)
+  end
+  return reply('ok', {gen = gen})
+elseif step == 'close' then
+  -- Pool scope: when nothing is left (no member, leaver or move), claims made under
+  -- generation ARGV[3] or an older one are refused from now on.
+  if redis.call('SCARD', P .. 'members') + redis.call('SCARD', P .. 'leaving') + redis.call('HLEN', P .. 'transit') > 0 then
+    return reply('open')
+  end
+  local closed = redis.call('GET', P .. 'closed')
+  if not closed or tonumber(id) > tonumber(closed) then redis.call('SET', P .. 'closed', id) end
+  return reply('closed')
 elseif step == 'tidy' then
-  -- Own scope of pool r: it is a pool while it has members (ARGV[3]: how many).
-  if tonumber(id) > 0 then redis.call('HSET', P .. 'name', 'is_pool', '1') else redis.call('HDEL', P .. 'name', 'is_pool') end
+  -- Own scope of pool r, closed at generation ARGV[3]: r is a pool no more, unless a set or
+  -- add began a newer generation since.
+  if tonumber(redis.call('HGET', P .. 'name', 'gen') or '0') == tonumber(id) then
+    redis.call('HDEL', P .. 'name', 'is_pool')
+  end
   return reply('ok')
 elseif step == 'claim' then
   -- Pool scope: r starts joining, unless it is here already (a leaving r is a member again).
+  -- Refused ('stale') when the pool was closed at the claim's generation (ARGV[4]) or a
+  -- newer one: the name may be a plain resource's by now, and is checked again.
+  local closed = redis.call('GET', P .. 'closed')
+  if closed and tonumber(ARGV[4]) <= tonumber(closed) then return reply('stale') end
   local st = member_state()
   if st == 'leaving' then
     redis.call('SREM', P .. 'leaving', r)

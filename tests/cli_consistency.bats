@@ -227,5 +227,45 @@ bad() {
     bad report junit --bogus
     bad report junit missing.jsonl
     bad report store --namespace a:b results.jsonl
+    bad report --bogus
+    bad report junit
+    bad report junit --flaky-as maybe results.jsonl
+    bad report merge --suite-name s a.xml
+    bad report summary --format html results.jsonl
+    bad report summary --max-bytes 5x results.jsonl
+    bad report annotate --max-per-type 0 results.jsonl
+    bad report metrics --max-series
+    bad report store --ttl 5x results.jsonl
+    bad report history extra
+    bad report history --sort random
+    bad report history --last 0
+    bad report html --limit many results.jsonl
+    bad report serve --listen nonsense
+    bad report serve --tls-cert c.pem
+    bad report serve --refresh soon
+    bad report serve results.jsonl
+    bad report history --redis-url redis://127.0.0.1:1/0 --redis redis://127.0.0.1:1/0
   fi
+}
+
+@test "report: man page and completion come from its command table" {
+  built report || skip "report is not built"
+  run -0 report --man
+  [[ "${lines[0]}" == '.TH REPORT 1 '* ]] || fail "first line: ${lines[0]}"
+  local command
+  for command in junit merge summary annotate metrics html store history serve; do
+    assert_output --partial ".SS \"report $command\""
+  done
+  assert_output --partial '\-\-fail\-on\-failure'
+  assert_output --partial '.SH EXIT STATUS'
+  run -0 report --completion
+  assert_output --partial 'words="annotate history html junit merge metrics serve store summary"'
+  # Each command completes its own flags only: --suite-name is junit's, --tls-cert serve's.
+  assert_output --regexp $'\n    junit\\) words=""; flags="[^"]*--suite-name'
+  refute_output --regexp $'\n    merge\\) words=""; flags="[^"]*--suite-name'
+  refute_output --regexp $'\n    junit\\) words=""; flags="[^"]*--redis'
+  assert_output --regexp $'\n    serve\\) words=""; flags="[^"]*--tls-cert'
+  # The file the build installs is the same text.
+  diff <(report --completion) "$CIUTILS_BUILD_DIR/share/bash-completion/completions/report"
+  diff <(report --man) "$CIUTILS_BUILD_DIR/share/man/man1/report.1"
 }

@@ -51,6 +51,10 @@ complete_words() {
   assert_output "--timezone"
   run complete_words "$COMPLETIONS/report" j
   assert_output "junit"
+  run complete_words "$COMPLETIONS/report" serve --tls
+  assert_output "$(printf '%s\n' --tls-cert --tls-key)"
+  run complete_words "$COMPLETIONS/report" history --s
+  assert_output "--sort"
   run complete_words "$COMPLETIONS/fetch" --sha
   assert_output "--sha256"
   run complete_words "$COMPLETIONS/fetch" p

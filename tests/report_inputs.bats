@@ -99,7 +99,10 @@ XML
 @test "no results: a clear message, or with --allow-empty an empty valid report" {
   printf '1..0 # SKIP nothing to do\n' >none.tap
   run -2 report junit none.tap -o out.xml
-  assert_output "report: error: no test results in none.tap (--allow-empty writes an empty report)"
+  assert_output "report: error: none.tap: no test results (--allow-empty writes an empty report)"
+  cp none.tap none2.tap
+  run -2 report junit none.tap none2.tap -o out.xml
+  assert_output "report: error: INPUT: no test results in none.tap or the 1 other input (--allow-empty writes an empty report)"
   [ ! -e out.xml ]
   run -0 report junit --allow-empty -q none.tap -o out.xml
   assert_junit_valid out.xml
@@ -113,7 +116,7 @@ XML
 
 @test "missing inputs, unknown formats and missing files name the input" {
   run -2 report junit
-  assert_output "report: error: no input: give result files (JSON Lines, TAP or JUnit XML), or - for stdin"
+  assert_output "report: error: INPUT: missing: give result files (JSON Lines, TAP or JUnit XML), or - for stdin"
   echo "hello world" >what.txt
   run -2 report junit what.txt
   assert_output "report: error: what.txt: cannot tell the format (expected result records as JSON Lines, TAP or JUnit XML)"

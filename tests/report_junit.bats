@@ -75,7 +75,7 @@ setup() {
   run -2 report junit --bogus
   assert_output --partial "report: error:"
   run -2 report frobnicate
-  assert_output "report: error: 'frobnicate': unknown command (junit, merge, summary, annotate, metrics, store, history, html, serve)"
+  assert_output "report: error: 'frobnicate': unknown command (see report --help)"
 }
 
 @test "--fail-on-failure exits 1 when a test failed" {
@@ -90,8 +90,15 @@ setup() {
   assert_output --partial "--flaky-as"
   assert_output --partial "--max-output"
   assert_output --partial "Exit status:"
+  run -0 report merge --help
+  refute_output --partial "--suite-name"
   run -0 report --help
-  assert_output --partial "Commands:"
+  assert_output --partial "From result files (INPUT: a file, or - for stdin):"
+  assert_output --partial "History in Redis:"
+  local command
+  for command in junit merge summary annotate metrics html store history serve; do
+    assert_output --regexp "(^|"$'\n'")  $command "
+  done
 }
 
 @test "a testcase without a name keeps the file: named (unnamed #N), with a warning naming file and line" {

@@ -353,7 +353,7 @@ EOF
   run -2 report serve --listen 127.0.0.1:99999
   assert_output --partial "report: error: --listen:"
   run -2 report serve --tls-cert cert.pem
-  assert_output "report: error: --tls-cert and --tls-key go together"
+  assert_output "report: error: --tls-key: missing (--tls-cert and --tls-key go together)"
   run -2 report serve --refresh soon
   assert_output --partial "report: error: --refresh:"
   run -2 report serve --namespace 'a:b'

@@ -1,53 +1,41 @@
-// What the report commands share: inputs, flag parsing with --help, exit codes.
+// report's commands (declared in report.cpp's command table) and what they share: the result
+// files they read.
 #pragma once
 
 #include "result.h"
 
-#include "ciutils/cli.h"
-#include "ciutils/redis.h"
+#include "ciutils/command.h"
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace ciutils::report {
 
-extern const char* const k_exit_codes;
+// Every result of every INPUT (files or - for stdin), in order; UsageError naming INPUT when
+// none is given, or when they hold no result and --allow-empty was not given.
+std::vector<TestResult> read_all(const Invocation& inv);
 
-struct Inputs {
-  std::vector<std::string> files;
-  bool allow_empty = false;
-};
+// The INPUT arguments, and whether --allow-empty was given.
+std::vector<std::string> input_files(const Invocation& inv);
+bool allow_empty(const Invocation& inv);
+// The UsageError when none of `files` held a result (--allow-empty not given).
+UsageError no_results(const std::vector<std::string>& files);
 
-// The hidden positional "input", and --allow-empty among the visible flags.
-void add_input_options(po::options_description& hidden, po::options_description& visible, Inputs& in);
-
-// Every result of every input, in order; UsageError when there are none (unless allowed).
-std::vector<TestResult> read_all(const Inputs& in);
+// Exit 1 when --fail-on-failure was given and a test failed, errored or timed out.
+int exit_for(const Invocation& inv, bool failed);
+bool any_failure(const std::vector<TestResult>& results);
 
 // Prints an input warning as "report: warning: …" on stderr.
 void warn_on_stderr(const std::string& text);
 
-// Adds the common flags to `visible`, parses args against visible + hidden (`all`) with
-// INPUT... positional when `positional_inputs`; prints --help / --version and returns
-// false when one of them was asked for.
-bool parse(const std::vector<std::string>& args, po::options_description& visible, bool positional_inputs,
-           CommonOptions& common, std::string_view synopsis, std::string_view description, std::string_view extra,
-           po::options_description& all, po::variables_map& vm);
-
-// --redis URL and --namespace NS, spelt and described as in every ciutils tool.
-void add_redis_options(po::options_description& visible, std::string& redis_url, std::string& ns);
-
-// --namespace, else $CIUTILS_NAMESPACE, else "ciutils"; UsageError naming --namespace when
-// it is empty or holds '{', '}', ':' or a space (it could not prefix a hash-tagged key).
-KeySpace key_space(const po::variables_map& vm, const std::string& ns);
-
-// Connects to --redis, else $REDIS_URL, else redis://127.0.0.1:6379/0.
-Redis connect_redis(const std::string& redis_url);
-
-int cmd_store(const std::vector<std::string>& args);
-int cmd_history(const std::vector<std::string>& args);
-int cmd_html(const std::vector<std::string>& args);
-int cmd_serve(const std::vector<std::string>& args);
+int cmd_junit(Invocation& inv);
+int cmd_merge(Invocation& inv);
+int cmd_summary(Invocation& inv);
+int cmd_annotate(Invocation& inv);
+int cmd_metrics(Invocation& inv);
+int cmd_store(Invocation& inv);
+int cmd_history(Invocation& inv);
+int cmd_html(Invocation& inv);
+int cmd_serve(Invocation& inv);
 
 }  // namespace ciutils::report

@@ -393,44 +393,21 @@ std::string render_html(const std::vector<TestResult>& results, const HtmlOption
   return out;
 }
 
-int cmd_html(const std::vector<std::string>& args) {
-  Inputs in;
-  CommonOptions common;
-  std::string output = "-", title = "Test report", redis_url, ns, last = "30", limit = "500";
-  bool history = false;
-  po::options_description visible("Options");
-  visible.add_options()("output,o", po::value(&output), "write here, atomically (default: stdout)")(
-      "title", po::value(&title), "page title (default: Test report)")(
-      "history", po::bool_switch(&history), "add pass rate and duration over the last runs from Redis ('report store')");
-  add_redis_options(visible, redis_url, ns);
-  visible.add_options()(
-      "last", po::value(&last), "runs shown with --history (default 30)")(
-      "limit", po::value(&limit), "tests shown with --history, most recently run first (default 500)");
-  po::options_description hidden, all;
-  add_input_options(hidden, visible, in);
-  all.add(hidden);
-  po::variables_map vm;
-  if (!parse(args, visible, true, common, "report html [OPTIONS] [INPUT...] [--history] -o report.html",
-             "One self-contained HTML file (inline CSS, JS and SVG; loads nothing from the network):\n"
-             "overview, failures with their output, a chart of the slowest tests, every test with a filter.",
-             "Environment (with --history):\n  REDIS_URL          Redis URL when --redis is not given\n"
-             "  CIUTILS_NAMESPACE  key prefix when --namespace is not given (default ciutils)\n", all, vm)) {
-    return 0;
-  }
+int cmd_html(Invocation& inv) {
   HtmlOptions o;
-  o.title = title;
+  o.title = inv.flag("title").value_or("Test report");
   o.generated_at = format_utc(std::chrono::system_clock::now(), 0);
-  std::size_t n = static_cast<std::size_t>(parse_integer(last, "--last", 1, 10000));
-  std::size_t max_tests = static_cast<std::size_t>(parse_integer(limit, "--limit", 1, 1000000));
-  KeySpace keys = key_space(vm, ns);
-  auto results = read_all(in);
-  if (history) {
-    Redis redis = connect_redis(redis_url);
+  std::size_t n = static_cast<std::size_t>(parse_integer(inv.flag("last").value_or("30"), "--last", 1, 10000));
+  std::size_t max_tests = static_cast<std::size_t>(parse_integer(inv.flag("limit").value_or("500"), "--limit", 1, 1000000));
+  KeySpace keys = inv.key_space();
+  auto results = read_all(inv);
+  if (inv.value_or<bool>("history", false)) {
+    Redis redis = Redis::connect(inv.redis_url());
     o.with_history = true;
     o.runs = load_runs(redis, keys, n);
     o.history = load_history(redis, keys, n, max_tests, std::nullopt);
   }
-  AtomicFile file(output);
+  AtomicFile file(inv.flag("output").value_or("-"));
   file.stream() << render_html(results, o);
   file.commit();
   return 0;

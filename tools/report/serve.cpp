@@ -142,61 +142,29 @@ std::pair<std::string, int> parse_listen(const std::string& text) {
 
 }  // namespace
 
-int cmd_serve(const std::vector<std::string>& args) {
-  CommonOptions common;
-  std::string listen = "127.0.0.1:8080", redis_url, ns, tls_cert, tls_key, refresh = "10s", last = "30",
-              limit = "5000", max_series = "10000", title = "Test dashboard", rescan = "10s";
-  po::options_description visible("Options");
-  visible.add_options()("listen", po::value(&listen)->value_name("HOST:PORT"),
-                        "address to serve on (default 127.0.0.1:8080; port 0: any free port)");
-  add_redis_options(visible, redis_url, ns);
-  visible.add_options()(
-      "tls-cert", po::value(&tls_cert)->value_name("FILE"), "PEM certificate chain: serve HTTPS only (with --tls-key)")(
-      "tls-key", po::value(&tls_key)->value_name("FILE"), "PEM private key of --tls-cert")(
-      "refresh", po::value(&refresh)->value_name("D"),
-      "pages reload when a run is stored; without JavaScript, this often (default 10s; 0: never)")(
-      "last", po::value(&last), "runs shown, and results per test on a suite's page (default 30)")(
-      "limit", po::value(&limit), "tests on a page, most recently run first (default 5000)")(
-      "max-series", po::value(&max_series),
-      "at most N samples on /metrics; what is left out is counted in ciutils_report_series_dropped (default 10000)")(
-      "rescan", po::value(&rescan)->value_name("D"),
-      "/metrics looks for new alert keys and queues (a SCAN of the namespace) this often (default 10s; 0: "
-      "every scrape)")(
-      "title", po::value(&title), "page title (default: Test dashboard)");
-  po::options_description all;
-  po::variables_map vm;
-  if (!parse(args, visible, false, common, "report serve [--listen HOST:PORT] [--redis URL] [--namespace NS]",
-             "Serves the history stored by 'report store', live: / lists every suite, /suite/NAME shows a\n"
-             "suite's tests with their last runs and flakiness, /metrics is Prometheus text (runs finished\n"
-             "by suite and status, running schedule tasks, each test's last status and duration, notify's\n"
-             "alert state), /api/runs is JSON, /events sends each run stored (server-sent events; the pages\n"
-             "reload on them), /health answers ok while Redis does. Runs until SIGTERM or\n"
-             "SIGINT (exit 143 / 130 after finishing the requests in flight).",
-             "Environment:\n  REDIS_URL          Redis URL when --redis is not given\n"
-             "  CIUTILS_NAMESPACE  key prefix when --namespace is not given (default ciutils)\n\n"
-             "report serve exits 130 after SIGINT and 143 after SIGTERM, once the requests in flight\n"
-             "are answered; 3 when Redis cannot be reached at start.\n",
-             all, vm)) {
-    return 0;
-  }
+int cmd_serve(Invocation& inv) {
+  const std::string tls_cert = inv.flag("tls-cert").value_or(""), tls_key = inv.flag("tls-key").value_or("");
   ServeOptions o;
-  o.page.title = title;
-  auto refresh_ms = parse_duration(refresh, "--refresh").count();
+  o.page.title = inv.flag("title").value_or("Test dashboard");
+  auto refresh_ms = parse_duration(inv.flag("refresh").value_or("10s"), "--refresh").count();
   if (refresh_ms < 0 || refresh_ms > 24LL * 3600 * 1000) throw UsageError("--refresh: must be between 0 and 24h");
   o.page.refresh_s = static_cast<int>((refresh_ms + 999) / 1000);
-  o.last = static_cast<std::size_t>(parse_integer(last, "--last", 1, 10000));
-  o.max_tests = static_cast<std::size_t>(parse_integer(limit, "--limit", 1, 1000000));
-  o.max_series = static_cast<std::size_t>(parse_integer(max_series, "--max-series", 100, 10000000));
-  auto rescan_ms = parse_duration(rescan, "--rescan");
+  o.last = static_cast<std::size_t>(parse_integer(inv.flag("last").value_or("30"), "--last", 1, 10000));
+  o.max_tests = static_cast<std::size_t>(parse_integer(inv.flag("limit").value_or("5000"), "--limit", 1, 1000000));
+  o.max_series = static_cast<std::size_t>(parse_integer(inv.flag("max-series").value_or("10000"), "--max-series", 100, 10000000));
+  auto rescan_ms = parse_duration(inv.flag("rescan").value_or("10s"), "--rescan");
   if (rescan_ms.count() < 0) throw UsageError("--rescan: must not be negative");
   o.live_keys = std::make_shared<LiveKeys>(rescan_ms);
-  if (tls_cert.empty() != tls_key.empty()) throw UsageError("--tls-cert and --tls-key go together");
+  if (tls_cert.empty() != tls_key.empty()) {
+    throw UsageError(std::string(tls_key.empty() ? "--tls-key" : "--tls-cert") +
+                     ": missing (--tls-cert and --tls-key go together)");
+  }
   HttpServerSettings settings;
-  std::tie(settings.host, settings.port) = parse_listen(listen);
+  std::tie(settings.host, settings.port) = parse_listen(inv.flag("listen").value_or("127.0.0.1:8080"));
   settings.tls_cert = tls_cert;
   settings.tls_key = tls_key;
-  KeySpace keys = key_space(vm, ns);
-  RedisUrl url = parse_redis_url(redis_url.empty() ? redis_url_from_env() : redis_url);
+  KeySpace keys = inv.key_space();
+  RedisUrl url = inv.redis_url();
   RedisPool pool(url);
   pool.give_back(pool.take());  // Redis unreachable at start: exit 3 before serving
   std::atomic<std::size_t> last_dropped{0};
@@ -223,7 +191,7 @@ int cmd_serve(const std::vector<std::string>& args) {
       reply->send(text(503, std::string("redis: ") + e.what() + "\n"));
     }
   });
-  if (!common.quiet) std::cerr << "report: serving " << server.url() << " from " << url.redacted() << std::endl;
+  if (!inv.common.quiet) inv.err << "report: serving " << server.url() << " from " << url.redacted() << std::endl;
   int signal = server.run();
   events.stop();
   return signal ? 128 + signal : 0;

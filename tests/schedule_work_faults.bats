@@ -102,3 +102,78 @@ teardown() { kill_test_pids; }
   run -0 schedule status --queue q --json
   assert_output --partial '"pending":0'
 }
+
+# Runs whose delivery is no longer theirs when they finish. A worker runs `sh -c "$held" held N`:
+# it writes its attempt to started.N, then waits for the file go.N.
+held='echo "$TASK_ATTEMPT" >started.$1; until [ -e go.$1 ]; do sleep 0.05; done'
+lost_warning="this run's lease was gone when it finished (lost in a Redis failover, or taken over by another worker after --visibility): its slot may have run twice"
+
+@test "a run whose delivery was lost (a failover lost its slot's writes): its history says so; the slot's new run is left alone" {
+  write_schedules s.json '{"name": "nightly", "cron": "0 2 * * *", "queue": "q"}'
+  run -0 schedule tick -f s.json --now 2026-11-22T02:00:10Z
+  assert_output "nightly@2026-11-22T02:00:00Z: enqueued"
+  (schedule work --queue q --consumer w1 -- sh -c "$held" held 1 2>w1.log 3>&- & echo $! >w1.pid)
+  wait_until 10 test -s started.1
+  # What a failover loses when the replica had not yet received the tick: every write since.
+  rcli FLUSHALL >/dev/null
+  run -0 schedule tick -f s.json --now 2026-11-22T02:00:20Z
+  assert_output "nightly@2026-11-22T02:00:00Z: enqueued"
+  run -0 schedule work --queue q --consumer w2 --max-tasks 1 -- true
+  touch go.1
+  wait_until 10 sh -c "schedule history nightly | grep -q warning=" || { cat w1.log; schedule history nightly; false; }
+  run -0 schedule history nightly --json
+  assert_line -n 0 --regexp '^\{"id":"nightly@2026-11-22T02:00:00Z",.*"worker":"w2","exit":"0","attempts":"1","status":"passed"\}$'
+  assert_line -n 1 --partial "\"worker\":\"w1\",\"exit\":\"0\",\"attempts\":\"1\",\"status\":\"passed\",\"warning\":\"$lost_warning\"}"
+  run -0 schedule history nightly
+  assert_line -n 1 --partial "  worker=w1  exit=0  attempts=1  status=passed  warning=$lost_warning"
+  run -0 grep -cxF "schedule: task nightly@2026-11-22T02:00:00Z: $lost_warning" w1.log
+  assert_output 1
+  run -0 queue_length q
+  assert_output 0
+}
+
+@test "a run taken over by another worker: its finish leaves the other delivery alone, and says so" {
+  run -0 schedule enqueue --queue q --name slow '{}'
+  (schedule work --queue q --consumer w1 --visibility 1s -- sh -c "$held" held 1 2>w1.log 3>&- & echo $! >w1.pid)
+  wait_until 10 test -s started.1
+  # w1 stops heartbeating; after 1s w2 reclaims the task as attempt 2
+  kill -STOP "$(cat w1.pid)"
+  (schedule work --queue q --consumer w2 --visibility 1s -- sh -c "$held" held 2 2>w2.log 3>&- & echo $! >w2.pid)
+  wait_until 20 test -s started.2 || { cat w1.log w2.log; false; }
+  run -0 cat started.2
+  assert_output 2
+  kill -CONT "$(cat w1.pid)"
+  touch go.1
+  wait_until 10 sh -c "schedule history slow | grep -q warning="
+  run -0 grep -cF ": $lost_warning" w1.log
+  assert_output 1
+  # w2's delivery is still its own, and it finishes it
+  run -0 rcli XPENDING "$(schedule_tasks_key q)" workers - + 10
+  assert_line -n 1 w2
+  touch go.2
+  wait_until 10 sh -c '[ "$(schedule history slow | wc -l)" = 2 ]'
+  run -0 schedule history slow
+  assert_line -n 0 --partial "  worker=w1  exit=0  attempts=1  status=passed  warning=$lost_warning"
+  assert_line -n 1 --regexp '^id=slow@.*  worker=w2  exit=0  attempts=2  status=passed$'
+  run -0 queue_length q
+  assert_output 0
+}
+
+@test "a run whose take alone was lost (its task is on the queue, delivered to no one) finishes it: no second run" {
+  run -0 schedule enqueue --queue q --name once '{}'
+  (schedule work --queue q --consumer w1 -- sh -c "$held" held 1 2>w1.log 3>&- & echo $! >w1.pid)
+  wait_until 10 test -s started.1
+  # What a failover loses when the replica had the task but not its take.
+  tasks="$(schedule_tasks_key q)"
+  entry="$(rcli XRANGE "$tasks" - + | head -1)"
+  rcli DEL "$CIUTILS_NAMESPACE:{q:q}:inflight" >/dev/null
+  rcli XACK "$tasks" workers "$entry" >/dev/null
+  rcli XGROUP SETID "$tasks" workers 0 >/dev/null
+  touch go.1
+  wait_until 10 sh -c "schedule history once | grep -q status=passed"
+  run -0 schedule history once
+  assert_output --regexp '^id=once@.*  worker=w1  exit=0  attempts=1  status=passed$'
+  run -0 queue_length q
+  assert_output 0
+  run -1 schedule take --queue q
+}

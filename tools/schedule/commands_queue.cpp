@@ -194,7 +194,7 @@ int cmd_ack(Invocation& inv) {
   require(id, "ID");
   auto space = inv.key_space();
   auto redis = Redis::connect(inv.redis_url());
-  if (!ack(redis, QueueKeys(space, queue), id))
+  if (ack(redis, QueueKeys(space, queue), Finisher::by_id(id)) != Finished::done)
     throw Error(ExitCode::failed, "task " + id + " is not held by any worker on queue " + queue);
   return 0;
 }
@@ -215,11 +215,12 @@ int cmd_fail(Invocation& inv) {
   QueueKeys keys(space, queue);
   auto task = held_task(redis, keys, id);
   if (!task) throw Error(ExitCode::failed, "task " + id + " is not held by any worker on queue " + queue);
-  bool ok = task->attempt >= max_attempts
-                ? dead_letter(redis, keys, id, reason + " on attempt " + std::to_string(task->attempt) + " of " +
-                                                  std::to_string(max_attempts))
-                : retry(redis, keys, id, delay, true);
-  if (!ok) throw Error(ExitCode::failed, "task " + id + " is not held by any worker on queue " + queue);
+  const auto who = Finisher::by_id(id);
+  auto finished = task->attempt >= max_attempts
+                      ? dead_letter(redis, keys, who, reason + " on attempt " + std::to_string(task->attempt) + " of " +
+                                                          std::to_string(max_attempts))
+                      : retry(redis, keys, who, delay, true);
+  if (finished != Finished::done) throw Error(ExitCode::failed, "task " + id + " is not held by any worker on queue " + queue);
   if (!inv.common.quiet)
     inv.err << "schedule: task " << id
             << (task->attempt >= max_attempts ? " moved to the dead letters"
@@ -429,7 +430,7 @@ int cmd_history(Invocation& inv) {
       std::string line;
       for (const auto& [k, v] : row) {
         if (k == "id" || k == "status" || k == "exit" || k == "attempts" || k == "started" || k == "ended" ||
-            k == "worker")
+            k == "worker" || k == "warning")
           line += (line.empty() ? "" : "  ") + k + "=" + (v.empty() ? "-" : escape_control(v));
       }
       inv.out << line << "\n";

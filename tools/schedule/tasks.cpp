@@ -97,14 +97,37 @@ return {leased, delayed, due}
 )lua");
 
 // KEYS: tasks, inflight, delayed, dead, cancel. ARGV: group, id, mode (ack|retry|release|dead),
-// delay ms, reason, prefix.
+// delay ms, reason, prefix, then for a worker finishing its own delivery: entry, consumer,
+// attempt (by id: '', '', '').
+// Returns 1 finished, 0 (by id) no worker holds the task, -1 the worker's delivery is no
+// longer its own: its inflight record and pending entry are gone or name another delivery
+// (a failover lost its take, or another worker took it over); then nothing is changed.
+// A delivery whose take alone was lost (its entry is still on the stream, delivered to no
+// one) is still this run's and is finished.
 const Script k_finish_script(std::string(k_lua_time) + R"lua(
 local tasks, inflight, delayed, dead, cancel = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local group, id, mode, delay, reason, prefix = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local own, consumer = ARGV[7], ARGV[8]
 local v = redis.call('HGET', inflight, id)
-if not v then return 0 end
-local sep = string.find(v, '|', 1, true)
-local entry, attempt = string.sub(v, 1, sep - 1), tonumber(string.sub(v, sep + 1))
+local entry, attempt
+if v then
+  local sep = string.find(v, '|', 1, true)
+  entry, attempt = string.sub(v, 1, sep - 1), tonumber(string.sub(v, sep + 1))
+end
+if own ~= '' then
+  local p = redis.pcall('XPENDING', tasks, group, own, own, 1)
+  local pending = type(p) == 'table' and not p.err and #p > 0
+  local ours = pending and p[1][2] == consumer
+  if entry == own then
+    if not ours then return -1 end
+  elseif v or (pending and not ours) or #redis.call('XRANGE', tasks, own, own) == 0 then
+    return -1
+  else
+    entry, attempt = own, tonumber(ARGV[9])
+  end
+elseif not v then
+  return 0
+end
 local r = redis.call('XRANGE', tasks, entry, entry)
 local task = nil
 if #r > 0 then
@@ -177,11 +200,14 @@ Task task_from(const Reply& reply) {
   return t;
 }
 
-bool finish(Redis& redis, const QueueKeys& keys, const std::string& id, const char* mode,
-            std::chrono::milliseconds delay, const std::string& reason) {
+Finished finish(Redis& redis, const QueueKeys& keys, const Finisher& who, const char* mode,
+                std::chrono::milliseconds delay, const std::string& reason) {
+  const bool own = !who.entry.empty();
   auto reply = redis.eval(k_finish_script, {keys.tasks, keys.inflight, keys.delayed, keys.dead, keys.cancel},
-                          {std::string(k_group), id, mode, std::to_string(delay.count()), reason, keys.prefix});
-  return reply.integer() == 1;
+                          {std::string(k_group), who.id, mode, std::to_string(delay.count()), reason, keys.prefix,
+                           who.entry, own ? who.consumer : "", own ? std::to_string(who.attempt) : ""});
+  auto code = reply.integer();
+  return code == 1 ? Finished::done : code == 0 ? Finished::not_held : Finished::lost;
 }
 
 }  // namespace
@@ -242,16 +268,17 @@ Backlog backlog(Redis& redis, const QueueKeys& keys) {
   return {reply[0].integer(), reply[1].integer(), std::chrono::milliseconds(reply[2].integer())};
 }
 
-bool ack(Redis& redis, const QueueKeys& keys, const std::string& id) {
-  return finish(redis, keys, id, "ack", std::chrono::milliseconds(0), "");
+Finished ack(Redis& redis, const QueueKeys& keys, const Finisher& who) {
+  return finish(redis, keys, who, "ack", std::chrono::milliseconds(0), "");
 }
 
-bool retry(Redis& redis, const QueueKeys& keys, const std::string& id, std::chrono::milliseconds delay, bool count) {
-  return finish(redis, keys, id, count ? "retry" : "release", delay, "");
+Finished retry(Redis& redis, const QueueKeys& keys, const Finisher& who, std::chrono::milliseconds delay,
+               bool count) {
+  return finish(redis, keys, who, count ? "retry" : "release", delay, "");
 }
 
-bool dead_letter(Redis& redis, const QueueKeys& keys, const std::string& id, const std::string& reason) {
-  return finish(redis, keys, id, "dead", std::chrono::milliseconds(0), reason);
+Finished dead_letter(Redis& redis, const QueueKeys& keys, const Finisher& who, const std::string& reason) {
+  return finish(redis, keys, who, "dead", std::chrono::milliseconds(0), reason);
 }
 
 std::optional<Task> held_task(Redis& redis, const QueueKeys& keys, const std::string& id) {

@@ -53,12 +53,30 @@ struct Backlog {
 };
 Backlog backlog(Redis& redis, const QueueKeys& keys);
 
-// Finishes a task by id. Each returns false when no worker holds the task.
-bool ack(Redis& redis, const QueueKeys& keys, const std::string& id);
+// Who finishes a task. A shell (`schedule ack ID`) names the task by id and finishes
+// whichever delivery holds it; a worker names its own delivery (entry, consumer, attempt).
+struct Finisher {
+  std::string id;
+  std::string entry;  // empty: by id
+  std::string consumer;
+  int attempt = 1;
+
+  static Finisher by_id(std::string id) { return {std::move(id), {}, {}, 1}; }
+  static Finisher of(const Task& task, const std::string& consumer) {
+    return {task.id(), task.entry, consumer, task.attempt};
+  }
+};
+
+// What finishing found: done; by id, no worker holds the task; a worker's own delivery was
+// no longer its own (a Redis failover lost its take, or another worker took it over after
+// the visibility timeout): nothing was changed, and another run of the task may exist.
+enum class Finished { done, not_held, lost };
+
+Finished ack(Redis& redis, const QueueKeys& keys, const Finisher& who);
 // Back to the queue after `delay` as attempt+1 (or, with `count` false, the same attempt).
-bool retry(Redis& redis, const QueueKeys& keys, const std::string& id, std::chrono::milliseconds delay,
-           bool count = true);
-bool dead_letter(Redis& redis, const QueueKeys& keys, const std::string& id, const std::string& reason);
+Finished retry(Redis& redis, const QueueKeys& keys, const Finisher& who, std::chrono::milliseconds delay,
+               bool count = true);
+Finished dead_letter(Redis& redis, const QueueKeys& keys, const Finisher& who, const std::string& reason);
 
 // The task a worker holds, by id (for `schedule fail` from a shell).
 std::optional<Task> held_task(Redis& redis, const QueueKeys& keys, const std::string& id);

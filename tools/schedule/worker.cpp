@@ -45,6 +45,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// History's `warning` of a run whose delivery was no longer the worker's when it finished.
+constexpr const char* k_lost_warning =
+    "this run's lease was gone when it finished (lost in a Redis failover, or taken over by another worker "
+    "after --visibility): its slot may have run twice";
+
 struct Running {
   Task task;
   Child child;
@@ -186,8 +191,8 @@ private:
   void start(Task task) {
     auto id = task.id();
     if (task.cancelled) {
-      ack(m_redis, m_keys, id);
-      history(task, SysTime{}, std::chrono::system_clock::now(), "", "replaced");
+      auto finished = ack(m_redis, m_keys, Finisher::of(task, m_options.consumer));
+      history(task, SysTime{}, std::chrono::system_clock::now(), "", "replaced", finished);
       say("task " + id + ": replaced by a newer run before it started");
       return;
     }
@@ -266,7 +271,7 @@ private:
           say(std::string("heartbeat failed: ") + e.what());
           continue;
         }
-        if (!ours) say("task " + r.task.id() + ": lease lost (reclaimed by another worker)");
+        if (!ours) say("task " + r.task.id() + ": lease lost (reclaimed by another worker, or lost in a Redis failover)");
         if (cancelled && !r.replaced) {
           r.replaced = true;
           say("task " + r.task.id() + ": replaced by a newer run, killing it");
@@ -306,7 +311,11 @@ private:
     for (auto& r : m_running) {
       end_leftovers(r, std::nullopt);
       try {
-        retry(m_redis, m_keys, r.task.id(), std::chrono::milliseconds(0), false);
+        if (retry(m_redis, m_keys, Finisher::of(r.task, m_options.consumer), std::chrono::milliseconds(0), false) ==
+            Finished::lost) {
+          say("task " + r.task.id() + ": " + k_lost_warning);
+          continue;
+        }
       } catch (const ServiceError& e) {
         say("task " + r.task.id() + ": could not hand it back (it is reclaimed after the visibility timeout): " + e.what());
         continue;
@@ -316,22 +325,26 @@ private:
     m_running.clear();
   }
 
-  void history(const Task& task, SysTime started, SysTime ended, const std::string& exit, const std::string& status) {
+  // Records the run in its schedule's history; a run that found its delivery no longer its
+  // own (`finished` lost) is recorded with a warning, and said on stderr.
+  void history(const Task& task, SysTime started, SysTime ended, const std::string& exit, const std::string& status,
+               Finished finished) {
+    if (finished == Finished::lost) say("task " + task.id() + ": " + k_lost_warning);
     auto schedule = task.schedule();
     if (schedule.empty()) return;
-    char host[256] = {};
-    ::gethostname(host, sizeof(host) - 1);
+    std::vector<std::pair<std::string, std::string>> fields{
+        {"id", task.id()},
+        {"slot", field_of(task, "slot")},
+        {"enqueued", field_of(task, "enqueued_at")},
+        {"started", started == SysTime{} ? "" : format_utc(started)},
+        {"ended", format_utc(ended)},
+        {"worker", m_options.consumer},
+        {"exit", exit},
+        {"attempts", std::to_string(task.attempt)},
+        {"status", status}};
+    if (finished == Finished::lost) fields.emplace_back("warning", k_lost_warning);
     try {
-      record_history(m_redis, m_space, schedule,
-                     {{"id", task.id()},
-                      {"slot", field_of(task, "slot")},
-                      {"enqueued", field_of(task, "enqueued_at")},
-                      {"started", started == SysTime{} ? "" : format_utc(started)},
-                      {"ended", format_utc(ended)},
-                      {"worker", m_options.consumer},
-                      {"exit", exit},
-                      {"attempts", std::to_string(task.attempt)},
-                      {"status", status}});
+      record_history(m_redis, m_space, schedule, fields);
     } catch (const std::exception& e) {
       // The result is recorded already (acked, retried or dead-lettered): history is a log.
       say("task " + task.id() + ": could not record history: " + e.what());
@@ -351,9 +364,9 @@ private:
     auto id = r.task.id();
     auto ended = std::chrono::system_clock::now();
     int attempt = r.task.attempt;
+    const auto who = Finisher::of(r.task, m_options.consumer);
     if (r.replaced) {
-      ack(m_redis, m_keys, id);
-      history(r.task, r.started_at, ended, std::to_string(code), "replaced");
+      history(r.task, r.started_at, ended, std::to_string(code), "replaced", ack(m_redis, m_keys, who));
       return;
     }
     std::string reason;
@@ -366,15 +379,17 @@ private:
       reason = "exit status " + std::to_string(code);
     }
     if (code == 0) {
-      ack(m_redis, m_keys, id);
-      history(r.task, r.started_at, ended, "0", "passed");
+      history(r.task, r.started_at, ended, "0", "passed", ack(m_redis, m_keys, who));
       if (m_options.verbose) say("task " + id + ": done");
       return;
     }
+    // A run whose delivery was lost is neither retried nor dead-lettered: the delivery that
+    // replaced it (or the slot decided again) is the one that counts.
     if (m_options.infra_exit_codes.contains(code)) {
       auto delay = backoff(m_options, attempt);
-      retry(m_redis, m_keys, id, delay, false);
-      history(r.task, r.started_at, ended, std::to_string(code), "error");
+      auto finished = retry(m_redis, m_keys, who, delay, false);
+      history(r.task, r.started_at, ended, std::to_string(code), "error", finished);
+      if (finished == Finished::lost) return;
       say("task " + id + " attempt " + std::to_string(attempt) + ": " + reason +
           " (infrastructure), retrying in " + format_duration(delay) + " without counting the attempt");
       return;
@@ -382,15 +397,17 @@ private:
     auto status = r.timed_out ? "timeout" : "failed";
     if (attempt < m_options.max_attempts) {
       auto delay = backoff(m_options, attempt);
-      retry(m_redis, m_keys, id, delay, true);
-      history(r.task, r.started_at, ended, std::to_string(code), status);
+      auto finished = retry(m_redis, m_keys, who, delay, true);
+      history(r.task, r.started_at, ended, std::to_string(code), status, finished);
+      if (finished == Finished::lost) return;
       say("task " + id + " attempt " + std::to_string(attempt) + ": " + reason + ", retrying in " +
           format_duration(delay));
       return;
     }
     auto dead_reason = reason + " on attempt " + std::to_string(attempt) + " of " + std::to_string(m_options.max_attempts);
-    dead_letter(m_redis, m_keys, id, dead_reason);
-    history(r.task, r.started_at, ended, std::to_string(code), status);
+    auto finished = dead_letter(m_redis, m_keys, who, dead_reason);
+    history(r.task, r.started_at, ended, std::to_string(code), status, finished);
+    if (finished == Finished::lost) return;
     say("task " + id + ": " + dead_reason + "; moved to the dead letters");
   }
 

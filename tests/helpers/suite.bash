@@ -8,9 +8,10 @@
 # seals each test (common_setup) and empties what the servers hold. A file that needs more
 # in setup() defines its own and calls suite_setup first.
 #
-# A server NAME is started by start_NAME and emptied between tests by reset_NAME, when
-# defined: redis (helpers/redis.bash), receiver (helpers/notify_common.bash, loaded by the
-# file that uses it), or any other a file defines.
+# A server NAME is started by start_NAME, emptied between tests by reset_NAME and stopped
+# by stop_NAME, when defined: redis (helpers/redis.bash), redis_sentinel
+# (helpers/redis_sentinel.bash), receiver (helpers/notify_common.bash, loaded by the file
+# that uses it), or any other a file defines.
 load helpers/common
 load helpers/redis
 load helpers/servers
@@ -37,6 +38,10 @@ suite_setup() {
 setup() { suite_setup; }
 
 teardown_file() {
+  local name
+  for name in ${SUITE_SERVERS:-}; do
+    if declare -F "stop_$name" >/dev/null; then "stop_$name"; fi
+  done
   stop_servers
   stop_redis
 }

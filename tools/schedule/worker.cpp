@@ -351,12 +351,22 @@ private:
     }
   }
 
+  // A connection that died while the command ran (a Sentinel demoting the primary closes
+  // its clients) is opened again, to the primary of now, for one more try: a result not
+  // recorded means the task runs again. Should the first try have run before the connection
+  // died, the second finds the delivery gone and the history says the slot may have run twice.
   void finished(Running& r, int code) {
-    try {
-      record_result(r, code);
-    } catch (const std::exception& e) {
-      say("task " + r.task.id() + ": could not record its result (it is reclaimed after the visibility timeout): " +
-          e.what());
+    for (int attempt = 1;; ++attempt) {
+      try {
+        record_result(r, code);
+        return;
+      } catch (const std::exception& e) {
+        auto lost_connection = dynamic_cast<const ServiceError*>(&e) && !dynamic_cast<const RedisRefusedError*>(&e);
+        if (attempt == 1 && lost_connection) continue;
+        say("task " + r.task.id() + ": could not record its result (it is reclaimed after the visibility timeout): " +
+            e.what());
+        return;
+      }
     }
   }
 

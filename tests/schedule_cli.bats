@@ -1,18 +1,10 @@
 #!/usr/bin/env bats
 # schedule: help, lint, next, and bad input (exit 2, nothing enqueued); Redis unreachable (exit 3).
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/schedule_helpers
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
-
-setup() {
-  common_setup
-  flush_redis
-}
+setup_file() { suite_start redis; }
 
 @test "--help lists the commands, environment and exit codes" {
   run -0 schedule --help

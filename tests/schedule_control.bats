@@ -1,18 +1,10 @@
 #!/usr/bin/env bats
 # schedule pause / resume / trigger: control of a named schedule without editing the file.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/schedule_helpers
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
-
-setup() {
-  common_setup
-  flush_redis
-}
+setup_file() { suite_start redis; }
 
 @test "pause: slots are skipped and recorded until resume; status and explain show it" {
   write_schedules s.json '{"name": "nightly", "cron": "0 2 * * *", "queue": "q"}'

@@ -2,22 +2,12 @@
 # schedule daemon: enqueues each slot as it falls due (Redis time), reloads on SIGHUP only
 # when the new file validates, stops on SIGTERM.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/schedule_helpers
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
+setup_file() { suite_start redis; }
 
-setup() {
-  common_setup
-  flush_redis
-}
-
-teardown() {
-  [ -f daemon.pid ] && kill -KILL "$(cat daemon.pid)" 2>/dev/null || true
-}
+teardown() { kill_test_pids; }
 
 @test "daemon enqueues every slot once, reloads on SIGHUP, refuses an invalid file" {
   write_schedules s.json '{"name": "sec", "cron": "* * * * * *", "queue": "q"}'

@@ -3,18 +3,10 @@
 # valid instant (or is skipped); one in the fall-back fold runs once at its first
 # occurrence (or its last, or both). America/New_York and Europe/Berlin.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/schedule_helpers
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
-
-setup() {
-  common_setup
-  flush_redis
-}
+setup_file() { suite_start redis; }
 
 @test "New York spring forward: 02:30 does not exist, runs at 03:00 EDT" {
   run -0 schedule next --cron '30 2 * * *' --timezone America/New_York -n 2 --now 2026-03-07T12:00:00Z

@@ -2,29 +2,12 @@
 # schedule tick: exactly once under concurrent tickers with skewed clocks, catch-up
 # policies, concurrency policies with a hung worker, explain. Time comes from --now.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/schedule_helpers
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
+setup_file() { suite_start redis; }
 
-setup() {
-  common_setup
-  flush_redis
-}
-
-teardown() {
-  # Workers started by a test, and their commands' process groups.
-  local f pid
-  for f in "$BATS_TEST_TMPDIR"/*.pid; do
-    [ -f "$f" ] || continue
-    pid="$(cat "$f")"
-    pkill -KILL -P "$pid" 2>/dev/null || true
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-}
+teardown() { kill_test_pids; }
 
 # iso OFFSET: 2026-06-01T00:00:00Z plus OFFSET seconds.
 iso() { date -u -d "@$((1780272000 + $1))" +%Y-%m-%dT%H:%M:%SZ; }

@@ -2,28 +2,12 @@
 # schedule work / take / ack / fail: task on stdin and in the environment, retries and
 # dead letters, infrastructure exit codes, timeouts, kill -9 reclaim, SIGTERM grace.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/schedule_helpers
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
+setup_file() { suite_start redis; }
 
-setup() {
-  common_setup
-  flush_redis
-}
-
-teardown() {
-  local f pid
-  for f in "$BATS_TEST_TMPDIR"/*.pid; do
-    [ -f "$f" ] || continue
-    pid="$(cat "$f")"
-    pkill -KILL -P "$pid" 2>/dev/null || true
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-}
+teardown() { kill_test_pids; }
 
 # start_worker NAME ARGS...: a background worker, its pid in NAME.pid, its messages in NAME.log.
 start_worker() {

@@ -3,18 +3,10 @@
 # ignores SIGTERM is killed after --kill-grace, --exit-when-empty waits for unfinished
 # work (retries, leases of dead workers), history write failures cost no result.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/schedule_helpers
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
-
-setup() {
-  common_setup
-  flush_redis
-}
+setup_file() { suite_start redis; }
 
 teardown() { kill_test_pids; }
 

@@ -3,27 +3,12 @@
 # keys spread over the masters, exact counts under contention, a slot moved while clients
 # hold and wait for locks, enumerating commands that fail rather than print a part.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/redis_cluster
 load helpers/schedule_helpers
 load helpers/notify_common
 
-setup_file() {
-  start_redis_cluster
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis_cluster
-}
-
-setup() {
-  common_setup
-  flush_redis_cluster
-}
+setup_file() { suite_start redis_cluster receiver; }
 
 teardown() { kill_test_pids; }
 

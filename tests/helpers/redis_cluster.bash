@@ -1,5 +1,7 @@
-# A throwaway 3-master Redis Cluster for a bats file (no replicas): start_redis_cluster in
-# setup_file, stop_redis_cluster in teardown_file (also stopped by an EXIT trap). Exports
+# A throwaway 3-master Redis Cluster for a bats file (no replicas), the suite server
+# redis_cluster (helpers/suite: setup_file() { suite_start redis_cluster; } starts it,
+# reset_redis_cluster empties it between tests, stop_redis_cluster ends it; also stopped by
+# an EXIT trap). Exports
 # CLUSTER_PORTS (three ports), CLUSTER_DIR, REDIS_URL as a redis+cluster:// URL naming two
 # of them as seeds, and CIUTILS_NAMESPACE. When the cluster cannot start, the suite fails.
 # Load helpers/redis first (stop_pidfile).
@@ -86,8 +88,8 @@ node_id() {
   redis-cli -p "$1" cluster myid
 }
 
-# flush_redis_cluster: empties every master between tests of one file.
-flush_redis_cluster() {
+# reset_redis_cluster: empties every master between tests of one file.
+reset_redis_cluster() {
   local port
   for port in $CLUSTER_PORTS; do
     [ -n "$(cluster_node_pid "$port")" ] && redis-cli -p "$port" flushall >/dev/null

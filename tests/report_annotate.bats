@@ -1,12 +1,10 @@
 #!/usr/bin/env bats
 # report annotate: GitHub workflow commands, escaped, at most 10 per type.
 
-load helpers/common
+load helpers/suite
 load helpers/report_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 @test "annotations: golden" {
   run -0 report annotate "$REPORT_FIXTURES/results.jsonl" "$REPORT_FIXTURES/bats.tap" "$REPORT_FIXTURES/nasty.jsonl"

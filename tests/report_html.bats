@@ -1,22 +1,11 @@
 #!/usr/bin/env bats
 # report html: one self-contained page, escaped everywhere, checked in headless chromium.
 
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/report_common
 load helpers/report_browser
 
-setup_file() {
-  start_redis
-}
-
-teardown_file() {
-  stop_redis
-}
-
-setup() {
-  common_setup
-}
+setup_file() { suite_start redis; }
 
 @test "the page is self-contained and escapes every name: golden" {
   run -0 report html "$REPORT_FIXTURES/results.jsonl" "$REPORT_FIXTURES/nasty.jsonl" -o report.html

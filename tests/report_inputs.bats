@@ -2,12 +2,10 @@
 # report's inputs: format detection, several inputs and stdin, bad input named by
 # position, empty inputs, unwritable outputs, nothing half-written.
 
-load helpers/common
+load helpers/suite
 load helpers/report_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 @test "JSON Lines, TAP and JUnit XML are told apart by content, stdin included" {
   cp "$REPORT_FIXTURES/bats.tap" noext

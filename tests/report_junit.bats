@@ -1,12 +1,10 @@
 #!/usr/bin/env bats
 # report junit: golden output, both JUnit schemas, flaky modes, suites, trimming, nasty strings.
 
-load helpers/common
+load helpers/suite
 load helpers/report_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 @test "the vendored JUnit schemas are present in the repository" {
   report_check_schemas

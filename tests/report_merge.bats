@@ -1,12 +1,10 @@
 #!/usr/bin/env bats
 # report merge: several JUnit files into one, duplicates per --on-duplicate, totals recomputed.
 
-load helpers/common
+load helpers/suite
 load helpers/report_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 totals() {
   head -2 "$1" | tail -1

@@ -2,23 +2,10 @@
 # report metrics: Prometheus text parsed back strictly (and by promtool when installed),
 # written atomically, pushed to a Pushgateway with PUT.
 
-load helpers/common
-load helpers/servers
+load helpers/suite
 load helpers/report_common
 
-setup_file() {
-  mkdir -p "$BATS_FILE_TMPDIR/requests"
-  start_server pushgateway /usr/bin/python3 "$CIUTILS_SOURCE_DIR/tests/helpers/report_pushgateway.py" \
-    "$BATS_FILE_TMPDIR/requests"
-}
-
-teardown_file() {
-  stop_servers
-}
-
-setup() {
-  common_setup
-}
+setup_file() { suite_start pushgateway; }
 
 @test "metrics parse back strictly: counts, histogram, per-suite gauges, no timestamps" {
   run -0 report metrics "$REPORT_FIXTURES/results.jsonl" "$REPORT_FIXTURES/nasty.jsonl" -o report.prom
@@ -45,7 +32,6 @@ setup() {
 }
 
 @test "--push PUTs the same text to the Pushgateway, grouped by job and instance" {
-  rm -f "$BATS_FILE_TMPDIR"/requests/*
   run -0 report metrics --push "http://127.0.0.1:$PUSHGATEWAY_PORT" --job nightly --instance agent-7 \
     "$REPORT_FIXTURES/results.jsonl" -o report.prom
   run -0 head -2 "$BATS_FILE_TMPDIR/requests/000.req"

@@ -2,38 +2,28 @@
 # report serve: the live dashboard, /metrics and /api/runs from a real Redis, scraped by
 # Debian's prometheus and rendered by headless chromium.
 
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/report_common
 load helpers/report_browser
 load helpers/redis_tls
 
-setup_file() {
-  start_redis
-  serve_start main --rescan 0
-  export MAIN_URL
-}
-
-teardown_file() {
-  serve_stop main
-  stop_redis
-}
-
-setup() {
-  common_setup
-  flush_redis
-}
+setup_file() { suite_start redis main_serve; }
 
 teardown() {
   kill_test_pids
 }
 
 # serve_start NAME [FLAGS...]: report serve on a free port in the background; waits for its
-# "serving URL" line and sets <NAME>_URL. Its stderr is in $BATS_FILE_TMPDIR/NAME.err.
+# "serving URL" line and sets <NAME>_URL. Its stderr and pid are NAME.err and NAME.pid in the
+# test's directory (killed by its teardown), or for main, the file's one server, among the
+# servers the suite stops after the file.
 serve_start() {
   local name="$1" dir="${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}"
   shift
-  [ "$name" = main ] && dir="$BATS_FILE_TMPDIR"
+  if [ "$name" = main ]; then
+    dir="$BATS_FILE_TMPDIR/servers"
+    mkdir -p "$dir"
+  fi
   report serve --listen 127.0.0.1:0 "$@" 2>"$dir/$name.err" 3>&- &
   echo $! >"$dir/$name.pid"
   wait_until 15 grep -q '^report: serving http' "$dir/$name.err" || {
@@ -45,10 +35,9 @@ serve_start() {
   printf -v "$(echo "$name" | tr 'a-z' 'A-Z')_URL" '%s' "$url"
 }
 
-serve_stop() {
-  local f="$BATS_FILE_TMPDIR/$1.pid"
-  [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-  rm -f "$f"
+start_main_serve() {
+  serve_start main --rescan 0
+  export MAIN_URL
 }
 
 # store STATUS NAME CLASSNAME DURATION RUN: one stored run of one test.

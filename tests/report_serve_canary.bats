@@ -2,11 +2,9 @@
 # examples/canary: schedule daemon + schedule work run canaries with timeouts, report store
 # keeps their results, report serve shows them (what `scripts/bootstrap canary` starts).
 
-load helpers/common
+load helpers/suite
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 teardown() {
   # wait for its cleanup (it stops its Redis), before bats removes the directory it is in

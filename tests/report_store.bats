@@ -1,23 +1,10 @@
 #!/usr/bin/env bats
 # report store / history: capped Redis streams, pass and flake rates, duration trend.
 
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/report_common
 
-setup_file() {
-  # small stream nodes so that MAXLEN ~ trims within a few entries
-  start_redis --stream-node-max-entries 4
-}
-
-teardown_file() {
-  stop_redis
-}
-
-setup() {
-  common_setup
-  flush_redis
-}
+setup_file() { suite_start small_stream_redis; }
 
 # run_with STATUS DURATION RUN: one record of web.e2e::search
 record() {

@@ -1,12 +1,10 @@
 #!/usr/bin/env bats
 # report summary: Markdown and text, failures first, size cap.
 
-load helpers/common
+load helpers/suite
 load helpers/report_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 @test "Markdown summary: golden, failures first, escaped names" {
   run -0 report summary "$REPORT_FIXTURES/results.jsonl" "$REPORT_FIXTURES/nasty.jsonl" -o summary.md

@@ -56,3 +56,16 @@ assert_golden() {
     return 1
   }
 }
+
+# Servers for helpers/suite's suite_start (suite.bash stops them after the file).
+# small_stream_redis: small stream nodes, so that MAXLEN ~ trims within a few entries.
+start_small_stream_redis() { start_redis --stream-node-max-entries 4; }
+reset_small_stream_redis() { flush_redis; }
+
+# pushgateway: a Pushgateway stand-in that records each request under $BATS_FILE_TMPDIR/requests.
+start_pushgateway() {
+  mkdir -p "$BATS_FILE_TMPDIR/requests"
+  start_server pushgateway /usr/bin/python3 "$CIUTILS_SOURCE_DIR/tests/helpers/report_pushgateway.py" \
+    "$BATS_FILE_TMPDIR/requests"
+}
+reset_pushgateway() { rm -f "$BATS_FILE_TMPDIR"/requests/*; }

@@ -180,6 +180,25 @@ teardown() { kill_test_pids; }
   assert_output "uat uat-1"
 }
 
+@test "a name that carries a reservation, labels or properties is a resource: pool set of it is refused" {
+  run -0 lockctl reserve held-back --note maintenance
+  run -0 lockctl pool set-labels tagged linux
+  run -0 lockctl pool set-props described url=https://x.example
+  for name in held-back tagged described; do
+    run -2 lockctl pool set "$name" s1
+    assert_output "lockctl: error: pool '$name': a resource of that name exists (pool and resource names must differ)"
+  done
+  # nothing changed: no pool, and each name is still the resource it was
+  run -0 lockctl pool list
+  assert_output ""
+  run -0 lockctl unreserve held-back
+  run -0 lockctl acquire tagged --no-wait --json
+  run -0 lockctl status described --json
+  assert_output --partial '"url":"https://x.example"'
+  run -0 lockctl acquire s1 --no-wait --json
+  assert_output --partial '"fence":1'
+}
+
 @test "durations have upper bounds, named with the flag" {
   run -2 lockctl acquire x --ttl 36500d
   assert_output "lockctl: error: --ttl: 36500d is longer than the limit 1d"

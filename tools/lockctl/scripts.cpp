@@ -537,11 +537,16 @@ local function exported()
 end
 
 if step == 'pool-name' then
-  -- Own scope of pool r: refused when a resource has that name. ARGV[3] "1" (set, add) marks
-  -- it a pool and starts a new generation of it. Answers the pool's generation.
+  -- Own scope of pool r: refused when a resource has that name (it was granted, is waited
+  -- for, is a member, or carries a slot count, labels, properties or a reservation).
+  -- ARGV[3] "1" (set, add) marks it a pool and starts a new generation of it. Answers the
+  -- pool's generation.
   if redis.call('HGET', P .. 'name', 'pool') or redis.call('EXISTS', P .. 'fence:' .. r) == 1 or
      redis.call('ZCARD', P .. 'queue') > 0 or redis.call('SCARD', P .. 'holders:' .. r) > 0 then
     return reply('pool-is-resource')
+  end
+  for _, h in ipairs({'slots', 'labels', 'props', 'reserved'}) do
+    if redis.call('HEXISTS', P .. h, r) == 1 then return reply('pool-is-resource') end
   end
   local gen = tonumber(redis.call('HGET', P .. 'name', 'gen') or '0')
   if id == '1' then

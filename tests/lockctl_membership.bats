@@ -172,6 +172,8 @@ teardown() { kill_test_pids; }
   assert_output "lockctl: error: 'uat' is a pool: use --pool uat"
   run -2 lockctl run uat -- true
   assert_output "lockctl: error: 'uat' is a pool: use --pool uat"
+  run -2 lockctl force-release uat
+  assert_output "lockctl: error: 'uat' is a pool, not a resource (name one of its members)"
   run -2 lockctl pool set other uat
   assert_output "lockctl: error: resource 'uat' is a pool (pool and resource names must differ)"
   run -2 lockctl pool set uat-1 z

@@ -112,6 +112,10 @@ crossing_member() {
 # PAUSE WRITE) until resumed, so a pool change can be stopped between two of its steps.
 pause_writes() { redis-cli -p "$1" client pause 60000 write >/dev/null; }
 resume_writes() { redis-cli -p "$1" client unpause >/dev/null; }
+# no_script_held PORT: no client's script waits on that master. A client killed while its
+# script was held is gone once this holds, and its script is dropped, never run: wait for
+# it before resuming, or the script may still run.
+no_script_held() { ! redis-cli -p "$1" client list | grep -q 'flags=b .* cmd=eval'; }
 
 # transit_of POOL R: the move of R recorded in POOL's scope ("" when none).
 transit_of() { redis-cli -p "$(pool_port "$1")" hget "$CIUTILS_NAMESPACE:{lock:pool:$1}:transit" "$2"; }
@@ -312,19 +316,10 @@ SH
 }
 
 @test "a pool add killed with -9 after its resource's state left: renew, acquire and pool commands finish it" {
-  local pool=crash r rp pp
+  local pool=crash r held
   r="$(crossing_member "$pool" c)"
-  rp="$(own_port "$r")"
-  pp="$(pool_port "$pool")"
   held="$(lockctl acquire "$r" --ttl 60s --owner holder --json)"
-  pause_writes "$rp"
-  (lockctl pool add "$pool" "$r" 2>add.err 3>&- & echo $! >add.pid)
-  wait_until 10 has_transit "$pool" "$r"   # claimed in the pool; the export waits on r's master
-  pause_writes "$pp"
-  resume_writes "$rp"
-  wait_until 10 has_name_field "$r" transfer   # exported; the import waits on the pool's master
-  kill -KILL "$(cat add.pid)"
-  resume_writes "$pp"
+  add_killed_after_export "$pool" "$r"
   # half moved: r's own scope grants nothing, the pool has not taken it in yet
   run -0 name_field "$r" pool
   assert_output "$pool"
@@ -351,6 +346,7 @@ SH
   (lockctl pool add "$pool" "$r" 2>add.err 3>&- & echo $! >add.pid)
   wait_until 10 has_transit "$pool" "$r"
   kill -KILL "$(cat add.pid)"
+  wait_until 10 no_script_held "$rp"
   resume_writes "$rp"
   run -0 name_field "$r" pool
   assert_output ""
@@ -366,6 +362,7 @@ SH
   (lockctl pool remove "$pool" "$r" 2>remove.err 3>&- & echo $! >remove.pid)
   wait_until 10 has_transit "$pool" "$r"
   kill -KILL "$(cat remove.pid)"
+  wait_until 10 no_script_held "$rp"
   resume_writes "$rp"
   run -0 name_field "$r" pool
   assert_output "$pool"
@@ -377,6 +374,38 @@ SH
   assert_output ""
   run -0 transit_of "$pool" "$r"
   assert_output ""
+}
+
+# add_killed_after_export POOL R: a `pool add POOL R` killed with -9 once R's state has left
+# its own tag (exported), before the pool took it in (R's own tag and POOL's on two masters).
+add_killed_after_export() {
+  local rp pp
+  rp="$(own_port "$2")"
+  pp="$(pool_port "$1")"
+  pause_writes "$rp"
+  (lockctl pool add "$1" "$2" 2>add.err 3>&- & echo $! >add.pid)
+  wait_until 10 has_transit "$1" "$2"   # claimed in the pool; the export waits on R's master
+  pause_writes "$pp"
+  resume_writes "$rp"
+  wait_until 10 has_name_field "$2" transfer   # exported; the import waits on the pool's master
+  kill -KILL "$(cat add.pid)"
+  wait_until 10 no_script_held "$pp"
+  resume_writes "$pp"
+}
+
+@test "force-release of a resource on its way into a pool ends its lease there" {
+  local pool=forced r held
+  r="$(crossing_member "$pool" f)"
+  held="$(lockctl acquire "$r" --ttl 60s --owner holder --json)"
+  add_killed_after_export "$pool" "$r"
+  # the lease is in neither scope's keys: force-release finishes the move, then ends it
+  run -0 lockctl force-release "$r" --json
+  assert_output "{\"resource\":\"$r\",\"forced\":1}"
+  run -1 lockctl renew "$r" --token "$(token_of "$held")"
+  assert_output "lockctl: error: lease on $r was force-released"
+  run -0 lockctl acquire --pool "$pool" --json
+  assert_output --partial "\"resources\":[\"$r\"]"
+  assert_output --partial '"fence":2'
 }
 
 # first_name PREFIX TEST...: the first of PREFIX1, PREFIX2, … for which every TEST (a shell

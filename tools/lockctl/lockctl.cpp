@@ -126,16 +126,34 @@ int cmd_acquire(const Invocation& inv, bool is_run) {
   return run_under_lease(redis, *grant, run_options, signals, std::cerr);
 }
 
+// Runs a script of one resource (ARGV[1]) where its state lives, following a pool change
+// that moves it meanwhile: the script answers "moved" (look the resource up again),
+// "pending" (finish the change first) or "is-pool" (it became a pool).
+json::object call_at_resource(Redis& redis, const KeySpace& keys, const Script& script,
+                              const std::vector<std::string>& args) {
+  const std::string& resource = args.front();
+  for (int hops = 0; hops < 8; ++hops) {
+    if (read_name(redis, keys, resource).is_pool) {
+      throw UsageError("'" + resource + "' is a pool, not a resource (name one of its members)");
+    }
+    const std::string prefix = scope_prefix(redis, keys, Target::of_resources({resource}));
+    auto reply = call_script(redis, script, prefix, args);
+    const std::string status = string_field(reply, "status");
+    if (status != "moved" && status != "pending" && status != "is-pool") return reply;
+    if (status == "pending") settle_moves(redis, prefix);
+  }
+  throw std::runtime_error("'" + resource + "' keeps moving between pools; try again");
+}
+
 int cmd_token(const Invocation& inv, const std::string& command) {
   TokenCli cli = parse_token_cli(inv.vm, command, real_env);
   cli.parsed = parsed_of(inv);
   Redis redis = connect_to(cli.parsed.connection);
   KeySpace keys(cli.parsed.connection.ns);
-  std::string prefix = scope_prefix_for_name(redis, keys, cli.resource);
   const bool as_json = cli.parsed.common.json;
 
   if (command == "force-release") {
-    auto reply = call_script(redis, force_release_script(), prefix, {cli.resource, cli.token});
+    auto reply = call_at_resource(redis, keys, force_release_script(), {cli.resource, cli.token});
     long long count = integer_field(reply, "count");
     if (as_json) {
       json::object o{{"resource", cli.resource}, {"forced", count}};
@@ -149,6 +167,7 @@ int cmd_token(const Invocation& inv, const std::string& command) {
     return 0;
   }
 
+  std::string prefix = scope_prefix_for_name(redis, keys, cli.resource);
   json::object reply;
   if (command == "renew") {
     milliseconds ttl = cli.ttl.value_or(milliseconds(60000));
@@ -189,20 +208,8 @@ int cmd_token(const Invocation& inv, const std::string& command) {
 json::object set_resource_field(Redis& redis, const KeySpace& keys, const std::string& resource, const char* field,
                                 const std::string& value, const std::string& event, const json::object& fields,
                                 long long length_ms) {
-  for (int hops = 0; hops < 8; ++hops) {
-    if (read_name(redis, keys, resource).is_pool) {
-      throw UsageError("'" + resource + "' is a pool, not a resource (name one of its members)");
-    }
-    const std::string prefix = scope_prefix(redis, keys, Target::of_resources({resource}));
-    auto reply = call_script(redis, resource_setting_script(), prefix,
-                             {resource, field, value, event, json::serialize(fields), std::to_string(length_ms)});
-    const std::string status = string_field(reply, "status");
-    if (status == "ok") return reply;
-    // "moved": a pool change moved the resource meanwhile; "pending": it is moving it (finish
-    // the change); "is-pool": it became a pool.
-    if (status == "pending") settle_moves(redis, prefix);
-  }
-  throw std::runtime_error("'" + resource + "' keeps moving between pools; try again");
+  return call_at_resource(redis, keys, resource_setting_script(),
+                          {resource, field, value, event, json::serialize(fields), std::to_string(length_ms)});
 }
 
 int cmd_setting(const QueryCli& cli, Redis& redis, const KeySpace& keys, const std::string& command) {

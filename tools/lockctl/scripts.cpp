@@ -333,6 +333,8 @@ return cjson.encode({status = 'renewed', expires = lease.expires, now = now, res
 constexpr const char* k_force_release = R"LUA(
 local r, only = ARGV[1], ARGV[2]
 prune()
+local where = locate(r)
+if where ~= 'here' then return cjson.encode({status = where}) end
 local ended = {}
 local tokens = redis.call('SMEMBERS', P .. 'holders:' .. r)
 for _, t in ipairs(tokens) do

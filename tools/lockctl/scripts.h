@@ -17,7 +17,7 @@ const Script& acquire_script();       // ARGV[1]: request JSON
 const Script& leave_script();         // ARGV[1]: waiter id (the token)
 const Script& release_script();       // ARGV[1]: token, ARGV[2]: resource
 const Script& renew_script();         // ARGV[1]: token, ARGV[2]: ttl ms
-const Script& force_release_script(); // ARGV[1]: resource, ARGV[2]: token or ""
+const Script& force_release_script(); // ARGV[1]: resource, ARGV[2]: token or ""; or moved, pending, is-pool
 const Script& status_script();        // ARGV[1]: resource or pool, ARGV[2]: "resource" | "pool"
 // One step of a pool change (see pool_change.h): ARGV[1] the step, ARGV[2] the resource,
 // ARGV[3] the move's id, then the step's own. Answers {"status":…}.

@@ -1,6 +1,7 @@
 #include "ciutils/redis.h"
 
 #include "ciutils/error.h"
+#include "ciutils/test_redis_server.h"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 using namespace ciutils;
+using namespace ciutils::testing;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -28,69 +30,6 @@ std::string usage_message(auto fn) {
   }
   return "(no error)";
 }
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A throwaway redis-server in a temp dir (the Debian package), stopped by the destructor.
-class RedisServer {
-public:
-  explicit RedisServer(std::string extra = "") : m_port(free_port()), m_extra(std::move(extra)) {
-    char tmpl[] = "/tmp/ciutils-redis-XXXXXX";
-    m_dir = ::mkdtemp(tmpl);
-    start();
-  }
-  ~RedisServer() {
-    kill_now();
-    fs::remove_all(m_dir);
-  }
-  void start() {
-    std::string cmd = "redis-server --port " + std::to_string(m_port) + " --bind 127.0.0.1 --dir " +
-                      m_dir.string() + " --unixsocket " + socket() +
-                      " --save '' --appendonly no --daemonize yes --pidfile " + pidfile() +
-                      " --logfile " + (m_dir / "log").string() + " " + m_extra;
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    for (int i = 0; i < 200; ++i) {
-      std::string ping = "redis-cli -p " + std::to_string(m_port) + " ping >/dev/null 2>&1";
-      if (std::system(ping.c_str()) == 0 && fs::exists(pidfile())) {
-        return;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL() << "redis-server did not start: " << cmd;
-  }
-  void kill_now() {
-    std::ifstream in(pidfile());
-    pid_t pid = 0;
-    if (in >> pid && pid > 0) {
-      ::kill(pid, SIGKILL);
-      for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) {
-        std::this_thread::sleep_for(10ms);
-      }
-    }
-    fs::remove(pidfile());
-  }
-  int port() const { return m_port; }
-  std::string url(std::string auth = "", int db = 0) const {
-    return "redis://" + auth + "127.0.0.1:" + std::to_string(m_port) + "/" + std::to_string(db);
-  }
-  std::string socket() const { return (m_dir / "redis.sock").string(); }
-
-private:
-  std::string pidfile() const { return (m_dir / "redis.pid").string(); }
-  int m_port;
-  std::string m_extra;
-  fs::path m_dir;
-};
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include "ciutils/cli.h"
 #include "ciutils/error.h"
 #include "ciutils/http_server.h"
+#include "ciutils/redis_pool.h"
 #include "ciutils/sha256.h"
 
 #include <boost/json.hpp>
@@ -43,47 +44,6 @@ ServerResponse json_response(int status, const json::value& body) {
 ServerResponse error_response(int status, const std::string& message) {
   return json_response(status, json::object{{"error", message}});
 }
-
-// Redis connections for the requests answered at once, one per request in flight.
-class RedisPool {
-public:
-  explicit RedisPool(RedisUrl url) : m_url(std::move(url)) {}
-  class Lease {
-  public:
-    Lease(RedisPool& pool, Redis redis) : m_pool(pool), m_redis(std::move(redis)) {}
-    ~Lease() {
-      if (m_redis) m_pool.give_back(std::move(*m_redis));
-    }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Redis& operator*() { return *m_redis; }
-
-  private:
-    RedisPool& m_pool;
-    std::optional<Redis> m_redis;
-  };
-  Lease take() {
-    {
-      std::lock_guard lock(m_mutex);
-      if (!m_idle.empty()) {
-        Redis redis = std::move(m_idle.back());
-        m_idle.pop_back();
-        return Lease(*this, std::move(redis));
-      }
-    }
-    return Lease(*this, Redis::connect(m_url));
-  }
-  const RedisUrl& url() const { return m_url; }
-
-private:
-  void give_back(Redis redis) {
-    std::lock_guard lock(m_mutex);
-    if (m_idle.size() < 16) m_idle.push_back(std::move(redis));
-  }
-  RedisUrl m_url;
-  std::mutex m_mutex;
-  std::vector<Redis> m_idle;
-};
 
 // A token bucket per key: `rate` requests a second, bursts of 2 * rate.
 class RateLimiter {

@@ -7,13 +7,13 @@
 
 #include "ciutils/cli.h"
 #include "ciutils/error.h"
+#include "ciutils/redis_pool.h"
 #include "ciutils/timestamp.h"
 
 #include <atomic>
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <mutex>
 
 namespace ciutils::report {
 
@@ -102,32 +102,6 @@ ServerResponse respond(Redis& redis, const KeySpace& keys, const ServerRequest& 
 
 namespace {
 
-// Connections to Redis, one per handler thread at most (a Redis is not shared by threads).
-class RedisPool {
- public:
-  explicit RedisPool(RedisUrl url) : m_url(std::move(url)) {}
-  std::unique_ptr<Redis> take() {
-    {
-      std::lock_guard lock(m_mutex);
-      if (!m_free.empty()) {
-        auto r = std::move(m_free.back());
-        m_free.pop_back();
-        return r;
-      }
-    }
-    return std::make_unique<Redis>(Redis::connect(m_url));
-  }
-  void give_back(std::unique_ptr<Redis> redis) {
-    std::lock_guard lock(m_mutex);
-    m_free.push_back(std::move(redis));
-  }
-
- private:
-  RedisUrl m_url;
-  std::mutex m_mutex;
-  std::vector<std::unique_ptr<Redis>> m_free;
-};
-
 // HOST:PORT, [IPV6]:PORT; UsageError naming --listen.
 std::pair<std::string, int> parse_listen(const std::string& text) {
   auto colon = text.rfind(':');
@@ -166,7 +140,7 @@ int cmd_serve(Invocation& inv) {
   KeySpace keys = inv.key_space();
   RedisUrl url = inv.redis_url();
   RedisPool pool(url);
-  pool.give_back(pool.take());  // Redis unreachable at start: exit 3 before serving
+  pool.take();  // Redis unreachable at start: exit 3 before serving
   std::atomic<std::size_t> last_dropped{0};
   o.on_dropped = [&](std::size_t dropped) {
     if (last_dropped.exchange(dropped) != dropped && dropped > 0) {
@@ -176,18 +150,16 @@ int cmd_serve(Invocation& inv) {
   };
   RunEvents events(url, keys);
   HttpServer server(settings, [&](const ServerRequest& request, std::shared_ptr<ServerReply> reply) {
-    std::unique_ptr<Redis> redis;
     try {
-      redis = pool.take();
+      auto redis = pool.take();
       if (request.path == "/events" && request.method == "GET") {
         auto since = request.query_value("since");
         events.subscribe(reply, since ? since : request.header("last-event-id"), *redis);
       } else {
         reply->send(respond(*redis, keys, request, o));
       }
-      pool.give_back(std::move(redis));
     } catch (const std::exception& e) {
-      // A connection that failed is dropped; the next request connects again.
+      // A connection that failed reconnects on its next request's first command.
       reply->send(text(503, std::string("redis: ") + e.what() + "\n"));
     }
   });

@@ -4,23 +4,11 @@
 # none names one; --min-replicas waits for the replicas (WAIT) and fails with 3 when they do
 # not acknowledge; and a failover under running tools loses nothing that was acknowledged.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/redis_sentinel
 load helpers/schedule_helpers
 
-setup_file() {
-  start_redis_sentinel
-}
-
-teardown_file() {
-  stop_redis_sentinel
-}
-
-setup() {
-  common_setup
-}
+setup_file() { suite_start redis_sentinel; }
 
 # Background loops and workers a test started (their pids in bg.pids) stop with it.
 teardown() {

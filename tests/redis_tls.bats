@@ -2,29 +2,14 @@
 # rediss://: every tool over TLS to a real redis-server (--tls-port), the server's
 # certificate verified by default, wrong CAs and names refused with exit 3, mutual TLS.
 
-bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
+load helpers/suite
 load helpers/redis_tls
 load helpers/notify_common
 
-setup_file() {
-  start_redis_tls
-  start_tls_sentinel
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_tls_sentinel
-  stop_redis
-}
+setup_file() { suite_start redis_tls tls_sentinel receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
-  require_client_certificates no
+  suite_setup
   unset CIUTILS_REDIS_CACERT CIUTILS_REDIS_CERT CIUTILS_REDIS_KEY SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE
   TLS_URL="rediss://localhost:$REDIS_TLS_PORT/0"
 }
@@ -60,12 +45,7 @@ setup() {
 }
 
 @test "notify over rediss://: the alert state lives in Redis (trigger once, then recover)" {
-  export PD_KEY=pd-key
-  url="pagerduty://\${PD_KEY}?endpoint=$(receiver_url)"
-  run -0 notify --key web/t1 --status failed "$url"
-  run -0 notify --key web/t1 --status failed "$url"
-  run -0 notify --key web/t1 --status passed "$url"
-  [ "$(receiver_count)" = 2 ]
+  alert_lifecycle web/t1
 }
 
 @test "report store and history over rediss://" {

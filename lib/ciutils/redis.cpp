@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -534,6 +535,12 @@ Redis& Redis::operator=(Redis&&) noexcept = default;
 Redis::~Redis() = default;
 
 Redis Redis::connect(const RedisUrl& url, Options options) {
+  // Once for the URL the user gave, not for each cluster node or sentinel it leads to.
+  if (url.insecure) {
+    warn_once("Redis at " + url.redacted() +
+              ": ?insecure=1: the server's TLS certificate is not verified; anyone on the network path can read "
+              "and change what the tools store (locks, queues, passwords)");
+  }
   Redis redis(url, options);
   if (redis.m_cluster) {
     redis.m_cluster->refresh();
@@ -544,11 +551,6 @@ Redis Redis::connect(const RedisUrl& url, Options options) {
 }
 
 void Redis::connect_tls() {
-  if (m_url.insecure) {
-    warn_once("Redis at " + m_url.redacted() +
-              ": ?insecure=1: the server's TLS certificate is not verified; anyone on the network path can read "
-              "and change what the tools store (locks, queues, passwords)");
-  }
   auto deadline = std::chrono::steady_clock::now() + m_options.connect_timeout;
   try {
     TlsStream stream = TlsStream::connect(m_node.host, m_node.port, tls_settings(m_url), deadline);
@@ -595,6 +597,7 @@ void Redis::connect_plain(const RedisUrl::Node& node) {
   }
   redisSetTimeout(ctx.get(), to_timeval(m_options.command_timeout));
   m_ctx = std::move(ctx);
+  m_answered = false;
 }
 
 // Asks each sentinel in turn for the primary of m_url.master and connects to the first named.
@@ -761,7 +764,11 @@ Reply Redis::command_once(const std::vector<std::string>& args) {
       if (m_ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         why = "timed out";
       }
+      // A TLS port drops a plain client at its first bytes; Redis itself answers first.
+      bool dropped = m_ctx->err == REDIS_ERR_EOF || (m_ctx->err == REDIS_ERR_IO && errno == ECONNRESET);
+      if (dropped && !m_answered && m_url.socket.empty()) why += " (is that port TLS? use a rediss:// URL)";
     }
+    if (raw != nullptr) m_answered = true;
   }
   if (raw == nullptr) {
     m_ctx.reset();  // the connection state is unknown: reconnect before the next command

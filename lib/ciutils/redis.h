@@ -211,6 +211,7 @@ private:
   Options m_options;
   RedisUrl::Node m_node;  // the server connected to: the URL's, or the primary the sentinels named
   std::unique_ptr<redisContext, ContextFree> m_ctx;  // redis:// and unix://
+  bool m_answered = false;                           // m_ctx has had a reply
   std::unique_ptr<TlsConnection> m_tls;              // rediss://
   std::unique_ptr<Cluster> m_cluster;                // redis+cluster://
 };

@@ -412,6 +412,20 @@ TEST(RedisTls, CommandsAuthAndSelectOverTls) {
   EXPECT_EQ(redis.command({"DBSIZE"}).integer(), 2);
 }
 
+TEST(RedisTls, APlainClientDroppedByATlsPortIsToldSo) {
+  TlsServer tls;
+  std::string url = "redis://127.0.0.1:" + std::to_string(tls.tls_port) + "/0";
+  auto redis = Redis::connect(parse_redis_url(url));
+  try {
+    redis.command({"PING"});
+    FAIL() << "a TLS port answered a plain PING";
+  } catch (const ServiceError& e) {
+    std::string message = e.what();
+    EXPECT_TRUE(message.starts_with("Redis PING at " + url + ": ")) << message;
+    EXPECT_TRUE(message.ends_with(" (is that port TLS? use a rediss:// URL)")) << message;
+  }
+}
+
 TEST(RedisTls, CommandTimeoutThenServerGoingAwayThenComingBack) {
   TlsServer tls;
   auto redis = Redis::connect(parse_redis_url(tls.url()), {std::chrono::seconds(2), 200ms});

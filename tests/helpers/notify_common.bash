@@ -60,3 +60,18 @@ for expr in sys.argv[3:]:
     exec("del " + expr)
 print(json.dumps(b, sort_keys=True))' "$RECEIVER_LOG" "$@"
 }
+
+# alert_lifecycle KEY: notify --key KEY --status failed, failed, passed to a PagerDuty
+# receiver; it got one trigger and one resolve (the alert's state kept in Redis).
+alert_lifecycle() {
+  export PD_KEY=pd-key
+  local url
+  url="pagerduty://\${PD_KEY}?endpoint=$(receiver_url)"
+  run -0 notify --key "$1" --status failed "$url"
+  run -0 notify --key "$1" --status failed "$url"
+  run -0 notify --key "$1" --status passed "$url"
+  run -0 receiver_count
+  assert_output 2
+  [ "$(receiver_field 1 'json.loads(r["body"])["event_action"]')" = trigger ]
+  [ "$(receiver_field 2 'json.loads(r["body"])["event_action"]')" = resolve ]
+}

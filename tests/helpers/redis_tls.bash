@@ -41,6 +41,13 @@ start_redis_tls() {
   export REDIS_URL="rediss://localhost:$REDIS_TLS_PORT/0?cacert=$TLS_DIR/ca.crt"
 }
 
+# suite_start redis_tls (helpers/suite): the server above; reset_redis_tls empties it and
+# makes client certificates optional again between tests.
+reset_redis_tls() {
+  flush_redis
+  require_client_certificates no
+}
+
 # require_client_certificates yes|no: whether the server demands a client certificate.
 require_client_certificates() {
   redis-cli -p "$REDIS_PORT" config set tls-auth-clients "$1" >/dev/null
@@ -48,7 +55,7 @@ require_client_certificates() {
 
 # start_tls_sentinel: one sentinel that speaks only TLS (port 0, tls-port) and watches the
 # TLS server as "mymaster" over TLS (tls-replication yes), with the server's certificate.
-# Exports TLS_SENTINEL_PORT; stop_tls_sentinel stops it.
+# Exports TLS_SENTINEL_PORT; stop_tls_sentinel stops it (suite_start tls_sentinel: both).
 start_tls_sentinel() {
   TLS_SENTINEL_PORT="$(free_port)"
   export TLS_SENTINEL_PORT

@@ -10,9 +10,10 @@
 #
 # A server NAME is started by start_NAME, emptied between tests by reset_NAME and stopped
 # by stop_NAME, when defined: redis (helpers/redis.bash), redis_sentinel
-# (helpers/redis_sentinel.bash), redis_cluster (helpers/redis_cluster.bash), receiver
-# (helpers/notify_common.bash), each loaded by the file that uses it, or any other a file
-# defines. A file whose tests leave processes behind in *.pid files adds
+# (helpers/redis_sentinel.bash), redis_cluster (helpers/redis_cluster.bash), redis_tls and
+# tls_sentinel (helpers/redis_tls.bash), tls_cluster (helpers/redis_tls_cluster.bash),
+# receiver (helpers/notify_common.bash), each loaded by the file that uses it, or any other
+# a file defines. A file whose tests leave processes behind in *.pid files adds
 # teardown() { kill_test_pids; } (helpers/common.bash).
 load helpers/common
 load helpers/redis

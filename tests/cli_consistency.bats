@@ -122,6 +122,31 @@ doc_rows() {
   [ -n "$checked" ] || skip "no tool built from the command table"
 }
 
+@test "every man page's SYNOPSIS reads one usage a line, at the margin, wrapped beneath it" {
+  command -v groff >/dev/null || fail "groff is not installed (scripts/deps/package.apt)"
+  local tool checked=""
+  for tool in $TOOLS; do
+    built "$tool" || continue
+    "$tool" --man >/dev/null 2>&1 || continue
+    checked="$checked $tool"
+    run -0 bash -c "'$tool' --man | groff -man -Tascii -P-cbou -rLL=78n 2>&1 | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;\$d'"
+    local entries=0 line
+    for line in "${lines[@]}"; do
+      [ -n "$line" ] || continue
+      if [[ "$line" == "       $tool "* ]]; then
+        entries=$((entries + 1))
+      else
+        # A long usage wraps, indented under its start; nothing else is there.
+        [[ "$line" =~ ^"           "[^\ ] ]] || fail "$tool --man SYNOPSIS: '$line' is neither an entry nor its continuation"
+      fi
+    done
+    [ "$entries" -ge 1 ] || fail "$tool --man SYNOPSIS is empty: $output"
+    [ "$entries" -eq "$("$tool" --man | sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' | grep -c "^$tool ")" ] ||
+      fail "$tool --man SYNOPSIS: $entries entries for its usages: $output"
+  done
+  [ -n "$checked" ] || skip "no tool built from the command table"
+}
+
 # bad TOOL ARG...: exit 2, nothing on stdout, and one line "TOOL: error: WHAT: WHY" where
 # WHAT names a flag, an argument, a file position, a field or a word.
 bad() {

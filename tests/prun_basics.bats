@@ -154,6 +154,28 @@ setup() {
   assert_output --partial "prun: error:"
 }
 
+@test "a command template is given before -- or after it, never both; --command is no flag" {
+  run -2 --separate-stderr prun echo -- x </dev/null
+  [ "$stderr" = "prun: error: COMMAND: given both before and after '--' (give it on one side)" ]
+  [ "$output" = "" ]
+  run -2 --separate-stderr prun -q --command 'echo hi' <<<'echo job'
+  [ "$stderr" = "prun: error: --command: unknown option" ]
+  [ "$output" = "" ]
+  run -2 --separate-stderr prun --command='echo hi' </dev/null
+  [ "$stderr" = "prun: error: --command: unknown option" ]
+  run -2 --separate-stderr prun queue work --queue q --run-id r -j 1 echo -- x
+  [ "$stderr" = "prun: error: TEMPLATE: given both before and after '--' (give it on one side)" ]
+  run -2 --separate-stderr prun queue work --queue q --run-id r -j 1 --command x
+  [ "$stderr" = "prun: error: --command: unknown option" ]
+  # Either side alone is the template; a -- after the first one is the command's own.
+  run -0 prun -q --ungroup echo {} <<<a
+  assert_output a
+  run -0 prun -q --ungroup -- echo {} <<<b
+  assert_output b
+  run -0 prun -q --ungroup -- echo -- {} <<<c
+  assert_output -- "-- c"
+}
+
 @test "--help lists flags, environment and exit codes; --version" {
   run -0 prun --help
   assert_output --partial "--timeout"

@@ -5,6 +5,7 @@
 
 #include <boost/program_options/parsers.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -75,7 +76,8 @@ UsageError usage_error(const po::error& error) {
 }
 
 po::variables_map parse_args(const std::vector<std::string>& args, const po::options_description& desc,
-                             const po::positional_options_description& positional) {
+                             const po::positional_options_description& positional,
+                             const std::vector<std::string>& positional_only) {
   po::variables_map vm;
   try {
     auto parsed = po::command_line_parser(args)
@@ -84,6 +86,12 @@ po::variables_map parse_args(const std::vector<std::string>& args, const po::opt
                       .style(po::command_line_style::default_style &
                              ~po::command_line_style::allow_guessing)
                       .run();
+    for (const auto& option : parsed.options) {
+      if (option.position_key == -1 &&
+          std::find(positional_only.begin(), positional_only.end(), option.string_key) != positional_only.end()) {
+        throw UsageError("--" + option.string_key + ": unknown option");
+      }
+    }
     po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::too_many_positional_options_error&) {

@@ -36,8 +36,11 @@ void add_common_options(po::options_description& desc, CommonOptions& opts, cons
 // Parses args (without argv[0]) against desc and positional. Every Boost error
 // becomes a UsageError whose message names the flag ("--ttl: invalid value 'x'").
 // Unknown flags are errors; positional arguments beyond `positional` are errors.
+// positional_only: options desc holds for positional arguments alone; typed as a flag
+// (`--command x`) they are unknown options.
 po::variables_map parse_args(const std::vector<std::string>& args, const po::options_description& desc,
-                             const po::positional_options_description& positional = {});
+                             const po::positional_options_description& positional = {},
+                             const std::vector<std::string>& positional_only = {});
 
 // A Boost error as "--flag: what is wrong" ("--ttl: missing value", "--bogus: unknown option").
 UsageError usage_error(const po::error& error);

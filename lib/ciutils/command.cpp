@@ -6,6 +6,7 @@
 #include "ciutils/warning.h"
 
 #include <algorithm>
+#include <cctype>
 #include <ostream>
 #include <sstream>
 
@@ -105,6 +106,37 @@ const Command* default_command(const Tool& tool) {
   return nullptr;
 }
 
+// What the command's usage calls the command it takes: the word after "-- " ("-- COMMAND
+// [ARG...]", "[-- TEMPLATE]"), else CMD.
+std::string command_word(const Command& command) {
+  auto at = command.usage.find("-- ");
+  if (at == std::string_view::npos) return "CMD";
+  std::string word;
+  for (char c : command.usage.substr(at + 3)) {
+    if (!std::isupper(static_cast<unsigned char>(c)) && c != '_') break;
+    word += c;
+  }
+  return word.empty() ? "CMD" : word;
+}
+
+// The usages a usage text holds, one a line starting with the tool's name; a line that does
+// not is the one before it continued. Lines are indented to sit under "Usage: " in --help.
+std::vector<std::string> usages_of(std::string_view text, std::string_view tool) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);) {
+    auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    line.erase(0, start);
+    if (out.empty() || line.starts_with(std::string(tool) + " ")) {
+      out.push_back(line);
+    } else {
+      out.back() += " " + line;
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> words_of(std::string_view text) {
   std::vector<std::string> out;
   std::istringstream in{std::string(text)};
@@ -178,7 +210,9 @@ int run_command(const Tool& tool, const Command& command, std::vector<std::strin
     out << version_text(tool.name) << "\n";
     return 0;
   }
-  if (command.takes_command && inv.command.empty()) throw UsageError("CMD: missing (put the command after --)");
+  if (command.takes_command && inv.command.empty()) {
+    throw UsageError(command_word(command) + ": missing (put the command after --)");
+  }
   return command.run(inv);
 }
 
@@ -265,17 +299,28 @@ Invocation parse_invocation(std::string_view tool, const Command& command, std::
   }
   po::positional_options_description positional;
   auto names = words_of(command.positional);
+  std::vector<std::string> hidden;  // reachable as positional words only, never as --NAME
   for (std::size_t i = 0; i < names.size(); ++i) {
     int count = i + 1 == names.size() ? command.positional_max : 1;
     positional.add(names[i].c_str(), count);
     if (all.find_nothrow(names[i], false) != nullptr) continue;
+    hidden.push_back(names[i]);
     if (count == 1) {
       all.add_options()(names[i].c_str(), po::value<std::string>());
     } else {
       all.add_options()(names[i].c_str(), po::value<std::vector<std::string>>());
     }
   }
-  inv.vm = parse_args(args, all, positional);
+  if (command.positional_is_command && !names.empty()) {
+    auto split = std::find(args.begin(), args.end(), "--");
+    if (split != args.end() && split + 1 != args.end()) {
+      auto before = parse_args({args.begin(), split}, all, positional, hidden);
+      if (before.count(names.back()) != 0) {
+        throw UsageError(command_word(command) + ": given both before and after '--' (give it on one side)");
+      }
+    }
+  }
+  inv.vm = parse_args(args, all, positional, hidden);
   return inv;
 }
 
@@ -367,12 +412,17 @@ std::string man_page(const Tool& tool) {
   std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
   std::string out = ".TH " + upper + " 1 \"\" \"" + version_text(tool.name) + "\" \"ciutils\"\n";
   out += ".SH NAME\n" + name + " \\- " + roff(tool.summary) + "\n";
-  out += ".SH SYNOPSIS\n.nf\n";
+  // One entry per usage line (a usage's own lines are indented under "Usage: " for --help),
+  // each wrapped with its continuation lines indented under the tool's name.
+  out += ".SH SYNOPSIS\n.nh\n.ad l\n.in +4n\n";
+  auto synopsis = [&](std::string_view usage) {
+    for (const auto& line : usages_of(usage, tool.name)) out += ".ti -4n\n" + roff(line) + "\n.br\n";
+  };
   for (const auto& c : tool.commands) {
-    if (c.commands.empty()) out += roff(c.usage) + "\n";
-    for (const auto& s : c.commands) out += roff(s.usage) + "\n";
+    if (c.commands.empty()) synopsis(c.usage);
+    for (const auto& s : c.commands) synopsis(s.usage);
   }
-  out += ".fi\n.SH DESCRIPTION\n" + roff(tool.description) + "\n";
+  out += ".in -4n\n.ad\n.hy\n.SH DESCRIPTION\n" + roff(tool.description) + "\n";
   out += ".SH COMMANDS\n";
   for (const auto& c : tool.commands) {
     std::string title = c.name.empty() ? name : name + " " + std::string(c.name);

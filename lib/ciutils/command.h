@@ -60,6 +60,9 @@ struct Command {
   // do not declare is a hidden flag: a string, or a list when it takes more than one.
   std::string_view positional = {};
   int positional_max = 0;
+  // The last positional is a command: typed before "--" or after it, never on both sides
+  // (`prun echo {}` and `prun -- echo {}` are one command; `prun echo -- x` is an error).
+  bool positional_is_command = false;
   bool redis = false;            // takes --redis URL and --namespace NS
   bool takes_command = false;    // "-- CMD [ARG...]" ends its arguments
   std::span<const std::string_view> words = {};  // what its first argument may be, for completion

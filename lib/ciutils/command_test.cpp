@@ -51,6 +51,10 @@ constexpr Command k_commands[] = {
     {.name = "names", .group = "Redis", .summary = "take names", .usage = "demo names NAME... [-f FILE]",
      .description = "Takes names.", .options = echo_options, .positional = "name", .positional_max = -1,
      .words = k_name_words, .run = run_names},
+    {.name = "each", .group = "Files", .summary = "run a template",
+     .usage = "demo each [-f FILE] TEMPLATE...\n       demo each [-f FILE] -- TEMPLATE...",
+     .description = "Runs a template.", .options = echo_options, .positional = "name", .positional_max = -1,
+     .positional_is_command = true, .run = run_names},
 };
 constexpr EnvVar k_env[] = {{"DEMO_HOME", "where demo keeps its files"}};
 constexpr std::string_view k_codes[] = {"0", "2", "3"};
@@ -133,6 +137,34 @@ TEST(Command, APositionalNoFlagDeclaresIsAHiddenListOfWords) {
             std::string::npos);
 }
 
+TEST(Command, AHiddenPositionalIsNoFlag) {
+  auto r = run({"names", "--name", "a"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "demo: error: --name: unknown option\n");
+  r = run({"names", "--name=a"});
+  EXPECT_EQ(r.err, "demo: error: --name: unknown option\n");
+  EXPECT_EQ(g_seen, "");
+  r = run({"names", "--", "--name"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(g_seen, "--name|-");
+}
+
+TEST(Command, ACommandInPositionalWordsIsGivenOnOneSideOfTheDashes) {
+  auto r = run({"each", "-f", "x", "echo", "{}"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(g_seen, "echo|{}|x");
+  r = run({"each", "-f", "x", "--", "echo", "-n"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(g_seen, "echo|-n|x");
+  r = run({"each", "echo", "--", "x"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "demo: error: TEMPLATE: given both before and after '--' (give it on one side)\n");
+  EXPECT_EQ(g_seen, "");
+  r = run({"each", "-f", "x", "--", "echo", "--", "y"});  // a second -- is the command's own
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(g_seen, "echo|--|y|x");
+}
+
 TEST(Command, UsageErrorsNameWhatIsWrong) {
   EXPECT_EQ(run({}).err, "demo: error: COMMAND: missing (see demo --help)\n");
   EXPECT_EQ(run({"frob"}).err, "demo: error: 'frob': unknown command (see demo --help)\n");
@@ -194,10 +226,16 @@ TEST(Command, ManPageAndCompletionComeFromTheSameTable) {
   EXPECT_NE(man.find(".SS \"demo store\"\n"), std::string::npos);
   EXPECT_NE(man.find("\\-\\-namespace NS"), std::string::npos);
   EXPECT_NE(man.find(".SH EXIT STATUS\n"), std::string::npos);
+  // Each usage line is a SYNOPSIS entry of its own at the margin, however --help indents it.
+  auto synopsis = man.substr(man.find(".SH SYNOPSIS\n"), man.find(".SH DESCRIPTION") - man.find(".SH SYNOPSIS\n"));
+  EXPECT_NE(synopsis.find(".ti -4n\ndemo each [\\-f FILE] TEMPLATE...\n.br\n.ti -4n\ndemo each [\\-f FILE] \\-\\- TEMPLATE...\n"),
+            std::string::npos)
+      << synopsis;
+  EXPECT_EQ(synopsis.find("\n "), std::string::npos) << synopsis;
   auto completion = run({"--completion"}).out;
   EXPECT_NE(completion.find("    echo) words=\"\"; flags=\"--file --help --json --quiet --verbose --version --word -f -h -q -v\" ;;\n"),
             std::string::npos);
-  EXPECT_NE(completion.find("    *) words=\"echo exec names store\"; flags=\"--help --version\" ;;\n"), std::string::npos);
+  EXPECT_NE(completion.find("    *) words=\"each echo exec names store\"; flags=\"--help --version\" ;;\n"), std::string::npos);
   EXPECT_NE(completion.find("complete -o default -F _ciutils_demo "), std::string::npos);
 }
 

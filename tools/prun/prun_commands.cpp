@@ -51,7 +51,7 @@ constexpr Command k_queue_commands[] = {
          "Ends when nothing is queued or leased; exits as prun does for the jobs it ran.\n"
          "With --no-exit-when-drained it waits for the run to be pushed and, while the run is\n"
          "open (push --append), for more jobs, until the run is sealed and drained.",
-     .options = queue_work_options, .positional = "command", .positional_max = -1, .redis = true,
+     .options = queue_work_options, .positional = "command", .positional_max = -1, .positional_is_command = true, .redis = true,
      .quiet = k_quiet, .run = queue_work},
     {.name = "wait", .summary = "wait until every job is recorded (exit 0: all passed)",
      .usage = "prun queue wait --queue Q --run-id ID [--timeout D]",
@@ -76,7 +76,8 @@ constexpr Command k_commands[] = {
               "       prun [OPTIONS] -- COMMAND {1} {2} ::: A B ::: C D   (or :::: FILE)\n"
               "       prun [OPTIONS] -f plan.json",
      .description = "Runs shell commands in parallel on a pool of slots.",
-     .options = local_options, .positional = "command", .positional_max = -1, .quiet = k_quiet, .run = run_local},
+     .options = local_options, .positional = "command", .positional_max = -1,
+     .positional_is_command = true, .quiet = k_quiet, .run = run_local},
     {.name = "queue", .summary = "one run over many machines",
      .usage = "prun queue push|seal|work|wait|results|status --queue Q --run-id ID ...",
      .description =

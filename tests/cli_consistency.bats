@@ -5,6 +5,10 @@
 
 load helpers/suite
 
+# A redis-server for the errors only Redis can tell (a name that is a pool); every other
+# invocation here is sent to a port where nothing listens.
+setup_file() { suite_start redis; }
+
 setup() {
   suite_setup
   # Nothing here may reach a server: an invocation that tried would fail with exit 3.
@@ -155,7 +159,7 @@ bad() {
   [ "$status" -eq 2 ] || fail "$*: exit $status, not 2 (stderr: $stderr)"
   [ -z "$output" ] || fail "$*: wrote to stdout: $output"
   local first="${stderr%%$'\n'*}"
-  local what="(--?[a-z0-9][a-z0-9/-]*|'[^']*'|[A-Z][A-Z_]*|[^ :]+:[0-9]+:[0-9]+|field '[^']*'|[A-Za-z0-9_./-]+)"
+  local what="(--?[a-z0-9][a-z0-9/-]*|'[^']*'|[A-Z][A-Z_=]*|[^ :]+:[0-9]+(:[0-9]+)?|field '[^']*'|[A-Za-z0-9_./-]+)"
   [[ "$first" =~ ^$tool:\ error:\ $what:\ [^\ ].*$ ]] || fail "$*: first line is not '$tool: error: WHAT: WHY': $first"
 }
 
@@ -188,6 +192,39 @@ bad() {
     bad lockctl serve hash-key
     bad lockctl serve --api-keys k --tls-cert c.pem
     bad lockctl status --redis-url redis://127.0.0.1:1/0 --redis redis://127.0.0.1:1/0
+    bad lockctl acquire ''
+    bad lockctl acquire 'a b'
+    bad lockctl acquire "$(printf 'x%.0s' {1..129})"
+    bad lockctl acquire --pool 'p q'
+    bad lockctl status --pool 'p:q'
+    bad lockctl pool set 'p q' m
+    bad lockctl pool add p 'm n'
+    bad lockctl pool set-labels r 'no space'
+    bad lockctl pool set-labels r $(seq -f 'l%g' 201)
+    bad lockctl pool set-props r url
+    bad lockctl pool set-props r 1x=2
+    bad lockctl pool set-props r "k=$(printf 'v%.0s' {1..4097})"
+    bad lockctl serve --api-keys missing.keys
+    echo 'nothex ci' >bad.keys
+    bad lockctl serve --api-keys bad.keys
+    # What the scripts answer from Redis: a name that is a pool, a member of another pool.
+    local r=(--redis "redis://127.0.0.1:$REDIS_PORT/0")
+    lockctl pool set envs e1 e2 "${r[@]}" >/dev/null
+    lockctl pool set other o1 "${r[@]}" >/dev/null
+    lockctl acquire solo --ttl 1m "${r[@]}" >/dev/null
+    bad lockctl acquire envs "${r[@]}"
+    bad lockctl run envs "${r[@]}" -- true
+    bad lockctl acquire e1 solo "${r[@]}"
+    bad lockctl acquire e1 o1 "${r[@]}"
+    bad lockctl pool add other e1 "${r[@]}"
+    bad lockctl pool add other envs "${r[@]}"
+    bad lockctl pool set solo m1 "${r[@]}"
+    bad lockctl pool set-labels envs gpu "${r[@]}"
+    bad lockctl reserve envs "${r[@]}"
+    bad lockctl pool set-props e1 a=1 a=2 "${r[@]}"
+    bad lockctl acquire --pool nope "${r[@]}"
+    bad lockctl acquire --pool envs --quantity 3 "${r[@]}"
+    bad lockctl acquire --pool envs --label gpu "${r[@]}"
   fi
   if built schedule; then
     bad schedule

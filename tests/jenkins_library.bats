@@ -87,5 +87,5 @@ passed() {
   run -1 groovy "$CIUTILS_SOURCE_DIR/tests/jenkins/run.groovy" "$PWD/lib" CiLockTest
   assert_output --regexp "not ok [0-9]+ - CiLockTest: testValuesThatAreNotPlainAreRefusedBeforeAnyShellRuns"
   # The value reached sh (lockctl itself refused it), not the step's own check.
-  assert_output --partial "lockctl: error: resource name 'uat; touch pwned' may contain only"
+  assert_output --partial "lockctl: error: RESOURCE: 'uat; touch pwned' may contain only"
 }

@@ -14,9 +14,9 @@ setup_file() { suite_start redis; }
   run -2 lockctl acquire
   assert_output "lockctl: error: RESOURCE: missing (or --pool POOL)"
   run -2 lockctl acquire ""
-  assert_output "lockctl: error: resource name is empty"
+  assert_output "lockctl: error: RESOURCE: empty name"
   run -2 lockctl acquire 'a b'
-  assert_output "lockctl: error: resource name 'a b' may contain only letters, digits, '.', '_' and '-'"
+  assert_output "lockctl: error: RESOURCE: 'a b' may contain only letters, digits, '.', '_' and '-'"
   run -2 lockctl acquire uat --ttl 10x
   assert_output --regexp "^lockctl: error: --ttl: "
   run -2 lockctl acquire uat --ttl 100ms

@@ -45,9 +45,9 @@ token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
   run -2 lockctl acquire box-1 --label gpu --pool lab
   assert_output "lockctl: error: --pool: give either RESOURCE... or --pool, not both"
   run -2 lockctl pool set-labels box-1 'no space'
-  assert_output "lockctl: error: label name 'no space' may contain only letters, digits, '.', '_' and '-'"
+  assert_output "lockctl: error: LABEL: 'no space' may contain only letters, digits, '.', '_' and '-'"
   run -2 lockctl pool set-labels lab gpu
-  assert_output "lockctl: error: 'lab' is a pool, not a resource (name one of its members)"
+  assert_output "lockctl: error: RESOURCE: 'lab' is a pool, not a resource (name one of its members)"
 }
 
 @test "LOCKCTL_POOL is the pool --label chooses from" {
@@ -128,13 +128,13 @@ SH
 
 @test "property errors name the argument" {
   run -2 lockctl pool set-props box-1 url
-  assert_output "lockctl: error: invalid property 'url': KEY=VALUE with KEY of 1 to 64 letters, digits and '_', not starting with a digit"
+  assert_output "lockctl: error: KEY=VALUE: invalid property 'url' (KEY: 1 to 64 letters, digits and '_', not starting with a digit)"
   run -2 lockctl pool set-props box-1 1x=2
-  assert_output "lockctl: error: invalid property '1x=2': KEY=VALUE with KEY of 1 to 64 letters, digits and '_', not starting with a digit"
+  assert_output "lockctl: error: KEY=VALUE: invalid property '1x=2' (KEY: 1 to 64 letters, digits and '_', not starting with a digit)"
   run -2 lockctl pool set-props box-1 a-b=2
-  assert_output "lockctl: error: invalid property 'a-b=2': KEY=VALUE with KEY of 1 to 64 letters, digits and '_', not starting with a digit"
+  assert_output "lockctl: error: KEY=VALUE: invalid property 'a-b=2' (KEY: 1 to 64 letters, digits and '_', not starting with a digit)"
   run -2 lockctl pool set-props box-1 a=1 a=2
-  assert_output "lockctl: error: property 'a' is given twice"
+  assert_output "lockctl: error: KEY=VALUE: 'a' is given twice"
   run -2 lockctl pool set-props
   assert_output "lockctl: error: RESOURCE: missing (lockctl pool set-props RESOURCE ...)"
 }

@@ -126,7 +126,7 @@ teardown() { kill_test_pids; }
     [ "$((ra + rb))" -eq 2 ] || { echo "round $round: exits $ra $rb" >&2; false; }
     [ "$rl" -eq 2 ]
     run cat "err$loser"
-    assert_output "lockctl: error: resource 'x' is already in pool '$winner'"
+    assert_output "lockctl: error: MEMBER: 'x' is already in pool '$winner'"
     run -0 lockctl pool list
     assert_output "$winner ${winner,,}1 x"
   done
@@ -151,7 +151,7 @@ teardown() { kill_test_pids; }
   wait "$add" || rc=$?
   [ "$rc" = 2 ] || { cat add.err; false; }
   run -0 cat add.err
-  assert_output "lockctl: error: pool 'P': a resource of that name exists (pool and resource names must differ)"
+  assert_output "lockctl: error: POOL: 'P' is a resource (pool and resource names must differ)"
   # P is a plain lock only; b was never taken in
   run -0 lockctl pool list
   assert_output ""
@@ -166,18 +166,18 @@ teardown() { kill_test_pids; }
 @test "pool and resource names never collide" {
   lockctl acquire staging >/dev/null
   run -2 lockctl pool set staging s1
-  assert_output "lockctl: error: pool 'staging': a resource of that name exists (pool and resource names must differ)"
+  assert_output "lockctl: error: POOL: 'staging' is a resource (pool and resource names must differ)"
   lockctl pool set uat uat-1
   run -2 lockctl acquire uat
-  assert_output "lockctl: error: 'uat' is a pool: use --pool uat"
+  assert_output "lockctl: error: RESOURCE: 'uat' is a pool (use --pool uat)"
   run -2 lockctl run uat -- true
-  assert_output "lockctl: error: 'uat' is a pool: use --pool uat"
+  assert_output "lockctl: error: RESOURCE: 'uat' is a pool (use --pool uat)"
   run -2 lockctl force-release uat
-  assert_output "lockctl: error: 'uat' is a pool, not a resource (name one of its members)"
+  assert_output "lockctl: error: RESOURCE: 'uat' is a pool, not a resource (name one of its members)"
   run -2 lockctl pool set other uat
-  assert_output "lockctl: error: resource 'uat' is a pool (pool and resource names must differ)"
+  assert_output "lockctl: error: MEMBER: 'uat' is a pool (pool and resource names must differ)"
   run -2 lockctl pool set uat-1 z
-  assert_output "lockctl: error: pool 'uat-1': a resource of that name exists (pool and resource names must differ)"
+  assert_output "lockctl: error: POOL: 'uat-1' is a resource (pool and resource names must differ)"
   run -0 lockctl pool list
   assert_output "uat uat-1"
 }
@@ -188,7 +188,7 @@ teardown() { kill_test_pids; }
   run -0 lockctl pool set-props described url=https://x.example
   for name in held-back tagged described; do
     run -2 lockctl pool set "$name" s1
-    assert_output "lockctl: error: pool '$name': a resource of that name exists (pool and resource names must differ)"
+    assert_output "lockctl: error: POOL: '$name' is a resource (pool and resource names must differ)"
   done
   # nothing changed: no pool, and each name is still the resource it was
   run -0 lockctl pool list

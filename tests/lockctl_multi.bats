@@ -33,13 +33,13 @@ held_count() {
   lockctl pool set envs db-1
   lockctl pool set other queue-1
   run -2 lockctl acquire db-1 plain
-  assert_output "lockctl: error: resources taken together must be members of one pool, and 'plain' is in none (lockctl pool add POOL db-1 plain)"
+  assert_output "lockctl: error: RESOURCE: resources taken together must be members of one pool, and 'plain' is in none (lockctl pool add POOL db-1 plain)"
   run -2 lockctl acquire db-1 queue-1
-  assert_output "lockctl: error: resources taken together must be members of one pool: 'db-1' is in pool 'envs', 'queue-1' in pool 'other'"
+  assert_output "lockctl: error: RESOURCE: resources taken together must be members of one pool: 'db-1' is in pool 'envs', 'queue-1' in pool 'other'"
   run -2 lockctl acquire db-1 db-1
   assert_output "lockctl: error: RESOURCE: 'db-1' is given twice"
   run -2 lockctl acquire db-1 envs
-  assert_output "lockctl: error: 'envs' is a pool: use --pool envs"
+  assert_output "lockctl: error: RESOURCE: 'envs' is a pool (use --pool envs)"
   run -2 lockctl run db-1 queue-1 sh
   assert_output "lockctl: error: CMD: missing (put the command after --)"
 }
@@ -116,7 +116,7 @@ SH
   wait "$pid" || rc=$?
   [ "$rc" = 2 ]
   run cat err
-  assert_output "lockctl: error: resources taken together must be members of one pool, and 'b' is in none (lockctl pool add POOL a b)"
+  assert_output "lockctl: error: RESOURCE: resources taken together must be members of one pool, and 'b' is in none (lockctl pool add POOL a b)"
   run -0 lockctl status a --json
   assert_output --partial '"queue":[]'
 }

@@ -18,7 +18,7 @@ setup_file() { suite_start redis; }
   assert_line --index 0 "pool uat"
   assert_line --index 1 "uat-1  0/1 held  fence 0"
   run -2 lockctl pool set other uat-1
-  assert_output "lockctl: error: resource 'uat-1' is already in pool 'uat'"
+  assert_output "lockctl: error: MEMBER: 'uat-1' is already in pool 'uat'"
 }
 
 @test "--pool takes any free member, then says busy" {

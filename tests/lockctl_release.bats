@@ -32,7 +32,7 @@ token_of() { sed -n 2p <<<"$1"; }
 @test "release by a token that does not hold it is refused: held by someone else" {
   out="$(lockctl acquire uat --owner alice)"
   run -1 lockctl release uat --token 0123456789abcdef0123456789abcdef
-  assert_output "lockctl: error: uat is held by someone else (alice)"
+  assert_output "lockctl: error: uat: held by someone else (alice)"
   run -75 lockctl acquire uat --no-wait
 }
 
@@ -42,14 +42,14 @@ token_of() { sed -n 2p <<<"$1"; }
   sleep 1.2
   out2="$(lockctl acquire uat --owner bob --no-wait)"
   run -1 lockctl release uat --token "$token"
-  assert_output "lockctl: error: lease on uat already expired"
+  assert_output "lockctl: error: uat: the lease already expired"
   run -75 lockctl acquire uat --no-wait
   run -0 lockctl release uat --token "$(token_of "$out2")"
 }
 
 @test "release of a resource nobody holds with an unknown token exits 1" {
   run -1 lockctl release free --token 0123456789abcdef0123456789abcdef
-  assert_output "lockctl: error: free is not held by this token"
+  assert_output "lockctl: error: free: not held by this token"
 }
 
 @test "renew extends the lease; renew after force-release is refused" {
@@ -61,9 +61,9 @@ token_of() { sed -n 2p <<<"$1"; }
   run -75 lockctl acquire uat --no-wait
   run -0 lockctl force-release uat
   run -1 lockctl renew uat --token "$token"
-  assert_output "lockctl: error: lease on uat was force-released"
+  assert_output "lockctl: error: uat: the lease was force-released"
   run -1 lockctl release uat --token "$token"
-  assert_output "lockctl: error: lease on uat was force-released"
+  assert_output "lockctl: error: uat: the lease was force-released"
 }
 
 @test "the token can come from LOCKCTL_TOKEN" {

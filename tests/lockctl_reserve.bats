@@ -79,7 +79,7 @@ token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
   assert_output "lockctl: solo: not reserved"
   lockctl pool set lab box-1
   run -2 lockctl reserve lab
-  assert_output "lockctl: error: 'lab' is a pool, not a resource (name one of its members)"
+  assert_output "lockctl: error: RESOURCE: 'lab' is a pool, not a resource (name one of its members)"
   run -2 lockctl reserve solo --for 31d
   assert_output "lockctl: error: --for: 31d is longer than the limit 30d"
   run -2 lockctl reserve

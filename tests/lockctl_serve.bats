@@ -326,7 +326,7 @@ EOF
   assert_output 'lockctl: error: --api-keys: missing (make its lines with: lockctl serve hash-key NAME)'
   printf 'abc ci\n' >bad
   run -2 lockctl serve --api-keys bad
-  assert_output 'lockctl: error: --api-keys bad:1: expected the key'"'"'s SHA-256 (64 hex digits) first (make a line with: lockctl serve hash-key NAME)'
+  assert_output 'lockctl: error: bad:1: expected the key'"'"'s SHA-256 (64 hex digits) first (make a line with: lockctl serve hash-key NAME)'
   run -2 lockctl serve --api-keys keys --tls-cert x.pem
   assert_output 'lockctl: error: --tls-key: missing (--tls-cert and --tls-key go together)'
   run -2 lockctl serve --api-keys keys --listen nowhere

@@ -207,13 +207,13 @@ token_of() { sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' <<<"$1"; }
   run -0 lockctl pool add -v envs "$e4"
   assert_output "lockctl: pool envs: 4 member(s)"
   run -2 lockctl pool set other "$e4"
-  assert_output "lockctl: error: resource '$e4' is already in pool 'envs'"
+  assert_output "lockctl: error: MEMBER: '$e4' is already in pool 'envs'"
   run -2 lockctl pool set other envs
-  assert_output "lockctl: error: resource 'envs' is a pool (pool and resource names must differ)"
+  assert_output "lockctl: error: MEMBER: 'envs' is a pool (pool and resource names must differ)"
   run -2 lockctl pool set "$e1" z
-  assert_output "lockctl: error: pool '$e1': a resource of that name exists (pool and resource names must differ)"
+  assert_output "lockctl: error: POOL: '$e1' is a resource (pool and resource names must differ)"
   run -2 lockctl acquire envs
-  assert_output "lockctl: error: 'envs' is a pool: use --pool envs"
+  assert_output "lockctl: error: RESOURCE: 'envs' is a pool (use --pool envs)"
   run -0 lockctl pool remove -v envs "$e3" "$e4"
   assert_output "lockctl: pool envs: 2 member(s)"
   run -0 lockctl status "$e3" --json
@@ -402,7 +402,7 @@ add_killed_after_export() {
   run -0 lockctl force-release "$r" --json
   assert_output "{\"resource\":\"$r\",\"forced\":1}"
   run -1 lockctl renew "$r" --token "$(token_of "$held")"
-  assert_output "lockctl: error: lease on $r was force-released"
+  assert_output "lockctl: error: $r: the lease was force-released"
   run -0 lockctl acquire --pool "$pool" --json
   assert_output --partial "\"resources\":[\"$r\"]"
   assert_output --partial '"fence":2'
@@ -449,7 +449,7 @@ first_name() {
   wait "$add" || rc=$?
   [ "$rc" = 2 ] || { cat add.err; false; }
   run -0 cat add.err
-  assert_output "lockctl: error: pool '$pool': a resource of that name exists (pool and resource names must differ)"
+  assert_output "lockctl: error: POOL: '$pool' is a resource (pool and resource names must differ)"
   # the name is a plain lock only: no member, nothing on its way
   run -0 lockctl status "$pool" --json
   assert_output --partial '"owner":"plain"'

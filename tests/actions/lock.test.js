@@ -227,7 +227,7 @@ test('a lease that ended before post is a warning, not a failure', async () => {
   lockctl('force-release', 'uat');
   const result = await post(job, main);
   assert.equal(result.code, 0);
-  assert.match(result.stdout, /::warning::lease on uat was force-released: the lease ended before the job did/);
+  assert.match(result.stdout, /::warning::uat: the lease was force-released: the lease ended before the job did/);
 });
 
 test('post cannot reach Redis: an error naming the resource, the step fails', async () => {

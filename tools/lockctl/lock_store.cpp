@@ -45,17 +45,17 @@ std::string scope_prefix(Redis& redis, const KeySpace& keys, const Target& targe
     const std::string& name = target.names[i];
     NameInfo info = read_name(redis, keys, name);
     if (info.is_pool) {
-      throw UsageError("'" + name + "' is a pool: use --pool " + name);
+      throw UsageError("RESOURCE: '" + name + "' is a pool (use --pool " + name + ")");
     }
     if (target.names.size() == 1) {
       return info.pool ? pool_prefix(keys, *info.pool) : resource_prefix(keys, name);
     }
     if (!info.pool) {
-      throw UsageError("resources taken together must be members of one pool, and '" + name +
+      throw UsageError("RESOURCE: resources taken together must be members of one pool, and '" + name +
                        "' is in none (lockctl pool add POOL " + join(target.names, " ") + ")");
     }
     if (i > 0 && *info.pool != *common_pool) {
-      throw UsageError("resources taken together must be members of one pool: '" + target.names.front() +
+      throw UsageError("RESOURCE: resources taken together must be members of one pool: '" + target.names.front() +
                        "' is in pool '" + *common_pool + "', '" + name + "' in pool '" + *info.pool + "'");
     }
     common_pool = info.pool;
@@ -304,7 +304,7 @@ std::optional<Grant> acquire_lease(Redis& redis, const KeySpace& keys, const Acq
     }
     if (status == "is-pool") {
       const std::string name = string_field(reply, "name");
-      throw UsageError("'" + name + "' is a pool: use --pool " + name);
+      throw UsageError("RESOURCE: '" + name + "' is a pool (use --pool " + name + ")");
     }
     if (status == "no-match") {
       throw UsageError("--label: no member of pool '" + request.target.name + "' matches '" +

@@ -134,7 +134,7 @@ json::object call_at_resource(Redis& redis, const KeySpace& keys, const Script& 
   const std::string& resource = args.front();
   for (int hops = 0; hops < 8; ++hops) {
     if (read_name(redis, keys, resource).is_pool) {
-      throw UsageError("'" + resource + "' is a pool, not a resource (name one of its members)");
+      throw UsageError("RESOURCE: '" + resource + "' is a pool, not a resource (name one of its members)");
     }
     const std::string prefix = scope_prefix(redis, keys, Target::of_resources({resource}));
     auto reply = call_script(redis, script, prefix, args);
@@ -162,7 +162,7 @@ int cmd_token(const Invocation& inv, const std::string& command) {
       std::cerr << "lockctl: " << cli.resource << ": force-released " << count << " lease(s)\n";
     }
     if (count == 0 && !cli.token.empty()) {
-      throw Error(ExitCode::failed, cli.resource + " is not held by " + cli.token);
+      throw Error(ExitCode::failed, "--holder: " + cli.resource + " is not held by " + cli.token);
     }
     return 0;
   }
@@ -191,17 +191,17 @@ int cmd_token(const Invocation& inv, const std::string& command) {
       if (!cli.parsed.common.quiet && !as_json) std::cerr << "lockctl: " << cli.resource << ": already released\n";
       return 0;
     }
-    throw Error(ExitCode::failed, "lease on " + cli.resource + " was already released");
+    throw Error(ExitCode::failed, cli.resource + ": the lease was already released");
   }
-  if (status == "expired") throw Error(ExitCode::failed, "lease on " + cli.resource + " already expired");
-  if (status == "forced") throw Error(ExitCode::failed, "lease on " + cli.resource + " was force-released");
+  if (status == "expired") throw Error(ExitCode::failed, cli.resource + ": the lease already expired");
+  if (status == "forced") throw Error(ExitCode::failed, cli.resource + ": the lease was force-released");
   if (status == "held-by-other") {
     auto owners = string_list(reply.at("owners"));
     std::string who;
     for (const auto& o : owners) who += (who.empty() ? "" : ", ") + o;
-    throw Error(ExitCode::failed, cli.resource + " is held by someone else (" + who + ")");
+    throw Error(ExitCode::failed, cli.resource + ": held by someone else (" + who + ")");
   }
-  throw Error(ExitCode::failed, cli.resource + " is not held by this token");
+  throw Error(ExitCode::failed, cli.resource + ": not held by this token");
 }
 
 // Sets (or clears, value "") a resource's labels, props or reservation where its state lives.
@@ -257,7 +257,7 @@ int cmd_setting(const QueryCli& cli, Redis& redis, const KeySpace& keys, const s
     for (const auto& item : items) {
       auto eq = item.find('=');
       std::string key = item.substr(0, eq);
-      if (props.contains(key)) throw UsageError("property '" + key + "' is given twice");
+      if (props.contains(key)) throw UsageError("KEY=VALUE: '" + key + "' is given twice");
       props[key] = item.substr(eq + 1);
     }
     value = std::move(props);

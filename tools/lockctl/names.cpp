@@ -21,15 +21,15 @@ bool name_char(char c) {
 
 void validate_name(std::string_view name, std::string_view what) {
   if (name.empty()) {
-    throw UsageError(std::string(what) + " name is empty");
+    throw UsageError(std::string(what) + ": empty name");
   }
   if (name.size() > k_max_name) {
-    throw UsageError(std::string(what) + " name '" + std::string(name.substr(0, 20)) +
+    throw UsageError(std::string(what) + ": '" + std::string(name.substr(0, 20)) +
                      "…' is longer than 128 characters");
   }
   for (char c : name) {
     if (!name_char(c)) {
-      throw UsageError(std::string(what) + " name '" + std::string(name) +
+      throw UsageError(std::string(what) + ": '" + std::string(name) +
                        "' may contain only letters, digits, '.', '_' and '-'");
     }
   }
@@ -52,8 +52,8 @@ void validate_prop_key(std::string_view key, std::string_view argument) {
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
   }
   if (!ok) {
-    throw UsageError("invalid property '" + std::string(argument) +
-                     "': KEY=VALUE with KEY of 1 to 64 letters, digits and '_', not starting with a digit");
+    throw UsageError("KEY=VALUE: invalid property '" + std::string(argument) +
+                     "' (KEY: 1 to 64 letters, digits and '_', not starting with a digit)");
   }
 }
 

@@ -14,16 +14,16 @@ TEST(Names, AcceptsPlainNames) {
 
 TEST(Names, RejectsEmptyAndBadCharacters) {
   try {
-    validate_name("", "resource");
+    validate_name("", "RESOURCE");
     FAIL();
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "resource name is empty");
+    EXPECT_STREQ(e.what(), "RESOURCE: empty name");
   }
   try {
-    validate_name("a:b", "pool");
+    validate_name("a:b", "--pool");
     FAIL();
   } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "pool name 'a:b' may contain only letters, digits, '.', '_' and '-'");
+    EXPECT_STREQ(e.what(), "--pool: 'a:b' may contain only letters, digits, '.', '_' and '-'");
   }
   EXPECT_THROW(validate_name("a{b}", "resource"), UsageError);
   EXPECT_THROW(validate_name(std::string(129, 'a'), "resource"), UsageError);

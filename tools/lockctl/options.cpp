@@ -45,7 +45,7 @@ milliseconds bounded_duration(const std::string& text, const char* flag, millise
 const std::string& one_resource(const std::vector<std::string>& names, const std::string& command) {
   if (names.empty()) throw UsageError("RESOURCE: missing");
   if (names.size() > 1) throw UsageError("'" + names[1] + "': unexpected argument (" + command + " takes one RESOURCE)");
-  validate_name(names.front(), "resource");
+  validate_name(names.front(), "RESOURCE");
   return names.front();
 }
 
@@ -146,14 +146,14 @@ AcquireCli parse_acquire_cli(const po::variables_map& vm, std::vector<std::strin
   }
   if (pool) {
     if (!names.empty()) throw UsageError("--pool: give either RESOURCE... or --pool, not both");
-    validate_name(*pool, "pool");
+    validate_name(*pool, "--pool");
     req.target = Target::of_pool(*pool);
     if (label) req.target.label = parse_label_expr(*label);
   } else if (names.empty()) {
     throw UsageError("RESOURCE: missing (or --pool POOL)");
   } else {
     for (const auto& n : names) {
-      validate_name(n, "resource");
+      validate_name(n, "RESOURCE");
       if (std::count(names.begin(), names.end(), n) > 1) throw UsageError("RESOURCE: '" + n + "' is given twice");
     }
     if (names.size() > 100) throw UsageError("RESOURCE: too many (at most 100 taken together)");
@@ -265,22 +265,22 @@ void check_pool_command(const std::vector<std::string>& names) {
     if (names.size() > 1) throw UsageError("'" + names[1] + "': unexpected argument (pool list takes none)");
   } else if (op == "set" || op == "add" || op == "remove") {
     if (names.size() < 2) throw UsageError("POOL: missing (lockctl pool " + op + " POOL MEMBER...)");
-    validate_name(names[1], "pool");
+    validate_name(names[1], "POOL");
     if (names.size() < 3) throw UsageError("MEMBER: missing (lockctl pool " + op + " POOL MEMBER...)");
-    for (std::size_t i = 2; i < names.size(); ++i) validate_name(names[i], "resource");
+    for (std::size_t i = 2; i < names.size(); ++i) validate_name(names[i], "MEMBER");
   } else if (op == "set-labels" || op == "set-props") {
     if (names.size() < 2) throw UsageError("RESOURCE: missing (lockctl pool " + op + " RESOURCE ...)");
-    validate_name(names[1], "resource");
-    if (names.size() > 202) throw UsageError("pool " + op + ": at most 200 " + (op == "set-labels" ? "labels" : "properties"));
+    validate_name(names[1], "RESOURCE");
+    if (names.size() > 202) throw UsageError(std::string(op == "set-labels" ? "LABEL" : "KEY=VALUE") + ": at most 200");
     for (std::size_t i = 2; i < names.size(); ++i) {
       const std::string& item = names[i];
       if (op == "set-labels") {
-        validate_name(item, "label");
+        validate_name(item, "LABEL");
       } else {
         auto eq = item.find('=');
         validate_prop_key(item.substr(0, eq == std::string::npos ? item.size() : eq), item);
         if (eq == std::string::npos) validate_prop_key("", item);
-        if (item.size() - eq - 1 > 4096) throw UsageError("property '" + item.substr(0, eq) + "': value longer than 4096 bytes");
+        if (item.size() - eq - 1 > 4096) throw UsageError("KEY=VALUE: the value of '" + item.substr(0, eq) + "' is longer than 4096 bytes");
       }
     }
   } else {
@@ -294,7 +294,7 @@ QueryCli parse_query_cli(const po::variables_map& vm, const std::string& command
   QueryCli cli;
   cli.names = arguments(vm);
   cli.pool = opt(vm, "pool");
-  if (cli.pool) validate_name(*cli.pool, "pool");
+  if (cli.pool) validate_name(*cli.pool, "--pool");
   if (auto l = opt(vm, "limit")) cli.limit = parse_integer(*l, "--limit", 1, 10000);
   if (command == "status") {
     if (cli.pool && !cli.names.empty()) throw UsageError("--pool: give either RESOURCE or --pool, not both");

@@ -73,7 +73,7 @@ TEST(AcquireOptions, RejectsBadCombinations) {
   EXPECT_EQ(usage_message({"uat", "--ttl", "500ms"}), "--ttl: 500ms is shorter than the minimum 1s");
   EXPECT_EQ(usage_message({"uat", "--watch-pid", "1"}), "--watch-pid: needs --keep-alive");
   EXPECT_EQ(usage_message({"uat", "--max-hold", "1m"}), "--max-hold: needs --keep-alive (or use lockctl run)");
-  EXPECT_EQ(usage_message({""}), "resource name is empty");
+  EXPECT_EQ(usage_message({""}), "RESOURCE: empty name");
   EXPECT_EQ(usage_message({"--pool", "p", "--slots", "2"}), "--slots: applies to a RESOURCE, not to --pool");
   EXPECT_NE(usage_message({"uat", "--ttl", "soon"}).find("--ttl"), std::string::npos);
   EXPECT_EQ(usage_message({"a", "b", "a"}), "RESOURCE: 'a' is given twice");

@@ -38,7 +38,7 @@ public:
   void name_pool(bool joining) {
     json::object reply = step(m_redis, resource_prefix(m_keys, m_pool), {"pool-name", m_pool, joining ? "1" : "0"});
     if (status_of(reply) != "ok") {
-      throw UsageError("pool '" + m_pool + "': a resource of that name exists (pool and resource names must differ)");
+      throw UsageError("POOL: '" + m_pool + "' is a resource (pool and resource names must differ)");
     }
     m_gen = std::to_string(integer_field(reply, "gen"));
   }
@@ -136,12 +136,12 @@ private:
 
 // Why a member cannot join, as the user is told.
 UsageError refusal(const std::string& status, const std::string& r, const std::string& other) {
-  if (status == "in-other-pool") return UsageError("resource '" + r + "' is already in pool '" + other + "'");
+  if (status == "in-other-pool") return UsageError("MEMBER: '" + r + "' is already in pool '" + other + "'");
   if (status == "leaving-other-pool") {
-    return UsageError("resource '" + r + "' was removed from pool '" + other +
+    return UsageError("MEMBER: '" + r + "' was removed from pool '" + other +
                       "' but is still held there; add it once it is free");
   }
-  return UsageError("resource '" + r + "' is a pool (pool and resource names must differ)");
+  return UsageError("MEMBER: '" + r + "' is a pool (pool and resource names must differ)");
 }
 
 // Why r cannot join the pool, if it cannot. A free member that was removed from its

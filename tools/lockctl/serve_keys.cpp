@@ -21,7 +21,7 @@ bool ApiKey::allows(const std::string& resource) const {
 
 ApiKeys ApiKeys::load(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw UsageError("--api-keys " + path + ": cannot read the file");
+  if (!in) throw UsageError("--api-keys: " + path + ": cannot read the file");
   std::ostringstream text;
   text << in.rdbuf();
   return parse(text.str(), path);
@@ -36,7 +36,7 @@ ApiKeys ApiKeys::parse(std::string_view text, const std::string& path) {
     std::vector<std::string> fields;
     for (std::string word; words >> word;) fields.push_back(word);
     if (fields.empty() || fields.front().starts_with("#")) continue;
-    std::string where = "--api-keys " + path + ":" + std::to_string(number) + ": ";
+    std::string where = path + ":" + std::to_string(number) + ": ";
     ApiKey key;
     key.hash = fields.front();
     std::transform(key.hash.begin(), key.hash.end(), key.hash.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -49,7 +49,7 @@ ApiKeys ApiKeys::parse(std::string_view text, const std::string& path) {
     key.globs.assign(fields.begin() + 2, fields.end());
     keys.m_keys.push_back(std::move(key));
   }
-  if (keys.m_keys.empty()) throw UsageError("--api-keys " + path + ": no keys in the file");
+  if (keys.m_keys.empty()) throw UsageError("--api-keys: " + path + ": no keys in the file");
   return keys;
 }
 

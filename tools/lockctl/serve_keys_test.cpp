@@ -47,8 +47,8 @@ TEST(ApiKeys, GlobsLimitWhatAKeyMayLock) {
 
 TEST(ApiKeys, BadLinesNameTheFileAndLine) {
   EXPECT_EQ(usage_message("\nabc ci\n"),
-            "--api-keys keys:2: expected the key's SHA-256 (64 hex digits) first (make a line with: lockctl serve "
+            "keys:2: expected the key's SHA-256 (64 hex digits) first (make a line with: lockctl serve "
             "hash-key NAME)");
-  EXPECT_EQ(usage_message(sha256_hex("k")), "--api-keys keys:1: missing the key's NAME after its hash");
-  EXPECT_EQ(usage_message("# only a comment\n"), "--api-keys keys: no keys in the file");
+  EXPECT_EQ(usage_message(sha256_hex("k")), "keys:1: missing the key's NAME after its hash");
+  EXPECT_EQ(usage_message("# only a comment\n"), "--api-keys: keys: no keys in the file");
 }

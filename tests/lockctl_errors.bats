@@ -32,7 +32,7 @@ setup_file() { suite_start redis; }
   run -2 lockctl release uat
   assert_output "lockctl: error: --token: missing (or \$LOCKCTL_TOKEN)"
   run -2 lockctl run uat
-  assert_output "lockctl: error: CMD: missing (put the command after --)"
+  assert_output "lockctl: error: COMMAND: missing (put the command after --)"
   run -2 lockctl history
   assert_output "lockctl: error: RESOURCE: missing"
   run -2 lockctl pool frob x
@@ -72,10 +72,10 @@ setup_file() { suite_start redis; }
 
 @test "--help lists flags, environment and exit codes; --version" {
   run -0 lockctl --help
-  assert_output --partial "  run (RESOURCE... | --pool POOL [--label EXPR]) [OPTIONS] -- CMD [ARG...]"
+  assert_output --partial "  run (RESOURCE... | --pool POOL [--label EXPR]) [OPTIONS] -- COMMAND [ARG...]"
   assert_output --partial "REDIS_URL"
   # every exit code lockctl can return
-  for code in "0 " "1 " "2 " "3 " "74 " "75 " "124 " "125 " "126 / 127" "128+N" "child's own"; do
+  for code in "0 " "1 " "2 " "3 " "74 " "75 " "124 " "125 " "126 / 127" "128+N" "129 / 130 / 143" "child's own"; do
     assert_output --partial "  $code"
   done
   run -0 lockctl acquire --help

@@ -41,7 +41,7 @@ held_count() {
   run -2 lockctl acquire db-1 envs
   assert_output "lockctl: error: RESOURCE: 'envs' is a pool (use --pool envs)"
   run -2 lockctl run db-1 queue-1 sh
-  assert_output "lockctl: error: CMD: missing (put the command after --)"
+  assert_output "lockctl: error: COMMAND: missing (put the command after --)"
 }
 
 @test "a waiter for several resources holds none of them while it waits, then gets all" {

@@ -27,6 +27,8 @@ token_of() { sed -n 2p <<<"$1"; }
   [ "$stderr" = "lockctl: uat: already released" ]
   run -0 lockctl release uat --token "$token" --json
   assert_output '{"resource":"uat","status":"already-released"}'
+  run -0 lockctl release --help
+  assert_output --partial $'Releasing a lease already released succeeds: exit 0, with\n`lockctl: RESOURCE: already released`'
 }
 
 @test "release by a token that does not hold it is refused: held by someone else" {

@@ -82,6 +82,25 @@ setup_file() { suite_start redis; }
   assert_output 0
 }
 
+@test "SIGHUP to a waiter removes it from the queue: exit 129, as acquire --help and run --help say" {
+  holder="$(lockctl acquire h)"
+  lockctl run h --owner hungup -- true 3>&- >/dev/null 2>err &
+  pid=$!
+  wait_queue h 1
+  kill -HUP "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 129 ]
+  run cat err
+  assert_output "lockctl: error: interrupted by SIGHUP while waiting for h"
+  run queue_length h
+  assert_output 0
+  for command in acquire run; do
+    run -0 lockctl "$command" --help
+    assert_output --regexp "SIGINT, SIGTERM or SIGHUP [a-z ,:]*130, 143 or 129"
+  done
+}
+
 @test "--wait gives up with 75 and leaves the queue; --conflict-exit-code changes the code" {
   holder="$(lockctl acquire c)"
   run -75 lockctl acquire c --wait 300ms

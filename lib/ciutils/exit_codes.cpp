@@ -24,7 +24,9 @@ constexpr ExitCodeRow k_rows[] = {
     {"lockctl", "74", "`run`: the lease was lost (force-released, or Redis unreachable past its expiry); the "
                       "command's process group was stopped"},
     {"lockctl", "124", "`run`: `--max-hold` passed; the command's process group was stopped"},
-    {"lockctl", "1", "`release`/`renew` refused: the lease expired, was force-released, or is held by someone else"},
+    {"lockctl", "1", "`release`/`renew` refused: the lease expired, was force-released, or is held by someone else "
+                     "(releasing a lease already released is 0)"},
+    {"lockctl", "129 / 130 / 143", "SIGHUP / SIGINT / SIGTERM while waiting for a lease: the wait was withdrawn"},
     {"fetch", "130 / 143", "interrupted (SIGINT) / terminated (SIGTERM); nothing was published"},
     {"prun", "129", "cancelled by SIGHUP (130 SIGINT, 143 SIGTERM)"},
     {"prun", "124", "`queue wait`: `--timeout` passed before every job was recorded"},

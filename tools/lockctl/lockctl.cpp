@@ -389,24 +389,27 @@ constexpr Command k_commands[] = {
                     "of one pool), or on any free member(s) of POOL whose labels match --label, and prints\n"
                     "the granted resource name(s) on one line and the lease token on the next. Waiters\n"
                     "queue in FIFO order (then by --priority). Without --keep-alive the lease expires after\n"
-                    "--ttl unless renewed: prefer `lockctl run` when the work is one command.",
+                    "--ttl unless renewed: prefer `lockctl run` when the work is one command.\n"
+                    "A waiter that gets SIGINT, SIGTERM or SIGHUP leaves the queue and exits 130, 143 or 129.",
      .options = acquire_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_acquire},
-    {.name = "run", .group = k_leases, .summary = "run CMD under a lease, renewed while it runs",
-     .usage = "lockctl run (RESOURCE... | --pool POOL [--label EXPR]) [OPTIONS] -- CMD [ARG...]",
-     .description = "Acquires, runs CMD in its own process group with LOCKCTL_RESOURCE, LOCKCTL_RESOURCES,\n"
+    {.name = "run", .group = k_leases, .summary = "run COMMAND under a lease, renewed while it runs",
+     .usage = "lockctl run (RESOURCE... | --pool POOL [--label EXPR]) [OPTIONS] -- COMMAND [ARG...]",
+     .description = "Acquires, runs COMMAND in its own process group with LOCKCTL_RESOURCE, LOCKCTL_RESOURCES,\n"
                     "LOCKCTL_TOKEN, LOCKCTL_FENCE, LOCKCTL_FENCES and the resources' properties\n"
                     "(LOCKCTL_PROP_<KEY> of the first, LOCKCTL_RESOURCE<i>_PROP_<KEY> of resource i from 0)\n"
                     "set, renews the lease every TTL/3 from a separate connection, forwards INT/TERM/HUP to\n"
                     "the group (KILL after --kill-grace if it still runs; exit 128+N), releases at the end\n"
-                    "and exits with CMD's status. When the lease is lost the group gets TERM, then KILL\n"
-                    "after --kill-grace, and lockctl exits 74. CMD dies with lockctl, even by kill -9;\n"
-                    "descendants that left its process group are killed at release and named in a warning.",
+                    "and exits with COMMAND's status. When the lease is lost the group gets TERM, then KILL\n"
+                    "after --kill-grace, and lockctl exits 74. COMMAND dies with lockctl, even by kill -9;\n"
+                    "descendants that left its process group are killed at release and named in a warning.\n"
+                    "While still waiting, SIGINT, SIGTERM or SIGHUP withdraw the wait: exit 130, 143 or 129.",
      .options = run_options, .positional = k_arguments, .positional_max = -1, .redis = true, .takes_command = true,
      .run = cmd_run},
     {.name = "release", .group = k_leases, .summary = "end a lease (releasing twice succeeds)",
      .usage = "lockctl release RESOURCE --token T",
      .description = "Ends the lease T on RESOURCE (all resources it covers). Owner-safe: only the token's\n"
-                    "holder can release; releasing twice succeeds.",
+                    "holder can release. Releasing a lease already released succeeds: exit 0, with\n"
+                    "`lockctl: RESOURCE: already released` on stderr (none with -q or --json).",
      .options = release_options, .positional = k_arguments, .positional_max = -1, .redis = true, .run = cmd_release},
     {.name = "renew", .group = k_leases, .summary = "extend a lease and print its new expiry",
      .usage = "lockctl renew RESOURCE --token T [--ttl D]",

@@ -79,6 +79,49 @@ complete_words() {
   assert_output "--append"
 }
 
+@test "lockctl pool and serve: their first word completes after flags and values, and only there" {
+  [ -x "$CIUTILS_BUILD_DIR/bin/lockctl" ] || skip "lockctl is not built"
+  local c="$COMPLETIONS/lockctl"
+  run complete_words "$c" pool s
+  assert_output "$(printf '%s\n' set set-labels set-props)"
+  run complete_words "$c" -q pool ""
+  assert_output "$(printf '%s\n' add list remove set set-labels set-props)"
+  run complete_words "$c" pool --redis redis://127.0.0.1:1/0 --namespace ci a
+  assert_output "add"
+  run complete_words "$c" pool set ""
+  assert_output ""
+  run complete_words "$c" pool set envs ""
+  assert_output ""
+  run complete_words "$c" pool set-labels box-1 --json s
+  assert_output ""
+  run complete_words "$c" serve --listen 127.0.0.1:0 h
+  assert_output "hash-key"
+  run complete_words "$c" serve hash-key ""
+  assert_output ""
+  # A flag's value is left to bash (file names): no command words there.
+  run complete_words "$c" acquire --pool ""
+  assert_output ""
+  run complete_words "$c" acquire --pool p --ttl 5m --w
+  assert_output "$(printf '%s\n' --wait --watch-pid)"
+}
+
+@test "prun queue: its commands complete after switches, and each command's flags after values" {
+  [ -x "$CIUTILS_BUILD_DIR/bin/prun" ] || skip "prun is not built"
+  local c="$COMPLETIONS/prun"
+  run complete_words "$c" queue w
+  assert_output "$(printf '%s\n' wait work)"
+  run complete_words "$c" -q queue ""
+  assert_output "$(printf '%s\n' push results seal status wait work)"
+  run complete_words "$c" queue work w
+  assert_output ""
+  run complete_words "$c" queue work --queue q --run-id r -j 4 --res
+  assert_output "$(printf '%s\n' --results --resume --resume-failed)"
+  run complete_words "$c" queue push -a jobs.txt --ttl 1h --q
+  assert_output "$(printf '%s\n' --queue --quiet)"
+  run complete_words "$c" queue wait --timeout ""
+  assert_output ""
+}
+
 @test "after -- nothing is completed by the tool (the command's own words follow)" {
   [ -x "$CIUTILS_BUILD_DIR/bin/lockctl" ] || skip "lockctl is not built"
   run complete_words "$COMPLETIONS/lockctl" run uat -- ""

@@ -69,9 +69,31 @@ std::vector<std::string> flag_names(const po::options_description& desc) {
   return out;
 }
 
-std::string joined(const std::vector<std::string>& words) {
+std::string joined(const std::vector<std::string>& words, const char* separator = " ") {
   std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
+  return out;
+}
+
+// The flags of the commands (and their groups' commands) that take a value: "--ttl", "-j".
+std::vector<std::string> value_flag_names(std::span<const Command> commands) {
+  std::vector<std::string> out;
+  for (const auto& c : commands) {
+    auto sub = value_flag_names(c.commands);
+    out.insert(out.end(), sub.begin(), sub.end());
+    if (!c.commands.empty()) continue;
+    CommonOptions common;
+    auto desc = command_options(c, common);
+    for (const auto& option : desc.options()) {
+      if (option->semantic()->max_tokens() == 0) continue;
+      po::options_description one;
+      one.add(option);
+      auto names = flag_names(one);
+      out.insert(out.end(), names.begin(), names.end());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -449,20 +471,28 @@ std::string bash_completion(const Tool& tool) {
   for (const auto& c : tool.commands) {
     if (!c.commands.empty()) group_names += (group_names.empty() ? "" : "|") + std::string(c.name);
   }
+  // The loop finds the command ("queue push" for a group's) and counts the positional words
+  // after it (n), skipping each flag's value; completing a flag's value is left to bash.
+  const std::string value_flags = joined(value_flag_names(tool.commands), "|");
   std::ostringstream out;
   out << "# bash completion for " << name << " (" << version_text(tool.name) << "), generated from its commands.\n"
       << fn << "() {\n"
-      << "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" sub=\"\" i words flags\n"
+      << "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" sub=\"\" n=0 i w words flags\n"
       << "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-      << "    [ \"${COMP_WORDS[i]}\" = \"--\" ] && return 0\n";
-  if (group_names.empty()) {
-    out << "    case \"${COMP_WORDS[i]}\" in -*) ;; *) [ -z \"$sub\" ] && sub=\"${COMP_WORDS[i]}\" ;; esac\n";
-  } else {  // a group's command is its second word: sub is "queue push"
-    out << "    case \"${COMP_WORDS[i]}\" in -*) ;; *)\n"
-        << "      if [ -z \"$sub\" ]; then sub=\"${COMP_WORDS[i]}\"\n"
-        << "      else case \"$sub\" in " << group_names << ") sub=\"$sub ${COMP_WORDS[i]}\" ;; esac; fi ;;\n"
-        << "    esac\n";
+      << "    w=\"${COMP_WORDS[i]}\"\n"
+      << "    case \"$w\" in\n"
+      << "      --) return 0 ;;\n";
+  if (!value_flags.empty()) {
+    out << "      " << value_flags << ") ((i + 1 == COMP_CWORD)) && return 0; ((i++)) ;;\n";
   }
+  out << "      -*) ;;\n";
+  if (group_names.empty()) {
+    out << "      *) if [ -z \"$sub\" ]; then sub=\"$w\"; else n=$((n + 1)); fi ;;\n";
+  } else {  // a group's command is its second word: sub is "queue push"
+    out << "      *) if [ -z \"$sub\" ]; then sub=\"$w\"\n"
+        << "         else case \"$sub\" in " << group_names << ") sub=\"$sub $w\" ;; *) n=$((n + 1)) ;; esac; fi ;;\n";
+  }
+  out << "    esac\n";
   out << "  done\n"
       << "  case \"$sub\" in\n";
   std::vector<std::string> names;
@@ -506,6 +536,7 @@ std::string bash_completion(const Tool& tool) {
   }
   out
       << "  esac\n"
+      << "  ((n == 0)) || words=\"\"  # a command's words are its first argument's choices\n"
       << "  if [[ \"$cur\" == -* ]]; then\n"
       << "    COMPREPLY=($(compgen -W \"$flags\" -- \"$cur\"))\n"
       << "  else\n"

@@ -2,12 +2,10 @@
 # Job lines, templates, environment, output modes, records and exit codes.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 @test "job lines from stdin run and pass" {
   run -0 prun -j 2 --results r.jsonl <<<$'echo one\n\n# a comment\necho two'

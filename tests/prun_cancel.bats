@@ -3,17 +3,13 @@
 # record every job; a second signal kills at once; kill -9 leaves a valid results file.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() {
-  common_setup
-  MARK=$(unique_mark)
-}
+setup_file() { suite_start; }
 
-teardown() {
-  pkill -KILL -f "sleep $MARK" 2>/dev/null || true
-}
+setup() { mark_setup; }
+teardown() { kill_marked; }
 
 running_sleeps() {
   [ "$(pgrep -f "sleep $MARK" | wc -l)" -ge "$1" ]

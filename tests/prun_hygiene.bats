@@ -2,17 +2,13 @@
 # Timeouts kill whole process trees; escapees are caught; nothing is left behind.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() {
-  common_setup
-  MARK=$(unique_mark)
-}
+setup_file() { suite_start; }
 
-teardown() {
-  pkill -KILL -f "sleep $MARK" 2>/dev/null || true
-}
+setup() { mark_setup; }
+teardown() { kill_marked; }
 
 @test "timeout kills the job and its grandchildren: status timeout, exit 124" {
   run -1 --separate-stderr prun -q --timeout 0.3s --results r.jsonl <<<"sh -c 'sleep $MARK & sleep $MARK'"

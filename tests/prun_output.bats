@@ -3,17 +3,16 @@
 # GitHub workflow commands in job output never run.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() {
-  common_setup
-  MARK=$(unique_mark)
-}
+setup_file() { suite_start; }
+
+setup() { mark_setup; }
 
 teardown() {
   [[ -n ${HOLDER:-} ]] && kill "$HOLDER" 2>/dev/null
-  pkill -KILL -f "sleep $MARK" 2>/dev/null || true
+  kill_marked
 }
 
 has_record() { # FILE STATUS: a record with STATUS is in FILE

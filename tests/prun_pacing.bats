@@ -2,12 +2,10 @@
 # Pacing the starts: --timeout N% (of the median duration), --delay, --memfree, --load.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 teardown() {
   local pid

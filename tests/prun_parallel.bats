@@ -2,10 +2,10 @@
 # GNU parallel's everyday syntax: prun's output compared with parallel's on the same input.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() { common_setup; }
+setup_file() { suite_start; }
 
 # same_as_parallel ARGS...: prun -j1 --ungroup ARGS and parallel -j1 ARGS print the same.
 same_as_parallel() {

@@ -2,12 +2,10 @@
 # Plan files: steps in order, cleanup always, per-slot setup/teardown, errors with positions.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 @test "steps run in order: a command, a list side by side, a job queue" {
   cat >plan.json <<'JSON'

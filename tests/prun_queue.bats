@@ -1,12 +1,10 @@
 #!/usr/bin/env bats
 # prun queue: push, work, wait, results, status and the fallback, on a real redis-server.
 
+load helpers/suite
 load helpers/prun_queue
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
-setup() { prun_queue_setup; }
-teardown() { kill_test_pids; }
+setup_file() { suite_start redis; }
 
 @test "4 workers drain 400 jobs: every job recorded exactly once, in Redis and in their local files" {
   seq 1 400 | sed 's/^/echo job /' >jobs.txt

@@ -2,12 +2,10 @@
 # prun queue when nodes fail: a worker killed, a worker stopped past its lease, a job that
 # kills its worker every time.
 
+load helpers/suite
 load helpers/prun_queue
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
-setup() { prun_queue_setup; }
-teardown() { kill_test_pids; }
+setup_file() { suite_start redis; }
 
 @test "kill -9 of a worker mid-run: its jobs finish on another, none lost, none recorded twice" {
   # Each job waits for the file go, so the doomed worker still holds its leases however

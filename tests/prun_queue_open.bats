@@ -2,15 +2,14 @@
 # prun queue: open runs (push --append, seal) and workers that wait for the push and for
 # more jobs (--no-exit-when-drained, --wait), on a real redis-server.
 
+load helpers/suite
 load helpers/prun_queue
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
+setup_file() { suite_start redis; }
 setup() {
-  prun_queue_setup
+  suite_setup
   redis-cli -p "$REDIS_PORT" config resetstat >/dev/null
 }
-teardown() { kill_test_pids; }
 
 # scripts_ran N: Redis ran at least N scripts since the test began.
 scripts_ran() {

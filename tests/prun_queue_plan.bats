@@ -2,12 +2,10 @@
 # prun queue with a plan file (push -f): steps in order across workers, each job with its
 # step's settings, node-local setup/teardown/cleanup, on a real redis-server.
 
+load helpers/suite
 load helpers/prun_queue
 
-setup_file() { start_redis; }
-teardown_file() { stop_redis; }
-setup() { prun_queue_setup; }
-teardown() { kill_test_pids; }
+setup_file() { suite_start redis; }
 
 # summary FILE: "classname|name|status|attempts|stdout" of each record, sorted.
 summary() {

@@ -2,12 +2,10 @@
 # --retries, flaky jobs, --fail-on-flaky and --halt.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 flaky_job='if [ -e seen ]; then echo second; else touch seen; echo first; exit 1; fi'
 

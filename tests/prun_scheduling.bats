@@ -2,12 +2,10 @@
 # Scheduling from history (--timings), sharding across CI nodes, and many queued jobs.
 
 bats_require_minimum_version 1.5.0
-load helpers/common
+load helpers/suite
 load helpers/prun_common
 
-setup() {
-  common_setup
-}
+setup_file() { suite_start; }
 
 @test "--timings runs unknown jobs first, then the longest known" {
   printf '%s\n' '{"name":"echo short","duration_s":0.1}' '{"name":"echo long","duration_s":9}' >prev.jsonl

@@ -1,4 +1,15 @@
-# prun suites: result-file checks and process checks.
+# prun suites (which load helpers/suite first): result-file checks and process checks.
+
+# setup() of a suite whose jobs sleep $MARK: the shared setup, then a mark unique to the test.
+mark_setup() {
+  suite_setup
+  MARK=$(unique_mark)
+}
+
+# kill_marked: kills what still sleeps $MARK (a suite's teardown).
+kill_marked() {
+  pkill -KILL -f "sleep $MARK" 2>/dev/null || true
+}
 
 # check_results FILE [COUNT]: every line is a result record with the fields of docs/formats.md and
 # types, valid against docs/schemas/result.schema.json; with COUNT, exactly that many records.

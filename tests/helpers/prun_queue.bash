@@ -1,13 +1,9 @@
-# prun queue suites: a real redis-server per file, and the run's state read back.
+# prun queue suites (which load helpers/suite first and start redis): the run's state read
+# back, and the workers a test started (their *.pid files) killed after it.
 bats_require_minimum_version 1.5.0
-load helpers/common
-load helpers/redis
 load helpers/prun_common
 
-prun_queue_setup() {
-  common_setup
-  flush_redis
-}
+teardown() { kill_test_pids; }
 
 # qstatus KEY: one field of `prun queue status --json` for queue q, run r.
 qstatus() {

@@ -22,4 +22,8 @@ function(ciutils_register_bats)
       ENVIRONMENT "CIUTILS_BUILD_DIR=${CMAKE_BINARY_DIR};CIUTILS_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
       TIMEOUT 600)
   endforeach()
+  # CodeNarc's JVM needs several CPU minutes; on a runner shared with other jobs, more.
+  if(TEST bats.jenkins_lint)
+    set_tests_properties(bats.jenkins_lint PROPERTIES TIMEOUT 1500)
+  endif()
 endfunction()

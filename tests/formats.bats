@@ -2,19 +2,12 @@
 # The shared formats: the examples in docs/formats.md validate against docs/schemas/,
 # and the schemas reject what they must.
 
-load helpers/common
-load helpers/redis
+load helpers/suite
 
-setup_file() {
-  start_redis
-}
-
-teardown_file() {
-  stop_redis
-}
+setup_file() { suite_start redis; }
 
 setup() {
-  common_setup
+  suite_setup
   VALIDATE="$CIUTILS_SOURCE_DIR/tests/helpers/validate_json.py"
   SCHEMAS="$CIUTILS_SOURCE_DIR/docs/schemas"
 }

@@ -4,26 +4,17 @@
 # interpolated as GitLab does, and their jobs run by tests/helpers/gitlab_job.py the way
 # a shell runner runs them, against the built tools, a real redis-server and a loopback
 # webhook receiver.
+load helpers/suite
 load helpers/lockctl_common
 load helpers/notify_common
 
 GITLAB_JOB=(/usr/bin/python3 "$CIUTILS_SOURCE_DIR/tests/helpers/gitlab_job.py")
 T="$CIUTILS_SOURCE_DIR/templates"
 
-setup_file() {
-  start_redis
-  start_receiver
-}
-
-teardown_file() {
-  stop_servers
-  stop_redis
-}
+setup_file() { suite_start redis receiver; }
 
 setup() {
-  common_setup
-  flush_redis
-  reset_receiver
+  suite_setup
   lockctl pool set staging staging-1 staging-2
   export CI_PROJECT_PATH=web/app CI_JOB_ID=41
 }

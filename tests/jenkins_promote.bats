@@ -2,22 +2,14 @@
 # examples/jenkins/promote.sh, the flow promote.Jenkinsfile calls: fast-forward the stable
 # branch on green; on red, `git bisect run` with every step under lockctl (a real
 # redis-server), naming the first bad commit.
-load helpers/common
-load helpers/redis
+load helpers/suite
 
 PROMOTE="$CIUTILS_SOURCE_DIR/examples/jenkins/promote.sh"
 
-setup_file() {
-  start_redis
-}
-
-teardown_file() {
-  stop_redis
-}
+setup_file() { suite_start redis; }
 
 setup() {
-  common_setup
-  flush_redis
+  suite_setup
   lockctl pool set kvm-hosts kvm-1 kvm-2 kvm-3
   git config --global user.name "CI Tester"
   git config --global user.email ci@example.com

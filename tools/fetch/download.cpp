@@ -369,6 +369,8 @@ void save_to(const GetOptions& o, GetResult& result, const Cache* cache, Progres
   }
 }
 
+constexpr std::chrono::milliseconds k_timer_slack{5};
+
 // Whether a failed URL leaves the next mirror a chance: the server failed or refused
 // (exit 3) or sent other bytes than --sha256 names, while time is left and nothing went
 // to stdout that cannot be taken back.
@@ -384,8 +386,8 @@ bool try_next_mirror(const Error& e, const GetOptions& o, const GetResult& faile
 std::optional<std::chrono::milliseconds> remaining_time(const NetOptions& net,
                                                         std::chrono::steady_clock::time_point started) {
   if (!net.deadline) return std::nullopt;
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*net.deadline -
-                                                                     (std::chrono::steady_clock::now() - started));
+  // Rounded up, so a transfer timed out by curl ends no earlier than the deadline.
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(*net.deadline - (std::chrono::steady_clock::now() - started));
   if (left.count() <= 0) throw ServiceError("--deadline " + format_duration(*net.deadline) + " reached");
   return left;
 }
@@ -437,7 +439,9 @@ GetResult run_get(const GetOptions& o, const RetryNotice& notice, const MirrorNo
       else extract_to(one, result, cache_ptr, progress, notice, started);
       return result;
     } catch (const ServiceError& e) {
-      bool late = o.net.deadline && std::chrono::steady_clock::now() >= started + *o.net.deadline;
+      // curl counts its timeout in whole milliseconds: a transfer it stopped for the deadline's
+      // remainder may end up to a millisecond before the deadline; k_timer_slack covers that.
+      bool late = o.net.deadline && std::chrono::steady_clock::now() + k_timer_slack >= started + *o.net.deadline;
       if (late && std::string_view(e.what()).find("--deadline") == std::string_view::npos)
         throw ServiceError(std::string(e.what()) + " (--deadline " + format_duration(*o.net.deadline) + " reached)");
       if (i + 1 == urls.size() || !try_next_mirror(e, o, result, started)) throw;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # schedule under a Sentinel failover that loses writes (a primary, two replicas and three
 # sentinels started here): a slot whose tick and take the failover lost is decided again
-# on the new primary and runs twice, and the history shows it.
+# on the new primary and runs twice, and the history shows it. `work --min-replicas N`
+# waits for the replicas to have each run's record, and says so when they do not.
 
 load helpers/suite
 load helpers/redis_sentinel
@@ -9,7 +10,11 @@ load helpers/schedule_helpers
 
 setup_file() { suite_start redis_sentinel; }
 
-teardown() { kill_test_pids; }
+# A replica a test paused (its pid in the file "paused") is resumed whatever the outcome.
+teardown() {
+  if [ -f "$BATS_TEST_TMPDIR/paused" ]; then kill -CONT "$(cat "$BATS_TEST_TMPDIR/paused")" 2>/dev/null || true; fi
+  kill_test_pids
+}
 
 # A worker runs `sh -c "$held" held N`: it writes its attempt to started.N, then waits for
 # the file go.N.
@@ -19,6 +24,81 @@ lost_warning="this run's lease was gone when it finished (lost in a Redis failov
 # waits_at PORT: a client of the server at PORT waits for tasks (XREADGROUP BLOCK).
 waits_at() {
   redis-cli -p "$1" CLIENT LIST | grep -q ' cmd=xreadgroup '
+}
+
+# Both replicas follow the first primary until the failover test below.
+replica_pid() { cat "$REDIS_DIR/replica$1.pid"; }
+replica_port() { echo "$REPLICA_PORTS" | cut -d' ' -f"$1"; }
+
+# task_id: the id in the task JSON `schedule enqueue` printed ($output).
+task_id() { sed -n 's/^{"id":"\([^"]*\)".*/\1/p' <<<"$output"; }
+
+# history_len_at PORT NAME: the number of runs in schedule NAME's history at that server.
+history_len_at() { redis-cli -p "$1" XLEN "$CIUTILS_NAMESPACE:{sched:$2}:history"; }
+
+@test "work --min-replicas: with every replica up, each run's record is on the replicas and nothing is said" {
+  run -0 --separate-stderr schedule enqueue --queue wr --name up-one '{}'
+  run -0 --separate-stderr schedule work --queue wr --min-replicas 1 --max-tasks 1 -- true
+  assert_equal "$stderr" ""
+  run -0 --separate-stderr schedule enqueue --queue wr --name up-all '{}'
+  run -0 --separate-stderr schedule work --queue wr --min-replicas 2 --max-tasks 1 -- true
+  assert_equal "$stderr" ""
+  # WAIT 2 returned: the history entry is on both replicas once the worker is gone.
+  for r in 1 2; do
+    run -0 history_len_at "$(replica_port "$r")" up-all
+    assert_output 1
+  done
+  run -0 schedule history up-all --json
+  assert_line -n 0 --regexp '^\{"id":"up-all@.*,"exit":"0","attempts":"1","status":"passed"\}$'
+}
+
+@test "work --min-replicas: a replica paused: the run is recorded on the primary; the worker says a failover could lose it and goes on" {
+  replica_pid 2 >paused
+  kill -STOP "$(replica_pid 2)"
+  run -0 --separate-stderr schedule enqueue --queue wp --name paused-pass '{"code": 0}'
+  passed="$(task_id)"
+  run -0 --separate-stderr schedule enqueue --queue wp --name paused-fail '{"code": 7}'
+  failed="$(task_id)"
+  # The worker's exit status is as without --min-replicas: 0 after --max-tasks.
+  run -0 --separate-stderr schedule work --queue wp --min-replicas 2 --max-tasks 2 --max-attempts 1 \
+    -- sh -c 'exit "$TASK_PAYLOAD_CODE"'
+  warning="only 1 of 2 replicas acknowledged its result and history within 1s (--min-replicas): a failover now could lose this run's record"
+  assert_equal "$stderr" "schedule: task $passed: $warning
+schedule: task $failed: exit status 7 on attempt 1 of 1; moved to the dead letters
+schedule: task $failed: $warning"
+  # Both runs are recorded on the primary (and on the replica that is up).
+  for port in "$(primary_port)" "$(replica_port 1)"; do
+    run -0 history_len_at "$port" paused-pass
+    assert_output 1
+    run -0 history_len_at "$port" paused-fail
+    assert_output 1
+  done
+  run -0 schedule history paused-fail --json
+  assert_line -n 0 --regexp '^\{"id":"paused-fail@.*,"exit":"7","attempts":"1","status":"failed"\}$'
+  run -0 schedule status --queue wp --json
+  assert_output --partial '"pending":0'
+  # Quiet workers say nothing.
+  run -0 --separate-stderr schedule enqueue --queue wp --name paused-quiet '{"code": 0}'
+  run -0 --separate-stderr schedule work -q --queue wp --min-replicas 2 --max-tasks 1 -- sh -c 'exit "$TASK_PAYLOAD_CODE"'
+  assert_equal "$stderr" ""
+  kill -CONT "$(replica_pid 2)"
+  rm paused
+  wait_until 10 synced_replica "$(replica_port 2)"
+}
+
+@test "work --min-replicas: bad values and cluster URLs are usage errors (exit 2), before any task is taken" {
+  run -0 --separate-stderr schedule enqueue --queue wb --name bad '{}'
+  run -2 --separate-stderr schedule work --queue wb --min-replicas -1 -- true
+  assert_equal "$stderr" "schedule: error: --min-replicas: -1 is out of range 0..100"
+  run -2 --separate-stderr schedule work --queue wb --min-replicas x -- true
+  assert_equal "$stderr" "schedule: error: --min-replicas: invalid value 'x'"
+  run -2 --separate-stderr schedule work --queue wb --min-replicas 101 -- true
+  assert_equal "$stderr" "schedule: error: --min-replicas: 101 is out of range 0..100"
+  run -2 --separate-stderr schedule work --queue wb --min-replicas 1 --redis redis+cluster://127.0.0.1:1/ -- true
+  assert_equal "$stderr" "schedule: error: --min-replicas: not supported on a Redis Cluster URL (each master has its own replicas)"
+  # the task is still waiting, untaken
+  run -0 schedule status --queue wb --json
+  assert_output --partial '"queue":"wb","length":1,"retrying":0,"dead_letters":0,"pending":0,'
 }
 
 @test "a failover loses a slot's tick and take: the new primary runs the slot again, and the history shows both runs, the lost one with a warning" {

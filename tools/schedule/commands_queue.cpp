@@ -267,6 +267,7 @@ int cmd_work(Invocation& inv) {
     }
   }
   if (options.consumer.empty()) options.consumer = default_consumer("work");
+  options.min_replicas = min_replicas_of(inv);
   options.quiet = inv.common.quiet;
   options.verbose = inv.common.verbose;
   return run_worker(options, inv.key_space(), inv.redis_url(), inv.err);

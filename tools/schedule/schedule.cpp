@@ -27,10 +27,10 @@ void add_name(po::options_description& desc, const char* meaning = "the schedule
 void add_limit(po::options_description& desc, const char* meaning) {
   desc.add_options()("limit", po::value<std::size_t>()->value_name("N"), meaning);
 }
-void add_min_replicas(po::options_description& desc) {
-  desc.add_options()("min-replicas", po::value<int>()->value_name("N"),
-                     "after writing, wait up to 1s for N replicas to acknowledge (Redis WAIT); exit 3 when fewer "
-                     "did (default 0: do not wait)");
+void add_min_replicas(po::options_description& desc,
+                      const char* meaning = "after writing, wait up to 1s for N replicas to acknowledge (Redis WAIT); "
+                                            "exit 3 when fewer did (default 0: do not wait)") {
+  desc.add_options()("min-replicas", po::value<int>()->value_name("N"), meaning);
 }
 void add_id(po::options_description& desc) {
   desc.add_options()("id", po::value<std::string>()->value_name("ID"), "task id");
@@ -133,6 +133,9 @@ void work_options(po::options_description& desc) {
       ("max-tasks", po::value<long long>()->value_name("N"), "exit 0 after taking this many tasks")
       ("exit-when-empty", "exit 0 once the queue's work is finished (no task left, none leased, no retry waiting)")
       ("consumer", po::value<std::string>()->value_name("NAME"), "consumer name (default host:pid:work)");
+  add_min_replicas(desc,
+                   "after recording each run's result and history, wait up to 1s for N replicas to acknowledge "
+                   "(Redis WAIT); when fewer did, say so on stderr and go on (default 0: do not wait)");
 }
 
 void dead_letters_options(po::options_description& desc) {

@@ -193,6 +193,7 @@ private:
     if (task.cancelled) {
       auto finished = ack(m_redis, m_keys, Finisher::of(task, m_options.consumer));
       history(task, SysTime{}, std::chrono::system_clock::now(), "", "replaced", finished);
+      replicate(task);
       say("task " + id + ": replaced by a newer run before it started");
       return;
     }
@@ -359,7 +360,6 @@ private:
     for (int attempt = 1;; ++attempt) {
       try {
         record_result(r, code);
-        return;
       } catch (const std::exception& e) {
         auto lost_connection = dynamic_cast<const ServiceError*>(&e) && !dynamic_cast<const RedisRefusedError*>(&e);
         if (attempt == 1 && lost_connection) continue;
@@ -367,6 +367,26 @@ private:
             e.what());
         return;
       }
+      replicate(r.task);
+      return;
+    }
+  }
+
+  // --min-replicas: waits for the replicas to have the run's result and history entry (the
+  // writes of m_redis so far). The run happened whatever they answer, so fewer is said, not
+  // fatal: a failover before they catch up could lose the record, and the run with it.
+  void replicate(const Task& task) {
+    if (m_options.min_replicas <= 0) return;
+    const auto wanted = m_options.min_replicas;
+    try {
+      auto acknowledged = m_redis.wait_replicas(wanted, k_replica_wait);
+      if (acknowledged >= wanted) return;
+      say("task " + task.id() + ": only " + std::to_string(acknowledged) + " of " + std::to_string(wanted) +
+          (wanted == 1 ? " replica" : " replicas") + " acknowledged its result and history within " +
+          format_duration(k_replica_wait) + " (--min-replicas): a failover now could lose this run's record");
+    } catch (const ServiceError& e) {
+      say("task " + task.id() + ": cannot tell whether the replicas have its result and history (--min-replicas): " +
+          e.what());
     }
   }
 

@@ -31,6 +31,7 @@ struct WorkerOptions {
   bool exit_when_empty = false;
   long long max_tasks = 0;  // 0: no limit
   std::string consumer;
+  int min_replicas = 0;  // replicas to WAIT for after recording a run; 0: no WAIT
   bool quiet = false;
   bool verbose = false;
 };

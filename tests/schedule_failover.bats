@@ -151,3 +151,34 @@ schedule: task $failed: $warning"
   run -0 schedule status --queue fo --json
   assert_output --partial '"pending":0'
 }
+
+# both_replicas_online: the primary the sentinels name has two replicas online.
+both_replicas_online() {
+  [ "$(redis-cli -p "$(primary_port)" info replication | grep -c '^slave[0-9]*:.*state=online')" = 2 ]
+}
+
+@test "work --min-replicas: a run taken and ended inside a failover's loss window leaves no history, and its worker says so" {
+  write_schedules s.json '{"name": "hourly", "cron": "0 * * * *", "queue": "fw"}'
+  wait_until 30 both_replicas_online
+  (schedule work --queue fw --consumer w3 --min-replicas 2 -- true 2>w3.log 3>&- & echo $! >w3.pid)
+  old="$(primary_port)"
+  wait_until 10 waits_at "$old"
+  redis-cli -p "$old" ACL SETUSER default -replicaof -slaveof
+  fail_over
+  # The old primary's replicas went to the new one: w3's run, taken and recorded there, is
+  # acknowledged by none.
+  run -0 --separate-stderr schedule tick -f s.json --redis "redis://127.0.0.1:$OLD_PRIMARY/0" --now 2026-11-22T03:00:10Z
+  assert_output "hourly@2026-11-22T03:00:00Z: enqueued"
+  wait_until 20 grep -q 'acknowledged' w3.log || {
+    cat w3.log >&2
+    false
+  }
+  run -0 grep -cxF "schedule: task hourly@2026-11-22T03:00:00Z: only 0 of 2 replicas acknowledged its result and history within 1s (--min-replicas): a failover now could lose this run's record" w3.log
+  assert_output 1
+  run -0 history_len_at "$NEW_PRIMARY" hourly
+  assert_output 0
+  redis-cli -p "$OLD_PRIMARY" ACL SETUSER default +@all
+  redis-cli -p "$OLD_PRIMARY" REPLICAOF 127.0.0.1 "$NEW_PRIMARY"
+  redis-cli -p "$OLD_PRIMARY" CLIENT KILL TYPE normal
+  wait_until 20 synced_replica "$OLD_PRIMARY"
+}

@@ -101,17 +101,32 @@ schedule: task $failed: $warning"
   assert_output --partial '"queue":"wb","length":1,"retrying":0,"dead_letters":0,"pending":0,'
 }
 
+# fail_over_keeping_old_primary: once a worker waits at the primary, a failover after which
+# the old primary goes on taking the writes of the clients still connected to it. Sentinel
+# demotes it some 10 s after a failover, and its writes until then are lost; here it refuses
+# Sentinel's REPLICAOF, so that window lasts until demote_old_primary.
+fail_over_keeping_old_primary() {
+  local old
+  old="$(primary_port)"
+  wait_until 10 waits_at "$old" || return 1
+  redis-cli -p "$old" ACL SETUSER default -replicaof -slaveof >/dev/null
+  fail_over
+}
+
+# demote_old_primary: as Sentinel does it (REPLICAOF the new primary, then its clients are
+# closed); returns once it has synced from the new primary, its own writes gone.
+demote_old_primary() {
+  redis-cli -p "$OLD_PRIMARY" ACL SETUSER default +@all >/dev/null
+  redis-cli -p "$OLD_PRIMARY" REPLICAOF 127.0.0.1 "$NEW_PRIMARY" >/dev/null
+  redis-cli -p "$OLD_PRIMARY" CLIENT KILL TYPE normal >/dev/null
+  wait_until 20 synced_replica "$OLD_PRIMARY"
+}
+
 @test "a failover loses a slot's tick and take: the new primary runs the slot again, and the history shows both runs, the lost one with a warning" {
   write_schedules s.json '{"name": "nightly", "cron": "0 2 * * *", "queue": "fo"}'
   # w1 finds the primary through the sentinels and waits there for tasks.
   (schedule work --queue fo --consumer w1 --visibility 3s -- sh -c "$held" held 1 2>w1.log 3>&- & echo $! >w1.pid)
-  old="$(primary_port)"
-  wait_until 10 waits_at "$old"
-  # Sentinel demotes the old primary some 10 s after a failover; until then it takes the
-  # writes of the clients still connected to it, and loses them when it is demoted. Here it
-  # refuses Sentinel's REPLICAOF, so that window lasts until the test demotes it.
-  redis-cli -p "$old" ACL SETUSER default -replicaof -slaveof
-  fail_over
+  fail_over_keeping_old_primary
   # A tick that still talks to the old primary enqueues the slot there, and w1, connected
   # to it too, takes the task and runs it.
   run -0 --separate-stderr schedule tick -f s.json --redis "redis://127.0.0.1:$OLD_PRIMARY/0" --now 2026-11-22T02:00:10Z
@@ -121,12 +136,8 @@ schedule: task $failed: $warning"
   assert_output 1
   run -0 redis-cli -p "$NEW_PRIMARY" XLEN "$(schedule_tasks_key fo)"
   assert_output 0
-  # The old primary is demoted as Sentinel does it (REPLICAOF the new one, then its clients
-  # are closed) and syncs from the new primary: the tick and the take are gone.
-  redis-cli -p "$OLD_PRIMARY" ACL SETUSER default +@all
-  redis-cli -p "$OLD_PRIMARY" REPLICAOF 127.0.0.1 "$NEW_PRIMARY"
-  redis-cli -p "$OLD_PRIMARY" CLIENT KILL TYPE normal
-  wait_until 20 synced_replica "$OLD_PRIMARY"
+  # The old primary is demoted: the tick and the take are gone.
+  demote_old_primary
   run -0 redis-cli -p "$OLD_PRIMARY" XLEN "$(schedule_tasks_key fo)"
   assert_output 0
   # The next tick, through the sentinels, decides the slot again on the new primary, and
@@ -161,10 +172,7 @@ both_replicas_online() {
   write_schedules s.json '{"name": "hourly", "cron": "0 * * * *", "queue": "fw"}'
   wait_until 30 both_replicas_online
   (schedule work --queue fw --consumer w3 --min-replicas 2 -- true 2>w3.log 3>&- & echo $! >w3.pid)
-  old="$(primary_port)"
-  wait_until 10 waits_at "$old"
-  redis-cli -p "$old" ACL SETUSER default -replicaof -slaveof
-  fail_over
+  fail_over_keeping_old_primary
   # The old primary's replicas went to the new one: w3's run, taken and recorded there, is
   # acknowledged by none.
   run -0 --separate-stderr schedule tick -f s.json --redis "redis://127.0.0.1:$OLD_PRIMARY/0" --now 2026-11-22T03:00:10Z
@@ -177,8 +185,7 @@ both_replicas_online() {
   assert_output 1
   run -0 history_len_at "$NEW_PRIMARY" hourly
   assert_output 0
-  redis-cli -p "$OLD_PRIMARY" ACL SETUSER default +@all
-  redis-cli -p "$OLD_PRIMARY" REPLICAOF 127.0.0.1 "$NEW_PRIMARY"
-  redis-cli -p "$OLD_PRIMARY" CLIENT KILL TYPE normal
-  wait_until 20 synced_replica "$OLD_PRIMARY"
+  demote_old_primary
+  run -0 history_len_at "$OLD_PRIMARY" hourly
+  assert_output 0
 }

@@ -6,64 +6,24 @@
 #include "status_view.h"
 
 #include "ciutils/error.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "ciutils/test_redis_server.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <thread>
+#include <memory>
 
 namespace ciutils::lockctl {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // A throwaway redis-server for the whole suite.
 class StoreTest : public ::testing::Test {
 protected:
-  static void SetUpTestSuite() {
-    s_port = free_port();
-    char tmpl[] = "/tmp/lockctl-store-XXXXXX";
-    s_dir = ::mkdtemp(tmpl);
-    std::string cmd = "redis-server --port " + std::to_string(s_port) + " --bind 127.0.0.1 --dir " + s_dir.string() +
-                      " --save '' --appendonly no --daemonize yes --pidfile " + (s_dir / "pid").string() +
-                      " --logfile " + (s_dir / "log").string();
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    for (int i = 0; i < 200; ++i) {
-      std::string ping = "redis-cli -p " + std::to_string(s_port) + " ping >/dev/null 2>&1";
-      if (std::system(ping.c_str()) == 0 && fs::exists(s_dir / "pid")) return;
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL() << "redis-server did not start";
-  }
-  static void TearDownTestSuite() {
-    std::ifstream in(s_dir / "pid");
-    pid_t pid = 0;
-    if (in >> pid && pid > 0) ::kill(pid, SIGKILL);
-    fs::remove_all(s_dir);
-  }
+  static void SetUpTestSuite() { s_server = std::make_unique<testing::RedisServer>(); }
+  static void TearDownTestSuite() { s_server.reset(); }
   void SetUp() override {
-    m_redis.emplace(Redis::connect(parse_redis_url("redis://127.0.0.1:" + std::to_string(s_port) + "/0")));
+    m_redis.emplace(Redis::connect(parse_redis_url(s_server->url())));
     m_redis->command({"FLUSHALL"});
   }
 
@@ -85,14 +45,12 @@ protected:
     return string_field(call_script(*m_redis, release_script(), g.prefix, {g.token, g.resources.front()}), "status");
   }
 
-  static int s_port;
-  static fs::path s_dir;
+  static std::unique_ptr<testing::RedisServer> s_server;
   KeySpace m_keys{"t"};
   std::optional<Redis> m_redis;
 };
 
-int StoreTest::s_port = 0;
-fs::path StoreTest::s_dir;
+std::unique_ptr<testing::RedisServer> StoreTest::s_server;
 
 TEST_F(StoreTest, FenceStrictlyIncreasesAcross1000Grants) {
   long long last = 0;
